@@ -1,0 +1,56 @@
+# councilbench front door. `make demo` runs the main job, `make test` the whole suite.
+# Both create the virtualenv and install on first use; Postgres is found or started by
+# the code (WAREHOUSE_URL, else 127.0.0.1:5432, else an embedded server under .state/).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+STATE  := .state
+
+export COUNCILBENCH_STATE_DIR ?= $(CURDIR)/$(STATE)
+export AIRFLOW_HOME ?= $(COUNCILBENCH_STATE_DIR)/airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: help install demo test airflow lock clean db-up docs
+
+help:
+	@echo "make demo     run the demo month end to end (creates .venv on first use)"
+	@echo "make test     run the whole test suite"
+	@echo "make airflow  start the Airflow UI locally and print its login"
+	@echo "make db-up    create the warehouse database, schemas and roles"
+	@echo "make lock     re-pin requirements.lock from a fresh resolve"
+	@echo "make clean    remove generated state (.state/); keeps .venv"
+
+# Reinstall when the dependency pins change.
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/councilbench demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+airflow: install
+	$(BIN)/councilbench airflow
+
+db-up: install
+	$(BIN)/councilbench db up
+
+lock:
+	rm -rf $(STATE)/lockenv && $(PYTHON) -m venv $(STATE)/lockenv
+	$(STATE)/lockenv/bin/pip install --quiet -e '.[dev]'
+	( echo "# pip constraints: the whole dependency tree, pinned (pip freeze of a clean install)."; \
+	  echo "# Regenerate: make lock"; \
+	  $(STATE)/lockenv/bin/pip freeze --exclude-editable | grep -v '^councilbench' ) > requirements.lock
+	rm -rf $(STATE)/lockenv
+
+clean:
+	-$(BIN)/councilbench db stop
+	rm -rf $(STATE)

@@ -1,0 +1,8 @@
+"""Airflow assets that link the DAGs: a loader's outlet is the next DAG's schedule.
+
+One place for the names, so producer and consumer can never disagree.
+"""
+
+from airflow.sdk import Asset
+
+REFERENCE_DATA = Asset("councilbench://warehouse/reference", group="warehouse")

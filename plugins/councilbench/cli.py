@@ -1,0 +1,141 @@
+"""The `councilbench` command line: one front door for engineers and councils.
+
+Each command is a thin wrapper over a library function; heavy imports happen inside
+the command that needs them so `councilbench --help` answers instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+
+DESCRIPTION = textwrap.dedent(
+    """\
+    councilbench: monthly benchmarking for the 33 West Midlands councils.
+
+    Airflow pulls each council's monthly return and public statistics, Great
+    Expectations validates them, dbt builds a Postgres warehouse of comparable
+    metrics. The warehouse is WAREHOUSE_URL when set, else the PostgreSQL server on
+    127.0.0.1:5432, else an embedded PostgreSQL under the state folder (.state/).
+    """
+)
+
+EPILOG = textwrap.dedent(
+    """\
+    examples:
+      councilbench db up                 create the database, schemas and roles (idempotent)
+      councilbench db url                print the warehouse URL in use and how it was found
+      councilbench dbt build             run dbt against the warehouse as the transformer role
+      councilbench airflow-env           print the Airflow environment as shell exports
+      councilbench airflow               start the Airflow UI (api-server, scheduler ...) locally
+      councilbench demo                  run the demo end to end
+    """
+)
+
+
+def _warehouse():
+    from councilbench.warehouse import resolve
+
+    return resolve()
+
+
+def cmd_db(args) -> int:
+    from councilbench import bootstrap, warehouse
+
+    if args.action == "stop":
+        print("stopped the embedded PostgreSQL" if warehouse.stop_embedded() else "no embedded PostgreSQL running")
+        return 0
+    wh = _warehouse()
+    if args.action == "url":
+        print(f"{wh.url}    ({wh.origin})")
+        return 0
+    result = bootstrap.up(wh)
+    state = "created" if result["created"] else "already there"
+    print(f"warehouse {result['database']} ({state}, found via {wh.origin}); schemas: {', '.join(result['schemas'])}")
+    return 0
+
+
+def cmd_dbt(args) -> int:
+    from councilbench.transform import run_dbt
+
+    result = run_dbt(_warehouse(), args.dbt_args, raise_on_failure=False)
+    return 0 if result.success else 1
+
+
+def cmd_airflow_env(args) -> int:
+    import shlex
+
+    from councilbench.airflow_env import airflow_environ
+
+    env = airflow_environ(_warehouse(), base={})
+    for key, value in sorted(env.items()):
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_airflow(args) -> int:
+    from councilbench.local_airflow import run_standalone
+
+    return run_standalone(_warehouse(), port=args.port)
+
+
+def cmd_demo(args) -> int:
+    from councilbench.demo import run_demo
+
+    summary = run_demo(_warehouse())
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="councilbench", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    db = sub.add_parser("db", help="warehouse: create (up), show (url) or stop the embedded server (stop)")
+    db.add_argument("action", choices=["up", "url", "stop"],
+                    help="up: database, schemas (raw, ops, reference, staging, intermediate, marts) and roles; "
+                         "url: the warehouse in use; stop: stop the embedded PostgreSQL")
+    db.set_defaults(func=cmd_db)
+
+    dbt = sub.add_parser("dbt", help="run dbt against the warehouse as the transformer role",
+                         description="Any dbt arguments, e.g. `councilbench dbt build --select marts`.")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
+    dbt.set_defaults(func=cmd_dbt)
+
+    env = sub.add_parser("airflow-env", help="print the project's Airflow environment as shell exports")
+    env.set_defaults(func=cmd_airflow_env)
+
+    af = sub.add_parser("airflow", help="start Airflow locally (UI on http://127.0.0.1:PORT) and print its login")
+    af.add_argument("--port", type=int, default=8080, help="api-server port (default 8080)")
+    af.set_defaults(func=cmd_airflow)
+
+    demo = sub.add_parser("demo", help="run the demo end to end on the resolved warehouse")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear one-line error for people; traceback with -v
+        if args.verbose or os.environ.get("COUNCILBENCH_DEBUG"):
+            raise
+        print(f"councilbench {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

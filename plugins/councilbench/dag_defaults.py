@@ -1,0 +1,47 @@
+"""What every councilbench DAG shares: owner, retries and who hears about failures.
+
+The DAG integrity test checks each DAG against this policy, so a new DAG that forgets
+its retries or its failure notifier fails the suite rather than a night's run.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+OWNER = "councilbench-data-engineering"
+TAG = "councilbench"
+
+
+def ops_email() -> str:
+    """Who is told when a task fails: the platform team, never a council."""
+    return os.environ.get("COUNCILBENCH_OPS_EMAIL", "data-platform@westmidlands-benchmarking.example")
+
+
+def failure_notifier():
+    """An SMTP notifier for task failures (task-level: it also works under `dags test`)."""
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    return SmtpNotifier(
+        to=ops_email(),
+        smtp_conn_id="smtp_default",
+        subject="[councilbench] {{ ti.dag_id }}.{{ ti.task_id }} failed (try {{ ti.try_number }})",
+        html_content=(
+            "<p>Task <b>{{ ti.dag_id }}.{{ ti.task_id }}</b> failed"
+            "{% if ti.map_index is not none and ti.map_index >= 0 %} (map index {{ ti.map_index }}){% endif %}"
+            " in run {{ run_id }}.</p><p>Log: {{ ti.log_url }}</p>"
+        ),
+    )
+
+
+def default_args(**overrides) -> dict:
+    args = {
+        "owner": OWNER,
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=20),
+        "on_failure_callback": [failure_notifier()],
+    }
+    args.update(overrides)
+    return args

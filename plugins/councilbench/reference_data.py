@@ -1,0 +1,19 @@
+"""Refreshing the reference data: schemas and roles, then the dbt seeds (registry,
+contacts, catalogue) and the models built only from them (dim_council, dim_metric)."""
+
+from __future__ import annotations
+
+from councilbench import bootstrap
+from councilbench.transform import run_dbt
+from councilbench.warehouse import Warehouse
+
+#: dbt selector for everything that depends only on the seeds.
+REFERENCE_SELECTOR = "resource_type:seed stg_reference__council_registry+ stg_reference__metric_catalogue+"
+
+
+def refresh(warehouse: Warehouse) -> dict:
+    """`db up`, then seed and build the reference models with their tests."""
+    db = bootstrap.up(warehouse)
+    result = run_dbt(warehouse, ["build", "--select", *REFERENCE_SELECTOR.split()])
+    return {"database": db["database"], "dbt_nodes": len(result.nodes),
+            "dbt_seconds": round(sum(n["seconds"] for n in result.nodes), 2)}

@@ -1,0 +1,83 @@
+"""Shared fixtures: a fresh warehouse database per test session on the real server.
+
+Airflow reads its configuration when first imported, so its home, DAGs folder and
+examples switch are set here, before any test module imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_SESSION_STATE = Path(tempfile.mkdtemp(prefix="councilbench-test-state-"))
+_SESSION_STATE.chmod(0o755)  # an embedded server runs as its own user and must reach it
+
+os.environ["COUNCILBENCH_STATE_DIR"] = str(_SESSION_STATE)
+os.environ["COUNCILBENCH_HOME"] = str(REPO)
+os.environ["AIRFLOW_HOME"] = str(_SESSION_STATE / "airflow")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_SESSION_STATE / 'airflow' / 'airflow.db'}"
+(_SESSION_STATE / "airflow").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def state_dir() -> Path:
+    return _SESSION_STATE
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The PostgreSQL server the project resolves (WAREHOUSE_URL, local, embedded)."""
+    from councilbench.warehouse import resolve
+
+    return resolve()
+
+
+def _drop_database(server, name: str) -> None:
+    from psycopg import sql
+
+    from councilbench.warehouse import connect
+
+    with connect(server.with_database("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def warehouse(server):
+    """A new database, bootstrapped with `db up`, dropped at the end of the session."""
+    from councilbench import bootstrap
+
+    name = f"councilbench_test_{uuid.uuid4().hex[:8]}"
+    wh = server.with_database(name)
+    bootstrap.up(wh)
+    yield wh
+    _drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def reference_warehouse(warehouse):
+    """The session warehouse with the reference data (seeds, dim_council, dim_metric) built."""
+    from councilbench.reference_data import refresh
+
+    refresh(warehouse)
+    return warehouse
+
+
+@pytest.fixture
+def fresh_database(server):
+    """A database that does not exist yet (for bootstrap tests); dropped afterwards."""
+    name = f"councilbench_fresh_{uuid.uuid4().hex[:8]}"
+    yield server.with_database(name)
+    _drop_database(server, name)

@@ -1,0 +1,174 @@
+"""docker-compose.yml and the Airflow image, checked as files.
+
+No Docker engine runs in CI, so these tests read the compose file (YAML anchors and
+merges resolved by the loader) and the Dockerfile it builds, and check the structure
+that would otherwise only fail at `docker compose up`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = REPO / "docker-compose.yml"
+COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
+SERVICES = COMPOSE["services"]
+
+AIRFLOW_COMMANDS = {  # Airflow 3 component -> the `airflow` sub-command that runs it
+    "airflow-apiserver": "api-server",
+    "airflow-scheduler": "scheduler",
+    "airflow-dag-processor": "dag-processor",
+    "airflow-triggerer": "triggerer",
+}
+LONG_RUNNING = ["postgres", "mailpit", *AIRFLOW_COMMANDS]
+AIRFLOW_SERVICES = ["airflow-init", *AIRFLOW_COMMANDS]
+INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+
+
+def as_list(command) -> list[str]:
+    return command.split() if isinstance(command, str) else list(command)
+
+
+def container_targets(service: dict) -> dict[str, str]:
+    """Container path -> host path (or named volume) of a service's short-syntax mounts."""
+    return {v.split(":")[1]: v.split(":")[0] for v in service.get("volumes", [])}
+
+
+def published_ports(service: dict) -> set[str]:
+    """Container ports a service publishes: "127.0.0.1:5433:5432" -> "5432"."""
+    return {str(p).rsplit(":", 1)[-1] for p in service.get("ports", [])}
+
+
+def test_required_services_and_no_version_key():
+    assert "version" not in COMPOSE  # obsolete in the Compose spec
+    assert set(LONG_RUNNING + AIRFLOW_SERVICES) <= set(SERVICES)
+    assert SERVICES["postgres"]["image"].startswith("postgres:16")
+    assert SERVICES["mailpit"]["image"].startswith("axllent/mailpit")
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_long_running_services_have_a_healthcheck(name):
+    test = SERVICES[name]["healthcheck"]["test"]
+    assert test[0] in {"CMD", "CMD-SHELL"} and len(test) > 1 and all(test[1:])
+
+
+@pytest.mark.parametrize("name", list(AIRFLOW_COMMANDS))
+def test_airflow_services_wait_for_postgres_and_init(name):
+    depends = SERVICES[name]["depends_on"]
+    assert depends["postgres"]["condition"] == "service_healthy"
+    assert depends["airflow-init"]["condition"] == "service_completed_successfully"
+
+
+def test_init_migrates_then_bootstraps_the_warehouse_once_postgres_is_healthy():
+    init = SERVICES["airflow-init"]
+    script = " ".join(as_list(init["command"]))
+    assert script.index("airflow db migrate") < script.index("councilbench db up")
+    assert "healthcheck" not in init and init.get("restart") == "no"  # one-shot
+    assert init["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", list(AIRFLOW_COMMANDS))
+def test_airflow_commands_are_airflow_3_components(name):
+    assert as_list(SERVICES[name]["command"])[0] == AIRFLOW_COMMANDS[name]
+
+
+def test_no_airflow_2_leftovers():
+    text = COMPOSE_FILE.read_text()
+    assert "webserver" not in text
+    assert "users create" not in text  # Airflow 3 uses an auth manager, not FAB users
+
+
+def test_health_endpoints_are_airflow_3_ones():
+    api = " ".join(SERVICES["airflow-apiserver"]["healthcheck"]["test"])
+    assert "localhost:8080/api/v2/monitor/health" in api
+    scheduler = " ".join(SERVICES["airflow-scheduler"]["healthcheck"]["test"])
+    assert "localhost:8974/health" in scheduler
+    assert SERVICES["airflow-scheduler"]["environment"]["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "True"
+    for name, job in [("airflow-dag-processor", "DagProcessorJob"), ("airflow-triggerer", "TriggererJob")]:
+        assert f"airflow jobs check --job-type {job}" in " ".join(SERVICES[name]["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", AIRFLOW_SERVICES)
+def test_project_folders_are_mounted_where_councilbench_looks(name):
+    service = SERVICES[name]
+    home = service["environment"]["COUNCILBENCH_HOME"]
+    targets = container_targets(service)
+    for folder in ["dags", "plugins", "dbt_project", "expectations"]:
+        assert targets[f"{home}/{folder}"] == f"./{folder}"
+    assert service["environment"]["AIRFLOW__CORE__DAGS_FOLDER"] == f"{home}/dags"
+    state = service["environment"]["COUNCILBENCH_STATE_DIR"]
+    assert targets[state] in COMPOSE["volumes"]  # a named volume, not the checkout
+
+
+def test_every_mounted_host_path_exists_and_named_volumes_are_declared():
+    for name, service in SERVICES.items():
+        for source in container_targets(service).values():
+            if source.startswith((".", "/")):
+                assert (COMPOSE_FILE.parent / source).resolve().exists(), f"{name}: {source}"
+            else:
+                assert source in COMPOSE["volumes"], f"{name}: undeclared volume {source}"
+
+
+def test_warehouse_database_is_created_by_the_postgres_init_script():
+    init_dir = container_targets(SERVICES["postgres"])["/docker-entrypoint-initdb.d"]
+    sql = " ".join(p.read_text() for p in (REPO / init_dir).glob("*.sql"))
+    env = SERVICES["airflow-scheduler"]["environment"]
+    database = urlsplit(env["WAREHOUSE_URL"]).path.lstrip("/")
+    assert urlsplit(env["AIRFLOW_CONN_WAREHOUSE"]).path.lstrip("/") == database
+    assert re.search(rf"CREATE DATABASE {database}\b", sql)
+    assert SERVICES["postgres"]["environment"]["POSTGRES_DB"] == "airflow"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("@postgres:5432/airflow")
+
+
+def test_ui_ports_are_published():
+    assert "8025" in published_ports(SERVICES["mailpit"])
+    assert "8080" in published_ports(SERVICES["airflow-apiserver"])
+
+
+def test_common_airflow_environment():
+    env = COMPOSE["x-airflow-common"]["environment"]
+    assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
+    assert env["AIRFLOW__API_AUTH__JWT_SECRET"]
+    assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith(".SimpleAuthManager")
+    assert urlsplit(env["AIRFLOW_CONN_WAREHOUSE"]).scheme == "postgres"
+    smtp = urlsplit(env["AIRFLOW_CONN_SMTP_DEFAULT"])
+    assert (smtp.hostname, smtp.port) == ("mailpit", 1025)
+    assert "disable_tls=true" in smtp.query and "disable_ssl=true" in smtp.query
+    for name in AIRFLOW_SERVICES:  # the anchor really reaches every Airflow service
+        assert SERVICES[name]["environment"]["AIRFLOW_CONN_WAREHOUSE"] == env["AIRFLOW_CONN_WAREHOUSE"]
+        assert SERVICES[name]["user"] == "${AIRFLOW_UID:-50000}:0"
+
+
+def test_no_plain_text_secrets():
+    """Secrets are `${VAR:-dev default}` only, so a .env file can override every one."""
+    for name, service in SERVICES.items():
+        for key, value in (service.get("environment") or {}).items():
+            value = "" if value is None else str(value)
+            if re.search(r"(PASSWORD|SECRET|SECRET_KEY|FERNET_KEY)$", key):
+                assert re.fullmatch(r"\$\{\w+(:?-[^}]*)?\}", value), f"{name}.{key}"
+            # Credentials in a URL: with the interpolations removed, no password remains.
+            literal = INTERPOLATION.sub("", value)
+            assert not re.search(r"://[^/@\s]*:[^/@\s]+@", literal), f"{name}.{key}"
+
+
+def test_dockerfile_extends_airflow_3_and_installs_the_project_with_the_lock():
+    build = COMPOSE["x-airflow-common"]["build"]
+    context = (COMPOSE_FILE.parent / build["context"]).resolve()
+    dockerfile = context / build["dockerfile"]
+    lines = [ln.strip() for ln in dockerfile.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert re.fullmatch(r"FROM apache/airflow:3\.\d+\.\d+(-python3\.\d+)?", lines[0])
+    assert "USER airflow" in lines  # the image's virtualenv belongs to airflow
+    install = next(ln for ln in lines if ln.startswith("RUN pip install"))
+    assert "-c requirements.lock" in install and "-e ." in install
+    for line in lines:  # everything copied into the image exists in the build context
+        if line.startswith("COPY"):
+            sources = [a for a in line.split()[1:-1] if not a.startswith("--")]
+            for source in sources:
+                assert (context / source).exists(), source
