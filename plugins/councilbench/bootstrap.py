@@ -17,7 +17,7 @@ import logging
 
 from psycopg import sql
 
-from councilbench import config
+from councilbench import config, ddl
 from councilbench.warehouse import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,15 @@ def _grant_schemas(conn, database: str) -> None:
             conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident(schema), ident(analyst)))
 
 
+def _create_loader_tables(conn) -> None:
+    """raw and ops tables, created as the loader so it owns them (and default
+    privileges give the transformer read access)."""
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(config.LOADER_ROLE)))
+    for statement in ddl.OPS + ddl.RAW:
+        conn.execute(statement)
+    conn.execute("RESET ROLE")
+
+
 def up(warehouse: Warehouse) -> dict:
     """Create what is missing and (re)apply grants. Safe to run any number of times."""
     created = create_database(warehouse)
@@ -98,5 +107,6 @@ def up(warehouse: Warehouse) -> dict:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('councilbench db up'))")
         _create_roles(conn)
         _grant_schemas(conn, warehouse.database)
+        _create_loader_tables(conn)
         conn.commit()
     return {"database": warehouse.database, "created": created, "schemas": list(config.SCHEMA_OWNERS)}

@@ -1,0 +1,159 @@
+"""Landing: keep every fetched file immutably under its content hash and record it in
+the submission ledger, before anything else looks at it.
+
+Files are streamed to disk while hashed (a 200 MB return never sits in memory), then
+moved into ``<state>/landing/<sha[:2]>/<sha>`` and made read-only. The ledger row is
+keyed on (source kind, subject, period, sha256), so landing the same bytes twice
+returns the existing submission and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+from councilbench import config
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Landed:
+    submission_id: int
+    sha256: str
+    size_bytes: int
+    path: Path
+    is_new: bool  # False when these bytes were already in the ledger for this subject and period
+    status: str   # the ledger status (received, rejected, loaded, superseded)
+
+
+def landing_root() -> Path:
+    return config.state_path("landing")
+
+
+def quarantine_root() -> Path:
+    return config.state_path("quarantine")
+
+
+def store_stream(chunks: Iterable[bytes]) -> tuple[str, int, Path]:
+    """Write chunks to the landing store; return (sha256, size, path). Idempotent."""
+    digest = hashlib.sha256()
+    size = 0
+    root = landing_root()
+    fd, tmp_name = tempfile.mkstemp(dir=root, prefix=".incoming-")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                tmp.write(chunk)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        sha = digest.hexdigest()
+        final = root / sha[:2] / sha
+        final.parent.mkdir(exist_ok=True)
+        if final.exists():
+            os.unlink(tmp_name)
+        else:
+            os.chmod(tmp_name, 0o444)  # immutable: nothing downstream may edit a landed file
+            os.replace(tmp_name, final)
+        return sha, size, final
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+
+
+def store_file(path: Path) -> tuple[str, int, Path]:
+    with open(path, "rb") as f:
+        return store_stream(iter(lambda: f.read(CHUNK), b""))
+
+
+def store_bytes(data: bytes) -> tuple[str, int, Path]:
+    return store_stream([data])
+
+
+def iter_file(f: BinaryIO) -> Iterable[bytes]:
+    return iter(lambda: f.read(CHUNK), b"")
+
+
+def record_submission(conn, *, source_kind: str, subject: str, period: str, source_uri: str,
+                      sha256: str, size_bytes: int, path: Path, media_type: str | None = None,
+                      original_name: str | None = None) -> Landed:
+    """Insert the ledger row, or return the existing one for the same bytes."""
+    row = conn.execute(
+        """
+        insert into ops.submissions
+            (source_kind, subject, period, source_uri, sha256, size_bytes, media_type, original_name, landing_path)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (source_kind, subject, period, sha256) do nothing
+        returning submission_id, status
+        """,
+        [source_kind, subject, period, source_uri, sha256, size_bytes, media_type, original_name, str(path)],
+    ).fetchone()
+    is_new = row is not None
+    if not is_new:
+        row = conn.execute(
+            "select submission_id, status from ops.submissions"
+            " where source_kind = %s and subject = %s and period = %s and sha256 = %s",
+            [source_kind, subject, period, sha256],
+        ).fetchone()
+    return Landed(row[0], sha256, size_bytes, path, is_new, row[1])
+
+
+def land(conn, *, chunks: Iterable[bytes], source_kind: str, subject: str, period: str,
+         source_uri: str, media_type: str | None = None, original_name: str | None = None) -> Landed:
+    """Store the bytes, then record them; commits so the file is never unaccounted for."""
+    sha, size, path = store_stream(chunks)
+    landed = record_submission(conn, source_kind=source_kind, subject=subject, period=period,
+                               source_uri=source_uri, sha256=sha, size_bytes=size, path=path,
+                               media_type=media_type, original_name=original_name)
+    conn.commit()
+    return landed
+
+
+def record_fetch(conn, *, source_kind: str, subject: str, period: str, source_uri: str, outcome: str,
+                 http_status: int | None = None, etag: str | None = None, last_modified: str | None = None,
+                 message: str | None = None, submission_id: int | None = None) -> None:
+    conn.execute(
+        """
+        insert into ops.fetch_attempts
+            (source_kind, subject, period, source_uri, outcome, http_status, etag, last_modified, message, submission_id)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        [source_kind, subject, period, source_uri, outcome, http_status, etag, last_modified, message, submission_id],
+    )
+    conn.commit()
+
+
+def last_validators(conn, *, source_kind: str, subject: str, period: str, source_uri: str) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the last successful fetch, for a conditional request."""
+    row = conn.execute(
+        """
+        select etag, last_modified from ops.fetch_attempts
+        where source_kind = %s and subject = %s and period = %s and source_uri = %s
+          and outcome in ('received', 'unchanged') and (etag is not null or last_modified is not null)
+        order by attempted_at desc, attempt_id desc limit 1
+        """,
+        [source_kind, subject, period, source_uri],
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def quarantine(landed_path: Path, *, subject: str, period: str, suffix: str = "") -> Path:
+    """A named hard link (or copy) of a rejected file under quarantine/, for people to
+    find; the landed original stays where it is, untouched."""
+    target_dir = quarantine_root() / subject / period
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{Path(landed_path).name[:12]}{suffix}"
+    if not target.exists():
+        try:
+            os.link(landed_path, target)
+        except OSError:
+            shutil.copy2(landed_path, target)
+    return target

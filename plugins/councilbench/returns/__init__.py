@@ -1,0 +1,1 @@
+"""Monthly council returns: pull, land, validate, notify, load."""
