@@ -81,3 +81,32 @@ def fresh_database(server):
     name = f"councilbench_fresh_{uuid.uuid4().hex[:8]}"
     yield server.with_database(name)
     _drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def mail_catcher(state_dir):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; Airflow's smtp_default points at it."""
+    from councilbench.airflow_env import smtp_connection
+    from councilbench.mailcatcher import start_catcher
+
+    with start_catcher(state_dir / "mail") as catcher:
+        previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")
+        os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection("127.0.0.1", catcher.port)
+        yield catcher
+        if previous is None:
+            os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
+        else:
+            os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = previous
+
+
+@pytest.fixture(scope="session")
+def returns_server(state_dir):
+    """Council return files served over HTTP on 127.0.0.1, one URL per council and month
+    (the registry's {returns_base_url}/<short_name>/<YYYY-MM>.csv)."""
+    from councilbench.demo_http import serve_folder
+
+    folder = state_dir / "served-returns"
+    folder.mkdir(exist_ok=True)
+    with serve_folder(folder) as server:
+        server.folder = folder
+        yield server

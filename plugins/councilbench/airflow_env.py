@@ -35,13 +35,16 @@ def warehouse_connection(warehouse: Warehouse) -> str:
     )
 
 
-def smtp_connection() -> str:
+def smtp_connection(host: str | None = None, port: int | None = None) -> str:
     """SMTP from COUNCILBENCH_SMTP_HOST/PORT (default: the local catcher on 127.0.0.1:8025)."""
-    host = os.environ.get("COUNCILBENCH_SMTP_HOST", "127.0.0.1")
-    port = int(os.environ.get("COUNCILBENCH_SMTP_PORT", "8025"))
+    host = host or os.environ.get("COUNCILBENCH_SMTP_HOST", "127.0.0.1")
+    port = port or int(os.environ.get("COUNCILBENCH_SMTP_PORT", "8025"))
     return json.dumps(
         {"conn_type": "smtp", "host": host, "port": port,
-         "extra": {"disable_tls": True, "disable_ssl": True, "from_email": sender()}}
+         # retry_limit only re-connects after a dropped connection; a refused message
+         # is retried by Airflow, so it is never sent twice by the hook.
+         "extra": {"disable_tls": True, "disable_ssl": True, "from_email": sender(),
+                   "timeout": 30, "retry_limit": 2}}
     )
 
 

@@ -6,3 +6,5 @@ One place for the names, so producer and consumer can never disagree.
 from airflow.sdk import Asset
 
 REFERENCE_DATA = Asset("councilbench://warehouse/reference", group="warehouse")
+COUNCIL_RETURNS = Asset("councilbench://warehouse/raw/council_return_rows", group="warehouse")
+PUBLIC_STATISTICS = Asset("councilbench://warehouse/raw/public_observations", group="warehouse")

@@ -91,6 +91,16 @@ def cmd_demo(args) -> int:
     return 0
 
 
+#: Modules that add their own commands (each has add_command(subparsers)); they import
+#: their heavy dependencies inside the command, so listing them here costs nothing.
+COMMAND_MODULES = [
+    "councilbench.returns.validate_cli",
+    "councilbench.returns.returns_cli",
+    "councilbench.mailcatcher",
+    "councilbench.returns.sample_cli",
+]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="councilbench", description=DESCRIPTION, epilog=EPILOG,
@@ -119,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the demo end to end on the resolved warehouse")
     demo.set_defaults(func=cmd_demo)
+
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_command(sub)
     return parser
 
 
@@ -126,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -29,6 +29,9 @@ OPS = [
     )
     """,
     "create index if not exists submissions_subject_period on ops.submissions (source_kind, subject, period)",
+    # What validation normalised (BOM removed, CP1252 read ...), kept with the submission
+    # so an email sent on a later retry says exactly what the first run found.
+    "alter table ops.submissions add column if not exists normalisations jsonb not null default '[]'::jsonb",
     # Every attempt to fetch, including the ones that found nothing: "not received" is
     # recorded data, not an absence. ETag / Last-Modified feed conditional requests.
     """
@@ -99,6 +102,7 @@ RAW = [
         primary key (submission_id, row_number)
     )
     """,
+    "create index if not exists council_return_rows_council_period on raw.council_return_rows (council_code, return_period)",
     # Public statistics (NOMIS, GOV.UK) as observations.
     """
     create table if not exists raw.public_observations (

@@ -1,0 +1,83 @@
+"""Monthly council returns: pull each member council's return, land it, validate it
+with Great Expectations, email the council when it fails, and load it when it passes.
+
+The data interval is the reporting month; the run starts on the due date (the 15th of
+the following month by default: COUNCILBENCH_RETURNS_DUE_DAY). Rerun a month with
+`airflow dags test council_returns -c '{"period": "2026-10"}'`, backfill with
+`airflow backfill create --dag-id council_returns --from-date 2016-01-01 --to-date 2026-10-01`.
+A council with no file yet is recorded as not received; the others go on. Logic lives
+in councilbench.returns.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+from councilbench.assets import COUNCIL_RETURNS
+from councilbench.dag_defaults import TAG, default_args
+from councilbench.timetables import ReportingMonthTimetable
+
+
+@dag(
+    dag_id="council_returns",
+    schedule=ReportingMonthTimetable(due_day=int(os.environ.get("COUNCILBENCH_RETURNS_DUE_DAY", "15"))),
+    start_date=pendulum.datetime(2016, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=3,
+    default_args=default_args(),
+    tags=[TAG, "returns"],
+    doc_md=__doc__,
+    params={
+        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                        description="Reporting month YYYY-MM; empty means the run's data interval."),
+        "councils": Param([], type="array", description="GSS codes to process; empty means all 33."),
+    },
+)
+def council_returns():
+    @task
+    def reporting_month() -> str:
+        from councilbench.timetables import reporting_month as month_of
+
+        ctx = get_current_context()
+        return ctx["params"].get("period") or month_of(ctx["data_interval_start"])
+
+    @task
+    def member_councils() -> list[str]:
+        from councilbench import catalogue
+
+        wanted = get_current_context()["params"].get("councils") or []
+        codes = list(catalogue.councils())
+        unknown = sorted(set(wanted) - set(codes))
+        if unknown:
+            raise ValueError(f"not member councils: {', '.join(unknown)}")
+        return [c for c in codes if not wanted or c in wanted]
+
+    @task(map_index_template="{{ task.op_kwargs['council_code'] }}")
+    def process_return(council_code: str, return_month: str) -> dict:
+        from councilbench.connections import warehouse_from_airflow
+        from councilbench.returns.pipeline import process_return as run
+
+        return run(warehouse_from_airflow(), council_code, return_month).as_dict()
+
+    @task
+    def send_emails(outcomes: list[dict]) -> list[dict]:
+        from councilbench.connections import warehouse_from_airflow
+        from councilbench.returns.pipeline import send_emails as send
+
+        return send(warehouse_from_airflow(), list(outcomes))
+
+    @task(outlets=[COUNCIL_RETURNS])
+    def summarise(outcomes: list[dict], emails: list[dict]) -> dict:
+        from councilbench.returns.pipeline import summarise as summary
+
+        return summary(list(outcomes), emails)
+
+    month = reporting_month()
+    outcomes = process_return.partial(return_month=month).expand(council_code=member_councils())
+    summarise(outcomes, send_emails(outcomes))
+
+
+council_returns()

@@ -1,0 +1,11 @@
+"""Airflow plugin (loaded through the `airflow.plugins` entry point in pyproject.toml):
+registers the project's timetable so the scheduler can deserialise DAGs that use it."""
+
+from airflow.plugins_manager import AirflowPlugin
+
+from councilbench.timetables import ReportingMonthTimetable
+
+
+class CouncilbenchPlugin(AirflowPlugin):
+    name = "councilbench"
+    timetables = [ReportingMonthTimetable]

@@ -1,0 +1,275 @@
+"""Validating a public dataset with Great Expectations, and saying what failed in words.
+
+The rules are the GX suites in expectations/public_nomis.json and
+expectations/public_spreadsheet.json; each expectation's ``meta.check`` names the check
+it belongs to and ``meta.severity`` what failing it means. Runtime facts come in as
+suite parameters: the area registry (catalogue.councils() plus the region and England),
+the requested periods, the measures configured, the RECORD_COUNT received.
+
+Before GX runs, the observations are laid on the full expected grid (every expected
+area x period x measure): a cell the source did not send becomes a placeholder row with
+``present = false``, so "every expected area present" is one expectation whose failing
+rows are exactly the missing cells.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+
+from councilbench import config
+from councilbench.public import datasets as dsets
+
+MAX_FAILING_ROWS = 500
+
+#: Checks in the order people should read them (readable first: nothing else runs without it).
+CHECK_ORDER = ["readable", "no_truncation", "area_known", "areas_complete", "periods_parse", "measure_known",
+               "no_duplicates", "values_numeric", "within_bounds", "suppressed"]
+
+
+@dataclass
+class CheckOutcome:
+    check: str
+    severity: str                # fail | warn: what failing this check means
+    outcome: str                 # pass | warn | fail
+    message: str
+    failing_rows: list[dict] = field(default_factory=list)
+    failing_row_count: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "pass"
+
+
+def overall(checks: list[CheckOutcome]) -> str:
+    outcomes = {c.outcome for c in checks}
+    return "fail" if "fail" in outcomes else "warn" if "warn" in outcomes else "pass"
+
+
+def unreadable(message: str) -> list[CheckOutcome]:
+    return [CheckOutcome("readable", "fail", "fail", message)]
+
+
+def load_suite_dict(name: str) -> dict:
+    with open(config.expectations_dir() / f"{name}.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _value_regex(markers) -> str:
+    number = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+    alternatives = [number] + [re.escape(m) for m in markers]
+    return rf"^(?:{'|'.join(alternatives)})?$"
+
+
+def build_frame(ds, observations: list[dict], expected_periods: list[str] | None):
+    """The observations plus placeholder rows for expected cells that are missing."""
+    import pandas as pd
+
+    from councilbench.catalogue import metrics
+
+    expected = dsets.expected_areas(ds)
+    measures = dsets.metric_ids(ds)
+    period_re = re.compile(dsets.PERIOD_REGEX[ds.frequency])
+    rows = [dict(o, present=True) for o in observations]
+    if expected_periods is None:   # as published: the periods the file holds
+        expected_periods = sorted({o["period"] for o in observations if period_re.match(o["period"])})
+    have = {(o["area_code"], o["period"], o["measure"]) for o in observations}
+    for code, name in expected.items():
+        for period in expected_periods:
+            for measure in measures:
+                if (code, period, measure) not in have:
+                    rows.append({"row_number": None, "area_code": code, "area_name": name, "period": period,
+                                 "measure": measure, "raw_value": "", "value": None, "obs_status": None,
+                                 "obs_status_name": None, "present": False})
+    frame = pd.DataFrame(rows)
+    markers = set(getattr(ds, "suppression_markers", ()))
+    catalogue = metrics()
+
+    def bounds(row):
+        m = catalogue.get(row["measure"])
+        if m is None:
+            return (math.nan, math.nan)
+        # Catalogue bounds are sized for councils: the region's and England's counts are
+        # far bigger, so for them only the lower bound of a count applies.
+        upper = m.upper_bound if (row["area_code"] not in dsets.AGGREGATE_AREAS or m.value_type != "count") else math.nan
+        return (m.lower_bound, upper)
+
+    if len(frame):
+        b = frame.apply(bounds, axis=1, result_type="expand")
+        frame["lower_bound"], frame["upper_bound"] = b[0].astype("float64"), b[1].astype("float64")
+        frame["value"] = frame["value"].astype("float64")
+        frame["suppressed"] = frame["present"] & frame["value"].isna() & (
+            (frame["raw_value"] == "") | frame["raw_value"].isin(markers))
+        frame["row_number"] = frame["row_number"].astype("Int64")
+    if getattr(ds, "kind", "") == "nomis":
+        for col in ("record_offset", "record_count"):   # even when the answer had no rows at all
+            frame[col] = frame[col].astype("float64") if col in frame else math.nan
+    return frame, expected, expected_periods
+
+
+def validate(ds, observations: list[dict], *, expected_periods: list[str] | None = None,
+             fetch_note: str = "") -> tuple[list[CheckOutcome], object]:
+    """Run the dataset's suite over the observations; (check outcomes, frame validated)."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+
+    frame, expected, periods = build_frame(ds, observations, expected_periods)
+    known = dsets.known_areas()
+    suite_dict = load_suite_dict(ds.suite)
+    params = {
+        "known_areas": sorted(known),
+        "period_regex": dsets.PERIOD_REGEX[ds.frequency],
+        "measures": dsets.metric_ids(ds),
+        "received_rows": len(observations),
+        "value_regex": _value_regex(getattr(ds, "suppression_markers", ())),
+    }
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = {"globally": False}
+    batch_def = (ctx.data_sources.add_pandas("public").add_dataframe_asset(ds.dataset_id)
+                 .add_batch_definition_whole_dataframe("landed_file"))
+    batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(gx.ExpectationSuite(**suite_dict), expectation_parameters=params,
+                            result_format="COMPLETE")
+
+    by_check: dict[str, dict] = {}
+    for r in result.results:
+        meta = r.expectation_config.meta or {}
+        entry = by_check.setdefault(meta["check"], {"severity": meta.get("severity", "fail"), "ok": True,
+                                                    "index": set(), "results": []})
+        entry["results"].append(r)
+        if not r.success:
+            entry["ok"] = False
+            entry["index"].update(r.result.get("unexpected_index_list") or [])
+    context = {"frame": frame, "expected": expected, "periods": periods, "known": known,
+               "received": len(observations), "fetch_note": fetch_note, "ds": ds}
+    outcomes = []
+    for check in sorted(by_check, key=lambda c: CHECK_ORDER.index(c) if c in CHECK_ORDER else len(CHECK_ORDER)):
+        entry = by_check[check]
+        index = sorted(entry["index"])
+        failing = [_failing_row(check, frame.loc[i]) for i in index]
+        outcome = "pass" if entry["ok"] else entry["severity"]
+        message = MESSAGES[check](context, entry, failing) if not entry["ok"] else PASS_MESSAGES[check](context)
+        outcomes.append(CheckOutcome(check, entry["severity"], outcome, message,
+                                     failing[:MAX_FAILING_ROWS], len(failing)))
+    return outcomes, frame
+
+
+# --- plain words ----------------------------------------------------------------------
+
+
+def _clean(v):
+    """A plain Python value for JSON: None for NaN / NA / NaT, ints and floats unboxed."""
+    import pandas as pd
+
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
+
+
+def _failing_row(check: str, row) -> dict:
+    accepted = {
+        "areas_complete": "an observation for every expected area, period and measure",
+        "area_known": "a GSS code of one of the 33 councils, E12000005 (West Midlands) or E92000001 (England)",
+        "periods_parse": "a period in the dataset's format",
+        "measure_known": "a measure configured for the dataset",
+        "no_duplicates": "one observation per area, period and measure",
+        "no_truncation": "RECORD_COUNT equal to the records received, each RECORD_OFFSET once",
+        "values_numeric": "a number or a suppression marker",
+        "within_bounds": f"between {_clean(row.get('lower_bound'))} and {_clean(row.get('upper_bound')) or 'no upper bound'}",
+        "suppressed": "a published value",
+    }[check]
+    found = "missing" if check == "areas_complete" else _clean(row.get("raw_value"))
+    if check == "area_known":
+        found = row.get("area_code") or "(no code)"
+    elif check == "periods_parse":
+        found = row.get("period")
+    elif check == "measure_known":
+        found = row.get("measure")
+    return {"row": _clean(row.get("row_number")), "area_code": row.get("area_code"), "area_name": row.get("area_name"),
+            "period": row.get("period"), "measure": row.get("measure"), "found": found, "accepted": accepted,
+            "obs_status": _clean(row.get("obs_status"))}
+
+
+def _cell(r: dict) -> str:
+    where = f", row {r['row']}" if r.get("row") is not None else ""
+    return f"{r['area_name'] or '?'} ({r['area_code'] or 'no code'}) {r['period']} {r['measure']}{where}"
+
+
+def _listing(rows: list[dict], fmt=_cell, limit: int = 5) -> str:
+    shown = "; ".join(fmt(r) for r in rows[:limit])
+    return shown + (f"; and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def _missing_message(ctx, entry, failing):
+    n_periods, n_measures = len(ctx["periods"]), len(dsets.metric_ids(ctx["ds"]))
+    per_area: dict[str, list] = {}
+    for r in failing:
+        per_area.setdefault(r["area_code"], []).append(r)
+    absent = [c for c, rows in per_area.items() if len(rows) == n_periods * n_measures]
+    parts = []
+    if absent:
+        names = ", ".join(f"{ctx['expected'][c]} ({c})" for c in absent[:10])
+        parts.append(f"{len(absent)} expected area{'s' * (len(absent) != 1)} absent from the file: {names}"
+                     + (" ..." if len(absent) > 10 else ""))
+    partial = [r for r in failing if r["area_code"] not in absent]
+    if partial:
+        parts.append(f"{len(partial)} observation{'s' * (len(partial) != 1)} missing: {_listing(partial)}")
+    return "; ".join(parts)
+
+
+MESSAGES = {
+    "areas_complete": _missing_message,
+    "area_known": lambda ctx, e, f: (
+        "area codes not in the registry (the 33 councils, E12000005, E92000001): "
+        + _listing(f, lambda r: f"{r['area_code'] or '(no code)'} {r['area_name'] or ''} (row {r['row']})".strip())),
+    "periods_parse": lambda ctx, e, f: (
+        f"periods that do not parse as {dsets.PERIOD_REGEX[ctx['ds'].frequency]}: "
+        + _listing(f, lambda r: f"'{r['period']}' (row {r['row']})")),
+    "measure_known": lambda ctx, e, f: (
+        f"measures not configured for {ctx['ds'].dataset_id}: "
+        + _listing(f, lambda r: f"{r['measure']} (row {r['row']})")),
+    "no_duplicates": lambda ctx, e, f: "more than one observation for the same area, period and measure: " + _listing(f),
+    "no_truncation": lambda ctx, e, f: _truncation_message(ctx, e),
+    "values_numeric": lambda ctx, e, f: (
+        "values that are not numbers: " + _listing(f, lambda r: f"'{r['found']}' for {_cell(r)}")),
+    "within_bounds": lambda ctx, e, f: (
+        "values outside the catalogue's plausible bounds: "
+        + _listing(f, lambda r: f"{_cell(r)} = {r['found']} (accepted {r['accepted']})")),
+    "suppressed": lambda ctx, e, f: (
+        f"{len(f)} value{'s' * (len(f) != 1)} suppressed or not available at the source (loaded as empty): "
+        + _listing(f, lambda r: f"{_cell(r)} [{r['obs_status'] or 'empty'}]")),
+}
+
+
+def _truncation_message(ctx, entry) -> str:
+    frame = ctx["frame"]
+    declared = frame["record_count"].dropna()
+    declared_text = f"{int(declared.max())}" if len(declared) else "unknown"
+    note = f" ({ctx['fetch_note']})" if ctx["fetch_note"] else ""
+    return (f"truncated: the source declared RECORD_COUNT {declared_text} but {ctx['received']} records were "
+            f"received{note}")
+
+
+PASS_MESSAGES = {
+    "areas_complete": lambda ctx: (
+        f"all {len(ctx['expected'])} expected areas present for {len(ctx['periods'])} period"
+        f"{'s' * (len(ctx['periods']) != 1)} and every measure"),
+    "area_known": lambda ctx: "every area code is a registered council, the West Midlands region or England",
+    "periods_parse": lambda ctx: "every period parses",
+    "measure_known": lambda ctx: "every measure is configured for the dataset",
+    "no_duplicates": lambda ctx: "one observation per area, period and measure",
+    "no_truncation": lambda ctx: f"all {ctx['received']} records declared by RECORD_COUNT received",
+    "values_numeric": lambda ctx: "every value is a number or a suppression marker",
+    "within_bounds": lambda ctx: "every value within the catalogue's plausible bounds",
+    "suppressed": lambda ctx: "no value suppressed",
+}

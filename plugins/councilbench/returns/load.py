@@ -1,0 +1,70 @@
+"""Loading an accepted return into raw with COPY, in one transaction.
+
+The submission's rows replace any earlier load of the same submission (so a rerun
+after a crash mid-load gives identical counts), the submission becomes `loaded`, and
+an earlier loaded submission for the same council and month becomes `superseded`:
+its rows stay in raw, so the history stays queryable.
+"""
+
+from __future__ import annotations
+
+import math
+
+LOAD_COLUMNS = ("submission_id", "row_number", "council_code", "return_period", "metric_id", "period",
+                "value", "numerator", "denominator", "status", "note")
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def load_return_rows(conn, submission_id: int, rows) -> int:
+    """COPY the report's rows (a DataFrame) for this submission; returns rows loaded."""
+    records = rows.to_dict("records")
+    with conn.transaction():
+        sub = conn.execute(
+            "select subject, period from ops.submissions where submission_id = %s for update", [submission_id]
+        ).fetchone()
+        conn.execute("delete from raw.council_return_rows where submission_id = %s", [submission_id])
+        with conn.cursor().copy(f"copy raw.council_return_rows ({', '.join(LOAD_COLUMNS)}) from stdin") as copy:
+            for r in records:
+                copy.write_row([submission_id] + [_clean(r.get(c)) for c in LOAD_COLUMNS[1:]])
+        # The newest accepted file for a council and month wins; older ones are kept.
+        newer = conn.execute(
+            """select 1 from ops.submissions where source_kind = 'council_return' and subject = %s
+               and period = %s and status = 'loaded' and submission_id > %s limit 1""",
+            [sub[0], sub[1], submission_id],
+        ).fetchone()
+        conn.execute(
+            """update ops.submissions set status = %s, rows_loaded = %s, status_changed_at = now()
+               where submission_id = %s""",
+            ["superseded" if newer else "loaded", len(records), submission_id],
+        )
+        conn.execute(
+            """update ops.submissions set status = 'superseded', status_changed_at = now()
+               where source_kind = 'council_return' and subject = %s and period = %s
+                 and status = 'loaded' and submission_id < %s""",
+            [sub[0], sub[1], submission_id],
+        )
+    return len(records)
+
+
+def previous_values(conn, council_code: str, return_month: str) -> dict[str, float]:
+    """Each metric's latest accepted value from an earlier return of this council:
+    last month for monthly metrics, last quarter for quarterly ones."""
+    rows = conn.execute(
+        """
+        select distinct on (r.metric_id) r.metric_id, r.value
+        from raw.council_return_rows r
+        join ops.submissions s using (submission_id)
+        where s.status = 'loaded' and s.source_kind = 'council_return'
+          and r.council_code = %s and r.return_period < %s and r.value is not null
+        order by r.metric_id, r.return_period desc
+        """,
+        [council_code, return_month],
+    ).fetchall()
+    return {metric_id: float(value) for metric_id, value in rows}

@@ -1,0 +1,805 @@
+"""A parsed council return -> a ValidationReport: every check, in plain English, row by row.
+
+Three layers, each doing what it is good at:
+1. Typing (Python): cells are text until here. Numbers are read with the Excel habits
+   that are unambiguous ('1,234', '85.3%' on a percent metric, '£' on a pounds figure)
+   normalised and recorded; anything else ('..', 'n/a', '12,5', '1.2E+05') fails the
+   `columns` check with the row, column and text.
+2. Row rules (Great Expectations): the suite expectations/council_return.json holds the
+   reviewed rules (council code, periods, metric ids, status, duplicates, bounds,
+   numerator/denominator). Runtime facts (the sender, its tier's metrics, the catalogue's
+   bounds and frequencies as columns beside each row) come in as expectation parameters
+   and derived columns, so no bound is written twice: the catalogue stays the source.
+3. What GX cannot say cleanly (Python): a future return month, required metrics that
+   are missing (rows that are not there), the month-on-month comparison.
+
+GX is imported inside functions: it takes 2-3 s and DAG files must stay light.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from councilbench import catalogue, config
+from councilbench.returns.contract import (
+    CHECKS,
+    MONTH_RE,
+    QUARTER_RE,
+    FINANCIAL_YEAR_RE,
+    STATUSES,
+    CheckOutcome,
+    FailingRow,
+    ValidationReport,
+    expected_period,
+)
+from councilbench.returns.parse import ParsedReturn, parse_return
+
+SUITE_NAME = "council_return"
+NUMERIC_COLUMNS = ("value", "numerator", "denominator")
+RATIO_TYPES = ("proportion", "mean")
+
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+SCIENTIFIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$")
+DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+#: Statistical suppression markers: a figure withheld or missing, never a number.
+SUPPRESSION_MARKERS = {"..", ".", "...", "n/a", "na", "n.a.", "n.a", "-", "--", "–", "—", "x", "*", "c", "z",
+                       "null", "none", "nil", "tbc", "unknown", "not available", "missing"}
+EXCEL_ERRORS = {"#n/a", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#spill!", "#calc!"}
+
+NOT_AVAILABLE_ADVICE = ("if the figure is not available leave value blank, set status to not_available and give "
+                        "the reason in note")
+NOT_CHECKED = "not checked because the file could not be read"
+
+TIER_WORDS = {"metropolitan_borough": "metropolitan borough", "unitary": "unitary", "county": "county",
+              "district": "district"}
+UNIT_WORDS = {"percent": "percent", "per_100k": "per 100,000", "per_1000": "per 1,000", "count": "a count",
+              "days": "days", "fte_days": "days per full-time equivalent employee", "gbp": "pounds",
+              "number": None}
+
+log = logging.getLogger(__name__)
+
+
+# --- words ----------------------------------------------------------------------------
+
+def _fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "(blank)"
+    if float(x).is_integer():
+        return f"{int(x):,}" if abs(x) >= 10000 else str(int(x))
+    return format(x, ".6g")
+
+
+def _plain(x: float) -> str:
+    """A number as it would be typed: no thousands separators."""
+    return str(int(x)) if float(x).is_integer() else format(x, ".10g")
+
+
+def month_words(month: str) -> str:
+    y, m = month.split("-")
+    return f"{calendar.month_name[int(m)]} {y}"
+
+
+def _blank_words(text: str) -> str:
+    return text if text.strip() else "(blank)"
+
+
+def _metric_label(metric_id: str | None) -> str:
+    m = catalogue.metrics().get(metric_id or "")
+    return f"{metric_id} ({m.metric_name})" if m else f"{metric_id}"
+
+
+def _council_words(code: str) -> str:
+    c = catalogue.councils().get(code)
+    return f"{code} ({c.name})" if c else f"{code} (not a West Midlands council code)"
+
+
+def value_words(metric) -> str:
+    """What a value of this metric may be, e.g. 'a number between 0 and 100 (percent)'."""
+    if metric is None:
+        return "a number"
+    unit = UNIT_WORDS.get(metric.unit, metric.unit)
+    text = f"a number between {_fmt(metric.lower_bound)} and {_fmt(metric.upper_bound)}"
+    return text + (f" ({unit})" if unit else "")
+
+
+def period_words(metric, return_month: str) -> str:
+    """The period this metric carries in this month's return, in words."""
+    if metric is None:
+        return "YYYY-MM for a monthly metric, YYYY-Qn for a quarterly one, YYYY-YY for an annual one"
+    exp = expected_period(metric.frequency, return_month)
+    article = "an" if metric.frequency == "annual" else "a"
+    if exp:
+        return f"{exp} for {article} {metric.frequency} metric in the {month_words(return_month)} return"
+    if metric.frequency == "quarterly":
+        return (f"no row in the {month_words(return_month)} return: a quarterly metric is returned only in the March, "
+                f"June, September and December returns")
+    return (f"no row in the {month_words(return_month)} return: an annual metric is returned only in the March "
+            f"return (for the financial year ending that month)")
+
+
+def _period_end(period: str) -> tuple[int, int] | None:
+    """The last month a period covers, as (year, month), or None if it does not parse."""
+    if m := MONTH_RE.match(period):
+        return int(m.group(1)), int(m.group(2))
+    if m := QUARTER_RE.match(period):
+        return int(m.group(1)), int(m.group(2)) * 3
+    if m := FINANCIAL_YEAR_RE.match(period):
+        start = int(m.group(1))
+        if (start + 1) % 100 == int(m.group(2)):
+            return start + 1, 3
+    return None
+
+
+# --- typing ---------------------------------------------------------------------------
+
+@dataclass
+class _Row:
+    row_number: int
+    raw: dict                      # column -> text as written
+    council_code: str
+    period: str
+    metric_id: str
+    status: str
+    note: str | None
+    metric: object                 # catalogue.Metric or None
+    numbers: dict = field(default_factory=dict)     # column -> float | None
+    unreadable: set = field(default_factory=set)    # numeric columns whose text failed typing
+    value_computed: bool = False
+
+
+class _Notes:
+    """Collects normalisations by kind and writes one plain sentence per kind."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, list] = {}
+
+    def add(self, kind: str, item) -> None:
+        self.kinds.setdefault(kind, []).append(item)
+
+    def sentences(self) -> list[str]:
+        out = []
+        k = self.kinds
+
+        def many(n, one, more):
+            return f"{n} {one if n == 1 else more}"
+
+        if items := k.get("thousands"):
+            row, text, v = items[0]
+            out.append(f"removed thousands separators (commas) from {many(len(items), 'number', 'numbers')} "
+                       f"(row {row}: '{text}' read as {_plain(v)})")
+        if items := k.get("percent"):
+            row, text, v = items[0]
+            out.append(f"removed the '%' sign from {many(len(items), 'percentage', 'percentages')} of metrics "
+                       f"measured in percent (row {row}: '{text}' read as {_plain(v)})")
+        if items := k.get("pound"):
+            row, text, v = items[0]
+            out.append(f"removed the '£' sign from {many(len(items), 'amount', 'amounts')} in pounds "
+                       f"(row {row}: '{text}' read as {_plain(v)})")
+        if items := k.get("computed"):
+            row, m, n, d, v = items[0]
+            out.append(f"computed value from numerator and denominator in {many(len(items), 'row', 'rows')} where value "
+                       f"was blank (row {row}: {_fmt(m.scale)} × {_fmt(n)} / {_fmt(d)} = {_fmt(v)})")
+        for kind, what in (("status", "status"), ("code", "council code"), ("metric", "metric id"),
+                           ("period", "period")):
+            if items := k.get(kind):
+                row, before, after = items[0]
+                out.append(f"read {many(len(items), what, what + 's')} written in another case or spacing as the "
+                           f"contract spells {'it' if len(items) == 1 else 'them'} (row {row}: '{before}' read as "
+                           f"{after})")
+        if items := k.get("spaces"):
+            out.append(f"trimmed spaces around the text of {many(len(items), 'cell', 'cells')} "
+                       f"(first: row {items[0][0]}, column {items[0][1]})")
+        return out
+
+
+def _read_number(text: str, column: str, metric, row: int, notes: _Notes) -> tuple[float | None, tuple[str, str] | None]:
+    """(number or None, failure as (found, accepted) or None)."""
+    t = text.strip()
+    if t == "":
+        return None, None
+    if t != text:
+        notes.add("spaces", (row, column))
+    lowered = t.lower()
+    is_value = column == "value"
+    definition = None if metric is None or is_value else (metric.numerator if column == "numerator" else metric.denominator)
+    number_words = value_words(metric) if is_value else "a number" + (f" ({definition})" if definition else "")
+
+    if lowered in SUPPRESSION_MARKERS:
+        return None, (text, f"a number; {NOT_AVAILABLE_ADVICE}")
+    if lowered in EXCEL_ERRORS or lowered.startswith("#"):
+        return None, (text, f"{number_words}: the cell holds the Excel error {t}, so its formula failed; "
+                            f"put the figure in, or {NOT_AVAILABLE_ADVICE}")
+    pending = []
+    if t.endswith("%"):
+        if is_value and metric is not None and metric.unit == "percent":
+            t = t[:-1].rstrip()
+            pending.append("percent")
+        elif is_value and metric is None:
+            return None, ("", "")   # unit unknown: metric_known reports the row; nothing more to say here
+        else:
+            what = (f"{metric.metric_id} is measured in {UNIT_WORDS.get(metric.unit) or metric.unit}"
+                    if is_value and metric else f"the {column} is a count or an amount, not a percentage")
+            return None, (text, f"{number_words} without a '%' sign: {what}")
+    if t.startswith("£") and (
+            (is_value and metric is not None and metric.unit == "gbp")
+            or (not is_value and definition and "(£)" in definition)):
+        t = t[1:].strip()
+        pending.append("pound")
+    if THOUSANDS.match(t):
+        pending.append("thousands")
+        t = t.replace(",", "")
+    if PLAIN_NUMBER.match(t):
+        v = float(t)
+        for kind in pending:
+            notes.add(kind, (row, text, v))
+        return v, None
+    if SCIENTIFIC.match(t):
+        return None, (text, f"{number_words}, written out in full: Excel saved this number in scientific notation, "
+                            f"which can drop digits; format the column as Number and save the file again")
+    if DECIMAL_COMMA.match(t):
+        return None, (text, f"{number_words}, with a full stop as the decimal mark ({t.replace(',', '.')} if that "
+                            f"is what you meant); a comma is only read as a thousands separator, as in 1,234")
+    return None, (text, f"{number_words}, such as 12 or 12.5, with no other text")
+
+
+def _normalise(text: str, kind: str, row: int, notes: _Notes, how) -> str:
+    stripped = text.strip()
+    if stripped != text:
+        notes.add("spaces", (row, {"code": "council_code", "metric": "metric_id"}.get(kind, kind)))
+    out = how(stripped)
+    if out != stripped and kind in ("status", "code", "metric", "period"):
+        notes.add(kind, (row, stripped, out))
+    return out
+
+
+def _type_rows(frame, notes: _Notes) -> tuple[list[_Row], list[FailingRow]]:
+    metrics = catalogue.metrics()
+    rows: list[_Row] = []
+    failures: list[FailingRow] = []
+    status_forms = {re.sub(r"[\s\-]+", "_", s): s for s in STATUSES}
+    for rec in frame.to_dict("records"):
+        rn = int(rec["row_number"])
+        metric_id = _normalise(rec["metric_id"], "metric", rn, notes, lambda s: s.lower())
+        metric = metrics.get(metric_id)
+        status = _normalise(rec["status"], "status", rn, notes,
+                            lambda s: status_forms.get(re.sub(r"[\s\-]+", "_", s.lower()), s))
+        row = _Row(
+            row_number=rn, raw={c: rec[c] for c in rec if c != "row_number"},
+            council_code=_normalise(rec["council_code"], "code", rn, notes, lambda s: s.upper()),
+            period=_normalise(rec["period"], "period", rn, notes,
+                              lambda s: s.upper() if re.fullmatch(r"\d{4}-q[1-4]", s, re.I) else s),
+            metric_id=metric_id, status=status, note=rec["note"].strip() or None, metric=metric,
+        )
+        for column in NUMERIC_COLUMNS:
+            v, failure = _read_number(rec[column], column, metric, rn, notes)
+            row.numbers[column] = v
+            if failure:
+                row.unreadable.add(column)
+                if failure[1]:
+                    failures.append(FailingRow(rn, metric_id or None, found=failure[0], accepted=failure[1],
+                                               column=column))
+        n, d = row.numbers["numerator"], row.numbers["denominator"]
+        if (row.numbers["value"] is None and "value" not in row.unreadable and n is not None and d
+                and metric is not None and metric.value_type in RATIO_TYPES and status in ("actual", "estimate")):
+            v = metric.scale * n / d
+            row.numbers["value"] = v
+            row.value_computed = True
+            notes.add("computed", (rn, metric, n, d, v))
+        rows.append(row)
+    return rows, failures
+
+
+# --- Great Expectations -----------------------------------------------------------------
+
+_GX_STATE: dict = {}
+
+
+def _gx():
+    """(great_expectations module, batch definition), created once per process."""
+    if not _GX_STATE:
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # before the import: it logs at import
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        asset = context.data_sources.add_pandas("council_returns").add_dataframe_asset("return_rows")
+        _GX_STATE["gx"] = gx
+        _GX_STATE["batch_definition"] = asset.add_batch_definition_whole_dataframe("whole_return")
+    return _GX_STATE["gx"], _GX_STATE["batch_definition"]
+
+
+def suite_path(name: str = SUITE_NAME) -> Path:
+    return config.expectations_dir() / f"{name}.json"
+
+
+def load_suite_json(name: str = SUITE_NAME) -> dict:
+    with open(suite_path(name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def load_suite(name: str = SUITE_NAME):
+    """The suite as a GX ExpectationSuite (imports GX)."""
+    gx, _ = _gx()
+    return gx.ExpectationSuite(**load_suite_json(name))
+
+
+def _gx_frame(rows: list[_Row], return_month: str, agreement: dict):
+    import pandas as pd
+
+    records = []
+    for r in rows:
+        m = r.metric
+        v, n, d = (r.numbers[c] for c in NUMERIC_COLUMNS)
+        gap = tolerance = None
+        if (m is not None and m.value_type in RATIO_TYPES and not r.value_computed
+                and v is not None and n is not None and d):
+            computed = m.scale * n / d
+            gap = abs(v - computed)
+            tolerance = max(agreement["relative"] * abs(computed), agreement["absolute"])
+        parts = "both" if n is not None and d is not None else "numerator only" if n is not None \
+            else "denominator only" if d is not None else "none"
+        if r.unreadable & {"numerator", "denominator"}:
+            parts = None   # already reported by the columns check
+        records.append({
+            "row_number": r.row_number, "council_code": r.council_code, "period": r.period,
+            "metric_id": r.metric_id, "status": r.status, "note": r.note,
+            "value": v, "numerator": n, "denominator": d,
+            "frequency": m.frequency if m else None,
+            "metric_source": m.source if m else None,
+            "value_type": m.value_type if m else None,
+            "expected_period": expected_period(m.frequency, return_month) if m else None,
+            "lower_bound": m.lower_bound if m else None,
+            "upper_bound": m.upper_bound if m else None,
+            "numerator_is_part_of_denominator": "yes" if m and m.value_type == "proportion" and m.upper_bound <= m.scale else "no",
+            "fraction_parts": parts,
+            "fraction_gap": gap, "fraction_tolerance": tolerance,
+        })
+    frame = pd.DataFrame.from_records(records)
+    for c in ("value", "numerator", "denominator", "lower_bound", "upper_bound", "fraction_gap", "fraction_tolerance"):
+        frame[c] = pd.to_numeric(frame[c]).astype("float64")
+    return frame
+
+
+def _run_suite(frame, suite_json: dict, parameters: dict) -> dict[str, list[int]]:
+    """rule -> failing spreadsheet row numbers, for every expectation of the suite."""
+    gx, batch_definition = _gx()
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    # Two passes: pass/fail for every rule is cheap (most returns pass everything); the
+    # failing rows (COMPLETE: unexpected_index_list by row_number) only for rules that
+    # failed. About 0.2 s instead of 0.4 s for a good return.
+    quick = batch.validate(gx.ExpectationSuite(**suite_json), expectation_parameters=parameters,
+                           result_format="BOOLEAN_ONLY")
+    failed_rules = set()
+    for r in quick.results:
+        info = r.exception_info or {}
+        if not r.success or info.get("raised_exception"):
+            failed_rules.add((r.expectation_config.meta or {}).get("rule") or r.expectation_config.type)
+    failing: dict[str, list[int]] = {}
+    if not failed_rules:
+        return failing
+    detail = dict(suite_json, expectations=[e for e in suite_json["expectations"]
+                                            if ((e.get("meta") or {}).get("rule") or e["type"]) in failed_rules])
+    result = batch.validate(gx.ExpectationSuite(**detail), expectation_parameters=parameters,
+                            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_number"]})
+    for r in result.results:
+        meta = r.expectation_config.meta or {}
+        rule = meta.get("rule") or r.expectation_config.type
+        info = r.exception_info or {}
+        if info.get("raised_exception"):
+            # A broken rule is the platform's fault, not the council's: never report it as their failure.
+            raise RuntimeError(f"expectation {rule} could not run: {info.get('exception_message')}")
+        rows = sorted({int(u["row_number"]) for u in (r.result.get("unexpected_index_list") or [])})
+        failing[rule] = rows
+    return failing
+
+
+# --- explanations -------------------------------------------------------------------------
+
+class _Explain:
+    """Turns failing row numbers of each GX rule into FailingRows in plain words."""
+
+    def __init__(self, rows: list[_Row], council, return_month: str, suite_json: dict):
+        self.by_row = {r.row_number: r for r in rows}
+        self.council = council
+        self.month = return_month
+        self.meta = {e["meta"]["rule"]: e["meta"] for e in suite_json["expectations"] if "rule" in (e.get("meta") or {})}
+
+    def rows(self, rule: str, numbers: list[int]) -> list[FailingRow]:
+        out = []
+        handler = getattr(self, f"_{rule}", None)
+        for rn in numbers:
+            row = self.by_row[rn]
+            fr = handler(row) if handler else self._generic(rule, row)
+            if fr is not None:
+                out.append(fr)
+        return out
+
+    def _generic(self, rule: str, row: _Row) -> FailingRow:
+        # A rule added to the suite without code here still reports something readable.
+        meta = self.meta.get(rule, {})
+        return FailingRow(row.row_number, row.metric_id or None, found=", ".join(f"{k}={v!r}" for k, v in row.raw.items() if v),
+                          accepted=meta.get("accepted", rule))
+
+    def _council_code_is_sender(self, row):
+        return FailingRow(row.row_number, row.metric_id or None, found=_blank_words(row.raw["council_code"]),
+                          accepted=f"{self.council.code} ({self.council.name}), the council this file was sent for",
+                          column="council_code")
+
+    def _period(self, row):
+        found = _blank_words(row.raw["period"])
+        accepted = period_words(row.metric, self.month)
+        end = _period_end(row.period)
+        ret = tuple(int(x) for x in self.month.split("-"))
+        if end and end > ret:
+            accepted += f" ({row.period} is a future period: it ends after the return month)"
+        elif row.period and not end:
+            accepted += " (periods are written YYYY-MM, YYYY-Qn or YYYY-YY)" if row.metric else ""
+        return FailingRow(row.row_number, row.metric_id or None, found=found, accepted=accepted, column="period")
+
+    _period_format = _period
+    _period_fits_frequency_and_month = _period
+
+    def _metric_in_catalogue(self, row):
+        metrics = catalogue.metrics()
+        if row.metric is not None:   # in the catalogue, but from public data, not from councils
+            return FailingRow(row.row_number, row.metric_id, found=row.raw["metric_id"],
+                              accepted=f"a metric councils return: {row.metric_id} comes from public data "
+                                       f"({row.metric.source}), which the platform loads itself; delete this row",
+                              column="metric_id")
+        ids = [m.metric_id for m in metrics.values() if m.from_council_return]
+        close = difflib.get_close_matches(row.metric_id, ids, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]} ({metrics[close[0]].metric_name})?" if close else \
+            "see the metric catalogue or the published template for the ids"
+        return FailingRow(row.row_number, row.metric_id or None, found=_blank_words(row.raw["metric_id"]),
+                          accepted=f"a metric id from the catalogue: {hint}", column="metric_id")
+
+    def _metric_delivered_by_tier(self, row):
+        m = row.metric
+        tiers = ", ".join(TIER_WORDS.get(t, t) for t in m.delivering_tiers)
+        return FailingRow(row.row_number, row.metric_id, found=row.raw["metric_id"],
+                          accepted=f"a metric {TIER_WORDS.get(self.council.tier, self.council.tier)} councils deliver: "
+                                   f"{m.metric_name} is delivered by {tiers} councils; delete this row",
+                          column="metric_id")
+
+    def _status_in_set(self, row):
+        return FailingRow(row.row_number, row.metric_id or None, found=_blank_words(row.raw["status"]),
+                          accepted="one of " + ", ".join(STATUSES), column="status")
+
+    def _not_available_has_reason(self, row):
+        return FailingRow(row.row_number, row.metric_id or None, found="(blank)",
+                          accepted="the reason the figure is not available, in note (status is not_available)",
+                          column="note")
+
+    def _na_figure(self, row, column):
+        if column in row.unreadable:
+            return None   # the columns check already asks for this cell to be blank or a number
+        return FailingRow(row.row_number, row.metric_id or None, found=row.raw[column],
+                          accepted=f"{column} left blank, because status is not_available (or set status to actual "
+                                   f"or estimate if the figure is known)", column=column)
+
+    def _not_available_has_no_value(self, row):
+        return self._na_figure(row, "value")
+
+    def _not_available_has_no_numerator(self, row):
+        return self._na_figure(row, "numerator")
+
+    def _not_available_has_no_denominator(self, row):
+        return self._na_figure(row, "denominator")
+
+    def _reported_figure_has_value(self, row):
+        if row.unreadable or row.numbers["numerator"] is not None or row.numbers["denominator"] is not None:
+            return None   # unreadable (columns check) or an incomplete fraction (numerator_denominator check)
+        fraction = " (or numerator and denominator)" if row.metric is not None and row.metric.value_type in RATIO_TYPES else ""
+        return FailingRow(row.row_number, row.metric_id or None, found="(blank)",
+                          accepted=f"a value{fraction}, because status is {row.status}; {NOT_AVAILABLE_ADVICE}",
+                          column="value")
+
+    def _one_row_per_council_metric_period(self, row):
+        same = [r.row_number for r in self.by_row.values()
+                if (r.council_code, r.metric_id, r.period) == (row.council_code, row.metric_id, row.period)
+                and r.row_number != row.row_number]
+        identical = all(self.by_row[o].raw == row.raw for o in same)
+        return FailingRow(row.row_number, row.metric_id or None,
+                          found=f"{row.metric_id} for {row.period or '(blank period)'}, also in row"
+                                f"{'s' if len(same) > 1 else ''} {', '.join(map(str, same))}"
+                                + (" (identical rows)" if identical else " (with different figures)"),
+                          accepted="one row per metric and period: delete the extra rows, keeping the right figure",
+                          column="metric_id")
+
+    def _value_bounds(self, row):
+        m = row.metric
+        v = row.numbers["value"]
+        found = row.raw["value"] if not row.value_computed else \
+            f"{_fmt(v)} (computed from numerator {_fmt(row.numbers['numerator'])} and denominator {_fmt(row.numbers['denominator'])})"
+        accepted = value_words(m)
+        if v < 0 <= m.lower_bound:
+            accepted += "; it cannot be negative"
+        return FailingRow(row.row_number, row.metric_id, found=found, accepted=accepted, column="value")
+
+    _value_at_least_lower_bound = _value_bounds
+    _value_at_most_upper_bound = _value_bounds
+
+    def _numerator_not_above_denominator(self, row):
+        m = row.metric
+        return FailingRow(row.row_number, row.metric_id,
+                          found=f"numerator {row.raw['numerator'].strip()}, denominator {row.raw['denominator'].strip()}",
+                          accepted=f"a numerator no larger than the denominator: the numerator ({m.numerator}) is part "
+                                   f"of the denominator ({m.denominator})", column="numerator")
+
+    def _denominator_positive(self, row):
+        m = row.metric
+        what = f" ({m.denominator})" if m is not None and m.denominator else ""
+        return FailingRow(row.row_number, row.metric_id or None, found=row.raw["denominator"],
+                          accepted=f"a denominator above 0{what}; if there is nothing to measure this month, leave "
+                                   f"value, numerator and denominator blank, set status to not_available and give the "
+                                   f"reason in note", column="denominator")
+
+    def _numerator_and_denominator_together(self, row):
+        n, d = row.raw["numerator"].strip(), row.raw["denominator"].strip()
+        return FailingRow(row.row_number, row.metric_id, found=f"numerator {n or '(blank)'}, denominator {d or '(blank)'}",
+                          accepted="both numerator and denominator, or neither (then give value)",
+                          column="numerator" if not n else "denominator")
+
+    def _no_fraction_for_counts(self, row):
+        n, d = row.raw["numerator"].strip(), row.raw["denominator"].strip()
+        kind = "a count" if row.metric.value_type == "count" else "an amount"
+        return FailingRow(row.row_number, row.metric_id, found=f"numerator {n or '(blank)'}, denominator {d or '(blank)'}",
+                          accepted=f"numerator and denominator left blank: {row.metric_id} is {kind}, given in value",
+                          column="numerator" if n else "denominator")
+
+    def _value_agrees_with_fraction(self, row):
+        m = row.metric
+        n, d, v = row.numbers["numerator"], row.numbers["denominator"], row.numbers["value"]
+        computed = m.scale * n / d
+        scale = f"{_fmt(m.scale)} × " if m.scale != 1 else ""
+        return FailingRow(row.row_number, row.metric_id,
+                          found=f"value {row.raw['value'].strip()} with numerator {_fmt(n)} and denominator {_fmt(d)}",
+                          accepted=f"{_fmt(round(computed, 4))} ({scale}numerator / denominator, to within 0.5%), or "
+                                   f"leave value blank and it is computed", column="value")
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _rows_phrase(failing: list[FailingRow]) -> str:
+    rows = sorted({f.row for f in failing if f.row is not None})
+    if not rows:
+        return ""
+    shown = ", ".join(map(str, rows[:8])) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+    return f" (row{'s' if len(rows) > 1 else ''} {shown})"
+
+
+def _outcome(check: str, failing: list[FailingRow], fail_message: str, pass_message: str) -> CheckOutcome:
+    severity = CHECKS[check]
+    if failing:
+        outcome = "warn" if severity == "warn" else "fail"
+        return CheckOutcome(check, severity, outcome, fail_message + _rows_phrase(failing), failing)
+    return CheckOutcome(check, severity, "pass", pass_message)
+
+
+def _required_missing(rows: list[_Row], council, return_month: str) -> list[FailingRow]:
+    present = {r.metric_id for r in rows}
+    out = []
+    for m in catalogue.return_metrics_for(council.tier):
+        exp = expected_period(m.frequency, return_month)
+        if m.required and exp and m.metric_id not in present:
+            out.append(FailingRow(None, m.metric_id, found="(no row)",
+                                  accepted=f"a row with period {exp} and a value, or status not_available with the "
+                                           f"reason in note", column=None))
+    return out
+
+
+def _month_on_month(rows: list[_Row], return_month: str, previous_values: dict | None) -> CheckOutcome:
+    if previous_values is None:
+        return CheckOutcome("month_on_month", "warn", "pass", "no previous month to compare (skipped)")
+    warned, compared = [], 0
+    for r in rows:
+        m, v = r.metric, r.numbers.get("value")
+        if m is None or v is None or m.mom_warn_pct is None or r.period != expected_period(m.frequency, return_month):
+            continue
+        prev = previous_values.get(r.metric_id)
+        if prev is None or (isinstance(prev, float) and math.isnan(prev)):
+            continue
+        prev = float(prev)
+        if prev == 0:
+            continue   # a relative change from zero is undefined; bounds still apply
+        compared += 1
+        change = (v - prev) / abs(prev) * 100
+        if abs(change) > m.mom_warn_pct:
+            warned.append(FailingRow(
+                r.row_number, r.metric_id, found=f"{_fmt(v)} (previous period {_fmt(prev)}, a change of {change:+.0f}%)",
+                accepted=f"a change within ±{_fmt(m.mom_warn_pct)}% of the previous period; please check the figure "
+                         f"(a warning only: the return is accepted)", column="value"))
+    if not compared:
+        return CheckOutcome("month_on_month", "warn", "pass",
+                            "no previous figures for the metrics in this return to compare (skipped)")
+    return _outcome("month_on_month", warned,
+                    f"{_count(len(warned), 'figure')} changed more than usual since the previous period; the return is "
+                    f"accepted, but please check {'it' if len(warned) == 1 else 'them'}",
+                    f"Compared {_count(compared, 'figure')} with the previous period: none changed more than its "
+                    f"catalogue threshold.")
+
+
+def _loadable_rows(rows: list[_Row], return_month: str):
+    import pandas as pd
+
+    records = [{
+        "council_code": r.council_code, "return_period": return_month, "metric_id": r.metric_id, "period": r.period,
+        "value": r.numbers["value"], "numerator": r.numbers["numerator"], "denominator": r.numbers["denominator"],
+        "status": r.status, "note": r.note, "row_number": r.row_number,
+    } for r in rows]
+    frame = pd.DataFrame.from_records(records, columns=["council_code", "return_period", "metric_id", "period", "value",
+                                                         "numerator", "denominator", "status", "note", "row_number"])
+    for c in NUMERIC_COLUMNS:   # floats with None (not NaN) for blanks: COPY writes NULL
+        frame[c] = pd.Series([r.numbers[c] for r in rows], dtype=object, index=frame.index)
+    frame["note"] = pd.Series([r.note for r in rows], dtype=object, index=frame.index)
+    frame["row_number"] = frame["row_number"].astype("int64")
+    return frame
+
+
+def validate_return(parsed_or_path: ParsedReturn | Path | str, *, council_code: str, return_month: str,
+                    today: date | None = None, previous_values: dict | None = None) -> ValidationReport:
+    """Run every check of contract.CHECKS on a return, in order.
+
+    `council_code`: the council whose source served the file. `return_month`: YYYY-MM.
+    `previous_values`: metric_id -> the previous period's value, or None when there is
+    none (the month-on-month check then passes as skipped).
+
+    Checks that could not run because the file could not be read (or lacks required
+    columns) are left out of `report.checks` (ops.check_results holds only real
+    outcomes); `not_run_checks(report)` names them.
+    """
+    council = catalogue.councils().get(council_code)
+    if council is None:
+        raise ValueError(f"unknown council code {council_code!r}: not in the member registry")
+    if not MONTH_RE.match(return_month or ""):
+        raise ValueError(f"return month must be YYYY-MM, got {return_month!r}")
+    today = today or date.today()
+    parsed = parsed_or_path if isinstance(parsed_or_path, ParsedReturn) else parse_return(Path(parsed_or_path))
+    report = ValidationReport(council_code=council_code, return_month=return_month, checks=[parsed.readable],
+                              normalisations=list(parsed.normalisations))
+    if not parsed.readable.passed:
+        return report
+    if not parsed.ok:   # no usable header (or rows that do not fit it): nothing below can run
+        report.checks.append(parsed.columns)
+        return report
+
+    notes = _Notes()
+    rows, typing_failures = _type_rows(parsed.frame, notes)
+    if typing_failures:
+        columns = CheckOutcome(
+            "columns", "fail", "fail",
+            f"{_count(len(typing_failures), 'cell')} in the value, numerator or denominator columns "
+            f"{'is not a number' if len(typing_failures) == 1 else 'are not numbers'}" + _rows_phrase(typing_failures),
+            typing_failures)
+    else:
+        columns = CheckOutcome("columns", "fail", "pass",
+                               "All required columns are present and every value, numerator and denominator is a number.")
+    report.checks.append(columns)
+
+    suite_json = load_suite_json()
+    agreement = suite_json.get("meta", {}).get("value_agreement", {"relative": 0.005, "absolute": 0.05})
+    metrics = catalogue.metrics()
+    parameters = {
+        "sender_council_codes": [council.code],
+        "return_metric_ids": sorted(m.metric_id for m in metrics.values() if m.from_council_return),
+        "tier_metric_ids": sorted(m.metric_id for m in catalogue.return_metrics_for(council.tier)),
+        "statuses": list(STATUSES),
+    }
+    failing = _run_suite(_gx_frame(rows, return_month, agreement), suite_json, parameters)
+    explain = _Explain(rows, council, return_month, suite_json)
+    by_check: dict[str, list[FailingRow]] = {c: [] for c in CHECKS}
+    for e in suite_json["expectations"]:
+        meta = e.get("meta") or {}
+        rule = meta.get("rule")
+        check = meta.get("check")
+        if check not in by_check:
+            raise RuntimeError(f"expectation {rule} in {SUITE_NAME}.json names unknown check {check!r}")
+        seen = {(f.row, f.column) for f in by_check[check]}
+        for fr in explain.rows(rule, failing.get(rule, [])):
+            if (fr.row, fr.column) not in seen:   # one line per cell, even when two rules catch it
+                by_check[check].append(fr)
+                seen.add((fr.row, fr.column))
+    for check in by_check:
+        by_check[check].sort(key=lambda f: (f.row is None, f.row or 0))
+
+    # council_code
+    wrong = by_check["council_code"]
+    codes = sorted({explain.by_row[f.row].council_code for f in wrong})
+    report.checks.append(_outcome(
+        "council_code", wrong,
+        "The file gives " + " and ".join(f"council code {_council_words(c)}" if c else "no council code" for c in codes)
+        + f", but it was sent "
+        f"for {council.code} ({council.name}); a return is only accepted for the council whose source served it",
+        f"Every row is for {council.code} ({council.name})."))
+
+    # period: the rows (GX) and the return month itself (here)
+    period_rows = by_check["period"]
+    this_month = (today.year, today.month)
+    ret = tuple(int(x) for x in return_month.split("-"))
+    future_return = ret > this_month
+    if future_return:
+        period_rows.insert(0, FailingRow(None, None, found=return_month,
+                                         accepted=f"{this_month[0]:04d}-{this_month[1]:02d} or an earlier month",
+                                         column="return month"))
+    future_rows = [f for f in period_rows if f.row is not None and "future period" in f.accepted]
+    msg = []
+    if future_return:
+        msg.append(f"future period: the return is for {month_words(return_month)}, which has not started yet "
+                   f"(today is {today.day} {calendar.month_name[today.month]} {today.year})")
+    row_fails = [f for f in period_rows if f.row is not None]
+    if row_fails:
+        msg.append(f"{_count(len(row_fails), 'row has', 'rows have')} a period that does not fit the metric's "
+                   f"frequency and the {month_words(return_month)} return"
+                   + ((", a future period" if len(row_fails) == 1 else f", {len(future_rows)} of them a future period")
+                      if future_rows else ""))
+    message = "; ".join(msg)
+    report.checks.append(_outcome("period", period_rows, message[:1].upper() + message[1:],
+                                  f"Every period fits its metric's frequency and the {month_words(return_month)} return."))
+
+    report.checks.append(_outcome(
+        "metric_known", by_check["metric_known"],
+        f"{_count(len(by_check['metric_known']), 'row has a metric id', 'rows have metric ids')} that councils do not "
+        f"return (not in the metric catalogue, or loaded from public data)",
+        "Every metric id is in the metric catalogue."))
+    report.checks.append(_outcome(
+        "metric_tier", by_check["metric_tier"],
+        f"{_count(len(by_check['metric_tier']), 'row reports a metric', 'rows report metrics')} that "
+        f"{TIER_WORDS.get(council.tier, council.tier)} councils such as {council.name} do not deliver",
+        f"Every metric is one that {TIER_WORDS.get(council.tier, council.tier)} councils deliver."))
+    report.checks.append(_outcome(
+        "status", by_check["status"],
+        f"{_count(len({f.row for f in by_check['status']}), 'row has', 'rows have')} a status problem: status must be "
+        f"actual, estimate or not_available; not_available needs a reason in note and no figures; actual and "
+        f"estimate need a value",
+        "Every status is actual, estimate or not_available, with a reason for each not_available."))
+
+    missing = _required_missing(rows, council, return_month)
+    due = sum(1 for m in catalogue.return_metrics_for(council.tier)
+              if m.required and expected_period(m.frequency, return_month))
+    report.checks.append(_outcome(
+        "required_metrics", missing,
+        f"{_count(len(missing), 'required metric is', 'required metrics are')} missing: "
+        + ", ".join(_metric_label(f.metric_id) for f in missing)
+        + ". Add a row for each, with status not_available and the reason in note if the figure is not available",
+        f"All {due} metrics required this month are present."))
+
+    report.checks.append(_outcome(
+        "no_duplicates", by_check["no_duplicates"],
+        f"{_count(len(by_check['no_duplicates']), 'row repeats', 'rows repeat')} a metric and period given in another row",
+        "One row per metric and period."))
+    report.checks.append(_outcome(
+        "within_bounds", by_check["within_bounds"],
+        f"{_count(len(by_check['within_bounds']), 'value is', 'values are')} outside the plausible bounds in the "
+        f"metric catalogue",
+        "Every value is within the catalogue's plausible bounds."))
+    report.checks.append(_outcome(
+        "numerator_denominator", by_check["numerator_denominator"],
+        f"{_count(len(by_check['numerator_denominator']), 'row has', 'rows have')} a numerator, denominator and value "
+        f"that do not fit together",
+        "Numerators, denominators and values agree."))
+    report.checks.append(_month_on_month(rows, return_month, previous_values))
+
+    report.normalisations.extend(notes.sentences())
+    if report.outcome != "fail":
+        report.rows = _loadable_rows(rows, return_month)
+    return report
+
+
+def not_run_checks(report: ValidationReport) -> list[str]:
+    """The checks that were not run (the file could not be read, or lacks required columns)."""
+    done = {c.check for c in report.checks}
+    return [c for c in CHECKS if c not in done]
