@@ -84,10 +84,14 @@ def cmd_airflow(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from councilbench.demo import run_demo
+    from councilbench import config
+    from councilbench.demo import print_summary, run_demo
 
     summary = run_demo(_warehouse())
-    print(json.dumps(summary, indent=2, default=str))
+    path = config.state_path("demo") / "summary.json"
+    path.write_text(json.dumps(summary, indent=2, default=str))
+    print_summary(summary)
+    print(f"  full summary: {path}")
     return 0
 
 
@@ -142,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    if not args.verbose:  # Airflow's logging setup (on import) turns INFO on for everyone
+        logging.getLogger("councilbench").setLevel(logging.WARNING)
     try:
         return args.func(args)
     except KeyboardInterrupt:
