@@ -43,3 +43,5 @@ def test_airflow_env_exports_connections(state_dir):
     assert lines["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite:////")
     assert '"conn_type": "postgres"' in lines["AIRFLOW_CONN_WAREHOUSE"]
     assert '"conn_type": "smtp"' in lines["AIRFLOW_CONN_SMTP_DEFAULT"]
+    # `airflow standalone` starts its components as `airflow ...` from PATH.
+    assert lines["PATH"].strip("'").startswith(str(EXE.parent))

@@ -80,6 +80,11 @@ def airflow_environ(warehouse: Warehouse, base: dict | None = None) -> dict[str,
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
+    # `airflow standalone` starts its components as `airflow ...` from PATH: put this
+    # virtualenv's bin first even when called as .venv/bin/councilbench.
+    venv_bin = str(Path(sys.executable).parent)
+    if not env.get("PATH", "").startswith(venv_bin):
+        env["PATH"] = os.pathsep.join(filter(None, [venv_bin, env.get("PATH")]))
     return env
 
 
