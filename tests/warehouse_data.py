@@ -236,6 +236,33 @@ def load_council_returns(warehouse: Warehouse, months: list[str], *, seed: int =
     return Loaded(list(months), submissions, rows, {k: v["id"] for k, v in stories.items()})
 
 
+def resubmit(warehouse: Warehouse, code: str, month: str, *, factor: float = 1.2, drop_metric: str | None = None,
+             received: datetime | None = None, seed: int = 0) -> int:
+    """A corrected return for a month already loaded, as the loader leaves it: a new loaded
+    submission (figures scaled, optionally one metric left out) and the earlier loaded one
+    superseded. Returns the new submission id."""
+    rows = [r for r in _scaled(generate_return(code, month, seed=seed), factor) if r["metric_id"] != drop_metric]
+    w = _Writer()
+    sub = w.submission(code, month, rows, received=received or _due(month, 28), status="loaded",
+                       variant=f"correction-{factor}-{drop_metric}")
+    w.write(warehouse)
+    with connect(warehouse, role="loader") as conn:
+        conn.execute(
+            """update ops.submissions set status = 'superseded', status_changed_at = now()
+               where source_kind = 'council_return' and subject = %s and period = %s
+                 and status = 'loaded' and submission_id < %s""", [code, month, sub["id"]])
+        conn.commit()
+    return sub["id"]
+
+
+def analyze(warehouse: Warehouse) -> None:
+    """Planner statistics for the tables just written (autovacuum would, a little later)."""
+    with connect(warehouse, role="loader", autocommit=True) as conn:
+        for table in ("ops.submissions", "ops.fetch_attempts", "ops.check_results", "raw.council_return_rows",
+                      "raw.public_observations"):
+            conn.execute(f"analyze {table}")
+
+
 @contextlib.contextmanager
 def _env(**values):
     previous = {k: os.environ.get(k) for k in values}
@@ -278,4 +305,38 @@ def load_public_statistics(warehouse: Warehouse, folder: Path) -> list[dict]:
 def build_history(warehouse: Warehouse, folder: Path, *, months: list[str] = HISTORY, seed: int = 0) -> Loaded:
     """The warehouse's whole test history: public statistics, then the council returns."""
     load_public_statistics(warehouse, folder)
-    return load_council_returns(warehouse, months, seed=seed)
+    loaded = load_council_returns(warehouse, months, seed=seed)
+    analyze(warehouse)
+    return loaded
+
+
+# --- one built warehouse per test session ------------------------------------------------
+
+@dataclass
+class BuiltWarehouse:
+    warehouse: Warehouse
+    loaded: Loaded
+    summary: dict                  # warehouse_build.build() of the first build
+    seconds: dict[str, float]      # how long each step took
+
+
+_BUILT: dict[str, BuiltWarehouse] = {}
+
+
+def built_warehouse(reference_warehouse: Warehouse, state_dir: Path) -> BuiltWarehouse:
+    """History loaded and the warehouse built (dbt build + docs), once per test process:
+    each test module's session fixture asks for it, the first one pays."""
+    import time
+
+    from councilbench import warehouse_build
+
+    key = reference_warehouse.url
+    if key not in _BUILT:
+        t0 = time.monotonic()
+        loaded = build_history(reference_warehouse, Path(state_dir) / "warehouse-public-sources")
+        t1 = time.monotonic()
+        summary = warehouse_build.build(reference_warehouse)
+        t2 = time.monotonic()
+        _BUILT[key] = BuiltWarehouse(reference_warehouse, loaded, summary,
+                                     {"load": round(t1 - t0, 2), "build_and_docs": round(t2 - t1, 2)})
+    return _BUILT[key]

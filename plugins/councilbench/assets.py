@@ -8,3 +8,8 @@ from airflow.sdk import Asset
 REFERENCE_DATA = Asset("councilbench://warehouse/reference", group="warehouse")
 COUNCIL_RETURNS = Asset("councilbench://warehouse/raw/council_return_rows", group="warehouse")
 PUBLIC_STATISTICS = Asset("councilbench://warehouse/raw/public_observations", group="warehouse")
+#: The benchmarking marts, rebuilt by the warehouse_build DAG; the reports DAG runs on it.
+MARTS = Asset("councilbench://warehouse/marts", group="warehouse")
+#: The published reports (annual Performance of the Region and the monthly council packs),
+#: written by the reports DAG under <state>/reports.
+REPORTS = Asset("councilbench://reports", group="reports")

@@ -102,6 +102,7 @@ COMMAND_MODULES = [
     "councilbench.returns.returns_cli",
     "councilbench.mailcatcher",
     "councilbench.returns.sample_cli",
+    "councilbench.reports.cli",
 ]
 
 

@@ -82,6 +82,25 @@ OPS = [
         primary key (submission_id, kind)
     )
     """,
+    # Report packs emailed to a council: the primary key is what makes a rerun of the
+    # reports DAG never send a council the same month's pack twice.
+    """
+    create table if not exists ops.report_sends (
+        council_code    text not null,
+        report_month    text not null,
+        kind            text not null default 'monthly_pack' check (kind in ('monthly_pack')),
+        recipients      text[] not null,
+        subject_line    text not null,
+        attachments     text[] not null default '{}',
+        status          text not null check (status in ('pending', 'sent', 'failed')),
+        attempts        integer not null default 0,
+        message_id      text,
+        last_error      text,
+        created_at      timestamptz not null default now(),
+        sent_at         timestamptz,
+        primary key (council_code, report_month, kind)
+    )
+    """,
 ]
 
 RAW = [

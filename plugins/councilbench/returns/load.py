@@ -19,6 +19,8 @@ def _clean(value):
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, float) and math.isinf(value):  # validation rejects these; never load one
+        raise ValueError("refusing to load a non-finite number")
     return value
 
 
@@ -68,3 +70,39 @@ def previous_values(conn, council_code: str, return_month: str) -> dict[str, flo
         [council_code, return_month],
     ).fetchall()
     return {metric_id: float(value) for metric_id, value in rows}
+
+
+def previous_figures(conn, council_codes: list[str], first_month: str, last_month: str):
+    """What `previous_values` would answer for each of these councils and each month from
+    first_month to last_month, as one validate.PreviousFigures read in two queries: each
+    metric's latest accepted value before first_month, and the accepted figures of the
+    months from first_month up to (not including) last_month."""
+    from councilbench.returns.validate import PreviousFigures
+
+    before: dict[str, dict[str, float]] = {}
+    for council_code, metric_id, value in conn.execute(
+        """
+        select distinct on (r.council_code, r.metric_id) r.council_code, r.metric_id, r.value
+        from raw.council_return_rows r
+        join ops.submissions s using (submission_id)
+        where s.status = 'loaded' and s.source_kind = 'council_return'
+          and r.council_code = any(%s) and r.return_period < %s and r.value is not null
+        order by r.council_code, r.metric_id, r.return_period desc
+        """,
+        [list(council_codes), first_month],
+    ).fetchall():
+        before.setdefault(council_code, {})[metric_id] = float(value)
+    loaded: dict[str, dict[str, dict[str, float]]] = {}
+    for council_code, return_period, metric_id, value in conn.execute(
+        """
+        select r.council_code, r.return_period, r.metric_id, r.value
+        from raw.council_return_rows r
+        join ops.submissions s using (submission_id)
+        where s.status = 'loaded' and s.source_kind = 'council_return'
+          and r.council_code = any(%s) and r.return_period >= %s and r.return_period < %s
+          and r.value is not null
+        """,
+        [list(council_codes), first_month, last_month],
+    ).fetchall():
+        loaded.setdefault(council_code, {}).setdefault(return_period, {})[metric_id] = float(value)
+    return PreviousFigures(before, loaded)

@@ -23,19 +23,21 @@ def add_command(subparsers) -> None:
     back.add_argument("--council", action="append", metavar="GSS_CODE")
     back.add_argument("--email", action="store_true", help="also email councils about historical months (off by default)")
     back.add_argument("--returns-base-url")
+    back.add_argument("--months-per-batch", type=int, default=12, metavar="N",
+                      help="months validated together in one Great Expectations run (default 12)")
     p.set_defaults(func=run_command)
 
 
 def run_command(args) -> int:
-    from councilbench.returns.pipeline import months_between, run_month
+    from councilbench.returns.pipeline import backfill, months_between, run_month
     from councilbench.warehouse import resolve
 
     wh = resolve()
     if args.returns_action == "run":
-        months, notify = [args.period], not args.no_email
+        print(json.dumps(run_month(wh, args.period, councils=args.council, returns_base_url=args.returns_base_url,
+                                   notify=not args.no_email)))
     else:
-        months, notify = months_between(args.first, args.last), args.email
-    for month in months:
-        summary = run_month(wh, month, councils=args.council, returns_base_url=args.returns_base_url, notify=notify)
-        print(json.dumps(summary))
+        backfill(wh, months_between(args.first, args.last), councils=args.council,
+                 returns_base_url=args.returns_base_url, notify=args.email, months_per_batch=args.months_per_batch,
+                 on_month=lambda summary: print(json.dumps(summary), flush=True))
     return 0

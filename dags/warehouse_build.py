@@ -1,0 +1,58 @@
+"""The benchmarking warehouse: dbt builds staging, intermediate and marts from the raw
+council returns and public statistics, tests them (data and unit tests), and generates
+the dbt docs site.
+
+Runs whenever a loader announces new data: the council_returns DAG (asset
+councilbench://warehouse/raw/council_return_rows) or the public_sources DAG
+(councilbench://warehouse/raw/public_observations). One run at a time. dbt acts as the
+transformer role; the analyst role reads only the marts. Incremental models process only
+what changed since their last build; trigger with `{"full_refresh": true}` after changing
+their columns. Each failing dbt node is logged on its own line and named in the error.
+The marts asset (councilbench://warehouse/marts) is announced as soon as `dbt build`
+passes; the reports DAG is scheduled on it. Docs: <state>/dbt/docs/index.html.
+Logic lives in councilbench.warehouse_build.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+from councilbench.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
+from councilbench.dag_defaults import TAG, default_args
+
+
+@dag(
+    dag_id="warehouse_build",
+    schedule=(COUNCIL_RETURNS | PUBLIC_STATISTICS),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=[TAG, "dbt", "warehouse"],
+    doc_md=__doc__,
+    params={
+        "full_refresh": Param(False, type="boolean",
+                              description="Rebuild incremental models from all of history (dbt --full-refresh)."),
+    },
+)
+def warehouse_build():
+    @task(outlets=[MARTS])
+    def dbt_build() -> dict:
+        from councilbench.connections import warehouse_from_airflow
+        from councilbench.warehouse_build import build_models
+
+        full_refresh = bool(get_current_context()["params"].get("full_refresh"))
+        return build_models(warehouse_from_airflow(), full_refresh=full_refresh)
+
+    @task
+    def dbt_docs() -> dict:
+        from councilbench.connections import warehouse_from_airflow
+        from councilbench.warehouse_build import generate_docs
+
+        return generate_docs(warehouse_from_airflow())
+
+    dbt_build() >> dbt_docs()
+
+
+warehouse_build()

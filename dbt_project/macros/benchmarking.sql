@@ -1,0 +1,131 @@
+{#- The benchmarking rules, written once. Each macro renders a SQL expression over the
+    columns it is given, so dim_metric, the intermediate rules and the marts share them. -#}
+
+{#- A metric describes the council's area (its residents, its businesses) rather than the
+    council's own work: every public statistic, and the council-return metrics listed in
+    var('area_based_metrics'). -#}
+{% macro metric_is_area_based(metric_id, source) -%}
+    ({{ source }} <> 'council_return' or {{ metric_id }} in ({{ sql_list(var('area_based_metrics')) }}))
+{%- endmacro %}
+
+{#- A list of strings as SQL literals for IN (...); null when empty (IN (null) is never true). -#}
+{% macro sql_list(values) -%}
+    {%- if values -%}
+        {%- for v in values %}'{{ v | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+    {%- else -%}
+        null
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The tiers summed in a regional aggregate. Only councils whose tier delivers the metric
+    count, so a county and its districts are never both summed for the same service. For an
+    area-based metric delivered by both counties and districts, the counties are left out:
+    metropolitan boroughs, unitaries and districts cover the region exactly once, and a
+    county's figure is (or overlaps) the sum over its districts. -#}
+{% macro regional_aggregate_tiers(delivering_tiers, is_area_based) -%}
+    (case
+        when {{ is_area_based }} and 'county' = any({{ delivering_tiers }}) and 'district' = any({{ delivering_tiers }})
+            then array_remove({{ delivering_tiers }}, 'county')
+        else {{ delivering_tiers }}
+    end)
+{%- endmacro %}
+
+{#- Counts and amounts with a per-capita basis are compared per 1,000 of that population;
+    everything else is compared as reported. -#}
+{% macro is_per_capita(value_type, per_capita_basis) -%}
+    ({{ value_type }} in ('count', 'amount') and {{ per_capita_basis }} is not null)
+{%- endmacro %}
+
+{% macro normalised_scale(value_type, per_capita_basis, scale) -%}
+    (case when {{ is_per_capita(value_type, per_capita_basis) }} then 1000::numeric else {{ scale }} end)
+{%- endmacro %}
+
+{% macro normalised_unit(unit, value_type, per_capita_basis) -%}
+    (case
+        when {{ is_per_capita(value_type, per_capita_basis) }} and {{ per_capita_basis }} = 'population_16_64'
+            then 'per 1,000 residents aged 16-64'
+        when {{ is_per_capita(value_type, per_capita_basis) }}
+            then 'per 1,000 residents'
+        else {{ unit }}
+    end)
+{%- endmacro %}
+
+{#- 'better', 'worse' or 'same' for value a against value b; null for context metrics or
+    when either is missing. -#}
+{% macro compare_by_polarity(a, b, polarity) -%}
+    (case
+        when {{ polarity }} = 'context' or {{ a }} is null or {{ b }} is null then null
+        when {{ a }} = {{ b }} then 'same'
+        when ({{ a }} > {{ b }}) = ({{ polarity }} = 'higher_is_better') then 'better'
+        else 'worse'
+    end)
+{%- endmacro %}
+
+{#- Direction of travel from a previous value to the current one: improving, worsening,
+    no change, or not comparable (no previous value, or a context metric, which has no
+    better or worse). -#}
+{% macro direction_of_travel(current, previous, polarity) -%}
+    (case
+        when {{ polarity }} = 'context' or {{ current }} is null or {{ previous }} is null then 'not comparable'
+        when {{ current }} = {{ previous }} then 'no change'
+        when ({{ current }} > {{ previous }}) = ({{ polarity }} = 'higher_is_better') then 'improving'
+        else 'worsening'
+    end)
+{%- endmacro %}
+
+{#- Direction of a least-squares trend: its slope's sign read with the polarity; not
+    comparable with fewer than var('trend_min_periods') periods. -#}
+{% macro trend_direction(slope, periods, polarity) -%}
+    (case
+        when {{ polarity }} = 'context' or {{ slope }} is null or {{ periods }} < {{ var('trend_min_periods') }} then 'not comparable'
+        when {{ slope }} = 0 then 'no change'
+        when ({{ slope }} > 0) = ({{ polarity }} = 'higher_is_better') then 'improving'
+        else 'worsening'
+    end)
+{%- endmacro %}
+
+{#- Quartile within a group from the polarity rank (1 = best; ties share a rank):
+    1 + floor(4 x (rank - 1) / group size), i.e. quartile 1 when fewer than a quarter of
+    the group did better, 4 when at least three quarters did. Tied councils share it. -#}
+{% macro quartile_from_rank(rank, group_size) -%}
+    (case when {{ rank }} is not null and {{ group_size }} > 0
+          then least(4, 1 + floor(4.0 * ({{ rank }} - 1) / {{ group_size }}))::integer end)
+{%- endmacro %}
+
+{#- Robust outlier score: signed distance from the group median in median absolute
+    deviations (MAD). When MAD is 0 (at least half the group share the median value), a
+    value at the median scores 0 and any other is measured in mean absolute deviations
+    around the median scaled to MAD-equivalents (x 0.8453, their ratio for normal data),
+    so it is still scored rather than infinite. -#}
+{% macro outlier_score(value, median, mad, mean_abs_dev) -%}
+    (case
+        when {{ value }} is null or {{ median }} is null then null
+        when {{ mad }} > 0 then ({{ value }} - {{ median }}) / {{ mad }}
+        when {{ value }} = {{ median }} then 0
+        when {{ mean_abs_dev }} > 0 then ({{ value }} - {{ median }}) / (0.8453 * {{ mean_abs_dev }})
+    end)
+{%- endmacro %}
+
+{#- The financial year starting in April of the given year, as YYYY-YY (2025 -> 2025-26). -#}
+{% macro fy_label(start_year) -%}
+    (({{ start_year }})::text || '-' || lpad((((({{ start_year }}) + 1) % 100))::text, 2, '0'))
+{%- endmacro %}
+
+{#- Post-hook: refresh planner statistics of a table dbt just (re)wrote. Freshly created
+    tables have none, and the benchmark's joins over them then get nested-loop plans that
+    take minutes instead of seconds. Views are skipped. -#}
+{% macro analyze_this() -%}
+    {%- if config.get('materialized') in ('table', 'incremental') -%}
+        analyze {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A value as people read it in a sentence: '16.2%', '1.85 per 1,000 residents'. -#}
+{% macro readable_value(value, unit) -%}
+    (case
+        when {{ value }} is null then 'no value'
+        when {{ unit }} = 'percent' then to_char(round({{ value }}::numeric, 1), 'FM999999990.0') || '%'
+        when {{ unit }} = 'gbp' then '£' || to_char(round({{ value }}::numeric, 0), 'FM999,999,999,990')
+        else to_char(round({{ value }}::numeric, 2), 'FM999,999,990.00') || ' ' || replace({{ unit }}, '_', ' ')
+    end)
+{%- endmacro %}

@@ -1,0 +1,35 @@
+-- One row: fingerprints of the slowly changing inputs the incremental models build on.
+-- When one changes (a new population estimate, a catalogue or registry edit, different
+-- nearest neighbours), the incremental models it feeds recompute their whole history
+-- instead of just the new periods; otherwise they only touch what is new.
+{{ config(materialized='view') }}
+
+with population as (
+    select md5(coalesce(string_agg(
+        concat_ws('|', council_code, population_year, population_all_ages, population_16_64), ','
+        order by council_code, population_year), '')) as fp
+    from {{ ref('int_council__population') }}
+),
+
+rules as (
+    select md5(string_agg(
+        concat_ws('|', metric_id, value_type, polarity, frequency, delivering_tiers, aggregate_tiers, scale, per_capita_basis, normalised_scale, annual_rule), ','
+        order by metric_id)) as fp
+    from {{ ref('int_metric_rules') }}
+),
+
+registry as (
+    select md5(string_agg(concat_ws('|', council_code, tier, county_code), ',' order by council_code)) as fp
+    from {{ ref('stg_reference__council_registry') }}
+),
+
+groups as (
+    select md5(coalesce(string_agg(concat_ws('|', group_id, member_council_code), ','
+        order by group_id, member_council_code), '')) as fp
+    from {{ ref('int_council__comparison_groups') }}
+)
+
+select
+    md5(population.fp || rules.fp || registry.fp)                  as normalisation_fingerprint,
+    md5(population.fp || rules.fp || registry.fp || groups.fp)     as benchmark_fingerprint
+from population, rules, registry, groups

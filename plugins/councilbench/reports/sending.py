@@ -1,0 +1,269 @@
+"""Emailing each council its monthly pack, at most once per council and month.
+
+The same ledger pattern as returns/notify.py, on ops.report_sends keyed by (council,
+month, kind):
+
+1. a sent row already there -> nothing to do (a rerun of the reports DAG is a no-op);
+2. the council's contacts come from reference.council_contacts for that council only,
+   and the message is checked before it goes: addressed to exactly them, no other
+   council's contact details anywhere in it, and every figure in the pack from an
+   accepted submission (the marts only hold accepted data; this asserts it against the
+   ledger rather than trusting it);
+3. a 'pending' row is inserted and committed, then locked (FOR UPDATE): a concurrent run
+   waits, then finds 'sent';
+4. the email goes out through Airflow's SMTP provider (SmtpHook on smtp_default, via
+   notify.send_message) and the row becomes 'sent' with the Message-ID; an SMTP failure
+   marks it 'failed' (attempts + 1, last_error) and re-raises so Airflow retries.
+
+The Message-ID is derived from council and month, so a duplicate after a crash between
+the SMTP server's acceptance and the commit is recognisable as the same email.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from councilbench.catalogue import Contact
+from councilbench.warehouse import Warehouse, connect
+
+log = logging.getLogger(__name__)
+
+KIND = "monthly_pack"
+POLICY = email.policy.default.clone(max_line_length=998, cte_type="7bit")
+LOCK_TIMEOUT = "120s"
+#: Statuses of a submission whose rows may reach the marts (superseded: a correction
+#: replaced it later; its rows stopped counting then, but they were accepted).
+ACCEPTED = ("loaded", "superseded")
+
+
+class PackSendError(RuntimeError):
+    """The pack could not be sent; ops.report_sends says why."""
+
+
+class UnsafePack(AssertionError):
+    """The pack or its email would show something it must not (another council's contacts,
+    data from a submission that was not accepted, the wrong recipients)."""
+
+
+@dataclass
+class PackSendResult:
+    council_code: str
+    month: str
+    status: str                       # sent | already_sent | failed | no_contacts
+    recipients: tuple[str, ...] = field(default_factory=tuple)
+    subject: str | None = None
+    message_id: str | None = None
+    attempts: int = 0
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"council_code": self.council_code, "month": self.month, "status": self.status,
+                "recipients": list(self.recipients), "subject": self.subject, "message_id": self.message_id,
+                "attempts": self.attempts, "error": self.error}
+
+
+def message_id(council_code: str, month: str) -> str:
+    return f"<pack-{council_code}-{month}.{KIND}@councilbench>"
+
+
+def subject_line(pack: dict) -> str:
+    """pack: the pack's summary (packs.Pack.summary())."""
+    return f"How {pack['display_name']} compares: your {pack['month_label']} benchmarking pack"
+
+
+def attachment_name(pack: dict, suffix: str) -> str:
+    return f"{pack['short_name']}-{pack['month']}-how-{pack['short_name']}-compares.{suffix}"
+
+
+def _greeting(contacts: list[Contact]) -> str:
+    names = [c.name for c in contacts]
+    if not names:
+        return "Hello,"
+    if len(names) == 1:
+        return f"Dear {names[0]},"
+    return f"Dear {', '.join(names[:-1])} and {names[-1]},"
+
+
+def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sender: str | None = None,
+            ops_email: str | None = None, now: datetime | None = None) -> EmailMessage:
+    """The pack email for this council's contacts only: an HTML and plain-text summary
+    (pack: packs.Pack.summary()) and the pack attached (PDF and/or HTML)."""
+    from councilbench import airflow_env, dag_defaults
+    from councilbench.reports.render import render
+
+    code = pack["council_code"]
+    strangers = [c.email for c in contacts if c.council_code != code]
+    if strangers:
+        raise UnsafePack(f"contacts of another council in {code}'s pack email: {strangers}")
+    if not contacts:
+        raise ValueError(f"no contacts to send {code}'s pack to")
+    sender = sender or airflow_env.sender()
+    ops_email = ops_email or dag_defaults.ops_email()
+    now = now or datetime.now(timezone.utc)
+    subject = subject_line(pack)
+    names = [attachment_name(pack, Path(a).suffix.lstrip(".")) for a in attachments]
+
+    msg = EmailMessage(policy=POLICY)
+    msg["Subject"] = subject
+    msg["From"] = Address("West Midlands benchmarking (councilbench)", addr_spec=sender)
+    msg["To"] = [Address(c.name, addr_spec=c.email) for c in contacts]
+    msg["Reply-To"] = ops_email
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id(code, pack["month"])
+    msg["X-Councilbench-Council"] = code
+    msg["X-Councilbench-Kind"] = KIND
+    msg["X-Councilbench-Month"] = pack["month"]
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+
+    text = [_greeting(contacts), "",
+            f"Here is {pack['council_name']}'s benchmarking pack for {pack['month_label']}: how its services "
+            "compare with its nearest neighbours and the West Midlands.", ""]
+    text += [f"- {line}" for line in pack["lines"]]
+    text += ["", "The full pack is attached: " + ", ".join(names) + " (the HTML version works with screen readers).",
+             f"Data as at: returns up to {pack['as_at']['latest_month_label']}; marts built {pack['as_at']['built_at']}.",
+             "", f"Questions? Reply to this email or write to the platform team at {ops_email}.", "", "-- ",
+             "councilbench, the West Midlands councils' benchmarking platform"]
+    msg.set_content("\n".join(text) + "\n")
+    msg.add_alternative(render("report_pack_email.html", p=pack, subject=subject, greeting=_greeting(contacts),
+                               lines=pack["lines"], attachments=names, ops_email=ops_email), subtype="html")
+    for path, name in zip(attachments, names):
+        path = Path(path)
+        if path.suffix == ".pdf":
+            msg.add_attachment(path.read_bytes(), maintype="application", subtype="pdf", filename=name)
+        else:
+            msg.add_attachment(path.read_text(encoding="utf-8"), subtype="html", filename=name)
+    return msg
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+def check_accepted(conn, pack: dict) -> None:
+    """Every submission behind the pack's figures was accepted (loaded, or loaded then
+    superseded): raise UnsafePack naming any that was not, or that the ledger lacks."""
+    ids = sorted(int(i) for i in pack["submission_ids"])
+    if not ids:
+        return
+    rows = dict(conn.execute("select submission_id, status from ops.submissions where submission_id = any(%s)",
+                             [ids]).fetchall())
+    missing = [i for i in ids if i not in rows]
+    bad = {i: s for i, s in rows.items() if s not in ACCEPTED}
+    if missing or bad:
+        raise UnsafePack(f"{pack['council_code']}'s pack shows figures from submissions that were not accepted: "
+                         f"{bad or ''} {('not in the ledger: ' + str(missing)) if missing else ''}".strip())
+
+
+def check_message(conn, pack: dict, msg: EmailMessage, contacts: list[Contact]) -> None:
+    """Addressed to this council's contacts only, and no other council's contact details
+    anywhere in the message (headers, body or attachments)."""
+    code = pack["council_code"]
+    addressed = sorted(a.addr_spec.lower() for a in msg["To"].addresses)
+    expected = sorted(c.email.lower() for c in contacts)
+    if addressed != expected or msg["Cc"] or msg["Bcc"]:
+        raise UnsafePack(f"{code}'s pack email is addressed to {addressed}, expected {expected}")
+    raw = msg.as_bytes().lower()
+    for payload in (part.get_payload(decode=True) for part in msg.walk() if not part.is_multipart()):
+        if payload:
+            raw += b"\n" + payload.lower()
+    others = conn.execute("select distinct lower(trim(email)), lower(trim(contact_name)) from reference.council_contacts "
+                          "where gss_code <> %s and coalesce(trim(email), '') <> ''", [code]).fetchall()
+    leaked = sorted(e for e, _ in others if e.encode() in raw)
+    if leaked:
+        raise UnsafePack(f"{code}'s pack email carries other councils' contact details: {leaked}")
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+def _sent_row(conn, code: str, month: str):
+    return conn.execute("""select recipients, subject_line, message_id, attempts from ops.report_sends
+                           where council_code = %s and report_month = %s and kind = %s and status = 'sent'""",
+                        [code, month, KIND]).fetchone()
+
+
+def _mark_failed(conn, code: str, month: str, recipients: list[str], subject: str, error: str) -> int:
+    row = conn.execute(
+        """insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line, status,
+                                         attempts, last_error)
+           values (%s, %s, %s, %s, %s, 'failed', 1, %s)
+           on conflict (council_code, report_month, kind) do update set
+               status = 'failed', attempts = ops.report_sends.attempts + 1, last_error = excluded.last_error,
+               recipients = excluded.recipients, subject_line = excluded.subject_line
+           where ops.report_sends.status <> 'sent'
+           returning attempts""", [code, month, KIND, recipients, subject, error[:2000]]).fetchone()
+    conn.commit()
+    return row[0] if row else 0
+
+
+def already_sent(warehouse: Warehouse, council_code: str, month: str) -> bool:
+    with connect(warehouse, role="loader") as conn:
+        return _sent_row(conn, council_code, month) is not None
+
+
+def send_pack(warehouse: Warehouse, pack: dict, attachments: list[Path], *, smtp_conn_id: str = "smtp_default",
+              sender: str | None = None, ops_email: str | None = None) -> PackSendResult:
+    """Email the pack (its summary, packs.Pack.summary(), and its files) to its council's
+    contacts, at most once per council and month."""
+    from councilbench.returns.notify import council_contacts, describe_error, send_message
+
+    code, month = pack["council_code"], pack["month"]
+    subject = subject_line(pack)
+    conn = connect(warehouse, role="loader")
+    try:
+        done = _sent_row(conn, code, month)
+        if done:
+            conn.commit()
+            return PackSendResult(code, month, "already_sent", tuple(done[0]), done[1], done[2], done[3])
+        contacts = council_contacts(conn, code)
+        recipients = [c.email for c in contacts]
+        if not contacts:
+            error = f"no contacts for {code} in reference.council_contacts: add them to the council_contacts seed"
+            attempts = _mark_failed(conn, code, month, [], subject, error)
+            return PackSendResult(code, month, "no_contacts", (), subject, None, attempts, error)
+        check_accepted(conn, pack)
+        msg = compose(pack, contacts, attachments, sender=sender, ops_email=ops_email)
+        check_message(conn, pack, msg, contacts)
+        names = [p.get_filename() for p in msg.iter_attachments()]
+
+        conn.execute("""insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
+                                                      attachments, status)
+                        values (%s, %s, %s, %s, %s, %s, 'pending')
+                        on conflict (council_code, report_month, kind) do nothing""",
+                     [code, month, KIND, recipients, subject, names])
+        conn.commit()
+        conn.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
+        row = conn.execute("""select status, attempts, recipients, subject_line, message_id from ops.report_sends
+                              where council_code = %s and report_month = %s and kind = %s for update""",
+                           [code, month, KIND]).fetchone()
+        if row[0] == "sent":
+            conn.commit()
+            return PackSendResult(code, month, "already_sent", tuple(row[2]), row[3], row[4], row[1])
+        from_addr = msg["From"].addresses[0].addr_spec
+        try:
+            refused = send_message(msg, from_addr=from_addr, to_addrs=recipients, smtp_conn_id=smtp_conn_id)
+        except Exception as exc:
+            conn.rollback()
+            attempts = _mark_failed(conn, code, month, recipients, subject, describe_error(exc))
+            log.error("pack for %s %s to %s failed (attempt %s): %s", code, month, ", ".join(recipients), attempts,
+                      describe_error(exc))
+            raise
+        note = f"refused by the SMTP server: {refused}" if refused else None
+        attempts = conn.execute(
+            """update ops.report_sends set status = 'sent', sent_at = now(), message_id = %s, attempts = attempts + 1,
+                   last_error = %s, recipients = %s, subject_line = %s, attachments = %s
+               where council_code = %s and report_month = %s and kind = %s returning attempts""",
+            [msg["Message-ID"], note, recipients, subject, names, code, month, KIND]).fetchone()[0]
+        conn.commit()
+        log.info("pack for %s %s sent to %s", code, month, ", ".join(recipients))
+        return PackSendResult(code, month, "sent", tuple(recipients), subject, msg["Message-ID"], attempts)
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()

@@ -1,0 +1,46 @@
+"""The warehouse_build DAG through a real Airflow (dags test): dbt build and docs on the
+built warehouse, and the marts asset announced for the reports DAG."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import warehouse_data as wd
+from councilbench.airflow_env import airflow_environ, migrate
+from councilbench.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
+from councilbench.demo import run_dag
+from councilbench.warehouse_build import docs_dir
+
+pytestmark = pytest.mark.airflow
+
+
+def test_dag_is_scheduled_on_the_loaders_assets():
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.definitions.asset import AssetAny
+
+    from councilbench import config
+
+    dag = DagBag(dag_folder=str(config.dags_dir() / "warehouse_build.py")).dags["warehouse_build"]
+    condition = dag.timetable.asset_condition
+    assert isinstance(condition, AssetAny)                   # either loader triggers a build
+    assert {a.uri for a in condition.objects} == {COUNCIL_RETURNS.uri, PUBLIC_STATISTICS.uri}
+    assert [o.uri for o in dag.get_task("dbt_build").outlets] == [MARTS.uri]
+    assert dag.max_active_runs == 1
+
+
+def test_dag_builds_the_warehouse_and_announces_the_marts(reference_warehouse, state_dir):
+    built = wd.built_warehouse(reference_warehouse, state_dir)
+    env = airflow_environ(built.warehouse)
+    migrate(env)
+    index = docs_dir() / "index.html"
+    index.unlink(missing_ok=True)
+    seconds = run_dag(env, "warehouse_build")
+    print(f"\nwarehouse_build DAG: {seconds} s")
+    assert index.is_file()
+    db = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        events = conn.execute("""select count(*) from asset_event e join asset a on a.id = e.asset_id
+                                 where a.uri = ? and e.source_dag_id = 'warehouse_build'""", [MARTS.uri]).fetchone()[0]
+    assert events >= 1
