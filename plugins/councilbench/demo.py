@@ -63,13 +63,24 @@ def run_dag(env: dict[str, str], dag_id: str, *extra: str) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def month_state(warehouse: Warehouse, month: str) -> dict:
-    """The month as the ledger sees it: each council's latest submission and the sends."""
+def month_state(warehouse: Warehouse, month: str, returns_dir: Path) -> dict:
+    """The month as the ledger sees it: the status of the file each council serves now
+    (found by its hash, so a rerun of the demo on an old state reads the same), and the sends."""
+    import hashlib
+
+    from councilbench.returns import sample
+
+    served = {}
+    for council in catalogue.councils().values():
+        path = sample.return_path(returns_dir, council, month)
+        if path.exists():
+            served[council.code] = hashlib.sha256(path.read_bytes()).hexdigest()
     with connect(warehouse, role="loader") as conn:
         latest = conn.execute(
-            """select distinct on (subject) subject, status, submission_id from ops.submissions
-               where source_kind = 'council_return' and period = %s order by subject, submission_id desc""",
-            [month]).fetchall()
+            """select subject, status, submission_id from ops.submissions
+               where source_kind = 'council_return' and period = %s and (subject, sha256) in
+                     (select * from unnest(%s::text[], %s::text[]))""",
+            [month, list(served), list(served.values())]).fetchall()
         sends = conn.execute(
             """select s.subject, n.kind, n.status, array_to_string(n.recipients, ', '), n.subject_line
                from ops.notifications n join ops.submissions s using (submission_id)
@@ -123,17 +134,17 @@ def run_demo(warehouse: Warehouse) -> dict:
 
         conf = ("-c", json.dumps({"period": month}))
         seconds["council_returns"] = run_dag(env, "council_returns", *conf)
-        after_first = month_state(warehouse, month)
+        after_first = month_state(warehouse, month, returns_dir)
         mails_after_first = len(mail.messages)
 
         seconds["council_returns_rerun"] = run_dag(env, "council_returns", *conf)
-        after_rerun = month_state(warehouse, month)
+        after_rerun = month_state(warehouse, month, returns_dir)
 
         fixed = sample.return_path(returns_dir, catalogue.councils()[CORRECTED], month)
         fixed.write_bytes(sample.faulted_bytes(CORRECTED, month))
         seconds["council_returns_resubmission"] = run_dag(
             env, "council_returns", "-c", json.dumps({"period": month, "councils": [CORRECTED]}))
-        final = month_state(warehouse, month)
+        final = month_state(warehouse, month, returns_dir)
         emails = [{"to": m["To"], "subject": m["Subject"]} for m in mail.messages]
 
     # The marts, through the dbt DAG that the loaders' assets schedule in production.
