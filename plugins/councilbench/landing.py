@@ -10,6 +10,8 @@ returns the existing submission and changes nothing.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
 import shutil
 import tempfile
@@ -157,3 +159,59 @@ def quarantine(landed_path: Path, *, subject: str, period: str, suffix: str = ""
         except OSError:
             shutil.copy2(landed_path, target)
     return target
+
+
+# --- after validation: the steps every source shares --------------------------------
+
+
+def copy_value(value):
+    """A value ready for COPY: NaN becomes NULL; a non-finite number is refused (the
+    validators reject them, so one arriving here is a bug, not data)."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            raise ValueError("refusing to load a non-finite number")
+    return value
+
+
+def write_check_results(conn, submission_id: int, results: Iterable[tuple]) -> None:
+    """One ops.check_results row per submission and check (no commit).
+
+    results: (check, severity, outcome, failing_row_count, failing_rows: list[dict], message).
+    A rerun replaces what an earlier validation of the same submission wrote.
+    """
+    rows = [(submission_id, check, severity, outcome, count, json.dumps(failing, default=str), message)
+            for check, severity, outcome, count, failing, message in results]
+    conn.execute("delete from ops.check_results where submission_id = %s", [submission_id])
+    with conn.cursor() as cur:
+        cur.executemany(
+            """insert into ops.check_results
+                   (submission_id, check_name, severity, outcome, failing_row_count, failing_rows, message)
+               values (%s, %s, %s, %s, %s, %s::jsonb, %s)""",
+            rows,
+        )
+
+
+def settle_loaded(conn, submission_id: int, rows_loaded: int, outcome: str | None = None) -> str:
+    """After a submission's rows are in raw (same transaction): it becomes `loaded`, and
+    earlier loaded submissions for the same subject and period become `superseded`
+    (their rows stay, so history stays queryable). If a newer one is loaded already,
+    this one is `superseded` at once. Returns the status given."""
+    kind, subject, period = conn.execute(
+        "select source_kind, subject, period from ops.submissions where submission_id = %s for update",
+        [submission_id]).fetchone()
+    newer = conn.execute(
+        """select 1 from ops.submissions where source_kind = %s and subject = %s and period = %s
+           and status = 'loaded' and submission_id > %s limit 1""",
+        [kind, subject, period, submission_id]).fetchone()
+    status = "superseded" if newer else "loaded"
+    conn.execute(
+        """update ops.submissions set status = %s, rows_loaded = %s, outcome = coalesce(%s, outcome),
+                  status_changed_at = now() where submission_id = %s""",
+        [status, rows_loaded, outcome, submission_id])
+    conn.execute(
+        """update ops.submissions set status = 'superseded', status_changed_at = now()
+           where source_kind = %s and subject = %s and period = %s and status = 'loaded' and submission_id < %s""",
+        [kind, subject, period, submission_id])
+    return status

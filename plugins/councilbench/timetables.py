@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pendulum import DateTime, Time, timezone
+from pendulum import DateTime, timezone
 
 from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 

@@ -15,9 +15,7 @@ return, so the same guarantees hold:
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -190,8 +188,7 @@ def _validate_and_load(conn, ds, request, landed, read, *, expected_periods, fet
             result.message = "; ".join(f"{c.check}: {c.message}" for c in outcomes if c.outcome == "fail")
         else:
             result.rows_loaded = _copy_rows(conn, ds, landed.submission_id, observations)
-            result.status = _settle(conn, ds.dataset_id, request.period, landed.submission_id, verdict,
-                                    result.rows_loaded)
+            result.status = landing.settle_loaded(conn, landed.submission_id, result.rows_loaded, verdict)
             result.message = f"{result.rows_loaded} observations loaded ({verdict})"
     if verdict == "fail":
         landing.quarantine(landed.path, subject=ds.dataset_id, period=request.period.replace("/", "--"),
@@ -203,21 +200,8 @@ def _validate_and_load(conn, ds, request, landed, read, *, expected_periods, fet
 
 def store_check_results(conn, submission_id: int, outcomes: list[checks_mod.CheckOutcome]) -> None:
     """One row per submission and check; a rerun replaces the rows it wrote before."""
-    conn.execute("delete from ops.check_results where submission_id = %s", [submission_id])
-    for c in outcomes:
-        conn.execute(
-            """insert into ops.check_results
-                   (submission_id, check_name, severity, outcome, failing_row_count, failing_rows, message)
-               values (%s, %s, %s, %s, %s, %s::jsonb, %s)""",
-            [submission_id, c.check, c.severity, c.outcome, c.failing_row_count,
-             json.dumps(c.failing_rows, default=str), c.message],
-        )
-
-
-def _clean(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
+    landing.write_check_results(conn, submission_id, [
+        (c.check, c.severity, c.outcome, c.failing_row_count, c.failing_rows, c.message) for c in outcomes])
 
 
 def _copy_rows(conn, ds, submission_id: int, observations: list[dict]) -> int:
@@ -226,25 +210,8 @@ def _copy_rows(conn, ds, submission_id: int, observations: list[dict]) -> int:
     with conn.cursor().copy(f"copy raw.public_observations ({', '.join(LOAD_COLUMNS)}) from stdin") as copy:
         for n, o in enumerate(observations, start=1):
             copy.write_row([submission_id, n, ds.publisher, ds.dataset_id, o["area_code"], o["area_name"] or None,
-                            o["period"], o["measure"], _clean(o["value"]), o["obs_status"]])
+                            o["period"], o["measure"], landing.copy_value(o["value"]), o["obs_status"]])
     return len(observations)
-
-
-def _settle(conn, dataset_id: str, period: str, submission_id: int, verdict: str, rows: int) -> str:
-    """Loaded, unless a newer answer for the same dataset and period is loaded already;
-    older loaded answers become superseded (their rows stay)."""
-    newer = conn.execute(
-        """select 1 from ops.submissions where source_kind = %s and subject = %s and period = %s
-           and status = 'loaded' and submission_id > %s limit 1""",
-        [SOURCE_KIND, dataset_id, period, submission_id]).fetchone()
-    status = "superseded" if newer else "loaded"
-    conn.execute("""update ops.submissions set status = %s, outcome = %s, rows_loaded = %s, status_changed_at = now()
-                    where submission_id = %s""", [status, verdict, rows, submission_id])
-    conn.execute(
-        """update ops.submissions set status = 'superseded', status_changed_at = now()
-           where source_kind = %s and subject = %s and period = %s and status = 'loaded' and submission_id < %s""",
-        [SOURCE_KIND, dataset_id, period, submission_id])
-    return status
 
 
 def refresh_all(warehouse: Warehouse, ranges: dsets.Ranges, dataset_ids=None, *,

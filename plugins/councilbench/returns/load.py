@@ -8,50 +8,22 @@ its rows stay in raw, so the history stays queryable.
 
 from __future__ import annotations
 
-import math
+from councilbench.landing import copy_value, settle_loaded
 
 LOAD_COLUMNS = ("submission_id", "row_number", "council_code", "return_period", "metric_id", "period",
                 "value", "numerator", "denominator", "status", "note")
-
-
-def _clean(value):
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, float) and math.isinf(value):  # validation rejects these; never load one
-        raise ValueError("refusing to load a non-finite number")
-    return value
 
 
 def load_return_rows(conn, submission_id: int, rows) -> int:
     """COPY the report's rows (a DataFrame) for this submission; returns rows loaded."""
     records = rows.to_dict("records")
     with conn.transaction():
-        sub = conn.execute(
-            "select subject, period from ops.submissions where submission_id = %s for update", [submission_id]
-        ).fetchone()
         conn.execute("delete from raw.council_return_rows where submission_id = %s", [submission_id])
         with conn.cursor().copy(f"copy raw.council_return_rows ({', '.join(LOAD_COLUMNS)}) from stdin") as copy:
             for r in records:
-                copy.write_row([submission_id] + [_clean(r.get(c)) for c in LOAD_COLUMNS[1:]])
+                copy.write_row([submission_id] + [copy_value(r.get(c)) for c in LOAD_COLUMNS[1:]])
         # The newest accepted file for a council and month wins; older ones are kept.
-        newer = conn.execute(
-            """select 1 from ops.submissions where source_kind = 'council_return' and subject = %s
-               and period = %s and status = 'loaded' and submission_id > %s limit 1""",
-            [sub[0], sub[1], submission_id],
-        ).fetchone()
-        conn.execute(
-            """update ops.submissions set status = %s, rows_loaded = %s, status_changed_at = now()
-               where submission_id = %s""",
-            ["superseded" if newer else "loaded", len(records), submission_id],
-        )
-        conn.execute(
-            """update ops.submissions set status = 'superseded', status_changed_at = now()
-               where source_kind = 'council_return' and subject = %s and period = %s
-                 and status = 'loaded' and submission_id < %s""",
-            [sub[0], sub[1], submission_id],
-        )
+        settle_loaded(conn, submission_id, len(records))
     return len(records)
 
 

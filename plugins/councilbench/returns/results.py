@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import json
 
+from councilbench.landing import write_check_results
 from councilbench.returns.contract import CHECKS, CheckOutcome, FailingRow, ValidationReport
 
 
 def record_checks(conn, submission_id: int, report: ValidationReport) -> None:
     """Upsert every check outcome and the submission's overall outcome. No commit."""
-    with conn.cursor() as cur:
-        cur.executemany(
-            """
-            insert into ops.check_results
-                (submission_id, check_name, severity, outcome, failing_row_count, failing_rows, message)
-            values (%s, %s, %s, %s, %s, %s::jsonb, %s)
-            on conflict (submission_id, check_name) do update set
-                severity = excluded.severity, outcome = excluded.outcome,
-                failing_row_count = excluded.failing_row_count, failing_rows = excluded.failing_rows,
-                message = excluded.message, checked_at = now()
-            """,
-            [
-                (submission_id, c.check, c.severity, c.outcome, len(c.failing_rows),
-                 json.dumps([r.as_dict() for r in c.failing_rows], default=str), c.message)
-                for c in report.checks
-            ],
-        )
+    write_check_results(conn, submission_id, [
+        (c.check, c.severity, c.outcome, len(c.failing_rows), [r.as_dict() for r in c.failing_rows], c.message)
+        for c in report.checks
+    ])
     conn.execute(
         "update ops.submissions set outcome = %s, normalisations = %s::jsonb where submission_id = %s",
         [report.outcome, json.dumps(report.normalisations), submission_id],

@@ -613,7 +613,7 @@ class _Explain:
 
     def _value_agrees_with_fraction(self, row):
         m = row.metric
-        n, d, v = row.numbers["numerator"], row.numbers["denominator"], row.numbers["value"]
+        n, d = row.numbers["numerator"], row.numbers["denominator"]
         computed = m.scale * n / d
         scale = f"{_fmt(m.scale)} × " if m.scale != 1 else ""
         return FailingRow(row.row_number, row.metric_id,
