@@ -12,11 +12,12 @@ export COUNCILBENCH_STATE_DIR ?= $(CURDIR)/$(STATE)
 export AIRFLOW_HOME ?= $(COUNCILBENCH_STATE_DIR)/airflow
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help install demo test airflow lock clean db-up docs
+.PHONY: help install demo test bench airflow lock clean db-up docs
 
 help:
 	@echo "make demo     run the demo month end to end (creates .venv on first use)"
 	@echo "make test     run the whole test suite"
+	@echo "make bench    ten years of returns: each scale figure beside its target (minutes)"
 	@echo "make airflow  start the Airflow UI locally and print its login"
 	@echo "make db-up    create the warehouse database, schemas and roles"
 	@echo "make lock     re-pin requirements.lock from a fresh resolve"
@@ -36,6 +37,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/councilbench bench
 
 airflow: install
 	$(BIN)/councilbench airflow

@@ -103,6 +103,7 @@ COMMAND_MODULES = [
     "councilbench.mailcatcher",
     "councilbench.returns.sample_cli",
     "councilbench.reports.cli",
+    "councilbench.bench.cli",
 ]
 
 

@@ -215,3 +215,17 @@ def settle_loaded(conn, submission_id: int, rows_loaded: int, outcome: str | Non
            where source_kind = %s and subject = %s and period = %s and status = 'loaded' and submission_id < %s""",
         [kind, subject, period, submission_id])
     return status
+
+
+#: The loader's tables that a bulk load grows (each source's rows and the ledger).
+LEDGER_TABLES = ("ops.submissions", "ops.fetch_attempts", "ops.check_results")
+
+
+def refresh_statistics(conn, tables: Iterable[str]) -> None:
+    """ANALYZE after a bulk load. Autovacuum gets there in its own time (a minute or
+    more); until then the planner guesses, and with ten years loaded in two minutes
+    the next month's look-up of previous values took 7 s instead of 0.2 s and dbt's
+    incremental read of raw 20 s instead of 1 s (`make bench` measured both)."""
+    for table in tables:
+        conn.execute(f"analyze {table}")
+    conn.commit()

@@ -95,12 +95,17 @@ def mart_row_counts(warehouse: Warehouse) -> dict[str, int]:
     return counts
 
 
-def build_models(warehouse: Warehouse, full_refresh: bool = False, *, select: list[str] | None = None) -> dict:
+def build_models(warehouse: Warehouse, full_refresh: bool = False, *, select: list[str] | None = None,
+                 unit_tests: bool = True) -> dict:
     """`dbt build` (seeds, models, snapshots, data and unit tests) as the transformer role.
 
+    unit_tests=False is the production build (the warehouse_build DAG): dbt unit tests
+    check the models' logic on fixed inputs, not the data, so they belong to CI
+    (`make test` runs them) and only cost the monthly build time; the data tests run.
     Raises DbtFailed naming every failing node (each also logged on its own line).
     """
-    args = ["build"] + (["--full-refresh"] if full_refresh else []) + (["--select", *select] if select else [])
+    args = (["build"] + (["--full-refresh"] if full_refresh else []) + (["--select", *select] if select else [])
+            + ([] if unit_tests else ["--exclude-resource-type", "unit_test"]))
     started = time.monotonic()
     result = run_dbt(warehouse, args, raise_on_failure=False)
     seconds = round(time.monotonic() - started, 2)

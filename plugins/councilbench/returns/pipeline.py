@@ -451,6 +451,8 @@ def backfill(warehouse: Warehouse, months: list[str], *, councils: list[str] | N
         by_month, chunk_errors = _run_batch(warehouse, chunk, codes, returns_base_url=returns_base_url,
                                             today=today, policy=policy)
         errors += chunk_errors
+        with connect(warehouse, role="loader") as conn:   # the next chunk reads what this one loaded
+            landing.refresh_statistics(conn, ("raw.council_return_rows", *landing.LEDGER_TABLES))
         for month in chunk:
             outcomes = [o.as_dict() for o in by_month[month]]
             emails = send_emails(warehouse, outcomes) if notify else []
