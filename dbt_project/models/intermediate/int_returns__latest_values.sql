@@ -10,6 +10,9 @@
     and recomputes the winner of just those keys from every loaded submission. Keys left
     with no loaded row at all are removed by the post-hook. A new month therefore costs
     that month's rows, whatever the length of the history.
+
+    Indexed on the key and on dbt_updated_at: the delete+insert, the hooks and the
+    watermark reads would otherwise scan all of history on every build.
 -#}
 {{
     config(
@@ -17,6 +20,8 @@
         incremental_strategy='delete+insert',
         unique_key=['council_code', 'metric_id', 'period'],
         on_schema_change='fail',
+        indexes=[{'columns': ['council_code', 'metric_id', 'period']}, {'columns': ['submission_id']},
+                 {'columns': ['dbt_updated_at']}],
         post_hook=[
             "{% if is_incremental() %}
              delete from {{ this }} as t

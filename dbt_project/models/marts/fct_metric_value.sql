@@ -18,6 +18,9 @@
     the post-hooks: one per source, because a NOT EXISTS under an OR cannot be planned
     as an anti-join, and re-scanning the upstream model per stored row took minutes at
     ten years of history (`make bench` found it).
+
+    Indexed on the key and on dbt_updated_at: the delete+insert, the hooks and the
+    watermark reads would otherwise scan all of history on every build.
 -#}
 {{
     config(
@@ -25,6 +28,8 @@
         incremental_strategy='delete+insert',
         unique_key=['council_code', 'metric_id', 'period'],
         on_schema_change='fail',
+        indexes=[{'columns': ['council_code', 'metric_id', 'period']}, {'columns': ['source_kind', 'dbt_updated_at']},
+                 {'columns': ['dbt_updated_at']}],
         post_hook=[
             "{% if is_incremental() %}
              delete from {{ this }} as t

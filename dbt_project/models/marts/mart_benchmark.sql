@@ -14,6 +14,9 @@
     earlier. A new month is one metric-period per monthly metric plus its look-back.
     When the fingerprint of the groups, catalogue, registry or population changes, every
     period is recomputed.
+
+    Indexed on the key and on dbt_updated_at: the delete+insert, the hooks and the
+    watermark reads would otherwise scan all of history on every build.
 -#}
 {{
     config(
@@ -21,6 +24,7 @@
         incremental_strategy='delete+insert',
         unique_key=['metric_id', 'period'],
         on_schema_change='fail',
+        indexes=[{'columns': ['metric_id', 'period']}, {'columns': ['dbt_updated_at']}],
         pre_hook=["set local work_mem = '64MB'"]
     )
 }}
