@@ -17,6 +17,8 @@ INCREMENTAL = {
     "marts.fct_metric_value": "model.councilbench.fct_metric_value",
     "marts.mart_benchmark": "model.councilbench.mart_benchmark",
 }
+#: Incremental by financial year (no period column): checked against a full refresh too.
+ANNUAL = {"marts.mart_region_performance": "model.councilbench.mart_region_performance"}
 CORRECTED = ("E08000027", "2025-10")        # Dudley re-sends October 2025 without agency staff
 DROPPED_METRIC = "wf_agency_staff_pct"
 
@@ -62,6 +64,23 @@ def written_by_last_run(conn, table: str) -> list[tuple[str, int, str]]:
         where t.dbt_updated_at = (select max(dbt_updated_at) from {table})""").fetchall()
 
 
+def financial_year(month: str, shift: int = 0) -> str:
+    """'2025-10' -> '2025-26' (April to March), shifted by whole years."""
+    start = int(month[:4]) - (1 if int(month[5:]) < 4 else 0) + shift
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def assert_annual_rewrote_around(conn, month: str) -> None:
+    """mart_region_performance's last run rewrote the month's financial year and, beyond
+    it, only the years after it that the benchmark's look-forward (12 periods) and the
+    next year's direction reach."""
+    written = {r[0] for r in conn.execute(
+        """select distinct financial_year from marts.mart_region_performance
+           where dbt_updated_at = (select max(dbt_updated_at) from marts.mart_region_performance)""")}
+    assert financial_year(month) in written, written
+    assert written <= {financial_year(month, d) for d in (0, 1, 2)}, written
+
+
 def month_index(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:]) - 1
 
@@ -90,6 +109,7 @@ def test_new_month_then_correction_then_full_refresh(built):
         added = wd.load_council_returns(wh, [wd.NEXT_MONTH], scenario=None)
         wd.analyze(wh)
         month = build(wh)
+        assert_annual_rewrote_around(conn, wd.NEXT_MONTH)
         for table in ("intermediate.int_returns__latest_values", "marts.fct_metric_value"):
             total, written, periods = latest_batch(conn, table)
             assert periods == [wd.NEXT_MONTH] and written == added.rows == month[table][0], (table, periods)
@@ -100,6 +120,7 @@ def test_new_month_then_correction_then_full_refresh(built):
         #    periods whose comparisons reach back to it, nothing else; the dropped key goes.
         wd.resubmit(wh, *CORRECTED, drop_metric=DROPPED_METRIC)
         correction = build(wh)
+        assert_annual_rewrote_around(conn, CORRECTED[1])
         resent = len(generate_return(*CORRECTED)) - 1
         for table in ("intermediate.int_returns__latest_values", "marts.fct_metric_value"):
             _, written, periods = latest_batch(conn, table)
@@ -109,14 +130,15 @@ def test_new_month_then_correction_then_full_refresh(built):
                             " and metric_id = %s", [*CORRECTED, DROPPED_METRIC]).fetchone()[0] == 0
 
         # 3. The incremental result is exactly a full refresh's.
-        for table in INCREMENTAL:
+        for table in [*INCREMENTAL, *ANNUAL]:
             conn.execute(f"create temp table {table.split('.')[1]}_incremental as "
                          f"select {', '.join(columns(conn, table))} from {table}")
         # (only the incremental models need rebuilding from scratch: the rest are tables
         # rebuilt by every run, and the last build just tested them)
-        full = build(wh, "run", "--full-refresh", "--select", *(n.split(".")[-1] for n in INCREMENTAL.values()))
+        full = build(wh, "run", "--full-refresh", "--select",
+                     *(n.split(".")[-1] for n in [*INCREMENTAL.values(), *ANNUAL.values()]))
         print(f"\nrows written and seconds: new month {month}\ncorrection {correction}\nfull refresh {full}")
-        for table in INCREMENTAL:
+        for table in [*INCREMENTAL, *ANNUAL]:
             cols = ", ".join(columns(conn, table))
             snapshot = f"{table.split('.')[1]}_incremental"
             only_incremental = conn.execute(
@@ -124,6 +146,7 @@ def test_new_month_then_correction_then_full_refresh(built):
             only_full = conn.execute(
                 f"select count(*) from (select {cols} from {table} except all select {cols} from {snapshot}) d").fetchone()[0]
             assert (only_incremental, only_full) == (0, 0), table
+        for table in INCREMENTAL:
             assert full[table][0] == latest_batch(conn, table)[0] > before[table]
         # a month's work is a small part of the history's
         for table in INCREMENTAL:

@@ -40,7 +40,7 @@ MARTS = (
 )
 
 #: Models that grow with history and are built incrementally.
-INCREMENTAL_MODELS = ("int_returns__latest_values", "fct_metric_value", "mart_benchmark")
+INCREMENTAL_MODELS = ("int_returns__latest_values", "fct_metric_value", "mart_benchmark", "mart_region_performance")
 
 
 def docs_dir() -> Path:

@@ -17,9 +17,93 @@
 -- councils_improving / councils_worsening count the councils whose own trend (mart_benchmark)
 -- improves or worsens at that period. direction_vs_previous_year compares the annual
 -- regional values only when both years are complete.
+--
+-- Incremental (delete+insert by financial year): a build recomputes the financial years
+-- with a fact or a regional benchmark row written since this table was last written, or
+-- whose published comparators changed, and the year after each (its direction reads the
+-- year before); the year before each is computed too, for that direction, not rewritten. A new month
+-- is one or two financial years, however long the history; a change of fingerprint
+-- (population, catalogue, registry, groups) recomputes every year.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['financial_year'],
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}
+             delete from {{ this }} as t
+             where not exists (select 1 from {{ ref('fct_metric_value') }} as f
+                               where f.financial_year = t.financial_year)
+             {% endif %}"
+        ]
+    )
+}}
+
 with rules as (
     select * from {{ ref('int_metric_rules') }}
 ),
+
+fingerprints as (
+    select * from {{ ref('int_build__fingerprints') }}
+),
+
+{% if is_incremental() %}
+stored as (
+    select
+        (select max(dbt_updated_at) from {{ this }})                                          as watermark,
+        (select benchmark_fingerprint from {{ this }} order by dbt_updated_at desc limit 1)   as fingerprint
+),
+
+rebuild as (
+    select coalesce(s.fingerprint <> f.benchmark_fingerprint, true) as everything
+    from stored as s cross join fingerprints as f
+),
+
+since as (
+    select case when r.everything then '-infinity'::timestamptz
+                else coalesce(s.watermark, '-infinity'::timestamptz) end as watermark
+    from stored as s cross join rebuild as r
+),
+
+changed_years as (
+    select distinct f.financial_year
+    from {{ ref('fct_metric_value') }} as f
+    where f.dbt_updated_at > (select watermark from since)
+    union
+    select distinct p.financial_year
+    from {{ ref('mart_benchmark') }} as b
+    inner join {{ ref('dim_period') }} as p on p.period = b.period and p.frequency = b.frequency
+    where b.dbt_updated_at > (select watermark from since) and b.group_type = 'region'
+    union
+    select financial_year from (
+        (select metric_id, financial_year, region_published_value, england_value, comparator_source
+         from {{ ref('int_public__area_comparators') }}
+         where (metric_id, financial_year) in (select metric_id, financial_year from {{ this }})
+         except
+         select metric_id, financial_year, region_published_value, england_value, comparator_source
+         from {{ this }})
+        union all
+        (select metric_id, financial_year, region_published_value, england_value, comparator_source
+         from {{ this }} where comparator_source is not null
+         except
+         select metric_id, financial_year, region_published_value, england_value, comparator_source
+         from {{ ref('int_public__area_comparators') }})
+    ) as comparators_changed
+),
+
+-- rewritten: the changed years and the year after each (its direction reads the year before)
+written_years as (
+    select {{ fy_label('left(financial_year, 4)::integer + shift') }} as financial_year
+    from changed_years cross join (values (0), (1)) as shifts (shift)
+),
+
+-- computed: those and the year before each, which gives their direction its previous year
+computed_years as (
+    select {{ fy_label('left(financial_year, 4)::integer + shift') }} as financial_year
+    from written_years cross join (values (-1), (0)) as shifts (shift)
+),
+{% endif %}
 
 councils as (
     select council_code, council_name, tier from {{ ref('stg_reference__council_registry') }}
@@ -37,6 +121,9 @@ facts as (
     inner join {{ ref('dim_period') }} as d on d.period = f.period and d.frequency = f.frequency
     where f.normalised_value is not null
       and c.tier = any(string_to_array(m.delivering_tiers, ','))
+      {% if is_incremental() %}
+      and f.financial_year in (select financial_year from computed_years)
+      {% endif %}
 ),
 
 years as (
@@ -123,9 +210,18 @@ best_worst as (
 ),
 
 benchmark_region as (
-    select metric_id, period, period_index, council_code, regional_value, trend_direction
-    from {{ ref('mart_benchmark') }}
-    where group_type = 'region'
+    select b.metric_id, b.period, b.period_index, b.council_code, b.regional_value, b.trend_direction
+    from {{ ref('mart_benchmark') }} as b
+    {% if is_incremental() %}
+    -- the computed years' trend windows reach back trend_periods - 1 periods of the
+    -- metric's own frequency (period_index counts within one frequency)
+    inner join (
+        select metric_id, min(latest_index) - {{ var('trend_periods') | int }} as from_index
+        from years
+        group by metric_id
+    ) as w on w.metric_id = b.metric_id and b.period_index >= w.from_index
+    {% endif %}
+    where b.group_type = 'region'
 ),
 
 regional_series as (
@@ -212,8 +308,13 @@ select
     case
         when not a.is_complete_year or not coalesce(p.is_complete_year, false) then 'not comparable'
         else {{ direction_of_travel('a.region_value', 'p.region_value', 'a.polarity') }}
-    end                                                                             as direction_vs_previous_year
+    end                                                                             as direction_vs_previous_year,
+    (select benchmark_fingerprint from fingerprints)                                as benchmark_fingerprint,
+    now()                                                                           as dbt_updated_at
 from assembled as a
 left join assembled as p
     on p.metric_id = a.metric_id
    and left(p.financial_year, 4)::integer = left(a.financial_year, 4)::integer - 1
+{% if is_incremental() %}
+where a.financial_year in (select financial_year from written_years)
+{% endif %}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import platform
 import time
@@ -165,8 +164,6 @@ def run_bench(server: Warehouse, *, years: int = 10, baseline_years: int = 1, ke
 
     if not 1 <= baseline_years < years:
         raise ValueError("need 1 <= baseline_years < years")
-    import airflow.sdk  # noqa: F401 - Airflow configures logging when first imported: do it now,
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)   # then quieten GX's INFO lines
     clock, figures = Clock(out), Figures()
     e2e_month = demo_month()
     add_month = sample.add_months(e2e_month, -1)

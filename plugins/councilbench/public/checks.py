@@ -15,7 +15,6 @@ rows are exactly the missing cells.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -113,8 +112,9 @@ def build_frame(ds, observations: list[dict], expected_periods: list[str] | None
 def validate(ds, observations: list[dict], *, expected_periods: list[str] | None = None,
              fetch_note: str = "") -> tuple[list[CheckOutcome], object]:
     """Run the dataset's suite over the observations; (check outcomes, frame validated)."""
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    import great_expectations as gx
+    from councilbench.gx import import_gx
+
+    gx = import_gx()
 
     frame, expected, periods = build_frame(ds, observations, expected_periods)
     known = dsets.known_areas()

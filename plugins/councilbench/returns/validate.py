@@ -324,8 +324,9 @@ def _gx():
 
 def _gx_locked():
     if not _GX_STATE:
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # before the import: it logs at import
-        import great_expectations as gx
+        from councilbench.gx import import_gx
+
+        gx = import_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         context = gx.get_context(mode="ephemeral")
