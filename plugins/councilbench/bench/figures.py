@@ -36,7 +36,7 @@ class Figure:
 
 def _amount(value: float, unit: str) -> str:
     if unit == "x":
-        return f"{value:.1f}x"
+        return f"{value:.2f}x"
     if unit == "rows/s":
         return f"{value:,.0f} rows/s"
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
