@@ -52,23 +52,8 @@ with fingerprints as (
 ),
 
 {% if is_incremental() %}
-stored as (
-    select
-        (select max(dbt_updated_at) from {{ this }} where source_kind = 'council_return') as returns_watermark,
-        (select normalisation_fingerprint from {{ this }} order by dbt_updated_at desc limit 1) as fingerprint
-),
-
-rebuild as (
-    select coalesce(s.fingerprint <> f.normalisation_fingerprint, true) as everything
-    from stored as s cross join fingerprints as f
-),
-
 -- since when council-return values count as new (the beginning of time for a rebuild)
-returns_since as (
-    select case when r.everything then '-infinity'::timestamptz
-                else coalesce(s.returns_watermark, '-infinity'::timestamptz) end as watermark
-    from stored as s cross join rebuild as r
-),
+{{ incremental_since('normalisation_fingerprint', 'returns_since', watermark_rows="source_kind = 'council_return'") }},
 
 -- public values not stored as they are now (all of them for a rebuild)
 public_changed as (

@@ -56,22 +56,7 @@ facts as (
 ),
 
 {% if is_incremental() %}
-stored as (
-    select
-        (select max(dbt_updated_at) from {{ this }})                                          as watermark,
-        (select benchmark_fingerprint from {{ this }} order by dbt_updated_at desc limit 1)   as fingerprint
-),
-
-rebuild as (
-    select coalesce(s.fingerprint <> f.benchmark_fingerprint, true) as everything
-    from stored as s cross join {{ ref('int_build__fingerprints') }} as f
-),
-
-facts_since as (
-    select case when r.everything then '-infinity'::timestamptz
-                else coalesce(s.watermark, '-infinity'::timestamptz) end as watermark
-    from stored as s cross join rebuild as r
-),
+{{ incremental_since('benchmark_fingerprint', 'facts_since') }},
 
 changed as (
     select distinct f.metric_id, f.frequency, f.period_index

@@ -49,22 +49,7 @@ fingerprints as (
 ),
 
 {% if is_incremental() %}
-stored as (
-    select
-        (select max(dbt_updated_at) from {{ this }})                                          as watermark,
-        (select benchmark_fingerprint from {{ this }} order by dbt_updated_at desc limit 1)   as fingerprint
-),
-
-rebuild as (
-    select coalesce(s.fingerprint <> f.benchmark_fingerprint, true) as everything
-    from stored as s cross join fingerprints as f
-),
-
-since as (
-    select case when r.everything then '-infinity'::timestamptz
-                else coalesce(s.watermark, '-infinity'::timestamptz) end as watermark
-    from stored as s cross join rebuild as r
-),
+{{ incremental_since('benchmark_fingerprint', 'since') }},
 
 changed_years as (
     select distinct f.financial_year
