@@ -46,12 +46,9 @@ def server():
 
 
 def _drop_database(server, name: str) -> None:
-    from psycopg import sql
+    from councilbench.bootstrap import drop_database
 
-    from councilbench.warehouse import connect
-
-    with connect(server.with_database("postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    drop_database(server.with_database(name))
 
 
 @pytest.fixture(scope="session")

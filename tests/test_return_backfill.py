@@ -71,8 +71,6 @@ def state(warehouse, months) -> dict:
 def warehouses(server):
     """Three new warehouses, dropped afterwards: two for the same files processed two
     ways, one for the other tests here."""
-    from psycopg import sql
-
     from councilbench import bootstrap
 
     names = [f"councilbench_backfill_{uuid.uuid4().hex[:8]}" for _ in range(3)]
@@ -80,9 +78,8 @@ def warehouses(server):
     for wh in warehouses:
         bootstrap.up(wh)
     yield warehouses
-    with connect(server.with_database("postgres"), autocommit=True) as conn:
-        for n in names:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(n)))
+    for wh in warehouses:
+        bootstrap.drop_database(wh)
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,13 @@ def create_database(warehouse: Warehouse) -> bool:
         return True
 
 
+def drop_database(warehouse: Warehouse) -> None:
+    """Drop the warehouse database if it exists, closing its sessions (scratch databases
+    of tests and `make bench`; never called on the configured warehouse)."""
+    with connect(warehouse.with_database("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(warehouse.database)))
+
+
 def _create_roles(conn) -> None:
     admin = conn.execute("SELECT current_user").fetchone()[0]
     for role in config.ROLES.values():

@@ -60,8 +60,6 @@ class Clock:
 def scratch_warehouse(server: Warehouse, label: str, *, keep: bool = False) -> Iterator[Warehouse]:
     """A new database on the server with schemas, roles and reference data; dropped
     afterwards (unless keep) so a benchmark never touches the real warehouse."""
-    from psycopg import sql
-
     wh = server.with_database(f"councilbench_bench_{label}_{uuid.uuid4().hex[:6]}")
     try:
         bootstrap.up(wh)
@@ -69,8 +67,7 @@ def scratch_warehouse(server: Warehouse, label: str, *, keep: bool = False) -> I
         yield wh
     finally:
         if not keep:
-            with connect(server.with_database("postgres"), autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(wh.database)))
+            bootstrap.drop_database(wh)
 
 
 def _raw_counts(warehouse: Warehouse) -> tuple[int, int]:
