@@ -18,7 +18,7 @@ help:
 	@echo "make demo     run the demo month end to end (creates .venv on first use)"
 	@echo "make test     run the whole test suite"
 	@echo "make bench    ten years of returns: each scale figure beside its target (minutes)"
-	@echo "make airflow  start the Airflow UI locally and print its login"
+	@echo "make airflow  start Airflow locally (EXECUTOR=celery WORKERS=2 for Celery workers on Redis)"
 	@echo "make db-up    create the warehouse database, schemas and roles"
 	@echo "make lock     re-pin requirements.lock from a fresh resolve"
 	@echo "make clean    remove generated state (.state/); keeps .venv"
@@ -41,8 +41,11 @@ test: install
 bench: install
 	$(BIN)/councilbench bench
 
+# make airflow [EXECUTOR=celery] [WORKERS=2]
+EXECUTOR ?= local
+WORKERS  ?= 2
 airflow: install
-	$(BIN)/councilbench airflow
+	$(BIN)/councilbench airflow --executor $(EXECUTOR) --workers $(WORKERS)
 
 db-up: install
 	$(BIN)/councilbench db up

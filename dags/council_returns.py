@@ -8,7 +8,9 @@ council's results are recorded and its rows loaded or quarantined on their own, 
 council's file never holds up or alters another's.
 
 The data interval is the reporting month; the run starts on the due date (the 15th of
-the following month by default: COUNCILBENCH_RETURNS_DUE_DAY). Rerun a month with
+the following month by default: COUNCILBENCH_RETURNS_DUE_DAY and _DUE_TIME). The outlet
+asset (which schedules the dbt build) is announced only when the run recorded a new
+file, so a rerun that finds nothing new rebuilds nothing. Rerun a month with
 `airflow dags test council_returns -c '{"period": "2026-10"}'`, backfill with
 `airflow backfill create --dag-id council_returns --from-date 2016-01-01 --to-date 2026-10-01`.
 A council with no file yet is recorded as not received; the others go on. Logic lives
@@ -16,8 +18,6 @@ in councilbench.returns.
 """
 
 from __future__ import annotations
-
-import os
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
@@ -29,7 +29,7 @@ from councilbench.timetables import ReportingMonthTimetable
 
 @dag(
     dag_id="council_returns",
-    schedule=ReportingMonthTimetable(due_day=int(os.environ.get("COUNCILBENCH_RETURNS_DUE_DAY", "15"))),
+    schedule=ReportingMonthTimetable.from_env(),
     start_date=pendulum.datetime(2016, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=3,
@@ -82,16 +82,27 @@ def council_returns():
 
         return send(warehouse_from_airflow(), list(outcomes))
 
-    @task(outlets=[COUNCIL_RETURNS])
+    @task
     def summarise(outcomes: list[dict], emails: list[dict]) -> dict:
         from councilbench.returns.pipeline import summarise as summary
 
         return summary(list(outcomes), emails)
 
+    @task(outlets=[COUNCIL_RETURNS])
+    def announce_new_files(outcomes: list[dict]) -> int:
+        # After the loads, not the emails: an SMTP outage never holds up the marts.
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        recorded = sum(1 for o in outcomes if o["recorded_now"])
+        if not recorded:
+            raise AirflowSkipException("no file was validated this run: nothing for the warehouse to build")
+        return recorded
+
     month = reporting_month()
     landed = land_return.partial(return_month=month).expand(council_code=member_councils())
     outcomes = validate_and_load(landed)
     summarise(outcomes, send_emails(outcomes))
+    announce_new_files(outcomes)
 
 
 council_returns()

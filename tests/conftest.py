@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh warehouse database per test session on the real server.
 
-Airflow reads its configuration when first imported, so its home, DAGs folder and
-examples switch are set here, before any test module imports it.
+Airflow reads its configuration when first imported, so its home, DAGs folder, examples
+switch and metadata database (PostgreSQL, a database of its own for this session on the
+resolved server, dropped at the end) are set here, before any test module imports it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,20 @@ os.environ["AIRFLOW_HOME"] = str(_SESSION_STATE / "airflow")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
-os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_SESSION_STATE / 'airflow' / 'airflow.db'}"
 (_SESSION_STATE / "airflow").mkdir(parents=True, exist_ok=True)
+# Tasks of a test Airflow retry after seconds, not minutes.
+os.environ["COUNCILBENCH_RETRY_DELAY_SECONDS"] = "5"
+
+
+def _session_airflow_metadata() -> str:
+    from councilbench.airflow_env import metadata_database, sqlalchemy_url
+    from councilbench.warehouse import resolve
+
+    os.environ["COUNCILBENCH_AIRFLOW_DATABASE"] = f"councilbench_test_airflow_{uuid.uuid4().hex[:8]}"
+    return sqlalchemy_url(metadata_database(resolve()))
+
+
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = _session_airflow_metadata()
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +62,13 @@ def _drop_database(server, name: str) -> None:
     from councilbench.bootstrap import drop_database
 
     drop_database(server.with_database(name))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_airflow_metadata(server):
+    """The session's Airflow metadata database goes with the session."""
+    yield
+    _drop_database(server, os.environ["COUNCILBENCH_AIRFLOW_DATABASE"])
 
 
 @pytest.fixture(scope="session")

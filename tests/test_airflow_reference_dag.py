@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from councilbench.airflow_env import airflow_environ, migrate
-from councilbench.demo import run_dag
+from councilbench.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.warehouse import connect
 
 pytestmark = pytest.mark.airflow
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.airflow
 def test_reference_dag_builds_dimensions(warehouse, state_dir):
     env = airflow_environ(warehouse)
     migrate(env)
-    seconds = run_dag(env, "reference_data")
+    seconds = dags_test(env, "reference_data")
     assert seconds > 0
     with connect(warehouse, role="analyst") as conn:
         tiers = dict(conn.execute("select tier, count(*) from marts.dim_council group by tier").fetchall())

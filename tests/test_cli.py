@@ -40,8 +40,13 @@ def test_airflow_env_exports_connections(state_dir):
     assert out.returncode == 0
     lines = dict(line.removeprefix("export ").split("=", 1) for line in out.stdout.splitlines())
     assert lines["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
-    assert lines["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("sqlite:////")
+    # Airflow's metadata: a database of its own on the warehouse's server, never SQLite.
+    assert lines["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == \
+        "postgresql+psycopg://postgres@127.0.0.1:5432/councilbench_airflow"
+    assert lines["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    # Every component signs and checks task tokens with the same secret.
+    assert len(lines["AIRFLOW__API_AUTH__JWT_SECRET"].strip("'")) >= 32
     assert '"conn_type": "postgres"' in lines["AIRFLOW_CONN_WAREHOUSE"]
     assert '"conn_type": "smtp"' in lines["AIRFLOW_CONN_SMTP_DEFAULT"]
-    # `airflow standalone` starts its components as `airflow ...` from PATH.
+    # The components start their task processes as `airflow ...` from PATH.
     assert lines["PATH"].strip("'").startswith(str(EXE.parent))

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from councilbench.airflow_env import airflow_environ, migrate
-from councilbench.demo import run_dag
+from councilbench.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.public import datasets as dsets
 from councilbench.public.source_server import SourceServer
 from councilbench.warehouse import connect
@@ -52,7 +51,7 @@ def test_public_sources_dag_loads_every_area_and_a_rerun_changes_nothing(warehou
         env[dsets.NOMIS_BASE_URL_ENV] = server.base_url
         env["COUNCILBENCH_DEFRA_WASTE_URL"] = server.url("defra/LA_and_Regional_Spreadsheet_2023-24.ods")
         migrate(env)
-        run_dag(env, "public_sources", "-c", json.dumps(CONF))
+        dags_test(env, "public_sources", "-c", json.dumps(CONF))
         first = _state(warehouse)
 
         claimant = _areas_loaded(warehouse, "nomis_claimant_count", "2025-10/2025-12")
@@ -65,5 +64,5 @@ def test_public_sources_dag_loads_every_area_and_a_rerun_changes_nothing(warehou
         # NOMIS was paged (cap 100): 210 claimant records in 3 pages, population the same.
         assert len(server.requests_to("/api/v01/dataset/NM_162_1")) == 3
 
-        run_dag(env, "public_sources", "-c", json.dumps(CONF))
+        dags_test(env, "public_sources", "-c", json.dumps(CONF))
         assert _state(warehouse) == first

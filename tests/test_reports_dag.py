@@ -11,8 +11,7 @@ import pytest
 
 import warehouse_data as wd
 from councilbench import catalogue, config
-from councilbench.airflow_env import airflow_environ, migrate
-from councilbench.demo import run_dag
+from councilbench.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.warehouse import connect
 
 pytestmark = pytest.mark.airflow
@@ -44,7 +43,7 @@ def test_reports_dag_is_scheduled_on_the_marts():
 def test_reports_dag_renders_and_emails_once(env, reference_warehouse, mail_catcher):
     mail_catcher.clear()
     conf = ("-c", json.dumps({"month": MONTH, "councils": [REDDITCH]}))
-    run_dag(env, "reports", *conf)
+    dags_test(env, "reports", *conf)
     reports = config.state_path("reports")
     for name in ("performance-of-the-region-2025-26", "performance-of-the-region-2026-27-year-to-date"):
         for suffix in (".html", ".pdf"):
@@ -59,7 +58,7 @@ def test_reports_dag_renders_and_emails_once(env, reference_warehouse, mail_catc
     assert mail.message["X-Councilbench-Council"] == REDDITCH
 
     # a rerun (HTML only, to be quick) sends nothing
-    run_dag(env, "reports", "-c", json.dumps({"month": MONTH, "councils": [REDDITCH], "pdf": False}))
+    dags_test(env, "reports", "-c", json.dumps({"month": MONTH, "councils": [REDDITCH], "pdf": False}))
     assert len(mail_catcher.caught) == 1
     with connect(reference_warehouse, role="loader") as conn:
         assert conn.execute("""select status, attempts from ops.report_sends

@@ -8,9 +8,8 @@ import sqlite3
 import pytest
 
 import warehouse_data as wd
-from councilbench.airflow_env import airflow_environ, migrate
+from councilbench.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
-from councilbench.demo import run_dag
 from councilbench.warehouse_build import docs_dir
 
 pytestmark = pytest.mark.airflow
@@ -36,7 +35,7 @@ def test_dag_builds_the_warehouse_and_announces_the_marts(reference_warehouse, s
     migrate(env)
     index = docs_dir() / "index.html"
     index.unlink(missing_ok=True)
-    seconds = run_dag(env, "warehouse_build")
+    seconds = dags_test(env, "warehouse_build")
     print(f"\nwarehouse_build DAG: {seconds} s")
     assert index.is_file()
     db = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")

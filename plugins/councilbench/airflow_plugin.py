@@ -1,11 +1,11 @@
 """Airflow plugin (loaded through the `airflow.plugins` entry point in pyproject.toml):
-registers the project's timetable so the scheduler can deserialise DAGs that use it."""
+registers the project's timetables so the scheduler can deserialise DAGs that use it."""
 
 from airflow.plugins_manager import AirflowPlugin
 
-from councilbench.timetables import ReportingMonthTimetable
+from councilbench.timetables import ReportingMonthTimetable, ReturnRemindersTimetable
 
 
 class CouncilbenchPlugin(AirflowPlugin):
     name = "councilbench"
-    timetables = [ReportingMonthTimetable]
+    timetables = [ReportingMonthTimetable, ReturnRemindersTimetable]

@@ -31,7 +31,8 @@ EPILOG = textwrap.dedent(
       councilbench db url                print the warehouse URL in use and how it was found
       councilbench dbt build             run dbt against the warehouse as the transformer role
       councilbench airflow-env           print the Airflow environment as shell exports
-      councilbench airflow               start the Airflow UI (api-server, scheduler ...) locally
+      councilbench airflow               start Airflow locally: api-server, scheduler, dag-processor, triggerer
+      councilbench airflow --executor celery --workers 2    ... with two Celery workers on Redis
       councilbench demo                  run the demo end to end
     """
 )
@@ -78,9 +79,15 @@ def cmd_airflow_env(args) -> int:
 
 
 def cmd_airflow(args) -> int:
-    from councilbench.local_airflow import run_standalone
+    from councilbench.airflow_env import airflow_environ, reset_metadata
+    from councilbench.airflow_services import run_foreground
 
-    return run_standalone(_warehouse(), port=args.port)
+    warehouse = _warehouse()
+    if args.reset_metadata:
+        name = reset_metadata(airflow_environ(warehouse, executor=args.executor))
+        print(f"Airflow metadata database {name} dropped and migrated again (the warehouse is untouched)")
+        return 0
+    return run_foreground(warehouse, port=args.port, executor=args.executor, workers=args.workers)
 
 
 def cmd_demo(args) -> int:
@@ -129,8 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     env = sub.add_parser("airflow-env", help="print the project's Airflow environment as shell exports")
     env.set_defaults(func=cmd_airflow_env)
 
-    af = sub.add_parser("airflow", help="start Airflow locally (UI on http://127.0.0.1:PORT) and print its login")
+    af = sub.add_parser("airflow", help="start Airflow locally (UI on http://127.0.0.1:PORT) and print its login",
+                        description="The api-server, scheduler, dag-processor and triggerer (and Celery workers "
+                                    "with --executor celery), metadata in PostgreSQL; Ctrl-C stops them all.")
     af.add_argument("--port", type=int, default=8080, help="api-server port (default 8080)")
+    af.add_argument("--executor", choices=["local", "celery"],
+                    default=os.environ.get("COUNCILBENCH_AIRFLOW_EXECUTOR", "local"),
+                    help="LocalExecutor (one machine, default) or CeleryExecutor with Redis "
+                         "(COUNCILBENCH_CELERY_BROKER_URL, default redis://127.0.0.1:6379/0)")
+    af.add_argument("--workers", type=int, default=2, help="Celery workers to start on this machine (default 2)")
+    af.add_argument("--reset-metadata", action="store_true",
+                    help="drop Airflow's metadata database and migrate a new one, then exit")
     af.set_defaults(func=cmd_airflow)
 
     demo = sub.add_parser("demo", help="run the demo end to end on the resolved warehouse")

@@ -34,11 +34,17 @@ def failure_notifier():
     )
 
 
+def retry_delay() -> timedelta:
+    """The first retry's wait (doubling after each try, up to 20 minutes): two minutes, or
+    COUNCILBENCH_RETRY_DELAY_SECONDS (a local Airflow under test retries in seconds)."""
+    return timedelta(seconds=int(os.environ.get("COUNCILBENCH_RETRY_DELAY_SECONDS", "120")))
+
+
 def default_args(**overrides) -> dict:
     args = {
         "owner": OWNER,
         "retries": 2,
-        "retry_delay": timedelta(minutes=2),
+        "retry_delay": retry_delay(),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=20),
         "on_failure_callback": [failure_notifier()],

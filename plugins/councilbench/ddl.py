@@ -82,8 +82,9 @@ OPS = [
         primary key (submission_id, kind)
     )
     """,
-    # Report packs emailed to a council: the primary key is what makes a rerun of the
-    # reports DAG never send a council the same month's pack twice.
+    # The outbox (councilbench.outbox): every email about a council's month (its pack,
+    # the return reminder and the chaser) and the platform team's month summary (council
+    # E12000005, the region). The primary key is what makes a rerun never send twice.
     """
     create table if not exists ops.report_sends (
         council_code    text not null,
@@ -101,6 +102,10 @@ OPS = [
         primary key (council_code, report_month, kind)
     )
     """,
+    # Kinds added after the table was first created (packs only): widen the check.
+    "alter table ops.report_sends drop constraint if exists report_sends_kind_check",
+    """alter table ops.report_sends add constraint report_sends_kind_check
+       check (kind in ('monthly_pack', 'return_reminder', 'return_chaser', 'month_summary'))""",
 ]
 
 RAW = [

@@ -1,31 +1,37 @@
-"""`make demo`: the monthly cycle end to end on the resolved warehouse, through Airflow.
+"""`make demo`: the monthly cycle end to end on the resolved warehouse, through Airflow
+as it is deployed: a scheduler, a dag-processor, a triggerer and an api-server (metadata
+in PostgreSQL, LocalExecutor), driven through the REST API, the DAGs chained by assets.
 
-1. `db up` and the reference_data DAG (registry, contacts, metric catalogue);
+1. `db up`; the Airflow services start; the reference_data DAG (registry, contacts,
+   metric catalogue) is triggered through the REST API;
 2. sample returns for all 33 councils (a year of history and the demo month, with
    faults in three councils' files), served one URL per council from 127.0.0.1, and a
    local SMTP catcher that writes every email to the state folder;
 3. the history through the in-process backfill path (same code as the DAG);
 4. the public_sources DAG (NOMIS and DEFRA files in their published formats);
-5. the council_returns DAG for the demo month: 30 load, 3 are quarantined and only
-   their contacts get an email; then a rerun that changes nothing and sends nothing;
-   then a corrected file from one of the three, which loads;
-6. the warehouse_build DAG (dbt build of the benchmarking marts, dbt docs);
-7. the reports DAG: the annual Performance of the Region and each council's monthly
-   How We Compare pack (HTML and PDF), the packs emailed once.
-Rerunning the demo is safe: every step is idempotent.
+5. the month triggered through the REST API: council_returns (30 load, 3 are quarantined
+   and only their contacts get an email), and its asset schedules warehouse_build (dbt),
+   whose asset schedules reports (annual report, the 33 packs, each emailed once);
+6. a rerun of the month (nothing changes, nothing is sent, nothing rebuilt), then a
+   corrected file from one of the three, which loads and runs the chain again;
+7. return_reminders: the chaser for the month (to the councils still missing or
+   rejected) with the platform team's summary, and the next month's reminders.
+Every DAG run is printed with its run type, state and seconds; the services stop at the
+end. Rerunning the demo is safe: every step is idempotent.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import time
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from councilbench import bootstrap, catalogue, config
-from councilbench.airflow_env import airflow, airflow_environ, migrate, smtp_connection
-from councilbench.reports.demo import print_reports, run_reports_step
+from councilbench.airflow_api import AirflowApi, parse_time, run_seconds
+from councilbench.airflow_env import smtp_connection
+from councilbench.reports.demo import print_reports, reports_summary
 from councilbench.warehouse import Warehouse, connect
 
 #: The three councils whose demo returns are broken, and how.
@@ -36,38 +42,24 @@ DEMO_FAULTS = {
 }
 CORRECTED = "E08000027"
 HISTORY_MONTHS = int(os.environ.get("COUNCILBENCH_DEMO_HISTORY_MONTHS", "12"))
+CHAIN = ["council_returns", "warehouse_build", "reports"]
+ALL_DAGS = ["reference_data", "public_sources", *CHAIN, "return_reminders"]
 
 
 def demo_month(today: date | None = None) -> str:
     """The latest reporting month already due (COUNCILBENCH_DEMO_MONTH overrides)."""
     if os.environ.get("COUNCILBENCH_DEMO_MONTH"):
         return os.environ["COUNCILBENCH_DEMO_MONTH"]
-    from pendulum import datetime
+    from councilbench.due_dates import ReturnsCalendar, month_text
 
-    from councilbench.timetables import ReportingMonthTimetable, reporting_month
-
-    today = today or date.today()
-    interval = ReportingMonthTimetable().infer_manual_data_interval(run_after=datetime(today.year, today.month, today.day))
-    return reporting_month(interval.start)
-
-
-def run_dag(env: dict[str, str], dag_id: str, *extra: str) -> float:
-    """`airflow dags test` one DAG in-process (no scheduler needed); seconds taken."""
-    started = time.monotonic()
-    proc = airflow(env, "dags", "test", dag_id, *extra, check=False, capture=True)
-    log = config.state_path("logs") / f"{dag_id}.log"
-    log.write_text(proc.stdout)
-    if proc.returncode != 0 or "state=failed" in proc.stdout.replace(" ", ""):
-        tail = "\n".join(proc.stdout.splitlines()[-40:])
-        raise RuntimeError(f"DAG {dag_id} failed (full log: {log}):\n{tail}")
-    return round(time.monotonic() - started, 1)
+    now = datetime.now(timezone.utc) if today is None else datetime(today.year, today.month, today.day,
+                                                                     tzinfo=timezone.utc)
+    return month_text(ReturnsCalendar.from_env().latest_due_month(now))
 
 
 def month_state(warehouse: Warehouse, month: str, returns_dir: Path) -> dict:
     """The month as the ledger sees it: the status of the file each council serves now
     (found by its hash, so a rerun of the demo on an old state reads the same), and the sends."""
-    import hashlib
-
     from councilbench.returns import sample
 
     served = {}
@@ -88,6 +80,14 @@ def month_state(warehouse: Warehouse, month: str, returns_dir: Path) -> dict:
         rows = conn.execute("""select count(*) from raw.council_return_rows r join ops.submissions s using (submission_id)
                                where s.period = %s and s.status = 'loaded'""", [month]).fetchone()[0]
     return {"latest": {c: s for c, s, _ in latest}, "sends": sends, "rows": rows}
+
+
+def reminder_sends(warehouse: Warehouse, months: list[str]) -> list[tuple]:
+    with connect(warehouse, role="loader") as conn:
+        return conn.execute(
+            """select report_month, kind, council_code, status, array_to_string(recipients, ', '), subject_line
+               from ops.report_sends where kind in ('return_reminder', 'return_chaser', 'month_summary')
+               and report_month = any(%s) order by report_month, kind, council_code""", [months]).fetchall()
 
 
 def date_history_as_sent(warehouse: Warehouse, months: list[str]) -> int:
@@ -112,24 +112,48 @@ def _quarantine_files(month: str) -> list[str]:
     return sorted(str(p) for p in root.glob(f"*/{month}/*"))
 
 
+def run_and_wait(api: AirflowApi, dag_id: str, conf: dict | None = None, *, due: bool = False,
+                 timeout: float = 900) -> dict:
+    """Trigger a DAG through the REST API and unpause it (with `due`, as the run the
+    scheduler would make now, so unpausing starts no second one), wait for it, and raise
+    if it failed."""
+    run = api.trigger_due_run(dag_id, conf) if due else api.trigger(dag_id, conf)
+    api.set_paused(dag_id, False)
+    final = api.wait_for_run(dag_id, run["dag_run_id"], timeout=timeout)
+    if final["state"] != "success":
+        raise RuntimeError(f"{dag_id} run {final['dag_run_id']} ended {final['state']}: see its task logs in the UI "
+                           f"or under {config.state_path('airflow')}/logs")
+    return final
+
+
+def dag_runs_since(api: AirflowApi, since: datetime) -> list[dict]:
+    """Every run of the project's DAGs queued since `since`, in the order they started."""
+    runs = []
+    for dag_id in ALL_DAGS:
+        for run in api.runs(dag_id):
+            queued = parse_time(run.get("queued_at") or run.get("start_date"))
+            if queued and queued >= since:
+                runs.append({"dag_id": dag_id, "run_id": run["dag_run_id"], "run_type": run["run_type"],
+                             "state": run["state"], "seconds": run_seconds(run), "start": run.get("start_date"),
+                             "conf": run.get("conf") or {}})
+    return sorted(runs, key=lambda r: r["start"] or "")
+
+
 def run_demo(warehouse: Warehouse) -> dict:
+    from councilbench.airflow_services import AirflowServices
     from councilbench.demo_http import serve_folder
     from councilbench.mailcatcher import start_catcher
     from councilbench.public.demo import serve_demo_sources
     from councilbench.returns import sample
     from councilbench.returns.pipeline import backfill, months_between
 
-    started = time.monotonic()
+    started, began = time.monotonic(), datetime.now(timezone.utc)
     seconds: dict[str, float] = {}
     month = demo_month()
-    first_history = sample.add_months(month, -HISTORY_MONTHS)
-    history = months_between(first_history, sample.add_months(month, -1))
+    next_month = sample.add_months(month, 1)
+    history = months_between(sample.add_months(month, -HISTORY_MONTHS), sample.add_months(month, -1))
     returns_dir = config.state_path("demo", "returns")
-
     bootstrap.up(warehouse)
-    env = airflow_environ(warehouse)
-    migrate(env)
-    seconds["reference_data"] = run_dag(env, "reference_data")
 
     t = time.monotonic()
     sample.write_returns(returns_dir, [*history, month], faults=DEMO_FAULTS)
@@ -137,36 +161,52 @@ def run_demo(warehouse: Warehouse) -> dict:
 
     with serve_folder(returns_dir) as http, start_catcher(config.state_path("mail")) as mail, \
             serve_demo_sources(config.state_path("demo", "public-sources")) as public_env:
-        env.update(public_env)
-        env["COUNCILBENCH_RETURNS_BASE_URL"] = http.url
-        env["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection("127.0.0.1", mail.port)
-        os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = env["AIRFLOW_CONN_SMTP_DEFAULT"]
-
+        overrides = {**public_env, "COUNCILBENCH_RETURNS_BASE_URL": http.url,
+                     "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection("127.0.0.1", mail.port)}
         t = time.monotonic()
-        # History was due long ago: batch-validate it and load it without emailing anyone.
-        backfill(warehouse, history, returns_base_url=http.url, notify=False)
-        date_history_as_sent(warehouse, history)
-        seconds[f"history_backfill_{len(history)}_months"] = round(time.monotonic() - t, 1)
+        with AirflowServices(warehouse, port=None, env=overrides) as airflow:
+            seconds["airflow_start"] = round(time.monotonic() - t, 1)
+            api = airflow.api
+            api.set_paused("reference_data", False)
+            run_and_wait(api, "reference_data")
 
-        seconds["public_sources"] = run_dag(env, "public_sources")
+            t = time.monotonic()
+            # History was due long ago: batch-validate it and load it without emailing anyone.
+            backfill(warehouse, history, returns_base_url=http.url, notify=False)
+            date_history_as_sent(warehouse, history)
+            seconds[f"history_backfill_{len(history)}_months"] = round(time.monotonic() - t, 1)
 
-        conf = ("-c", json.dumps({"period": month}))
-        seconds["council_returns"] = run_dag(env, "council_returns", *conf)
-        after_first = month_state(warehouse, month, returns_dir)
-        mails_after_first = len(mail.messages)
+            # warehouse_build is still paused: its asset event is not queued, the month's build covers it.
+            run_and_wait(api, "public_sources", due=True)
 
-        seconds["council_returns_rerun"] = run_dag(env, "council_returns", *conf)
-        after_rerun = month_state(warehouse, month, returns_dir)
+            # The month's own run first, then unpause: the scheduler sees that month has a run.
+            mails_before = len(mail.messages)
+            first = api.trigger_month("council_returns", month)
+            for dag_id in CHAIN:
+                api.set_paused(dag_id, False)
+            api.wait_for_run("council_returns", first["dag_run_id"], timeout=900)
+            api.wait_until_idle(CHAIN, timeout=1200)
+            after_first = month_state(warehouse, month, returns_dir)
+            mails_after_first = len(mail.messages) - mails_before
 
-        fixed = sample.return_path(returns_dir, catalogue.councils()[CORRECTED], month)
-        fixed.write_bytes(sample.faulted_bytes(CORRECTED, month))
-        seconds["council_returns_resubmission"] = run_dag(
-            env, "council_returns", "-c", json.dumps({"period": month, "councils": [CORRECTED]}))
-        final = month_state(warehouse, month, returns_dir)
+            run_and_wait(api, "council_returns", {"period": month})   # a rerun: changes nothing
+            api.wait_until_idle(CHAIN, timeout=600)
+            after_rerun = month_state(warehouse, month, returns_dir)
+            mails_after_rerun = len(mail.messages) - mails_before
+
+            fixed = sample.return_path(returns_dir, catalogue.councils()[CORRECTED], month)
+            fixed.write_bytes(sample.faulted_bytes(CORRECTED, month))
+            run_and_wait(api, "council_returns", {"period": month, "councils": [CORRECTED]})
+            api.wait_until_idle(CHAIN, timeout=1200)
+            final = month_state(warehouse, month, returns_dir)
+
+            run_and_wait(api, "return_reminders", {"period": month, "kind": "chaser"}, due=True)
+            run_and_wait(api, "return_reminders", {"period": next_month, "kind": "reminder"})
+            runs = dag_runs_since(api, began)
+            airflow_facts = {"executor": airflow.env["AIRFLOW__CORE__EXECUTOR"],
+                             "metadata": airflow.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[-1],
+                             "ui": airflow.url}
         emails = [{"to": m["To"], "subject": m["Subject"]} for m in mail.messages]
-
-    # The marts, through the dbt DAG that the loaders' assets schedule in production.
-    seconds["warehouse_build"] = run_dag(env, "warehouse_build")
 
     names = {c.code: c.name for c in catalogue.councils().values()}
     statuses = after_first["latest"]
@@ -174,6 +214,8 @@ def run_demo(warehouse: Warehouse) -> dict:
         "warehouse": f"{warehouse.database} ({warehouse.origin})",
         "demo_month": month,
         "history": f"{history[0]}..{history[-1]}",
+        "airflow": airflow_facts,
+        "dag_runs": runs,
         "first_run": {
             "loaded": sum(1 for s in statuses.values() if s == "loaded"),
             "rejected": sorted(names[c] for c, s in statuses.items() if s == "rejected"),
@@ -181,19 +223,43 @@ def run_demo(warehouse: Warehouse) -> dict:
             "rows_loaded": after_first["rows"],
             "emails_this_session": mails_after_first,
         },
-        "rerun_changed_nothing": after_rerun == after_first and len(mail.messages) >= mails_after_first,
+        "rerun_changed_nothing": after_rerun == after_first and mails_after_rerun == mails_after_first,
         "resubmission": {"council": names[CORRECTED], "now": final["latest"].get(CORRECTED),
                          "rows_loaded_for_month": final["rows"]},
         "emails_sent": [{"council": names[s[0]], "kind": s[1], "status": s[2], "to": s[3], "subject": s[4]}
                         for s in final["sends"]],
+        "reminders": [{"month": r[0], "kind": r[1], "council": names.get(r[2], "platform team"), "status": r[3],
+                       "to": r[4], "subject": r[5]} for r in reminder_sends(warehouse, [month, next_month])],
         "emails_caught_this_run": emails,
         "mail_folder": str(config.state_path("mail")),
         "quarantined_files": _quarantine_files(month),
-        "dag_logs": str(config.state_path("logs")),
-        "reports": run_reports_step(warehouse, env, month, seconds),
+        "reports": reports_summary(warehouse, month),
         "seconds": seconds,
         "total_seconds": round(time.monotonic() - started, 1),
     }
+
+
+def _print_runs(summary: dict) -> None:
+    a = summary["airflow"]
+    print(f"  Airflow DAG runs ({a['executor']}, metadata in PostgreSQL database {a['metadata']}):")
+    for r in summary["dag_runs"]:
+        conf = r["conf"]
+        what = " ".join(f"{k}={v}" for k, v in conf.items() if v not in (None, [], "")) if conf else ""
+        seconds = f"{r['seconds']:.1f} s" if r["seconds"] is not None else "-"
+        print(f"    {r['dag_id']:<17} {r['run_type']:<16} {r['state']:<8} {seconds:>8}   {what}")
+
+
+def _print_reminders(summary: dict) -> None:
+    reminders = summary["reminders"]
+    print("  reminders and chasers (return_reminders, ops.report_sends):")
+    for month_kind in sorted({(r["month"], r["kind"]) for r in reminders}):
+        sent = [r for r in reminders if (r["month"], r["kind"]) == month_kind]
+        if len(sent) > 4:
+            print(f"    {month_kind[1]:<15} {month_kind[0]}: {len(sent)} councils, e.g. {sent[0]['subject']}")
+            continue
+        for r in sent:
+            print(f"    {r['kind']:<15} {r['status']:<6} {r['council']:<22} to {r['to']}")
+            print(f"                    {r['subject']}")
 
 
 def print_summary(summary: dict) -> None:
@@ -201,21 +267,24 @@ def print_summary(summary: dict) -> None:
     first = summary["first_run"]
     print(f"\ncouncilbench demo: reporting month {summary['demo_month']} on {summary['warehouse']}")
     print(f"  history loaded: {summary['history']}")
+    _print_runs(summary)
     print(f"  first run: {first['loaded']} returns loaded ({first['rows_loaded']} rows), "
           f"{len(first['rejected'])} rejected and quarantined: {', '.join(first['rejected'])}")
     if first["not_received"]:
         print(f"  not received: {', '.join(first['not_received'])}")
-    print(f"  rerun of the month changed nothing and sent nothing: {summary['rerun_changed_nothing']}")
+    print(f"  rerun of the month changed nothing, sent nothing and rebuilt nothing: {summary['rerun_changed_nothing']}")
     r = summary["resubmission"]
     print(f"  corrected file from {r['council']}: {r['now']}")
-    print("  emails (ops.notifications):")
+    print("  emails about returns (ops.notifications):")
     for e in summary["emails_sent"]:
         print(f"    {e['kind']:<9} {e['status']:<6} {e['council']:<14} to {e['to']}")
         print(f"              {e['subject']}")
+    _print_reminders(summary)
     print(f"  emails saved as .eml in {summary['mail_folder']}")
     for path in summary["quarantined_files"]:
         print(f"  quarantined: {path}")
-    print(f"  DAG logs: {summary['dag_logs']}")
+    print(f"  Airflow logs: {config.state_path('logs', 'airflow')} (components), "
+          f"{config.state_path('airflow')}/logs (tasks)")
     print_reports(summary.get("reports"))
     print("  seconds: " + ", ".join(f"{k} {v}" for k, v in summary["seconds"].items())
           + f"; total {summary['total_seconds']}")

@@ -1,22 +1,11 @@
 """Emailing each council its monthly pack, at most once per council and month.
 
-The same ledger pattern as returns/notify.py, on ops.report_sends keyed by (council,
-month, kind):
-
-1. a sent row already there -> nothing to do (a rerun of the reports DAG is a no-op);
-2. the council's contacts come from reference.council_contacts for that council only,
-   and the message is checked before it goes: addressed to exactly them, no other
-   council's contact details anywhere in it, and every figure in the pack from an
-   accepted submission (the marts only hold accepted data; this asserts it against the
-   ledger rather than trusting it);
-3. a 'pending' row is inserted and committed, then locked (FOR UPDATE): a concurrent run
-   waits, then finds 'sent';
-4. the email goes out through Airflow's SMTP provider (SmtpHook on smtp_default, via
-   notify.send_message) and the row becomes 'sent' with the Message-ID; an SMTP failure
-   marks it 'failed' (attempts + 1, last_error) and re-raises so Airflow retries.
-
-The Message-ID is derived from council and month, so a duplicate after a crash between
-the SMTP server's acceptance and the commit is recognisable as the same email.
+Through the send-once outbox (councilbench.outbox, ops.report_sends keyed by council,
+month and kind): a rerun of the reports DAG sends nothing. Before it goes, the message is
+checked: addressed to exactly that council's contacts (reference.council_contacts), no
+other council's contact details anywhere in it, and every figure in the pack from an
+accepted submission (the marts only hold accepted data; this asserts it against the
+ledger rather than trusting it).
 """
 
 from __future__ import annotations
@@ -30,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from councilbench import outbox
 from councilbench.catalogue import Contact
 from councilbench.warehouse import Warehouse, connect
 
@@ -37,7 +27,6 @@ log = logging.getLogger(__name__)
 
 KIND = "monthly_pack"
 POLICY = email.policy.default.clone(max_line_length=998, cte_type="7bit")
-LOCK_TIMEOUT = "120s"
 #: Statuses of a submission whose rows may reach the marts (superseded: a correction
 #: replaced it later; its rows stopped counting then, but they were accepted).
 ACCEPTED = ("loaded", "superseded")
@@ -83,12 +72,9 @@ def attachment_name(pack: dict, suffix: str) -> str:
 
 
 def _greeting(contacts: list[Contact]) -> str:
-    names = [c.name for c in contacts]
-    if not names:
-        return "Hello,"
-    if len(names) == 1:
-        return f"Dear {names[0]},"
-    return f"Dear {', '.join(names[:-1])} and {names[-1]},"
+    from councilbench.returns.email_render import greeting_line
+
+    return greeting_line([c.name for c in contacts])
 
 
 def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sender: str | None = None,
@@ -181,89 +167,29 @@ def check_message(conn, pack: dict, msg: EmailMessage, contacts: list[Contact]) 
 
 # --- sending ---------------------------------------------------------------------------------------
 
-def _sent_row(conn, code: str, month: str):
-    return conn.execute("""select recipients, subject_line, message_id, attempts from ops.report_sends
-                           where council_code = %s and report_month = %s and kind = %s and status = 'sent'""",
-                        [code, month, KIND]).fetchone()
-
-
-def _mark_failed(conn, code: str, month: str, recipients: list[str], subject: str, error: str) -> int:
-    row = conn.execute(
-        """insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line, status,
-                                         attempts, last_error)
-           values (%s, %s, %s, %s, %s, 'failed', 1, %s)
-           on conflict (council_code, report_month, kind) do update set
-               status = 'failed', attempts = ops.report_sends.attempts + 1, last_error = excluded.last_error,
-               recipients = excluded.recipients, subject_line = excluded.subject_line
-           where ops.report_sends.status <> 'sent'
-           returning attempts""", [code, month, KIND, recipients, subject, error[:2000]]).fetchone()
-    conn.commit()
-    return row[0] if row else 0
-
-
 def already_sent(warehouse: Warehouse, council_code: str, month: str) -> bool:
-    with connect(warehouse, role="loader") as conn:
-        return _sent_row(conn, council_code, month) is not None
+    return outbox.already_sent(warehouse, outbox.OutboxKey(council_code, month, KIND))
 
 
 def send_pack(warehouse: Warehouse, pack: dict, attachments: list[Path], *, smtp_conn_id: str = "smtp_default",
               sender: str | None = None, ops_email: str | None = None) -> PackSendResult:
     """Email the pack (its summary, packs.Pack.summary(), and its files) to its council's
-    contacts, at most once per council and month."""
-    from councilbench.returns.notify import council_contacts, describe_error, send_message
+    contacts, at most once per council and month (the outbox, ops.report_sends)."""
+    from councilbench.returns.notify import council_contacts
 
     code, month = pack["council_code"], pack["month"]
-    subject = subject_line(pack)
-    conn = connect(warehouse, role="loader")
-    try:
-        done = _sent_row(conn, code, month)
-        if done:
-            conn.commit()
-            return PackSendResult(code, month, "already_sent", tuple(done[0]), done[1], done[2], done[3])
+
+    def prepare(conn) -> EmailMessage:
         contacts = council_contacts(conn, code)
-        recipients = [c.email for c in contacts]
         if not contacts:
-            error = f"no contacts for {code} in reference.council_contacts: add them to the council_contacts seed"
-            attempts = _mark_failed(conn, code, month, [], subject, error)
-            return PackSendResult(code, month, "no_contacts", (), subject, None, attempts, error)
+            raise outbox.NoRecipients(f"no contacts for {code} in reference.council_contacts: "
+                                      "add them to the council_contacts seed")
         check_accepted(conn, pack)
         msg = compose(pack, contacts, attachments, sender=sender, ops_email=ops_email)
         check_message(conn, pack, msg, contacts)
-        names = [p.get_filename() for p in msg.iter_attachments()]
+        return msg
 
-        conn.execute("""insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
-                                                      attachments, status)
-                        values (%s, %s, %s, %s, %s, %s, 'pending')
-                        on conflict (council_code, report_month, kind) do nothing""",
-                     [code, month, KIND, recipients, subject, names])
-        conn.commit()
-        conn.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
-        row = conn.execute("""select status, attempts, recipients, subject_line, message_id from ops.report_sends
-                              where council_code = %s and report_month = %s and kind = %s for update""",
-                           [code, month, KIND]).fetchone()
-        if row[0] == "sent":
-            conn.commit()
-            return PackSendResult(code, month, "already_sent", tuple(row[2]), row[3], row[4], row[1])
-        from_addr = msg["From"].addresses[0].addr_spec
-        try:
-            refused = send_message(msg, from_addr=from_addr, to_addrs=recipients, smtp_conn_id=smtp_conn_id)
-        except Exception as exc:
-            conn.rollback()
-            attempts = _mark_failed(conn, code, month, recipients, subject, describe_error(exc))
-            log.error("pack for %s %s to %s failed (attempt %s): %s", code, month, ", ".join(recipients), attempts,
-                      describe_error(exc))
-            raise
-        note = f"refused by the SMTP server: {refused}" if refused else None
-        attempts = conn.execute(
-            """update ops.report_sends set status = 'sent', sent_at = now(), message_id = %s, attempts = attempts + 1,
-                   last_error = %s, recipients = %s, subject_line = %s, attachments = %s
-               where council_code = %s and report_month = %s and kind = %s returning attempts""",
-            [msg["Message-ID"], note, recipients, subject, names, code, month, KIND]).fetchone()[0]
-        conn.commit()
-        log.info("pack for %s %s sent to %s", code, month, ", ".join(recipients))
-        return PackSendResult(code, month, "sent", tuple(recipients), subject, msg["Message-ID"], attempts)
-    except BaseException:
-        conn.rollback()
-        raise
-    finally:
-        conn.close()
+    sent = outbox.send_once(warehouse, outbox.OutboxKey(code, month, KIND), subject_line(pack), prepare,
+                            smtp_conn_id=smtp_conn_id)
+    return PackSendResult(code, month, sent.status, sent.recipients, sent.subject, sent.message_id, sent.attempts,
+                          sent.error)

@@ -19,7 +19,7 @@ import email.policy
 import re
 import textwrap
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -41,10 +41,6 @@ POLICY = email.policy.default.clone(max_line_length=998, cte_type="7bit")
 UK = ZoneInfo("Europe/London")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 MESSAGE_ID_DOMAIN = "councilbench"
-
-#: The reporting-month timetable's defaults (timetables.ReportingMonthTimetable): a
-#: month's return is due at 06:00 UTC on the 15th of the next month.
-DUE_DAY, DUE_HOUR_UTC = 15, 6
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -112,11 +108,11 @@ def warning_count(report: ValidationReport) -> int:
     return sum(max(1, len(c.failing_rows)) for c in report.warnings())
 
 
-def return_due(return_month: str, due_day: int = DUE_DAY, due_hour_utc: int = DUE_HOUR_UTC) -> datetime:
-    """When a month's return is due: by default 06:00 UTC on the 15th of the next month."""
-    year, month = map(int, return_month.split("-"))
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return datetime(year, month, 1, tzinfo=timezone.utc) + timedelta(days=due_day - 1, hours=due_hour_utc)
+def return_due(return_month: str) -> datetime:
+    """When a month's return is due (councilbench.due_dates: the timetable's calendar)."""
+    from councilbench.due_dates import return_due as due
+
+    return due(return_month)
 
 
 def uk_time(moment: datetime) -> str:
@@ -172,7 +168,7 @@ def _checks_for_html(checks: list[CheckOutcome]) -> list[dict]:
 
 
 @lru_cache(maxsize=1)
-def _jinja():
+def jinja_env():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
@@ -191,7 +187,7 @@ def _context(kind: str, report: ValidationReport, council: Council, submission: 
         "possessive_name": possessive(council_display_name(council.name)),
         "month": month_label(report.return_month),
         "return_month": report.return_month,
-        "greeting": _greeting([c.name for c in contacts]),
+        "greeting": greeting_line([c.name for c in contacts]),
         "failures": _checks_for_html(report.failures()),
         "warnings": _checks_for_html(report.warnings()),
         "warning_count": warning_count(report),
@@ -210,7 +206,7 @@ def _context(kind: str, report: ValidationReport, council: Council, submission: 
     }
 
 
-def _greeting(names: list[str]) -> str:
+def greeting_line(names: list[str]) -> str:
     if not names:
         return "Hello,"
     if len(names) == 1:
@@ -218,7 +214,7 @@ def _greeting(names: list[str]) -> str:
     return f"Dear {', '.join(names[:-1])} and {names[-1]},"
 
 
-def _fill(text: str) -> str:
+def fill_text(text: str) -> str:
     """Wrap prose at 78 columns without splitting addresses, hashes or hyphenated names."""
     return textwrap.fill(text, 78, break_on_hyphens=False, break_long_words=False)
 
@@ -230,7 +226,7 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
         opening = (f"We could not accept {ctx['possessive_name']} {ctx['month']} return. "
                    "Nothing from this file has been loaded. Please correct the rows listed below "
                    f"(they are also attached as {ctx['attachment_name']}) and send the file again {when}.")
-        closing = [_fill(f"The {ctx['month']} return {'was' if ctx['overdue'] else 'is'} due by {ctx['due']}."), ""]
+        closing = [fill_text(f"The {ctx['month']} return {'was' if ctx['overdue'] else 'is'} due by {ctx['due']}."), ""]
     else:
         n = ctx["warning_count"]
         opening = (f"{ctx['possessive_name']} {ctx['month']} return was accepted and loaded. "
@@ -240,12 +236,12 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
                    "send a corrected file.")
         closing = []
     body = render_text(report, ctx["council_name"]).rstrip("\n")
-    lines = [ctx["greeting"], "", _fill(opening), "", body, ""]
+    lines = [ctx["greeting"], "", fill_text(opening), "", body, ""]
     lines += closing
     lines += [
-        _fill(f"Questions? Reply to this email or write to the platform team at {ctx['ops_email']}."),
+        fill_text(f"Questions? Reply to this email or write to the platform team at {ctx['ops_email']}."),
         "",
-        _fill(f"Submission reference: submission {ctx['submission_id']}, file fingerprint (SHA-256) "
+        fill_text(f"Submission reference: submission {ctx['submission_id']}, file fingerprint (SHA-256) "
               f"{ctx['short_hash']}, received {ctx['received']}."),
         "",
         "-- ",
@@ -300,7 +296,7 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
         msg["Importance"] = "low"
 
     msg.set_content(_plain_text(ctx, report))
-    msg.add_alternative(_jinja().get_template(f"email_{kind}.html").render(**ctx), subtype="html")
+    msg.add_alternative(jinja_env().get_template(f"email_{kind}.html").render(**ctx), subtype="html")
     if kind == "rejection":
         csv_text = failing_rows_csv(report)
         msg.add_attachment(csv_text, subtype="csv", filename=ctx["attachment_name"])

@@ -45,6 +45,7 @@ class ReturnOutcome:
     outcome: str | None = None      # pass | warn | fail
     rows_loaded: int = 0
     new_submission: bool = False
+    recorded_now: bool = False      # validated and recorded (rejected or loaded) by this run
     message: str = ""
     quarantined: str | None = None
 
@@ -167,7 +168,7 @@ def record_and_load(conn, landed: landing.Landed, council, return_month, result:
     """Record the validation results, then quarantine a rejected file or load an accepted one."""
     conn.execute("select 1 from ops.submissions where submission_id = %s for update", [landed.submission_id])
     results.record_checks(conn, landed.submission_id, report)
-    result.outcome = report.outcome
+    result.outcome, result.recorded_now = report.outcome, True
     if report.outcome == "fail":
         conn.execute("update ops.submissions set status = 'rejected', status_changed_at = now() where submission_id = %s",
                      [landed.submission_id])
@@ -396,7 +397,9 @@ def validate_landed(warehouse: Warehouse, outcomes: list[dict], *, today: date |
                         """select status, outcome, rows_loaded, landing_path, sha256, size_bytes
                            from ops.submissions where submission_id = %s""", [r.submission_id]).fetchone()
                     if status != "received":
-                        r.status, r.outcome, r.rows_loaded = status, outcome, rows_loaded or 0
+                        # Recorded by an earlier try of this run (or a concurrent run): it
+                        # still counts as this run's new file for the warehouse build.
+                        r.status, r.outcome, r.rows_loaded, r.recorded_now = status, outcome, rows_loaded or 0, True
                         continue
                     waiting.append(_Waiting(councils[r.council_code], r.return_month, r,
                                             landing.Landed(r.submission_id, sha, size, Path(path), False, status)))

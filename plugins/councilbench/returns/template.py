@@ -26,8 +26,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 BLANK_CSV = TEMPLATES_DIR / "return_template.csv"
 BLANK_XLSX = TEMPLATES_DIR / "return_template.xlsx"
 
-DUE_DAY = 15   # default: returns are due on the 15th of the month after the return month
-
 UNIT_WORDS = {
     "percent": "a percentage from 0 to 100, without the % sign (85.3 means 85.3%)",
     "per_100k": "a rate per 100,000 (scale x numerator / denominator)",
@@ -60,9 +58,10 @@ COLUMN_HELP = (
 def _due_date_words(return_month: str) -> str:
     import calendar
 
-    year, month = int(return_month[:4]), int(return_month[5:])
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return f"{DUE_DAY} {calendar.month_name[month]} {year}"
+    from councilbench.due_dates import return_due
+
+    due = return_due(return_month)
+    return f"{due.day} {calendar.month_name[due.month]} {due.year}"
 
 
 def _month_words(return_month: str) -> str:
