@@ -133,7 +133,7 @@ def test_ui_ports_are_published():
 def test_common_airflow_environment():
     env = COMPOSE["x-airflow-common"]["environment"]
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
-    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
     assert env["AIRFLOW__API_AUTH__JWT_SECRET"]
     assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith(".SimpleAuthManager")
@@ -172,3 +172,36 @@ def test_dockerfile_extends_airflow_3_and_installs_the_project_with_the_lock():
             sources = [a for a in line.split()[1:-1] if not a.startswith("--")]
             for source in sources:
                 assert (context / source).exists(), source
+
+
+# --- the celery profile ----------------------------------------------------------------------
+
+def test_celery_profile_adds_redis_and_workers_that_scale():
+    for name in ("redis", "airflow-worker"):
+        assert SERVICES[name]["profiles"] == ["celery"]
+    assert SERVICES["flower"]["profiles"] == ["flower"]
+    worker = SERVICES["airflow-worker"]
+    assert as_list(worker["command"]) == ["celery", "worker"]
+    # `--scale airflow-worker=N` needs no fixed name and no published port.
+    assert "container_name" not in worker and "ports" not in worker
+    assert worker["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert worker["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+    assert "inspect ping" in " ".join(worker["healthcheck"]["test"])
+    assert SERVICES["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert as_list(SERVICES["flower"]["command"]) == ["celery", "flower"]
+    assert "5555" in published_ports(SERVICES["flower"])
+
+
+def test_celery_broker_is_the_redis_service_and_results_go_to_the_metadata_database():
+    env = COMPOSE["x-airflow-common"]["environment"]
+    broker = urlsplit(env["AIRFLOW__CELERY__BROKER_URL"])
+    assert (broker.scheme, broker.hostname, broker.port) == ("redis", "redis", 6379)
+    backend = env["AIRFLOW__CELERY__RESULT_BACKEND"]
+    assert backend.startswith("db+postgresql")
+    metadata = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert backend.removeprefix("db+").split("@")[-1] == metadata.split("@")[-1] == "postgres:5432/airflow"
+    # Every Airflow service (workers included) shares the secrets that sign task tokens.
+    for name in (*AIRFLOW_SERVICES, "airflow-worker", "flower"):
+        assert SERVICES[name]["environment"]["AIRFLOW__API_AUTH__JWT_SECRET"] == env["AIRFLOW__API_AUTH__JWT_SECRET"]
+        assert SERVICES[name]["environment"]["AIRFLOW__CELERY__BROKER_URL"] == env["AIRFLOW__CELERY__BROKER_URL"]
