@@ -6,7 +6,6 @@ workers when asked) started once, watched for health, stopped and dropped at the
 from __future__ import annotations
 
 import contextlib
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,17 +61,6 @@ def scheduler_world(server: Warehouse, state_dir: Path, label: str, *, executor:
     finally:
         bootstrap.drop_database(warehouse)
         bootstrap.drop_database(metadata)
-
-
-def wait_for(predicate, *, timeout: float, poll: float = 1.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(poll)
 
 
 def tries(api: AirflowApi, dag_id: str, run_id: str, task_id: str) -> list[dict]:

@@ -20,11 +20,11 @@ from datetime import datetime, timezone
 import pytest
 
 from councilbench import bootstrap, catalogue, reference_data
-from councilbench.airflow_api import parse_time
+from councilbench.airflow_api import parse_time, wait_until
 from councilbench.airflow_env import smtp_connection
 from councilbench.returns import sample
 from councilbench.returns.pipeline import run_month
-from scheduler_tools import FAULTY, month_ledger, scheduler_world, tries, wait_for
+from scheduler_tools import FAULTY, month_ledger, scheduler_world, tries
 
 pytestmark = pytest.mark.airflow
 
@@ -114,7 +114,7 @@ def test_a_worker_killed_mid_month_leaves_the_same_month_as_an_undisturbed_run(w
                 if t["task_id"] == "land_return" and t["state"] == "running"
                 and _worker_of(t.get("hostname") or "") == "celery-worker-1"]
 
-    wait_for(running_on_worker_1, timeout=120, poll=0.3, what="land_return running on celery-worker-1")
+    wait_until(running_on_worker_1, timeout=120, poll=0.3, what="land_return running on celery-worker-1")
     killed_at = datetime.now(timezone.utc)
     services.kill("celery-worker-1", signal.SIGKILL)
     final = api.wait_for_run("council_returns", run["dag_run_id"], timeout=600)

@@ -25,12 +25,12 @@ import pytest
 
 from councilbench import catalogue
 from councilbench.returns import email_render
-from councilbench.airflow_api import month_interval, parse_time, utcnow
+from councilbench.airflow_api import month_interval, parse_time, utcnow, wait_until
 from councilbench.due_dates import ReturnsCalendar, add_months, month_text
 from councilbench.returns import sample
 from councilbench.returns.pipeline import run_month
 from councilbench.warehouse import connect
-from scheduler_tools import FAULTY, contacts_of, month_ledger, recipients, runs_after, scheduler_world, tries, wait_for
+from scheduler_tools import FAULTY, contacts_of, month_ledger, recipients, runs_after, scheduler_world, tries
 
 pytestmark = pytest.mark.airflow
 
@@ -69,7 +69,7 @@ def rejection_mails(world, month):
 def test_the_scheduler_creates_the_run_of_a_month_whose_due_date_has_passed(world):
     api = world.api
     api.set_paused("council_returns", False)
-    run = wait_for(lambda: next((r for r in api.runs("council_returns") if r["run_type"] == "scheduled"), None),
+    run = wait_until(lambda: next((r for r in api.runs("council_returns") if r["run_type"] == "scheduled"), None),
                    timeout=90, what="the scheduled council_returns run")
     start, end = month_interval(SCHEDULED)
     assert parse_time(run["data_interval_start"]) == parse_time(start)
@@ -134,7 +134,7 @@ def test_a_month_triggered_through_the_api_runs_the_asset_chain_and_emails_once(
 def test_the_scheduler_killed_mid_month_and_restarted_completes_it_once(world):
     api, services, started = world.api, world.services, utcnow()
     run = api.trigger_month("council_returns", KILLED)
-    running = wait_for(lambda: [t for t in api.task_instances("council_returns", run["dag_run_id"])
+    running = wait_until(lambda: [t for t in api.task_instances("council_returns", run["dag_run_id"])
                                 if t["task_id"] == "land_return" and t["state"] == "running"],
                        timeout=120, poll=0.5, what="land_return tasks running")
     assert running

@@ -204,3 +204,15 @@ class AirflowApi:
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def wait_until(predicate, *, timeout: float, poll: float = 1.0, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy (returned), or raise after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AirflowApiError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(poll)

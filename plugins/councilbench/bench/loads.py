@@ -1,6 +1,11 @@
-"""Load speed: the loader's COPY (returns.load.copy_return_rows) against pandas
-`DataFrame.to_sql` on the same rows, into two empty copies of raw.council_return_rows
-(same columns, primary key and index), each in one transaction, as the same user.
+"""Load speed: the loader's COPY (returns.load.copy_return_rows) against the limit of
+the server, and against pandas `DataFrame.to_sql`, on the same rows, each into an empty
+copy of raw.council_return_rows (same columns, primary key and index) in one transaction.
+
+The limit is a bare COPY of the same prepared text: server-side from a file the server
+reads itself (COPY ... FROM '/path'), when the server is on this machine and may read
+it; otherwise the prepared text sent in one COPY FROM STDIN. The loader's rows/s divided
+by that says how close the loader comes to what the server can take.
 
 to_sql runs with pandas' defaults on a SQLAlchemy engine for the same server. With
 SQLAlchemy 2 and psycopg 3 those defaults are no longer one round trip per row: the
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import time
 
-from councilbench.returns.load import LOAD_COLUMNS, copy_return_rows
+from councilbench.returns.load import LOAD_COLUMNS, copy_return_rows, return_rows_text
 from councilbench.warehouse import Warehouse, connect
 
 SCHEMA = "bench"
@@ -57,6 +62,37 @@ def time_copy(warehouse: Warehouse, rows) -> float:
     return seconds
 
 
+def time_bare_copy(warehouse: Warehouse, rows) -> tuple[float, str]:
+    """A bare COPY of the loader's own prepared text: (seconds, how it was done)."""
+    import os
+    import tempfile
+
+    text = "".join(return_rows_text(1, rows))
+    columns = ", ".join(LOAD_COLUMNS)
+    with tempfile.NamedTemporaryFile("w", suffix=".copy", delete=False) as f:
+        f.write(text)
+    os.chmod(f.name, 0o644)
+    try:
+        with connect(warehouse) as conn:
+            table = _fresh_table(conn, "load_bare")
+            try:
+                started = time.perf_counter()
+                with conn.transaction():
+                    conn.execute(f"copy {table} ({columns}) from '{f.name}'")
+                seconds, how = time.perf_counter() - started, "a bare server-side COPY FROM file"
+            except Exception:   # noqa: BLE001 - a remote server, or no right to read files
+                conn.rollback()
+                table = _fresh_table(conn, "load_bare")
+                started = time.perf_counter()
+                with conn.transaction(), conn.cursor().copy(f"copy {table} ({columns}) from stdin") as copy:
+                    copy.write(text)
+                seconds, how = time.perf_counter() - started, "a bare COPY FROM STDIN (the server cannot read the file)"
+            assert _count(conn, table) == len(rows)
+    finally:
+        os.unlink(f.name)
+    return seconds, how
+
+
 def time_to_sql(warehouse: Warehouse, rows, *, driver: str = "psycopg", batched: bool = True) -> float:
     import sqlalchemy
 
@@ -84,6 +120,7 @@ def compare(warehouse: Warehouse, limit: int = 200_000, per_row_limit: int = 20_
     rows = rows_from_raw(warehouse, limit)
     if rows.empty:
         raise RuntimeError("raw.council_return_rows is empty: load returns before timing loads")
+    bare_s, bare_how = time_bare_copy(warehouse, rows)
     copy_s = time_copy(warehouse, rows)
     to_sql_s = time_to_sql(warehouse, rows)
     sample = rows.head(per_row_limit)
@@ -95,5 +132,7 @@ def compare(warehouse: Warehouse, limit: int = 200_000, per_row_limit: int = 20_
     return {"rows": len(rows), "copy_seconds": round(copy_s, 3), "to_sql_seconds": round(to_sql_s, 3),
             "copy_rows_per_second": copy_rps, "to_sql_rows_per_second": to_sql_rps,
             "ratio": copy_rps / to_sql_rps,
+            "bare_seconds": round(bare_s, 3), "bare_rows_per_second": len(rows) / bare_s, "bare_how": bare_how,
+            "loader_vs_bare": bare_s / copy_s,
             "per_row_rows": len(sample), "to_sql_per_row_rows_per_second": per_row_rps,
             "ratio_per_row": copy_rps / per_row_rps}

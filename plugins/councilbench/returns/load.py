@@ -24,26 +24,78 @@ def load_return_rows(conn, submission_id: int, rows) -> int:
     return loaded
 
 
-def copy_return_rows(conn, table: str, submission_id: int, rows) -> int:
-    """The COPY itself (no transaction of its own): the rows of a DataFrame with the
-    LOAD_COLUMNS after submission_id, tagged with submission_id. `make bench` times
-    this same function against pandas to_sql.
+#: Rows per COPY message: the server ingests one chunk while the next is formatted.
+COPY_CHUNK_ROWS = 5_000
+NUMBER_COLUMNS = ("value", "numerator", "denominator")
 
-    Blanks (None or NaN) become NULL and a non-finite number is refused, as
-    landing.copy_value does one value at a time, but per column: twice as fast as
-    converting row by row, which matters for a ten-year backfill."""
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _text_column(values) -> list[str]:
+    """COPY text format for a text column: blanks (None or NaN) as \\N, the rest escaped.
+    A column repeats few values (one council, one month, the catalogue's metric ids),
+    so each distinct value is escaped once."""
+    seen: dict = {}
+    out = []
+    for v in values:
+        text = seen.get(v)
+        if text is None:
+            text = "\\N" if v is None or (isinstance(v, float) and v != v) else _escape(str(v))
+            seen[v] = text
+        out.append(text)
+    return out
+
+
+def _number_column(values) -> list[str]:
+    """Numbers as their shortest exact repr (7956.420000000001 stays that), blanks \\N."""
+    return ["\\N" if v is None or v != v else repr(float(v)) if isinstance(v, float) else str(v) for v in values]
+
+
+def return_rows_text(submission_id: int, rows):
+    """The rows (a DataFrame with the LOAD_COLUMNS after submission_id) in COPY's text
+    format, yielded in chunks of COPY_CHUNK_ROWS lines. Refuses a non-finite number (as
+    landing.copy_value does) before yielding anything. Built column by column: several
+    times faster than psycopg's write_row per row, so the loader keeps pace with the server."""
     import numpy as np
     import pandas as pd
 
-    frame = rows[list(LOAD_COLUMNS[1:])].astype(object)
     for column in ("value", "numerator", "denominator"):
-        if np.isinf(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)).any():
+        numbers = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        if np.isinf(numbers).any():
             raise ValueError(f"refusing to load a non-finite number in column {column}")
-    frame = frame.where(frame.notna(), None)
-    with conn.cursor().copy(f"copy {table} ({', '.join(LOAD_COLUMNS)}) from stdin") as copy:
-        for values in frame.itertuples(index=False, name=None):
-            copy.write_row((submission_id, *values))
-    return len(frame)
+    columns = {name: rows[name].tolist() for name in LOAD_COLUMNS[1:]}
+    sid = str(int(submission_id))
+    for i in range(0, len(rows), COPY_CHUNK_ROWS):
+        part = [[sid] * len(columns["row_number"][i:i + COPY_CHUNK_ROWS]),
+                [str(int(n)) for n in columns["row_number"][i:i + COPY_CHUNK_ROWS]]]
+        for name in LOAD_COLUMNS[2:]:
+            values = columns[name][i:i + COPY_CHUNK_ROWS]
+            part.append(_number_column(values) if name in NUMBER_COLUMNS else _text_column(values))
+        yield "\n".join(map("\t".join, zip(*part))) + "\n"
+
+
+def copy_return_rows(conn, table: str, submission_id: int, rows) -> int:
+    """The COPY itself (no transaction of its own): the rows of a DataFrame with the
+    LOAD_COLUMNS after submission_id, tagged with submission_id. `make bench` times
+    this same function against a bare server-side COPY of the same text and against
+    pandas to_sql. Blanks (None or NaN) become NULL; a non-finite number is refused.
+
+    A queued writer sends each chunk from a thread of its own while the next is
+    formatted, so the server ingests and the client formats at the same time."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    chunks = return_rows_text(submission_id, rows)
+    first = next(chunks, None)   # the value checks run before the COPY starts
+    cursor = conn.cursor()
+    writer = QueuedLibpqWriter(cursor) if len(rows) > COPY_CHUNK_ROWS else None
+    with cursor.copy(f"copy {table} ({', '.join(LOAD_COLUMNS)}) from stdin", writer=writer) as copy:
+        if first is not None:
+            copy.write(first)
+        for chunk in chunks:
+            copy.write(chunk)
+    return len(rows)
 
 
 def previous_values(conn, council_code: str, return_month: str) -> dict[str, float]:
