@@ -215,8 +215,8 @@ def test_suite_parameters_are_the_same_for_every_return():
     suite = load_suite_json()
     walk(suite["expectations"])
     assert used == set(suite_parameters()) == set(suite["meta"]["parameters"])
-    pairs = {tuple(p) for p in suite_parameters()["tier_metric_pairs"]}
-    assert ("district", "asc_people_awaiting_assessment") not in pairs
-    assert ("county", "asc_people_awaiting_assessment") in pairs
+    keys = set(suite_parameters()["tier_metric_keys"])
+    assert "district:asc_people_awaiting_assessment" not in keys
+    assert "county:asc_people_awaiting_assessment" in keys
     uniqueness = next(e for e in suite["expectations"] if e["meta"]["rule"] == "one_row_per_council_metric_period")
     assert uniqueness["kwargs"]["column_list"][0] == "return_key"

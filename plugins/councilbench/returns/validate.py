@@ -275,7 +275,9 @@ def _type_rows(frame, notes: _Notes) -> tuple[list[_Row], list[FailingRow]]:
     rows: list[_Row] = []
     failures: list[FailingRow] = []
     status_forms = {re.sub(r"[\s\-]+", "_", s): s for s in STATUSES}
-    for rec in frame.to_dict("records"):
+    names = list(frame.columns)
+    # Plain lists zipped into dicts: DataFrame.to_dict("records") costs several times more.
+    for rec in (dict(zip(names, values)) for values in zip(*(frame[c].tolist() for c in names))):
         rn = int(rec["row_number"])
         metric_id = _normalise(rec["metric_id"], "metric", rn, notes, lambda s: s.lower())
         metric = metrics.get(metric_id)
@@ -361,8 +363,8 @@ def suite_parameters() -> dict:
     metrics = catalogue.metrics()
     return {
         "return_metric_ids": sorted(m.metric_id for m in metrics.values() if m.from_council_return),
-        "tier_metric_pairs": sorted([tier, m.metric_id] for m in metrics.values() if m.from_council_return
-                                    for tier in m.delivering_tiers),
+        "tier_metric_keys": sorted(f"{tier}:{m.metric_id}" for m in metrics.values() if m.from_council_return
+                                   for tier in m.delivering_tiers),
         "statuses": list(STATUSES),
     }
 
@@ -392,6 +394,7 @@ def _gx_records(return_key: int, rows: list[_Row], council, return_month: str, a
             "expected_council_code": council.code,
             "council_tier": council.tier,
             "council_return_metric_id": r.metric_id if m is not None and m.from_council_return else None,
+            "tier_metric": f"{council.tier}:{r.metric_id}" if m is not None and m.from_council_return else None,
             "frequency": m.frequency if m else None,
             "metric_source": m.source if m else None,
             "value_type": m.value_type if m else None,
@@ -691,18 +694,16 @@ def _month_on_month(rows: list[_Row], return_month: str, previous_values: dict |
 def _loadable_rows(rows: list[_Row], return_month: str):
     import pandas as pd
 
-    records = [{
-        "council_code": r.council_code, "return_period": return_month, "metric_id": r.metric_id, "period": r.period,
-        "value": r.numbers["value"], "numerator": r.numbers["numerator"], "denominator": r.numbers["denominator"],
-        "status": r.status, "note": r.note, "row_number": r.row_number,
-    } for r in rows]
-    frame = pd.DataFrame.from_records(records, columns=["council_code", "return_period", "metric_id", "period", "value",
-                                                         "numerator", "denominator", "status", "note", "row_number"])
-    for c in NUMERIC_COLUMNS:   # floats with None (not NaN) for blanks: COPY writes NULL
-        frame[c] = pd.Series([r.numbers[c] for r in rows], dtype=object, index=frame.index)
-    frame["note"] = pd.Series([r.note for r in rows], dtype=object, index=frame.index)
-    frame["row_number"] = frame["row_number"].astype("int64")
-    return frame
+    # One frame from columns of plain lists (object columns keep None, not NaN, for blanks:
+    # COPY writes NULL), which costs a third of building it from records.
+    columns = {
+        "council_code": [r.council_code for r in rows], "return_period": [return_month] * len(rows),
+        "metric_id": [r.metric_id for r in rows], "period": [r.period for r in rows],
+        **{c: pd.Series([r.numbers[c] for r in rows], dtype=object) for c in NUMERIC_COLUMNS},
+        "status": [r.status for r in rows], "note": pd.Series([r.note for r in rows], dtype=object),
+        "row_number": pd.Series([r.row_number for r in rows], dtype="int64"),
+    }
+    return pd.DataFrame(columns)
 
 
 class PreviousFigures:
