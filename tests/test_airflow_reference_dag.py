@@ -1,4 +1,4 @@
-"""The reference_data DAG runs through a real Airflow (dags test, SQLite metadata) and
+"""The reference_data DAG runs through a real Airflow (dags test, metadata in PostgreSQL) and
 builds the registry and catalogue marts in a real Postgres."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The public_sources DAG through a real Airflow (dags test, SQLite metadata), fetching
+"""The public_sources DAG through a real Airflow (dags test, metadata in PostgreSQL), fetching
 from the NOMIS-like and GOV.UK-like server on 127.0.0.1 into a real Postgres; a second
 run changes nothing."""
 

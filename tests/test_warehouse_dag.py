@@ -3,13 +3,13 @@ built warehouse, and the marts asset announced for the reports DAG."""
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 
 import warehouse_data as wd
 from councilbench.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
+from councilbench.warehouse import connect
 from councilbench.warehouse_build import docs_dir
 
 pytestmark = pytest.mark.airflow
@@ -38,8 +38,9 @@ def test_dag_builds_the_warehouse_and_announces_the_marts(reference_warehouse, s
     seconds = dags_test(env, "warehouse_build")
     print(f"\nwarehouse_build DAG: {seconds} s")
     assert index.is_file()
-    db = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
-    with sqlite3.connect(db) as conn:
+    # The asset event, read from Airflow's metadata database (PostgreSQL).
+    metadata = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg://", "postgresql://", 1)
+    with connect(metadata) as conn:
         events = conn.execute("""select count(*) from asset_event e join asset a on a.id = e.asset_id
-                                 where a.uri = ? and e.source_dag_id = 'warehouse_build'""", [MARTS.uri]).fetchone()[0]
+                                 where a.uri = %s and e.source_dag_id = 'warehouse_build'""", [MARTS.uri]).fetchone()[0]
     assert events >= 1

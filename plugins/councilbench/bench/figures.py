@@ -45,7 +45,7 @@ def _amount(value: float, unit: str) -> str:
 def format_line(f: Figure) -> str:
     target = f"{f.compare} {_amount(f.target, f.unit)}" if f.target is not None else ""
     verdict = {True: "met", False: "MISSED", None: ""}[f.met]
-    line = f"  {f.label:<58} {_amount(f.value, f.unit):>16}   {target:<16} {verdict}"
+    line = f"  {f.label:<66} {_amount(f.value, f.unit):>16}   {target:<16} {verdict}"
     return line.rstrip() + (f"\n      {f.detail}" if f.detail else "")
 
 
@@ -66,7 +66,7 @@ class Figures:
                 f"  {c.get('scale', '')}",
                 f"  warehouse server: {c.get('server', '')}; machine: {c.get('machine', '')}",
                 "",
-                f"  {'figure':<58} {'measured':>16}   {'target':<16}"]
+                f"  {'figure':<66} {'measured':>16}   {'target':<16}"]
         targets = [format_line(f) for f in self.figures if f.target is not None]
         context = [format_line(f) for f in self.figures if f.target is None]
         return "\n".join(head + targets + ["", "  context (no target):"] + context) + "\n"

@@ -223,7 +223,7 @@ def _month_figures(figures: Figures, airflow: dict, months: dict, in_process: di
             f"one month ({months[executor]}) pull -> marts, scheduler, {name}",
             m["seconds"], "s", TARGETS["month_through_scheduler_seconds"], "<",
             f"{m['run_type']} council_returns run {m['council_returns_seconds']:.1f} s ({m['loaded']} returns "
-            f"loaded), asset -> warehouse_build started {m['asset_to_build_start_seconds']:.1f} s later, dbt_build "
+            f"loaded); warehouse_build started {m['asset_to_build_start_seconds']:.1f} s after the asset; dbt_build "
             f"{m['dbt_build_seconds']:.1f} s ({m['councils_in_marts']} councils in marts.fct_metric_value for "
             f"{months[executor]}); from the run's start to dbt_build's end as Airflow recorded them"))
     d = airflow["dags_test"]
