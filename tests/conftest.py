@@ -65,10 +65,13 @@ def _drop_database(server, name: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _drop_airflow_metadata(server):
-    """The session's Airflow metadata database goes with the session."""
+def _drop_airflow_metadata():
+    """The session's Airflow metadata database goes with the session. (It resolves the
+    server itself: a module may name a fixture of its own `server`.)"""
     yield
-    _drop_database(server, os.environ["COUNCILBENCH_AIRFLOW_DATABASE"])
+    from councilbench.warehouse import resolve
+
+    _drop_database(resolve(), os.environ["COUNCILBENCH_AIRFLOW_DATABASE"])
 
 
 @pytest.fixture(scope="session")

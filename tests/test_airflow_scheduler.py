@@ -192,6 +192,16 @@ def test_reminders_and_chasers_go_once_to_each_councils_own_contacts(world):
     assert len(world.mail.messages) == before + len(new)
 
 
+def test_a_second_airflow_on_the_same_metadata_database_is_refused(world):
+    from councilbench.airflow_services import AirflowServices
+
+    metadata = world.services.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    second = AirflowServices(world.warehouse, port=None, env={"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata})
+    with pytest.raises(RuntimeError, match="already running on the metadata database"):
+        second.start()
+    assert all(c.proc is None for c in second.components.values())   # nothing was started
+
+
 def test_health_stayed_healthy_for_the_whole_module(world):
     world.health.stop()
     assert world.health.samples >= 10

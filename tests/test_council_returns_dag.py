@@ -1,4 +1,5 @@
-"""The council_returns DAG through a real Airflow (dags test): one month for all 33
+"""The council_returns DAG through `airflow dags test` (the debugging path; the real
+scheduler runs it in tests/test_airflow_scheduler.py): one month for all 33
 councils with three faulty returns, a rerun that changes nothing, and a corrected
 resubmission that loads."""
 
@@ -9,8 +10,7 @@ import json
 import pytest
 
 from councilbench import catalogue
-from councilbench.airflow_env import airflow_environ, migrate
-from councilbench.demo import run_dag
+from councilbench.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.returns import sample
 from councilbench.returns.pipeline import run_month
 from councilbench.warehouse import connect
@@ -59,7 +59,7 @@ def month_conf(**extra) -> tuple[str, str]:
 
 def test_month_end_to_end_then_rerun_then_correction(env, reference_warehouse, returns_server, mail_catcher):
     mail_catcher.clear()
-    run_dag(env, "council_returns", *month_conf())
+    dags_test(env, "council_returns", *month_conf())
     first = state(reference_warehouse)
     statuses = {subject: status for subject, status, _ in first["submissions"]}
     assert len(statuses) == 33
@@ -80,14 +80,14 @@ def test_month_end_to_end_then_rerun_then_correction(env, reference_warehouse, r
             assert "Row " in body and "numerator" in body
 
     # A rerun of the month: no row changes, no email.
-    run_dag(env, "council_returns", *month_conf())
+    dags_test(env, "council_returns", *month_conf())
     assert state(reference_warehouse) == first
     assert len(mail_catcher.messages) == 3
 
     # Dudley sends a corrected file; only Dudley is rerun, and it loads.
     path = sample.return_path(returns_server.folder, catalogue.councils()["E08000027"], MONTH)
     path.write_bytes(sample.faulted_bytes("E08000027", MONTH))
-    run_dag(env, "council_returns", *month_conf(councils=["E08000027"]))
+    dags_test(env, "council_returns", *month_conf(councils=["E08000027"]))
     after = state(reference_warehouse)
     dudley = [s for c, s, _ in after["submissions"] if c == "E08000027"]
     assert sorted(dudley) == ["loaded", "rejected"]

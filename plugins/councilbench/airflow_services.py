@@ -181,8 +181,27 @@ class AirflowServices:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def running_elsewhere(self) -> list[str]:
+        """Airflow components already heartbeating on this metadata database (another
+        `make airflow`, say): two schedulers and two dag-processors on one database would
+        fight over the same runs."""
+        import psycopg
+
+        url = self.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(url) as conn:
+            if conn.execute("select to_regclass('job') is null").fetchone()[0]:
+                return []
+            return [f"{job} on {host}" for job, host in conn.execute(
+                """select job_type, hostname from job where state = 'running'
+                   and latest_heartbeat > now() - interval '30 seconds' order by 1""").fetchall()]
+
     def start(self, *, timeout: float = 180.0) -> "AirflowServices":
         migrate(self.env)
+        others = self.running_elsewhere()
+        if others:
+            raise RuntimeError("an Airflow is already running on the metadata database "
+                               f"{self.env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'].rsplit('/', 1)[-1]} "
+                               f"({', '.join(others)}): stop it (make airflow?) or set COUNCILBENCH_AIRFLOW_DATABASE")
         self.password = ui_password(self.env)
         self.api = AirflowApi(self.url, UI_USER, self.password)
         for component in self.components.values():

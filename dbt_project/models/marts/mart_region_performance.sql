@@ -218,7 +218,9 @@ regional_trend as (
     select
         y.metric_id,
         y.financial_year,
-        regr_slope(s.regional_value, s.period_index)                                as slope,
+        -- summed in period order: float sums depend on order, and the rounded slope of an
+        -- incremental build must equal a full refresh's to the last digit
+        regr_slope(s.regional_value, s.period_index order by s.period_index)        as slope,
         count(s.regional_value)                                                     as periods
     from years as y
     inner join regional_series as s

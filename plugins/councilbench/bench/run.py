@@ -19,13 +19,11 @@ one with `baseline_years`, each fully built, then the same month added and the s
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import platform
 import time
 import uuid
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 from typing import Callable, Iterator
 
 from councilbench import bootstrap, config, reference_data

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import email.policy
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from councilbench import outbox
 from councilbench.catalogue import Contact
-from councilbench.warehouse import Warehouse, connect
+from councilbench.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +38,6 @@ class PackSendError(RuntimeError):
 class UnsafePack(AssertionError):
     """The pack or its email would show something it must not (another council's contacts,
     data from a submission that was not accepted, the wrong recipients)."""
-
-
-@dataclass
-class PackSendResult:
-    council_code: str
-    month: str
-    status: str                       # sent | already_sent | failed | no_contacts
-    recipients: tuple[str, ...] = field(default_factory=tuple)
-    subject: str | None = None
-    message_id: str | None = None
-    attempts: int = 0
-    error: str | None = None
-
-    def as_dict(self) -> dict:
-        return {"council_code": self.council_code, "month": self.month, "status": self.status,
-                "recipients": list(self.recipients), "subject": self.subject, "message_id": self.message_id,
-                "attempts": self.attempts, "error": self.error}
 
 
 def message_id(council_code: str, month: str) -> str:
@@ -172,7 +154,7 @@ def already_sent(warehouse: Warehouse, council_code: str, month: str) -> bool:
 
 
 def send_pack(warehouse: Warehouse, pack: dict, attachments: list[Path], *, smtp_conn_id: str = "smtp_default",
-              sender: str | None = None, ops_email: str | None = None) -> PackSendResult:
+              sender: str | None = None, ops_email: str | None = None) -> outbox.SendResult:
     """Email the pack (its summary, packs.Pack.summary(), and its files) to its council's
     contacts, at most once per council and month (the outbox, ops.report_sends)."""
     from councilbench.returns.notify import council_contacts
@@ -189,7 +171,5 @@ def send_pack(warehouse: Warehouse, pack: dict, attachments: list[Path], *, smtp
         check_message(conn, pack, msg, contacts)
         return msg
 
-    sent = outbox.send_once(warehouse, outbox.OutboxKey(code, month, KIND), subject_line(pack), prepare,
+    return outbox.send_once(warehouse, outbox.OutboxKey(code, month, KIND), subject_line(pack), prepare,
                             smtp_conn_id=smtp_conn_id)
-    return PackSendResult(code, month, sent.status, sent.recipients, sent.subject, sent.message_id, sent.attempts,
-                          sent.error)
