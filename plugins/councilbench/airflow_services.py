@@ -289,11 +289,22 @@ class AirflowServices:
         return "\n".join(lines)
 
 
+def _stop_on(*signals: int) -> None:
+    """Turn these signals into KeyboardInterrupt. SIGINT too: a shell starting us in the
+    background without job control (make ... &, nohup) leaves SIGINT ignored."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for sig in signals:
+        signal.signal(sig, interrupt)
+
+
 def run_foreground(warehouse: Warehouse, *, port: int = 8080, executor: str = "local", workers: int = 2) -> int:
-    """`make airflow`: start everything, report health changes, stop on Ctrl-C."""
+    """`make airflow`: start everything, report health changes, stop on Ctrl-C or SIGTERM."""
+    _stop_on(signal.SIGINT, signal.SIGTERM)
     services = AirflowServices(warehouse, executor=executor, workers=workers, port=port)
     services.start()
-    print(services.describe() + "\nCtrl-C stops every Airflow process.", flush=True)
+    print(services.describe() + "\nCtrl-C (or SIGTERM) stops every Airflow process.", flush=True)
     last: list[str] = []
     try:
         while True:
@@ -311,5 +322,7 @@ def run_foreground(warehouse: Warehouse, *, port: int = 8080, executor: str = "l
     except KeyboardInterrupt:
         print("stopping Airflow ...", flush=True)
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not cut the stop short
         services.stop()
+        print("Airflow stopped", flush=True)
     return 0
