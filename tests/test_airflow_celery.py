@@ -37,7 +37,12 @@ def world(server, state_dir):
     import redis
 
     redis.Redis.from_url(BROKER).flushdb()
-    env = {"COUNCILBENCH_CELERY_BROKER_URL": BROKER, "COUNCILBENCH_CELERY_CONCURRENCY": "4"}
+    env = {"COUNCILBENCH_CELERY_BROKER_URL": BROKER, "COUNCILBENCH_CELERY_CONCURRENCY": "4",
+           # A task the killed worker had taken but not started waits in Redis, unacknowledged,
+           # until the scheduler requeues it after task_queued_timeout (180 s by default here):
+           # a minute is plenty for a test whose tasks start within seconds.
+           "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "60",
+           "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "10"}
     with scheduler_world(server, state_dir, "celery", executor="celery", workers=2, env=env) as w:
         sample.write_returns(w.returns.folder, [PREVIOUS, SPREAD], faults=FAULTY)
         sample.write_returns(w.returns.folder, [KILLED], faults=FAULTY)
