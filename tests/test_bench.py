@@ -116,6 +116,7 @@ def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, t
             assert ("met" if f.met else "MISSED") in text
     names = figures.conditions["databases"]
     assert len(names) == 2
+    names += [f"{n}_airflow" for n in names]      # the Airflow metadata of each goes too
     with connect(server.with_database("postgres")) as conn:
         left = conn.execute("select datname from pg_database where datname = any(%s)", [names]).fetchall()
     assert left == []

@@ -69,6 +69,7 @@ def scratch_warehouse(server: Warehouse, label: str, *, keep: bool = False) -> I
     finally:
         if not keep:
             bootstrap.drop_database(wh)
+            bootstrap.drop_database(wh.with_database(f"{wh.database}_airflow"))   # its Airflow's metadata
 
 
 def _raw_counts(warehouse: Warehouse) -> tuple[int, int]:
