@@ -167,7 +167,6 @@ def run_demo(warehouse: Warehouse) -> dict:
         with AirflowServices(warehouse, port=None, env=overrides) as airflow:
             seconds["airflow_start"] = round(time.monotonic() - t, 1)
             api = airflow.api
-            api.set_paused("reference_data", False)
             run_and_wait(api, "reference_data")
 
             t = time.monotonic()

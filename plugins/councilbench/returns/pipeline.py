@@ -324,13 +324,13 @@ def _run_batch(warehouse: Warehouse, months: list[str], codes: list[str], *, ret
     never corrupt anything; the landed files are on disk and a rerun redoes those months
     exactly (every step is idempotent).
     """
+    import requests   # one session per batch: the council servers' connections are kept open
+
     councils = catalogue.councils()
     months = sorted(months)
     keys = [_lock_key(code, month) for month in months for code in codes]
     outcomes: dict[tuple[str, str], ReturnOutcome] = {}
     errors: list[str] = []
-    import requests
-
     with connect(warehouse, role="loader") as conn, requests.Session() as session:
         if bulk:
             conn.execute("set synchronous_commit to off")
