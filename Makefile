@@ -20,6 +20,7 @@ help:
 	@echo "make bench    ten years of returns: each scale figure beside its target (minutes)"
 	@echo "make airflow  start Airflow locally (EXECUTOR=celery WORKERS=2 for Celery workers on Redis)"
 	@echo "make db-up    create the warehouse database, schemas and roles"
+	@echo "make docs     the dbt docs site as one page: .state/dbt/docs/index.html"
 	@echo "make lock     re-pin requirements.lock from a fresh resolve"
 	@echo "make clean    remove generated state (.state/); keeps .venv"
 
@@ -49,6 +50,9 @@ airflow: install
 
 db-up: install
 	$(BIN)/councilbench db up
+
+docs: install
+	$(BIN)/councilbench docs
 
 lock:
 	rm -rf $(STATE)/lockenv && $(PYTHON) -m venv $(STATE)/lockenv

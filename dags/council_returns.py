@@ -1,5 +1,6 @@
 """Monthly council returns: pull each member council's return, land it, validate it
-with Great Expectations, email the council when it fails, and load it when it passes.
+with Great Expectations, email the council what to fix when it fails, and load it when
+it passes, with a receipt to the council of what was loaded (once per file).
 
 Pulling and landing is mapped over councils (one task each, no GX import); the month's
 new files are then validated together in one task with ONE GX run (GX costs about the

@@ -7,10 +7,12 @@ Runs whenever a loader announces new data: the council_returns DAG (asset
 councilbench://warehouse/raw/council_return_rows) or the public_sources DAG
 (councilbench://warehouse/raw/public_observations). One run at a time. dbt acts as the
 transformer role; the analyst role reads only the marts. Incremental models process only
-what changed since their last build; trigger with `{"full_refresh": true}` after changing
-their columns. Each failing dbt node is logged on its own line and named in the error.
+what changed since their last build (a table with other columns than its model documents
+is rebuilt from all of history by itself); trigger with `{"full_refresh": true}` to
+rebuild everything. Each failing dbt node is logged on its own line and named in the error.
 The marts asset (councilbench://warehouse/marts) is announced as soon as `dbt build`
-passes; the reports DAG is scheduled on it. Docs: <state>/dbt/docs/index.html.
+passes; the reports DAG is scheduled on it. Docs: <state>/dbt/docs/index.html, one page
+with everything inlined (dbt docs generate --static) that opens from disk.
 Logic lives in councilbench.warehouse_build.
 """
 

@@ -2,6 +2,15 @@
 # councilbench package and its pinned dependencies. Build context: the repository root.
 FROM apache/airflow:3.3.2-python3.11
 
+# Headless Chromium and poppler-utils (pdftoppm), so the reports DAG makes the PDFs
+# here too, as outside Docker (without Chromium the reports are HTML only); the
+# Liberation fonts are metric-compatible with Arial, which the reports' CSS names.
+USER root
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium poppler-utils fonts-liberation \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+ENV COUNCILBENCH_CHROMIUM=/usr/bin/chromium
+
 # The official image keeps its Python packages in a virtualenv owned by the `airflow`
 # user (/home/airflow/.local): pip must run as that user, never as root.
 USER airflow

@@ -5,8 +5,9 @@ once for the module.
 - the 33 mapped land_return tasks are spread over both workers and overlap in time (read
   from the task instances' hostnames, pids and start and end times);
 - one worker killed with SIGKILL mid-month: its tasks are retried on the other, and the
-  month ends with the same rows, checks and emails as an undisturbed run of the same
-  month (the in-process pipeline, on a database of its own, with its own SMTP server);
+  month ends with the same rows, checks and emails (rejections and receipts) as an
+  undisturbed run of the same month (the in-process pipeline, on a database of its own,
+  with its own SMTP server);
 - /api/v2/monitor/health stays healthy throughout.
 """
 
@@ -136,6 +137,7 @@ def test_a_worker_killed_mid_month_leaves_the_same_month_as_an_undisturbed_run(w
                   for m in world.mail.messages[before:])
     assert sent == sorted(undisturbed["mail"])
     assert sorted(c for c, kind, _ in sent if kind == "rejection") == sorted(FAULTY)
+    assert sorted(c for c, kind, _ in sent if kind == "receipt") == sorted(set(catalogue.councils()) - set(FAULTY))
 
     services.restart("celery-worker-1")   # back to two workers for whatever comes next
     services.wait_healthy()

@@ -6,7 +6,8 @@ driven only through the REST API. Started once for the module.
   run for the right data interval, and the next one waits for the next due date;
 - a month triggered through the REST API runs council_returns -> warehouse_build ->
   reports through their assets with no other trigger; the marts hold the month; every
-  rejection and pack email goes exactly once; a rerun changes, sends and rebuilds nothing;
+  rejection, receipt and pack email goes exactly once; a rerun changes, sends and
+  rebuilds nothing;
 - the scheduler killed (SIGKILL, with its executor and running tasks) mid-month and
   restarted: the run completes and nothing is duplicated;
 - return reminders and chasers through the scheduler, each email once, each to its own
@@ -61,9 +62,10 @@ def pack_mails(world, month):
             if m["X-Councilbench-Kind"] == "monthly_pack" and m["X-Councilbench-Month"] == month]
 
 
-def rejection_mails(world, month):
+def return_mails(world, month, kind):
+    """The emails of this kind (rejection or receipt) about the month's returns."""
     return [m for m in world.mail.messages
-            if m["X-Councilbench-Kind"] == "rejection" and email_render.month_label(month) in m["Subject"]]
+            if m["X-Councilbench-Kind"] == kind and email_render.month_label(month) in m["Subject"]]
 
 
 def test_the_scheduler_creates_the_run_of_a_month_whose_due_date_has_passed(world):
@@ -112,9 +114,11 @@ def test_a_month_triggered_through_the_api_runs_the_asset_chain_and_emails_once(
                                                "where period = %s", [MANUAL]).fetchall()}
     assert in_marts == set(catalogue.councils()) - set(FAULTY)
 
-    rejections = rejection_mails(world, MANUAL)
+    rejections = return_mails(world, MANUAL, "rejection")
     assert sorted(m["X-Councilbench-Council"] for m in rejections) == sorted(FAULTY)
-    for m in rejections:
+    receipts = return_mails(world, MANUAL, "receipt")     # every accepted return, once
+    assert sorted(m["X-Councilbench-Council"] for m in receipts) == sorted(set(catalogue.councils()) - set(FAULTY))
+    for m in rejections + receipts:
         assert recipients(m) == contacts_of(m["X-Councilbench-Council"])
     packs = pack_mails(world, MANUAL)
     assert Counter(m["X-Councilbench-Council"] for m in packs) == Counter(list(catalogue.councils()))
@@ -156,8 +160,11 @@ def test_the_scheduler_killed_mid_month_and_restarted_completes_it_once(world):
     rows_loaded = sum(r or 0 for *_, r in ledger["submissions"])
     assert len(ledger["rows"]) == rows_loaded and len(set(ledger["rows"])) == rows_loaded
     assert len({(c, name) for c, name, *_ in ledger["checks"]}) == len(ledger["checks"])
-    assert Counter(c for c, *_ in ledger["emails"]) == Counter(list(FAULTY))
-    assert Counter(m["X-Councilbench-Council"] for m in rejection_mails(world, KILLED)) == Counter(list(FAULTY))
+    # One email per council: a rejection for each faulty return, a receipt for each other.
+    assert Counter(c for c, *_ in ledger["emails"]) == Counter(list(catalogue.councils()))
+    assert sorted(c for c, kind, *_ in ledger["emails"] if kind == "rejection") == sorted(FAULTY)
+    for kind, councils in (("rejection", set(FAULTY)), ("receipt", set(catalogue.councils()) - set(FAULTY))):
+        assert Counter(m["X-Councilbench-Council"] for m in return_mails(world, KILLED, kind)) == Counter(councils)
     assert len({m["Message-ID"] for m in world.mail.messages}) == len(world.mail.messages)
     assert Counter(m["X-Councilbench-Council"] for m in pack_mails(world, KILLED)) == Counter(list(catalogue.councils()))
     builds = [r for r in runs_after(api, "warehouse_build", started) if r["state"] == "success"]

@@ -61,19 +61,33 @@ def test_copy_return_rows_refuses_a_non_finite_number_and_loads_nothing(warehous
         assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0
 
 
+#: The developer's state the bench must leave alone: dbt's target, docs and logs, the
+#: Airflow home (task logs, secrets, UI passwords) and the component and DAG logs.
+DEVELOPER_STATE = ("dbt", "airflow", "logs")
+
+
+def _state_files(state_dir) -> dict[str, tuple[int, str]]:
+    """Every file under the developer's state folders: path -> (mtime, sha256)."""
+    import hashlib
+
+    return {str(p.relative_to(state_dir)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for folder in DEVELOPER_STATE for p in sorted((state_dir / folder).rglob("*")) if p.is_file()}
+
+
 @pytest.fixture(scope="module")
 def small_bench(server, state_dir):
     from councilbench.bench.run import run_bench
 
     lines: list[str] = []
+    before = _state_files(state_dir)
     figures = run_bench(server, years=2, baseline_years=1, parse_rounds=1, out=lines.append)
-    return figures, lines
+    return figures, lines, {"before": before, "after": _state_files(state_dir)}
 
 
 def test_bench_measures_every_target_from_real_work(small_bench):
     from councilbench import config
 
-    figures, lines = small_bench
+    figures, lines, _ = small_bench
     by_key = {f.key: f for f in figures.figures}
     for key in ("month_through_scheduler_seconds:local", "month_through_scheduler_seconds:celery",
                 "backfill_rows_per_second", "backfill_seconds", "loader_vs_bare_copy_ratio", "dbt_add_month_ratio"):
@@ -105,7 +119,7 @@ def test_bench_measures_every_target_from_real_work(small_bench):
 def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, tmp_path):
     from councilbench.warehouse import connect
 
-    figures, _ = small_bench
+    figures, _, _ = small_bench
     as_json, as_text = figures.write(tmp_path)
     written = json.loads(as_json.read_text())
     assert {f["key"] for f in written["figures"]} == {f.key for f in figures.figures}
@@ -120,3 +134,15 @@ def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, t
     with connect(server.with_database("postgres")) as conn:
         left = conn.execute("select datname from pg_database where datname = any(%s)", [names]).fetchall()
     assert left == []
+
+
+def test_bench_leaves_the_developers_state_alone(small_bench, state_dir):
+    """The bench's dbt builds and docs, its Airflow services and `airflow dags test` run in
+    <state>/bench/state: the developer's dbt target, docs and Airflow home are unchanged."""
+    _, _, developer_state = small_bench
+    assert developer_state["after"] == developer_state["before"]
+    own = state_dir / "bench" / "state"
+    assert (own / "dbt" / "target" / "manifest.json").is_file()         # the bench's dbt builds
+    assert (own / "dbt" / "docs" / "index.html").is_file()              # warehouse_build by `dags test`
+    assert (own / "airflow" / "secrets.json").is_file()                 # its Airflow home
+    assert list((own / "airflow" / "logs").rglob("*.log"))              # task logs of its runs

@@ -1,7 +1,7 @@
 """The council_returns DAG through `airflow dags test` (the debugging path; the real
 scheduler runs it in tests/test_airflow_scheduler.py): one month for all 33
-councils with three faulty returns, a rerun that changes nothing, and a corrected
-resubmission that loads."""
+councils with three faulty returns, a rerun that changes nothing and sends nothing, and
+a corrected resubmission that loads and gets its receipt."""
 
 from __future__ import annotations
 
@@ -67,14 +67,18 @@ def test_month_end_to_end_then_rerun_then_correction(env, reference_warehouse, r
     assert sum(1 for s in statuses.values() if s == "loaded") == 30
     assert {c for c, *_ in first["rows"]} == set(catalogue.councils()) - set(FAULTY)
 
-    # Only the three councils' own contacts got mail, one actionable email each.
-    assert len(mail_catcher.messages) == 3
+    # One email per council, to its own contacts only: what to fix for the three faulty
+    # returns, a receipt of what was loaded for the other thirty.
+    assert sorted(m["X-Councilbench-Council"] for m in mail_catcher.messages) == sorted(catalogue.councils())
     for message in mail_catcher.messages:
         council = message["X-Councilbench-Council"]
-        assert council in FAULTY
         to = {a.split("<")[-1].strip(" >") for a in message["To"].split(",")}
         assert to == {c.email for c in catalogue.contacts()[council]}
         body = message.get_body(("plain",)).get_content()
+        if council not in FAULTY:
+            assert message["X-Councilbench-Kind"] == "receipt" and "What we loaded" in body
+            continue
+        assert message["X-Councilbench-Kind"] == "rejection"
         assert "REJECTED" in body and "How to resubmit" in body
         if council == "E08000027":  # a row-level fault names the row
             assert "Row " in body and "numerator" in body
@@ -82,7 +86,7 @@ def test_month_end_to_end_then_rerun_then_correction(env, reference_warehouse, r
     # A rerun of the month: no row changes, no email.
     dags_test(env, "council_returns", *month_conf())
     assert state(reference_warehouse) == first
-    assert len(mail_catcher.messages) == 3
+    assert len(mail_catcher.messages) == 33
 
     # Dudley sends a corrected file; only Dudley is rerun, and it loads.
     path = sample.return_path(returns_server.folder, catalogue.councils()["E08000027"], MONTH)
@@ -93,4 +97,5 @@ def test_month_end_to_end_then_rerun_then_correction(env, reference_warehouse, r
     assert sorted(dudley) == ["loaded", "rejected"]
     assert "E08000027" in {c for c, *_ in after["rows"]}
     assert [r for r in after["rows"] if r[0] != "E08000027"] == first["rows"]
-    assert len(mail_catcher.messages) == 3
+    [receipt] = mail_catcher.messages[33:]   # the corrected file's receipt, and nothing else
+    assert (receipt["X-Councilbench-Council"], receipt["X-Councilbench-Kind"]) == ("E08000027", "receipt")

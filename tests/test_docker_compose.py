@@ -130,6 +130,99 @@ def test_ui_ports_are_published():
     assert "8080" in published_ports(SERVICES["airflow-apiserver"])
 
 
+def test_every_published_port_listens_on_this_machine_only():
+    published = {name: [str(p) for p in service.get("ports", [])] for name, service in SERVICES.items()}
+    assert {name for name, ports in published.items() if ports} == {"postgres", "mailpit", "airflow-apiserver",
+                                                                     "flower"}
+    for name, ports in published.items():
+        for port in ports:
+            assert port.startswith("127.0.0.1:"), f"{name}: {port} is open to the network"
+
+
+def test_images_are_pinned_to_a_release():
+    for name, service in SERVICES.items():
+        image = service.get("image", "")
+        if not image or image == COMPOSE["x-airflow-common"]["image"]:   # built here
+            continue
+        assert ":" in image and not image.endswith(":latest"), f"{name}: {image}"
+    assert re.fullmatch(r"axllent/mailpit:v\d+\.\d+\.\d+", SERVICES["mailpit"]["image"])
+
+
+def test_dockerignore_keeps_generated_files_out_of_the_build_context():
+    """The build context is the repository root: without these the virtualenv, .state/
+    and egg-info (about 1 GB) would be sent to the engine on every build."""
+    patterns = {ln.strip().rstrip("/") for ln in (REPO / ".dockerignore").read_text().splitlines()
+                if ln.strip() and not ln.startswith("#")}
+    assert {".venv", ".state", "**/*.egg-info", ".git", ".env"} <= patterns
+    # ... while everything the Dockerfile copies stays in it.
+    build = COMPOSE["x-airflow-common"]["build"]
+    dockerfile = (COMPOSE_FILE.parent / build["context"] / build["dockerfile"]).read_text()
+    copied = {a.rstrip("/") for ln in dockerfile.splitlines() if ln.startswith("COPY")
+              for a in ln.split()[1:-1] if not a.startswith("--")}
+    assert copied == {"pyproject.toml", "requirements.lock", "README.md", "plugins"}
+    assert not copied & patterns
+
+
+def test_image_has_chromium_and_poppler_for_the_pdfs():
+    build = COMPOSE["x-airflow-common"]["build"]
+    text = (COMPOSE_FILE.parent / build["context"] / build["dockerfile"]).read_text()
+    install = " ".join(re.findall(r"apt-get install[^&]*", text.replace("\\\n", " ")))
+    for package in ("chromium", "poppler-utils", "fonts-liberation"):
+        assert re.search(rf"(?<![\w-]){package}(?![\w-])", install), package
+    # Installed as root, and pip still runs as airflow afterwards.
+    lines = [ln.strip() for ln in text.splitlines()]
+    assert lines.index("USER root") < next(i for i, ln in enumerate(lines) if "apt-get install" in ln) \
+        < lines.index("USER airflow") < next(i for i, ln in enumerate(lines) if ln.startswith("RUN pip install"))
+
+
+def test_demo_runs_its_own_airflow_and_sends_through_mailpit():
+    demo = SERVICES["demo"]
+    assert demo["profiles"] == ["demo"] and demo["restart"] == "no"
+    assert "councilbench demo" in " ".join(as_list(demo["command"]))
+    env = demo["environment"]
+    # Its own Airflow (a second scheduler on the services' metadata database is refused):
+    # nothing of theirs that airflow_environ would keep over its own.
+    assert not {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CORE__EXECUTION_API_SERVER_URL"} & set(env)
+    assert env["WAREHOUSE_URL"] == COMPOSE["x-airflow-common"]["environment"]["WAREHOUSE_URL"]
+    # Its email goes to Mailpit's SMTP port, like the services'.
+    assert (env["COUNCILBENCH_SMTP_HOST"], env["COUNCILBENCH_SMTP_PORT"]) == ("mailpit", "1025")
+    assert "1025" in {str(p) for p in SERVICES["mailpit"]["expose"]}
+    assert demo["depends_on"]["mailpit"]["condition"] == "service_healthy"
+    assert demo["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+    for name in AIRFLOW_SERVICES:
+        service_env = SERVICES[name]["environment"]
+        assert (service_env["COUNCILBENCH_SMTP_HOST"], service_env["COUNCILBENCH_SMTP_PORT"]) == ("mailpit", "1025")
+
+
+def test_the_demo_sends_through_the_named_server_and_starts_no_catcher(monkeypatch, tmp_path):
+    """What the demo does with compose's COUNCILBENCH_SMTP_HOST/PORT, against a real SMTP
+    server standing in for Mailpit: mail goes there, no catcher of the demo's own starts.
+    Without the setting the demo starts its own catcher, as `make demo` does."""
+    import json
+    import smtplib
+    from email.message import EmailMessage
+
+    from councilbench.airflow_env import smtp_connection
+    from councilbench.mailcatcher import CatcherHandle, relay_or_catcher, start_catcher
+
+    with start_catcher(tmp_path / "mailpit") as mailpit:
+        monkeypatch.setenv("COUNCILBENCH_SMTP_HOST", mailpit.host)
+        monkeypatch.setenv("COUNCILBENCH_SMTP_PORT", str(mailpit.port))
+        with relay_or_catcher(tmp_path / "demo-mail") as mail:
+            connection = json.loads(smtp_connection(mail.host, mail.port))   # the demo's smtp_default
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "through Mailpit"
+            with smtplib.SMTP(connection["host"], connection["port"]) as smtp:
+                smtp.send_message(message)
+        assert not isinstance(mail, CatcherHandle)
+        assert [m["Subject"] for m in mailpit.messages] == ["through Mailpit"]
+    assert not (tmp_path / "demo-mail").exists()
+
+    monkeypatch.delenv("COUNCILBENCH_SMTP_HOST")
+    with relay_or_catcher(tmp_path / "demo-mail") as mail:
+        assert isinstance(mail, CatcherHandle) and mail.folder == tmp_path / "demo-mail"
+
+
 def test_common_airflow_environment():
     env = COMPOSE["x-airflow-common"]["environment"]
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"

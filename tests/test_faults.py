@@ -27,6 +27,7 @@ from councilbench.demo_http import serve_folder
 from councilbench.fetch import RetryPolicy
 from councilbench.mailcatcher import start_catcher
 from councilbench.returns import sample
+from councilbench.returns.contract import CHECKS
 from councilbench.returns.parse import parse_return
 from councilbench.returns.pipeline import process_return, run_month, send_emails
 from councilbench.returns.validate import validate_return
@@ -267,11 +268,9 @@ def test_run_month_rejects_a_sign_in_page_and_carries_on_past_a_failing_source(
     for code in (TAMWORTH, HEREFORDSHIRE):
         [(sid, status, _, rows)] = submissions(reference_warehouse, code, month)
         assert status == "loaded" and rows == data_rows(served[code]) == raw_count(reference_warehouse, sid)
-        # (a month-on-month warning, if the previous figures are far back, is the only email they may get)
-        assert all(m["Subject"].startswith("For information:") for m in emails_about(mail_catcher, sid))
-    assert summary["emails"] == 1 + sum(bool(emails_about(mail_catcher, s[0]))
-                                        for code in (TAMWORTH, HEREFORDSHIRE)
-                                        for s in submissions(reference_warehouse, code, month))
+        [receipt] = emails_about(mail_catcher, sid)   # one receipt each (with any month-on-month warning in it)
+        assert receipt["X-Councilbench-Kind"] == "receipt" and receipt["Subject"].startswith("Received and accepted:")
+    assert summary["emails"] == 3   # the sign-in page's rejection and two receipts; the failing source: none
     assert fingerprint(reference_warehouse, councils) == before
 
     # Both sources fixed: a rerun fetches again (the page had no ETag) and both load.
@@ -302,7 +301,7 @@ def test_smtp_outage_keeps_results_and_retries_send_each_email_exactly_once(
                                              where submission_id = %s""", [sid])
 
     recorded = {sid: results_of(sid) for sid in rejected.values()}
-    assert all(len(r) == 12 and any(row[1] == "fail" for row in r) for r in recorded.values())
+    assert all(len(r) == len(CHECKS) and any(row[1] == "fail" for row in r) for r in recorded.values())
 
     mail = []   # every message any incarnation of the SMTP server accepted
     catcher = start_catcher(tmp_path / "mail-1")
@@ -353,6 +352,40 @@ def test_smtp_outage_keeps_results_and_retries_send_each_email_exactly_once(
     assert notifications(rejected[COVENTRY]) == notifications(rejected[TAMWORTH]) == [("sent", 1)]
 
 
+def test_receipts_held_up_by_an_smtp_outage_go_once_when_the_month_is_rerun(
+        reference_warehouse, returns_server, tmp_path, monkeypatch):
+    """run_month (the engineers' path) while the SMTP server refuses everything: the
+    returns load and the run fails on the emails. The rerun, with the server back, finds
+    the same files (nothing new) and sends each receipt once; another rerun sends nothing."""
+    month = fresh_month()
+    councils = [COVENTRY, SANDWELL]
+    served = {code: serve(returns_server, code, month) for code in councils}
+    with start_catcher(tmp_path / "mail") as catcher:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", airflow_env.smtp_connection("127.0.0.1", catcher.port))
+        catcher.fail_next(None, "451")   # the relay refuses every message
+        with pytest.raises(RuntimeError, match=r"2 email\(s\) not sent"):
+            run_month(reference_warehouse, month, councils=councils, returns_base_url=returns_server.url)
+        loaded = {code: submissions(reference_warehouse, code, month) for code in councils}
+        for code, [(sid, status, _, rows)] in loaded.items():
+            assert status == "loaded" and rows == data_rows(served[code]) == raw_count(reference_warehouse, sid)
+            assert query(reference_warehouse, "select kind, status from ops.notifications where submission_id = %s",
+                         [sid]) == [("receipt", "failed")]
+        assert catcher.messages == []
+
+        catcher.recover()
+        rerun = run_month(reference_warehouse, month, councils=councils, returns_base_url=returns_server.url)
+        again = run_month(reference_warehouse, month, councils=councils, returns_base_url=returns_server.url)
+        mail = catcher.messages
+    assert (rerun["new_submissions"], rerun["emails"], again["emails"]) == (0, 2, 0)
+    assert {code: submissions(reference_warehouse, code, month) for code in councils} == loaded
+    for code, [(sid, *_)] in loaded.items():
+        [receipt] = [m for m in mail if m["X-Councilbench-Submission"] == str(sid)]
+        assert receipt["X-Councilbench-Kind"] == "receipt"
+        assert {a.addr_spec.lower() for a in receipt["To"].addresses} == \
+            {c.email.lower() for c in catalogue.contacts()[code]}
+    assert len(mail) == len(councils)
+
+
 # --- 3. the warehouse connection dies in the middle of a load ----------------------------
 
 def blocked_loader_pid(monitor, deadline: float = 30) -> int:
@@ -391,7 +424,7 @@ def assert_rolled_back_then_rerun_is_identical(warehouse, returns_server, month:
     assert raw_count(warehouse, sid) == 0
     [(same, status, outcome, rows)] = submissions(warehouse, DUDLEY, month)
     assert (same, status, rows) == (sid, "received", None) and outcome in ("pass", "warn")
-    assert len(query(warehouse, "select 1 from ops.check_results where submission_id = %s", [sid])) == 12
+    assert len(query(warehouse, "select 1 from ops.check_results where submission_id = %s", [sid])) == len(CHECKS)
 
     # The rerun (the file is unchanged: 304) finishes the job on the same submission.
     rerun = process_return(warehouse, DUDLEY, month, returns_base_url=returns_server.url, policy=FAST)
@@ -528,7 +561,8 @@ def test_same_month_run_twice_at_once_gives_one_set_of_rows_and_one_email(
             assert len(emails_about(mail_catcher, sid)) == 1
         else:
             assert status == "loaded" and rows == data_rows(served[code]) == raw_count(reference_warehouse, sid)
-            assert len(emails_about(mail_catcher, sid)) <= 1   # a warning at most, and only once
+            [receipt] = emails_about(mail_catcher, sid)   # one receipt, however many runs raced
+            assert receipt["X-Councilbench-Kind"] == "receipt"
     duplicates = query(reference_warehouse, """select council_code, metric_id, period, count(*)
                                                from raw.council_return_rows where return_period = %s
                                                  and council_code = any(%s)

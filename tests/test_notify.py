@@ -13,18 +13,24 @@ import smtplib
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
+from html import unescape
 
 import pytest
 
 from councilbench import airflow_env
 from councilbench.mailcatcher import start_catcher
-from councilbench.returns import email_render
+from councilbench.returns import email_render, load, results
 from councilbench.returns.contract import CHECKS, CheckOutcome, FailingRow, ValidationReport
 from councilbench.returns.notify import NoContactsError, notify_submission
 from councilbench.warehouse import connect
 
 DUDLEY, COVENTRY, TAMWORTH = "E08000027", "E08000026", "E07000199"
+WOLVERHAMPTON, WALSALL, SOLIHULL, CANNOCK_CHASE = "E08000031", "E08000030", "E08000029", "E07000192"
 PERIOD = "2026-10"
+#: Accepted returns load rows into the session's shared warehouse: a month long before
+#: any other test's, for councils no other test validates, so no month-on-month check or
+#: mart sees them.
+ACCEPTED_PERIOD = "2001-10"
 OPS = "platform-team@test.example"
 
 
@@ -87,6 +93,54 @@ def insert_submission(warehouse, report: ValidationReport) -> int:
     return submission_id
 
 
+TIDY_UPS = ["removed a byte-order mark (BOM) at the start of the file",
+            "read the file as Windows-1252 because it is not valid UTF-8 (row 6: '£' in note)",
+            "removed thousands separators (commas) from 2 numbers (row 3: '12,345' read as 12345)",
+            "removed the '%' sign from 1 percentage of metrics measured in percent (row 5: '85.3%' read as 85.3)"]
+
+
+def accepted_report(council: str = WOLVERHAMPTON, *, warnings: bool = False) -> ValidationReport:
+    """A report the pipeline accepts: four rows (two actual figures, an estimate and a
+    measure not available), tidied up on the way in; with `warnings`, two big jumps."""
+    import pandas as pd
+
+    checks = warning_report(council).checks if warnings else _passing(except_={})
+    month = ACCEPTED_PERIOD
+    rows = pd.DataFrame([
+        (2, council, month, "waste_missed_collections_per_100k", month, 912.0, None, None, "actual", None),
+        (3, council, month, "plan_applications_received", month, 12345.0, None, None, "actual", None),
+        (4, council, month, "wf_sickness_days_per_fte", month, 0.4, None, None, "estimate", "payroll not closed"),
+        (5, council, month, "roads_cat1_defects_repaired_in_time_pct", month, None, None, None, "not_available",
+         "contractor system down"),
+    ], columns=list(load.LOAD_COLUMNS[1:]))
+    return ValidationReport(council, month, checks, normalisations=list(TIDY_UPS), rows=rows)
+
+
+def accept(warehouse, report: ValidationReport) -> int:
+    """A submission the pipeline accepted: landed, its checks recorded and its rows loaded
+    (the pipeline's own record_checks and load_return_rows, so an earlier accepted file
+    of the council's month becomes superseded)."""
+    sha = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
+    with connect(warehouse, role="loader") as conn:
+        submission_id = conn.execute(
+            """insert into ops.submissions (source_kind, subject, period, source_uri, sha256, size_bytes,
+                   media_type, original_name, landing_path)
+               values ('council_return', %s, %s, %s, %s, 2048, 'text/csv', %s, %s) returning submission_id""",
+            [report.council_code, report.return_month, f"http://127.0.0.1:8765/returns/x/{report.return_month}.csv",
+             sha, f"{report.return_month}.csv", f"/landing/council_return/{sha}.csv"],
+        ).fetchone()[0]
+        results.record_checks(conn, submission_id, report)
+        conn.commit()
+        load.load_return_rows(conn, submission_id, report.rows)
+        conn.commit()
+    return submission_id
+
+
+def one_line(text: str) -> str:
+    """Text with its line wrapping undone, to find a sentence whatever the wrapping."""
+    return " ".join(text.split())
+
+
 def contacts_of(warehouse, code: str) -> set[str]:
     with connect(warehouse, role="loader") as conn:
         return {r[0] for r in conn.execute("select email from reference.council_contacts where gss_code = %s", [code])}
@@ -108,6 +162,11 @@ def notifications(warehouse, submission_id: int) -> list[dict]:
 def submission_sha256(warehouse, sid: int) -> str:
     with connect(warehouse, role="loader") as conn:
         return conn.execute("select sha256 from ops.submissions where submission_id = %s", [sid]).fetchone()[0]
+
+
+def received_at(warehouse, sid: int) -> datetime:
+    with connect(warehouse, role="loader") as conn:
+        return conn.execute("select fetched_at from ops.submissions where submission_id = %s", [sid]).fetchone()[0]
 
 
 def check_results(warehouse, submission_id: int) -> list[tuple]:
@@ -210,40 +269,110 @@ def test_rejection_email_says_what_to_fix_to_that_council_only(reference_warehou
     assert (row["status"], row["attempts"]) == ("sent", 1)
 
 
-def test_warning_email_is_separate_and_lower_key(reference_warehouse, catcher):
-    report = warning_report()
-    sid = insert_submission(reference_warehouse, report)
+def test_an_accepted_return_gets_one_receipt_of_what_was_loaded_and_tidied(reference_warehouse, catcher):
+    report = accepted_report(WOLVERHAMPTON)
+    sid = accept(reference_warehouse, report)
 
     result = notify_submission(reference_warehouse, sid, report)
 
-    assert (result.status, result.kind) == ("sent", "warning")
-    [msg] = catcher.messages
-    assert msg["Subject"] == "For information: Dudley's October 2026 return was accepted with 2 warnings"
-    assert msg["Importance"] == "low" and msg["Message-ID"] == f"<submission-{sid}.warning@councilbench>"
-    assert {a.addr_spec for a in msg["To"].addresses} == contacts_of(reference_warehouse, DUDLEY)
+    own = contacts_of(reference_warehouse, WOLVERHAMPTON)
+    assert (result.status, result.kind) == ("sent", "receipt") and set(result.recipients) == own
+    [caught] = catcher.caught
+    msg = caught.message
+    assert set(caught.rcpt_tos) == own == {a.addr_spec for a in msg["To"].addresses}
+    assert not every_address(msg) & other_contacts(reference_warehouse, WOLVERHAMPTON)
+    assert msg["Subject"] == "Received and accepted: Wolverhampton's October 2001 return"
+    assert msg["Message-ID"] == f"<submission-{sid}.receipt@councilbench>"
+    assert msg["X-Councilbench-Kind"] == "receipt" and msg["Importance"] == "low"
     plain, html, attachments = parts(msg)
     assert attachments == []
-    for text in (plain, html):
+    sha = submission_sha256(reference_warehouse, sid)
+    for text in (one_line(plain), unescape(html)):
+        assert "accepted" in text and "not accepted" not in text.lower() and "Action needed" not in text
+        # What was loaded: the period, the rows by status, the file, its fingerprint and when it came.
+        assert "October 2001" in text and "2001-10.csv" in text and sha[:12] in text
+        assert "4 rows" in text and "2 actual figures" in text and "1 estimate" in text
+        assert "1 marked not available" in text
+        assert email_render.uk_time(received_at(reference_warehouse, sid)) in text
+        for tidy_up in ("byte-order mark (BOM)", "Windows-1252", "'12,345' read as 12345", "'85.3%' read as 85.3"):
+            assert tidy_up in text, tidy_up
+        assert "benchmarking pack" in text and "How Wolverhampton compares" in text   # where to see the figures
+        assert "replaces the file we accepted" not in text and "warning" not in text.lower()
+    [row] = notifications(reference_warehouse, sid)
+    assert (row["kind"], row["status"], row["attempts"]) == ("receipt", "sent", 1)
+    assert set(row["recipients"]) == own and row["subject_line"] == msg["Subject"]
+
+    # A rerun sends nothing more.
+    assert notify_submission(reference_warehouse, sid, report).status == "already_sent"
+    assert len(catcher.messages) == 1
+
+
+def test_accepted_with_warnings_gets_one_receipt_that_carries_the_warnings(reference_warehouse, catcher):
+    report = accepted_report(WALSALL, warnings=True)
+    sid = accept(reference_warehouse, report)
+
+    result = notify_submission(reference_warehouse, sid, report)
+
+    assert (result.status, result.kind) == ("sent", "receipt")
+    [msg] = catcher.messages
+    assert msg["Subject"] == "Received and accepted: Walsall's October 2001 return; please check 2 figures"
+    assert msg["Importance"] == "low" and msg["Message-ID"] == f"<submission-{sid}.receipt@councilbench>"
+    assert {a.addr_spec for a in msg["To"].addresses} == contacts_of(reference_warehouse, WALSALL)
+    plain, html, attachments = parts(msg)
+    assert attachments == []
+    for text in (one_line(plain), unescape(html)):
         assert "Action needed" not in text and "not accepted" not in text.lower()
-        assert "accepted and loaded" in text and "confirm" in text
+        assert "accepted" in text and "4 rows" in text and "confirm" in text
         for metric, found in [("waste_missed_collections_per_100k", "912 (September 2026: 410, +122%)"),
                               ("wf_sickness_days_per_fte", "0.4 (September 2026: 1.1, -64%)")]:
             assert metric in text and found in text
-    [row] = notifications(reference_warehouse, sid)
-    assert (row["kind"], row["status"]) == ("warning", "sent")
+        assert "'12,345' read as 12345" in text
+    # One email for the submission: the receipt, with no separate warning.
+    assert [(r["kind"], r["status"]) for r in notifications(reference_warehouse, sid)] == [("receipt", "sent")]
 
 
-def test_a_clean_return_gets_no_email(reference_warehouse, catcher):
-    report = ValidationReport(DUDLEY, PERIOD, _passing(except_={}))
+def test_a_receipt_for_a_resubmission_says_which_file_it_replaces(reference_warehouse, catcher):
+    first = accept(reference_warehouse, accepted_report(SOLIHULL))
+    with connect(reference_warehouse, role="loader") as conn:   # the month's pack went out in between
+        conn.execute("""insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
+                            status, sent_at) values (%s, %s, 'monthly_pack', '{}', 'pack', 'sent', %s)""",
+                     [SOLIHULL, ACCEPTED_PERIOD, datetime(2001, 11, 19, 9, tzinfo=timezone.utc)])
+        conn.commit()
+    report = accepted_report(SOLIHULL)
+    second = accept(reference_warehouse, report)
+
+    notify_submission(reference_warehouse, second, report)
+
+    [msg] = catcher.messages
+    assert msg["Subject"] == "Received and accepted: Solihull's October 2001 return, replacing the earlier file"
+    plain, html, _ = parts(msg)
+    earlier = submission_sha256(reference_warehouse, first)[:12]
+    for text in (one_line(plain), unescape(html)):
+        assert "replaces the file we accepted" in text and earlier in text
+        assert email_render.uk_time(received_at(reference_warehouse, first)) in text
+        assert "Monday 19 November 2001" in text   # the month's pack went out before, with the earlier figures
+    assert notifications(reference_warehouse, first) == []
+
+
+def test_a_receipt_waits_for_the_rows_to_be_loaded(reference_warehouse, catcher):
+    report = accepted_report(CANNOCK_CHASE)
     sid = insert_submission(reference_warehouse, report)
-    result = notify_submission(reference_warehouse, sid, report)
-    assert (result.status, result.kind) == ("not_needed", None)
+    with connect(reference_warehouse, role="loader") as conn:
+        conn.execute("update ops.submissions set status = 'received' where submission_id = %s", [sid])
+        conn.commit()
+    with pytest.raises(ValueError, match="not loaded"):
+        notify_submission(reference_warehouse, sid, report)
     assert catcher.messages == [] and notifications(reference_warehouse, sid) == []
 
 
-def test_smtp_outage_records_the_failure_and_a_retry_sends_once(reference_warehouse, catcher, tmp_path, monkeypatch):
-    report = rejection_report(COVENTRY)
-    sid = insert_submission(reference_warehouse, report)
+@pytest.mark.parametrize("kind", ["rejection", "receipt"])
+def test_smtp_outage_records_the_failure_and_a_retry_sends_once(kind, reference_warehouse, catcher, tmp_path):
+    if kind == "rejection":
+        report = rejection_report(COVENTRY)
+        sid = insert_submission(reference_warehouse, report)
+    else:
+        report = accepted_report(CANNOCK_CHASE)
+        sid = accept(reference_warehouse, report)
     results_before = check_results(reference_warehouse, sid)
 
     catcher.fail_next(None, "451")  # the relay refuses every message
@@ -268,8 +397,10 @@ def test_smtp_outage_records_the_failure_and_a_retry_sends_once(reference_wareho
         assert result.status == "sent" and result.attempts == 3
         assert notify_submission(reference_warehouse, sid, report).status == "already_sent"
         [msg] = back.messages
-        assert msg["Subject"] == "Action needed: Coventry's October 2026 return was not accepted"
-        assert every_address(msg) == {a.lower() for a in contacts_of(reference_warehouse, COVENTRY)}
+        assert msg["Subject"] == {"rejection": "Action needed: Coventry's October 2026 return was not accepted",
+                                  "receipt": "Received and accepted: Cannock Chase's October 2001 return"}[kind]
+        assert msg["X-Councilbench-Kind"] == kind
+        assert every_address(msg) == {a.lower() for a in contacts_of(reference_warehouse, report.council_code)}
     [row] = notifications(reference_warehouse, sid)
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 3, None)
     assert check_results(reference_warehouse, sid) == results_before
@@ -383,5 +514,5 @@ def test_every_council_gets_a_short_name_in_its_subject():
     assert names[DUDLEY] == "Dudley" and names["E08000031"] == "Wolverhampton"
     assert names["E06000020"] == "Telford & Wrekin" and names["E07000195"] == "Newcastle-under-Lyme"
     assert all(n and "Council" not in n for n in names.values())
-    msg = _compose_dudley("warning", warning_report(), datetime(2026, 11, 16, tzinfo=timezone.utc))
-    assert msg["Subject"] == "For information: Dudley's October 2026 return was accepted with 2 warnings"
+    assert email_render.subject_line("rejection", rejection_report(), councils()["E06000020"]) == \
+        "Action needed: Telford & Wrekin's October 2026 return was not accepted"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import xml.etree.ElementTree as ET
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,10 +19,14 @@ import pytest
 
 import warehouse_data as wd
 from councilbench import catalogue
-from councilbench.reports import checks, pipeline, sending
+from councilbench.reports import checks, data, pipeline, sending
 from councilbench.reports import format as fmt
-from councilbench.reports.pdf import Chromium
+from councilbench.reports import packs as packs_view
+from councilbench.reports.charts import text_width
+from councilbench.reports.pdf import PRINT_WIDTH_PX, Chromium
 from councilbench.warehouse import connect
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 #: The newest month of the test history (wd.HISTORY), which every pack here is for.
 MONTH = wd.HISTORY[-1]
@@ -176,26 +181,30 @@ def test_annual_figures_are_the_marts_figures(built, annual):
     assert len(plotted) > 500
     pairs = sorted({(f["key"]["metric_id"], f["key"]["period"]) for f in plotted})
     rows = marts(built, """
-        select b.council_code, b.metric_id, b.period, b.normalised_value, b.regional_value
+        select b.council_code, b.metric_id, b.period, b.normalised_value, b.region_value
         from marts.mart_benchmark b
         join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)
         where b.group_id = 'region'""", [[p[0] for p in pairs], [p[1] for p in pairs]])
-    by_council = {(r[0], r[1], r[2]): {"normalised_value": r[3], "regional_value": r[4]} for r in rows}
+    by_council = {(r[0], r[1], r[2]): {"normalised_value": r[3], "region_value": r[4]} for r in rows}
     regional = {}
     for r in rows:
         regional.setdefault((r[1], r[2]), set()).add(r[4])
     for f in plotted:
         k, column = f["key"], f["field"]
-        assert column in ("normalised_value", "regional_value") and k["group_id"] == "region"
+        assert column in ("normalised_value", "region_value") and k["group_id"] == "region"
         if "council_code" in k:
             expected = by_council[(k["council_code"], k["metric_id"], k["period"])][column]
         else:   # the regional figure is the same on every council's row of the metric and period
             [expected] = regional[(k["metric_id"], k["period"])]
         assert float(f["value"]) == pytest.approx(float(expected)), f
-    # every region-wide problem is there with the mart's own reason
+    # every region-wide problem of the year's last month is there with the mart's own reason
     text = unescape(html)
-    for (reason,) in marts(built, "select reason from marts.mart_region_problems"):
-        assert reason in text
+    year_end = fmt.financial_year_months(annual[1][0]["financial_year"])[1]
+    with data.open_marts(built.warehouse) as conn:
+        problems = data.region_problems(conn, data.latest_periods(conn, min(year_end, annual[0]["month"])))
+    assert problems
+    for p in problems:
+        assert p["reason"] in text
 
 
 def test_annual_report_says_what_its_data_is_as_at_and_whose_is_missing(built, annual):
@@ -269,7 +278,7 @@ def test_packs_are_accessible_and_self_contained(packs):
 
 
 def test_pack_figures_are_the_marts_figures(built, packs):
-    fields = ("normalised_value", "rank", "regional_value", "group_median")
+    fields = ("normalised_value", "rank", "region_value", "group_median")
     checked = 0
     for p in packs:
         html = Path(p["html"]).read_text(encoding="utf-8")
@@ -279,7 +288,7 @@ def test_pack_figures_are_the_marts_figures(built, packs):
                        for f in figures})
         rows = {tuple(r[:4]): dict(zip(fields, r[4:])) for r in marts(built, """
             select b.council_code, b.metric_id, b.period, b.group_id,
-                   b.normalised_value, b.rank, b.regional_value, b.group_median
+                   b.normalised_value, b.rank, b.region_value, b.group_median
             from marts.mart_benchmark b
             join unnest(%s::text[], %s::text[], %s::text[], %s::text[]) as k(council_code, metric_id, period, group_id)
               using (council_code, metric_id, period, group_id)""", [list(c) for c in zip(*keys)])}
@@ -382,3 +391,170 @@ def test_pack_emails_go_to_that_councils_contacts_only_and_only_once(built, pack
                                  from ops.report_sends where report_month = %s and council_code = any(%s)
                                  order by 1""", [MONTH, PACK_COUNCILS]).fetchall()
     assert ledger == sorted((c, "sent", 1, 2) for c in PACK_COUNCILS)
+
+
+# --- what a reader sees in a pack (issue 12, item 14) -------------------------------------------
+
+#: Words split across two lines inside a table header, and header cells wider than their
+#: column: measured on the laid-out page, word by word (a Range per word: one line box
+#: per line it spans).
+BROKEN_HEADERS = r"""(() => {
+  const out = [];
+  for (const th of document.querySelectorAll('th')) {
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[\p{L}\p{N}'’]+/gu)) {
+        const r = document.createRange();
+        r.setStart(node, m.index);
+        r.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...r.getClientRects()].filter(b => b.width > 0).map(b => Math.round(b.bottom)));
+        if (lines.size > 1) out.push('split: ' + m[0]);
+      }
+    }
+    if (th.scrollWidth > th.clientWidth + 1) out.push('overflows: ' + th.textContent.trim());
+  }
+  return out;
+})()"""
+
+#: Text of a chart drawn (even partly) outside its SVG's viewBox, with the real font.
+CHART_TEXT_OUTSIDE = r"""(() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg[data-chart]')) {
+    const [x0, y0, w, h] = svg.getAttribute('viewBox').split(/\s+/).map(Number);
+    for (const t of svg.querySelectorAll('text')) {
+      const b = t.getBBox();
+      if (b.x < x0 - 0.5 || b.x + b.width > x0 + w + 0.5 || b.y < y0 - 0.5 || b.y + b.height > y0 + h + 0.5)
+        out.push(svg.id + ': ' + t.textContent);
+    }
+  }
+  return out;
+})()"""
+
+#: Tables wider than the column they sit in (auto layout keeps whole header words, but
+#: never at the price of a table running off the page).
+TABLES_TOO_WIDE = r"""(() => [...document.querySelectorAll('table')]
+  .filter(t => t.getBoundingClientRect().right > t.parentElement.getBoundingClientRect().right + 1)
+  .map(t => t.querySelector('caption').textContent))()"""
+
+
+def _svgs(html: str, kind: str) -> list[ET.Element]:
+    return [ET.fromstring(s) for s in re.findall(rf'<svg [^>]*data-chart="{kind}".*?</svg>', html, re.DOTALL)]
+
+
+def _pack(packs, code: str) -> str:
+    return Path(next(p["html"] for p in packs if p["council_code"] == code)).read_text(encoding="utf-8")
+
+
+def test_every_legend_entry_lies_inside_its_trend_chart_for_the_longest_council_name(packs):
+    names = {fmt.display_name(c.name) for c in catalogue.councils().values()}
+    longest = fmt.display_name(catalogue.councils()[MOORLANDS].name)
+    assert len(longest) == max(map(len, names))             # Staffordshire Moorlands
+    charts_ = _svgs(_pack(packs, MOORLANDS), "trend")
+    assert charts_
+    for svg in charts_:
+        width = float(svg.get("viewBox").split()[2])
+        legend = [t for t in svg.iter(f"{SVG}text") if t.text in (longest, "Neighbours (median)", "Region")]
+        assert sorted(t.text for t in legend) == sorted([longest, "Neighbours (median)", "Region"]), svg.get("id")
+        for t in legend:
+            right = float(t.get("x")) + text_width(t.text, float(t.get("font-size")))
+            assert right <= width, (svg.get("id"), t.text, right, width)
+
+
+def test_packs_as_printed_and_on_screen_split_no_header_word_and_keep_chart_text_inside(packs):
+    documents = [Path(p["html"]) for p in packs]
+    with Chromium() as browser:
+        for path in documents:
+            for media, width in (("print", PRINT_WIDTH_PX), ("screen", 1280)):
+                for check in (BROKEN_HEADERS, TABLES_TOO_WIDE, CHART_TEXT_OUTSIDE):
+                    assert browser.evaluate(path, check, media=media, width=width) == [], (path.name, media)
+
+
+def test_year_to_date_trend_lines_break_at_the_financial_year(built, packs):
+    code = DUDLEY
+    with data.open_marts(built.warehouse) as conn:
+        d = data.month_data(conn, MONTH)
+    pack = packs_view.build(d, code)
+    pm = next(pm for pm in pack.metrics if pm.metric.metric_id == "fin_council_tax_collection_rate")
+    svg = ET.fromstring(packs_view._trend(d, d.councils[code], pm))
+    # the figure does restart: March near 100%, April a few per cent (a cliff if joined)
+    own = {c.get("data-period"): (float(c.get("cx")), float(c.get("data-value")))
+           for g in svg.iter(f"{SVG}g") if g.get("data-series") == d.councils[code].display_name for c in g}
+    assert own["2026-04"][1] < own["2026-03"][1] / 2
+    march, april = own["2026-03"][0], own["2026-04"][0]
+    lines = [p for p in svg.iter(f"{SVG}path") if p.get("fill") == "none"]
+    assert len(lines) >= 3                                   # council, neighbours, region: a run each up to March
+    for path in lines:                                       # none joins March to April
+        xs = [float(x) for x in re.findall(r"[ML]([\d.]+),", path.get("d"))]
+        assert all(x <= march for x in xs) or all(x >= april for x in xs), path.get("d")
+    [rule] = [line for line in svg.iter(f"{SVG}line") if line.get("data-break")]
+    assert rule.get("data-break") == "2026-04" and march < float(rule.get("x1")) < april
+    assert pm.year_to_date and "Year to date" in svg.find(f"{SVG}desc").text
+
+
+def test_west_midlands_column_shows_the_published_figure_where_no_council_gives_numerators(built, packs):
+    html = _pack(packs, DUDLEY)
+    row = re.search(r'<tr data-metric="waste_defra_household_recycling_rate" data-period="([^"]+)"'
+                    r' data-status="value">(.*?)</tr>', html, re.DOTALL)
+    period, cells = row.group(1), row.group(2)
+    [[published]] = marts(built, """select region_published_value from marts.mart_region_performance
+                                    where metric_id = 'waste_defra_household_recycling_rate' and financial_year = %s""",
+                          [period])
+    assert published is not None
+    [figure] = [f for f in checks.figures(cells) if f["mart"] == "mart_region_performance"]
+    assert figure["field"] == "region_published_value"
+    assert figure["key"] == {"financial_year": period, "metric_id": "waste_defra_household_recycling_rate"}
+    assert float(figure["value"]) == pytest.approx(float(published))
+    assert figure["text"] == f"{fmt.value(published, 'percent')} (published)"
+
+
+def test_every_value_in_a_pack_carries_its_unit(built, packs):
+    units = {r[0]: (r[1], r[2]) for r in marts(built, "select metric_id, normalised_unit, unit from marts.dim_metric")}
+    checked = set()
+    for p in packs:
+        html = Path(p["html"]).read_text(encoding="utf-8")
+        for f in checks.figures(html):
+            if f["tag"] != "td" or f["field"] not in ("normalised_value", "region_value", "region_published_value"):
+                continue
+            normalised_unit, unit = units[f["key"]["metric_id"]]
+            shown = f["text"].removesuffix(" (published)")
+            assert shown == fmt.value(f["value"], normalised_unit, unit), f
+            if normalised_unit != "count":
+                assert re.search(r"[%£]|\d [a-z]", shown), f
+            checked.add(normalised_unit)
+        # a chart's value axis names its unit where the ticks do not (days, per 1,000 residents, kg)
+        for svg in _svgs(html, "trend"):
+            metric = svg.get("data-metric")
+            title = [t.text for t in svg.iter(f"{SVG}text") if t.get("data-axis-title")]
+            assert title == ([] if fmt.axis_title(*units[metric]) is None else [fmt.axis_title(*units[metric])])
+    assert {"percent", "per 1,000 residents", "per_100k", "days", "fte_days", "kg"} <= checked
+
+
+def test_pack_wording_has_no_doubled_labels_or_unpluralised_counts(built, packs):
+    texts = []
+    for p in packs:
+        html = Path(p["html"]).read_text(encoding="utf-8")
+        texts.append(unescape(re.sub(r"<[^>]+>", " ", html)))
+        texts.extend(json.loads(Path(p["summary"]).read_text())["lines"])
+    text = " ".join(" ".join(texts).split())
+    assert "(s)" not in text
+    assert not re.findall(r"(?<![\w.,])1 (?:periods|councils|metrics|days|figures|outliers|files)\b", text)
+    assert not re.findall(r"Not (?:available|applicable)[^:.]*: Not (?:available|applicable)", text)
+    # a council's own note beside a figure it could not give, labelled once
+    shown = 0
+    for p in packs:
+        html = Path(p["html"]).read_text(encoding="utf-8")
+        for metric, period, row in re.findall(r'<tr data-metric="(\w+)" data-period="([^"]*)" '
+                                              r'data-status="not_available">(.*?)</tr>', html, re.DOTALL):
+            [(note,)] = marts(built, "select note from marts.fct_metric_value where council_code = %s and "
+                                     "metric_id = %s and period = %s", [p["council_code"], metric, period])
+            if note:
+                assert unescape(row).count(fmt.labelled("Not available", note)) == 1, row
+                shown += note.startswith("Not ")
+    assert shown                                  # notes that open with a label of their own were there
+    with data.open_marts(built.warehouse) as conn:
+        metric = data.metrics(conn)["waste_household_recycling_rate"]
+    few = packs_view._caveats(metric, {"group_size": 1, "trend_periods": 1}, None, None, False)
+    assert "small group: 1 council" in few and "trend from 1 period only" in few
+    assert fmt.plural(1, "period") == "1 period" and fmt.plural(0, "council") == "0 councils"
+    assert fmt.labelled("Not available", "Not applicable: no housing stock") == "Not applicable: no housing stock"
+    assert fmt.labelled("Not available", "the owner is on leave") == "Not available: the owner is on leave"

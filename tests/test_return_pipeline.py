@@ -101,17 +101,26 @@ def test_bad_input_is_kept_explained_and_isolated(fault, reference_warehouse, re
         assert sub[2] == "rejected" and loaded == 0
         assert any(checks.get(check) == "fail" for check in expected.checks), checks
         assert Path(outcome.quarantined).read_bytes() == data
+        # One email, the rejection: no receipt for a file that was not loaded.
         assert len(mails) == 1 and mails[0]["Subject"].startswith("Action needed:")
+        assert mails[0]["X-Councilbench-Kind"] == "rejection"
         recipients = {addr.strip().split("<")[-1].rstrip(">") for addr in mails[0]["To"].split(",")}
         assert recipients == contacts
         body = mails[0].get_body(("plain",)).get_content()
         assert "REJECTED" in body and "How to resubmit" in body
     elif expected.outcome == "warning":
+        # One email, the receipt, carrying the warning.
         assert sub[2] == "loaded" and loaded > 0 and checks["month_on_month"] == "warn"
-        assert len(mails) == 1 and mails[0]["Subject"].startswith("For information:")
+        assert len(mails) == 1 and mails[0]["X-Councilbench-Kind"] == "receipt"
+        subject = mails[0]["Subject"]
+        assert subject.startswith("Received and accepted:") and subject.endswith("please check 1 figure")
+        assert sample.JUMP_METRIC in mails[0].get_body(("plain",)).get_content()
     else:
         assert sub[2] == "loaded" and loaded > 0 and "fail" not in checks.values()
-        assert mails == [] and sent == []
+        assert len(mails) == 1 and mails[0]["X-Councilbench-Kind"] == "receipt" and len(sent) == 1
+        assert mails[0]["Subject"].startswith("Received and accepted:") and "please check" not in mails[0]["Subject"]
+    if mails:
+        assert {a.addr_spec for a in mails[0]["To"].addresses} == contacts
     assert others_fingerprint(reference_warehouse, council) == before
 
 
@@ -156,9 +165,19 @@ def test_same_file_twice_is_a_no_op_and_a_correction_supersedes(reference_wareho
     serve(returns_server, DUDLEY, month, sample.faulted_bytes(DUDLEY, month))
     fixed = run(reference_warehouse, returns_server, DUDLEY, month)
     assert fixed.status == "loaded" and fixed.submission_id > first.submission_id
+    send_emails(reference_warehouse, [fixed.as_dict()])
     serve(returns_server, DUDLEY, month, sample.faulted_bytes(DUDLEY, month, ["thousands_separators"], seed=1))
     refixed = run(reference_warehouse, returns_server, DUDLEY, month)
     assert refixed.status == "loaded"
+    send_emails(reference_warehouse, [refixed.as_dict()])
+    # Each accepted file got its receipt; the second says it replaces the first.
+    [receipt] = emails_about(mail_catcher, fixed.submission_id)
+    [second] = emails_about(mail_catcher, refixed.submission_id)
+    assert "replacing" not in receipt["Subject"] and "replacing the earlier file" in second["Subject"]
+    with connect(reference_warehouse, role="loader") as conn:
+        fixed_sha = conn.execute("select sha256 from ops.submissions where submission_id = %s",
+                                 [fixed.submission_id]).fetchone()[0]
+    assert fixed_sha[:12] in second.get_body(("plain",)).get_content()
     with connect(reference_warehouse, role="loader") as conn:
         statuses = conn.execute(
             "select submission_id, status from ops.submissions where subject = %s and period = %s order by 1",
@@ -168,6 +187,34 @@ def test_same_file_twice_is_a_no_op_and_a_correction_supersedes(reference_wareho
             [DUDLEY, month]).fetchone()[0]
     assert [s for _, s in statuses] == ["rejected", "superseded", "loaded"]
     assert history == 2  # the superseded rows stay queryable
+
+
+def test_an_accepted_return_gets_one_receipt_and_a_rerun_sends_nothing(reference_warehouse, returns_server,
+                                                                       mail_catcher, month_with_neighbour):
+    month = month_with_neighbour(DUDLEY)
+    data = sample.faulted_bytes(DUDLEY, month, ["bom", "thousands_separators"])
+    serve(returns_server, DUDLEY, month, data)
+
+    outcome = run(reference_warehouse, returns_server, DUDLEY, month)
+    send_emails(reference_warehouse, [outcome.as_dict()])
+
+    assert outcome.status == "loaded"
+    [receipt] = emails_about(mail_catcher, outcome.submission_id)
+    assert receipt["X-Councilbench-Kind"] == "receipt"
+    assert {a.addr_spec for a in receipt["To"].addresses} == {c.email for c in catalogue.contacts()[DUDLEY]}
+    with connect(reference_warehouse, role="loader") as conn:
+        by_status = dict(conn.execute("select status, count(*) from raw.council_return_rows where submission_id = %s "
+                                      "group by 1", [outcome.submission_id]).fetchall())
+    body = " ".join(receipt.get_body(("plain",)).get_content().split())
+    assert f"{outcome.rows_loaded} rows, one per measure: {by_status['actual']} actual figures" in body
+    assert hashlib.sha256(data).hexdigest()[:12] in body and f"{month}.csv" in body
+    assert "byte-order mark (BOM)" in body and "thousands separators" in body   # the tidy-ups
+
+    # A rerun finds the same file: nothing new, nothing sent.
+    again = run(reference_warehouse, returns_server, DUDLEY, month)
+    assert again.submission_id == outcome.submission_id and not again.new_submission
+    assert send_emails(reference_warehouse, [again.as_dict()]) == []
+    assert len(emails_about(mail_catcher, outcome.submission_id)) == 1
 
 
 def test_missing_file_is_not_received_and_others_go_on(reference_warehouse, returns_server):

@@ -20,7 +20,7 @@ from councilbench import catalogue
 from councilbench.returns.contract import CHECKS, COLUMNS, expected_period
 from councilbench.returns.parse import parse_return
 from councilbench.returns.report_text import failing_rows_csv, render_text
-from councilbench.returns.validate import load_suite_json, not_run_checks, validate_return
+from councilbench.returns.validate import load_suite_json, not_run_checks, validate_return, value_agreement_words
 from councilbench.returns.validate_cli import add_command
 
 DUDLEY = "E08000027"            # metropolitan borough: delivers almost everything
@@ -144,7 +144,7 @@ def test_percent_sign_stripped_on_percent_metric_rejected_on_a_count(tmp_path):
     count_row, count = row_of(rows, "roads_potholes_repaired")
     count["value"] = "12%"
     report = validate(tmp_path, rows)
-    assert any(n.startswith(f"removed the '%' sign from 1 percentage") and f"row {pct_row}: '18%' read as 18" in n
+    assert any(n.startswith("removed the '%' sign from 1 percentage") and f"row {pct_row}: '18%' read as 18" in n
                for n in report.normalisations)
     assert failed(report) == ["columns"]
     [bad] = check(report, "columns").failing_rows
@@ -316,7 +316,9 @@ def test_value_must_agree_with_numerator_and_denominator(tmp_path):
     assert failed(report) == ["numerator_denominator"]
     [bad] = check(report, "numerator_denominator").failing_rows
     assert bad.row == row2 and bad.found == "value 9 with numerator 360 and denominator 2000"
-    assert bad.accepted.startswith("18 (100 × numerator / denominator, to within 0.5%)")
+    # the message states the suite's one agreement rule, in the words the council guide uses
+    assert value_agreement_words() == "within 0.5% of it, or within 0.05 if that is more"
+    assert bad.accepted.startswith(f"18 (100 × numerator / denominator: value must be {value_agreement_words()})")
 
 
 def test_district_reporting_a_county_metric_fails_metric_tier(tmp_path):
@@ -413,7 +415,9 @@ def test_render_text_and_csv_attachment_list_every_row(tmp_path):
         r["council_code"] = "E08000028"
     report = validate(tmp_path, rows)
     text = render_text(report, "Dudley Metropolitan Borough Council")
-    assert text.count("in council_code; accepted: E08000027 (Dudley Metropolitan Borough Council)") == min(len(rows), 50)
+    # the same problem in every row is one finding that lists the rows; the CSV has every row
+    assert text.count("in council_code; accepted: E08000027 (Dudley Metropolitan Borough Council)") == 1
+    assert f"- Rows 2 to {len(rows) + 1} ({len(rows)} rows): found 'E08000028' in council_code" in text
     assert ("How to resubmit: correct the file and upload it again to the same address; the newest file for a month "
             "replaces the earlier one. Check it first with: councilbench validate FILE --council E08000027 "
             "--period 2026-10") in text

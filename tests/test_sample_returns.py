@@ -534,7 +534,11 @@ def test_prefilled_template_lists_the_metrics_due_from_that_council(tmp_path):
     expected = [(r["metric_id"], r["period"]) for r in sample.generate_return(DUDLEY, "2026-09")]
     rows = rows_of(csv_path.read_bytes())
     assert [(r["metric_id"], r["period"]) for r in rows] == expected
-    assert {r["council_code"] for r in rows} == {DUDLEY} and {r["status"] for r in rows} == {"actual"}
+    assert {r["council_code"] for r in rows} == {DUDLEY}
+    # status pre-filled only where the council must give the figure; optional rows say so
+    assert {(r["status"], r["note"]) for r in rows if METRICS[r["metric_id"]].required} == {("actual", "")}
+    assert {(r["status"], r["note"]) for r in rows if not METRICS[r["metric_id"]].required} == \
+        {("", contract.OPTIONAL_ROW_NOTE)}
     assert all(r["value"] == "" for r in rows)
     wb = openpyxl.load_workbook(xlsx_path)
     ws = wb["Return"]

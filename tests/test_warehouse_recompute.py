@@ -156,7 +156,7 @@ def expected_rows(raw, metric_id: str, period: str) -> list[dict]:
                 "group_median": median, "group_mean": float(values.mean()), "group_mad": mad,
                 "outlier_score": (v - median) / mad if mad else (0.0 if v == median else
                                                                   (v - median) / (0.8453 * float(np.mean(np.abs(values - median))))),
-                "regional_value": regional, "regional_councils": len(counted),
+                "region_value": regional, "regional_councils": len(counted),
                 "direction_vs_previous": direction(v, prev, metric.polarity, metric_id in YEAR_TO_DATE),
                 "direction_vs_last_year": direction(v, ly, metric.polarity, False),
             })
@@ -199,7 +199,7 @@ def test_benchmark_rows_match_an_independent_recomputation(raw, metric_id, perio
             actual = getattr(row, col)
             actual = None if actual is None or (isinstance(actual, float) and math.isnan(actual)) else actual
             assert actual == e[col], (where, col, actual, e[col])
-        for col in ("normalised_value", "group_median", "group_mean", "group_mad", "outlier_score", "regional_value"):
+        for col in ("normalised_value", "group_median", "group_mean", "group_mad", "outlier_score", "region_value"):
             assert float(getattr(row, col)) == pytest.approx(e[col], rel=1e-5, abs=1e-4), (where, col)
 
 

@@ -163,10 +163,15 @@ def airflow_environ(warehouse: Warehouse, base: dict | None = None, *, executor:
         env.setdefault(key, value)
     # The components start their children as `airflow ...` from PATH: put this
     # virtualenv's bin first even when called as .venv/bin/councilbench.
-    venv_bin = str(Path(sys.executable).parent)
-    if not env.get("PATH", "").startswith(venv_bin):
-        env["PATH"] = os.pathsep.join(filter(None, [venv_bin, env.get("PATH")]))
+    env["PATH"] = prepend_path(str(Path(sys.executable).parent), env.get("PATH"))
     return env
+
+
+def prepend_path(entry: str, value: str | None) -> str:
+    """A PATH-like value with `entry` first and only once; every other entry stays, in
+    order (a shell that evals `councilbench airflow-env` keeps ls, psql, ...)."""
+    rest = [p for p in (value or "").split(os.pathsep) if p and p != entry]
+    return os.pathsep.join([entry, *rest])
 
 
 def hostname() -> str:

@@ -30,6 +30,7 @@ EPILOG = textwrap.dedent(
       councilbench db up                 create the database, schemas and roles (idempotent)
       councilbench db url                print the warehouse URL in use and how it was found
       councilbench dbt build             run dbt against the warehouse as the transformer role
+      councilbench docs                  the dbt docs site as one page: <state>/dbt/docs/index.html
       councilbench airflow-env           print the Airflow environment as shell exports
       councilbench airflow               start Airflow locally: api-server, scheduler, dag-processor, triggerer
       councilbench airflow --executor celery --workers 2    ... with two Celery workers on Redis
@@ -67,12 +68,23 @@ def cmd_dbt(args) -> int:
     return 0 if result.success else 1
 
 
+def cmd_docs(args) -> int:
+    from councilbench.warehouse_build import generate_docs
+
+    page = generate_docs(_warehouse())["docs"]
+    print(f"dbt docs: {page} (one page: open it in a browser from disk, or publish it as it is)")
+    return 0
+
+
 def cmd_airflow_env(args) -> int:
     import shlex
 
     from councilbench.airflow_env import airflow_environ
 
-    env = airflow_environ(_warehouse(), base={})
+    # Only the project's settings are printed, but on top of the caller's search paths:
+    # eval'd in a shell, PATH and PYTHONPATH must extend what is there, never replace it.
+    shell = {key: os.environ[key] for key in ("PATH", "PYTHONPATH") if key in os.environ}
+    env = airflow_environ(_warehouse(), base=shell)
     for key, value in sorted(env.items()):
         print(f"export {key}={shlex.quote(value)}")
     return 0
@@ -132,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Any dbt arguments, e.g. `councilbench dbt build --select marts`.")
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=cmd_dbt)
+
+    docs = sub.add_parser("docs", help="the dbt docs site of the warehouse, as one page that opens from disk",
+                          description="`dbt docs generate --static` as the transformer role: every model, column "
+                                      "and test with its description, in <state>/dbt/docs/index.html (the "
+                                      "warehouse_build DAG writes the same page after each build).")
+    docs.set_defaults(func=cmd_docs)
 
     env = sub.add_parser("airflow-env", help="print the project's Airflow environment as shell exports")
     env.set_defaults(func=cmd_airflow_env)

@@ -82,6 +82,11 @@ OPS = [
         primary key (submission_id, kind)
     )
     """,
+    # Receipts (an accepted file) came after the table: widen the check. 'warning' stays
+    # for the emails sent before receipts, which now carry an accepted file's warnings.
+    "alter table ops.notifications drop constraint if exists notifications_kind_check",
+    """alter table ops.notifications add constraint notifications_kind_check
+       check (kind in ('rejection', 'warning', 'receipt'))""",
     # The outbox (councilbench.outbox): every email about a council's month (its pack,
     # the return reminder and the chaser) and the platform team's month summary (council
     # E12000005, the region). The primary key is what makes a rerun never send twice.

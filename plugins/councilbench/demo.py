@@ -107,6 +107,18 @@ def date_history_as_sent(warehouse: Warehouse, months: list[str]) -> int:
     return count
 
 
+def emails_so_far(warehouse: Warehouse, mail) -> int:
+    """Emails sent: as the demo's own catcher received them or, through a server the demo
+    does not run (Mailpit), as the send-once ledgers recorded them."""
+    from councilbench.mailcatcher import CatcherHandle
+
+    if isinstance(mail, CatcherHandle):
+        return len(mail.messages)
+    with connect(warehouse, role="loader") as conn:
+        return conn.execute("""select (select count(*) from ops.notifications where status = 'sent')
+                                      + (select count(*) from ops.report_sends where status = 'sent')""").fetchone()[0]
+
+
 def _quarantine_files(month: str) -> list[str]:
     root = config.state_path("quarantine")
     return sorted(str(p) for p in root.glob(f"*/{month}/*"))
@@ -142,7 +154,7 @@ def dag_runs_since(api: AirflowApi, since: datetime) -> list[dict]:
 def run_demo(warehouse: Warehouse) -> dict:
     from councilbench.airflow_services import AirflowServices
     from councilbench.demo_http import serve_folder
-    from councilbench.mailcatcher import start_catcher
+    from councilbench.mailcatcher import CatcherHandle, relay_or_catcher
     from councilbench.public.demo import serve_demo_sources
     from councilbench.returns import sample
     from councilbench.returns.pipeline import backfill, months_between
@@ -159,10 +171,12 @@ def run_demo(warehouse: Warehouse) -> dict:
     sample.write_returns(returns_dir, [*history, month], faults=DEMO_FAULTS)
     seconds["sample_returns"] = round(time.monotonic() - t, 1)
 
-    with serve_folder(returns_dir) as http, start_catcher(config.state_path("mail")) as mail, \
+    # Mail goes to the server COUNCILBENCH_SMTP_HOST names (Mailpit in docker compose),
+    # else to a catcher of the demo's own that saves each message under <state>/mail.
+    with serve_folder(returns_dir) as http, relay_or_catcher(config.state_path("mail")) as mail, \
             serve_demo_sources(config.state_path("demo", "public-sources")) as public_env:
         overrides = {**public_env, "COUNCILBENCH_RETURNS_BASE_URL": http.url,
-                     "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection("127.0.0.1", mail.port)}
+                     "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(mail.host, mail.port)}
         t = time.monotonic()
         with AirflowServices(warehouse, port=None, env=overrides) as airflow:
             seconds["airflow_start"] = round(time.monotonic() - t, 1)
@@ -179,19 +193,19 @@ def run_demo(warehouse: Warehouse) -> dict:
             run_and_wait(api, "public_sources", due=True)
 
             # The month's own run first, then unpause: the scheduler sees that month has a run.
-            mails_before = len(mail.messages)
+            mails_before = emails_so_far(warehouse, mail)
             first = api.trigger_month("council_returns", month)
             for dag_id in CHAIN:
                 api.set_paused(dag_id, False)
             api.wait_for_run("council_returns", first["dag_run_id"], timeout=900)
             api.wait_until_idle(CHAIN, timeout=1200)
             after_first = month_state(warehouse, month, returns_dir)
-            mails_after_first = len(mail.messages) - mails_before
+            mails_after_first = emails_so_far(warehouse, mail) - mails_before
 
             run_and_wait(api, "council_returns", {"period": month})   # a rerun: changes nothing
             api.wait_until_idle(CHAIN, timeout=600)
             after_rerun = month_state(warehouse, month, returns_dir)
-            mails_after_rerun = len(mail.messages) - mails_before
+            mails_after_rerun = emails_so_far(warehouse, mail) - mails_before
 
             fixed = sample.return_path(returns_dir, catalogue.councils()[CORRECTED], month)
             fixed.write_bytes(sample.faulted_bytes(CORRECTED, month))
@@ -205,7 +219,10 @@ def run_demo(warehouse: Warehouse) -> dict:
             airflow_facts = {"executor": airflow.env["AIRFLOW__CORE__EXECUTOR"],
                              "metadata": airflow.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[-1],
                              "ui": airflow.url}
-        emails = [{"to": m["To"], "subject": m["Subject"]} for m in mail.messages]
+        caught = isinstance(mail, CatcherHandle)
+        emails = [{"to": m["To"], "subject": m["Subject"]} for m in mail.messages] if caught else []
+        where_mail_is = (f"saved as .eml in {mail.folder}" if caught
+                         else f"sent through SMTP {mail.host}:{mail.port} (COUNCILBENCH_SMTP_HOST): read them there")
 
     names = {c.code: c.name for c in catalogue.councils().values()}
     statuses = after_first["latest"]
@@ -230,7 +247,7 @@ def run_demo(warehouse: Warehouse) -> dict:
         "reminders": [{"month": r[0], "kind": r[1], "council": names.get(r[2], "platform team"), "status": r[3],
                        "to": r[4], "subject": r[5]} for r in reminder_sends(warehouse, [month, next_month])],
         "emails_caught_this_run": emails,
-        "mail_folder": str(config.state_path("mail")),
+        "mail": where_mail_is,
         "quarantined_files": _quarantine_files(month),
         "reports": reports_summary(warehouse, month),
         "seconds": seconds,
@@ -246,6 +263,22 @@ def _print_runs(summary: dict) -> None:
         what = " ".join(f"{k}={v}" for k, v in conf.items() if v not in (None, [], "")) if conf else ""
         seconds = f"{r['seconds']:.1f} s" if r["seconds"] is not None else "-"
         print(f"    {r['dag_id']:<17} {r['run_type']:<16} {r['state']:<8} {seconds:>8}   {what}")
+
+
+def _print_return_emails(summary: dict) -> None:
+    """Each rejection in full; the receipts (one per accepted return, about 30) counted."""
+    emails = summary["emails_sent"]
+    receipts = [e for e in emails if e["kind"] == "receipt"]
+    print("  emails about returns (ops.notifications):")
+    for e in emails:
+        if e["kind"] == "receipt" and len(receipts) > 4:
+            continue
+        print(f"    {e['kind']:<9} {e['status']:<6} {e['council']:<14} to {e['to']}")
+        print(f"              {e['subject']}")
+    if len(receipts) > 4:
+        sent = sum(1 for e in receipts if e["status"] == "sent")
+        print(f"    receipt   {sent} of {len(receipts)} sent, one to each council whose return was accepted, e.g.")
+        print(f"              {receipts[0]['subject']}")
 
 
 def _print_reminders(summary: dict) -> None:
@@ -274,12 +307,9 @@ def print_summary(summary: dict) -> None:
     print(f"  rerun of the month changed nothing, sent nothing and rebuilt nothing: {summary['rerun_changed_nothing']}")
     r = summary["resubmission"]
     print(f"  corrected file from {r['council']}: {r['now']}")
-    print("  emails about returns (ops.notifications):")
-    for e in summary["emails_sent"]:
-        print(f"    {e['kind']:<9} {e['status']:<6} {e['council']:<14} to {e['to']}")
-        print(f"              {e['subject']}")
+    _print_return_emails(summary)
     _print_reminders(summary)
-    print(f"  emails saved as .eml in {summary['mail_folder']}")
+    print(f"  emails {summary['mail']}")
     for path in summary["quarantined_files"]:
         print(f"  quarantined: {path}")
     print(f"  Airflow logs: {config.state_path('logs', 'airflow')} (components), "

@@ -12,6 +12,7 @@ real relay produces rather than against a mock.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import logging
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Iterator
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
@@ -260,6 +262,35 @@ def start_catcher(folder: Path | str | None = None, host: str = DEFAULT_HOST, po
                                     server_hostname="councilbench-mailcatcher")
     controller.start()
     return CatcherHandle(controller, handler, folder)
+
+
+@dataclass(frozen=True)
+class SmtpRelay:
+    """An SMTP server this process does not run (Mailpit under docker compose, a real
+    relay): what it received is read there, not here."""
+
+    host: str
+    port: int
+
+
+def smtp_relay() -> SmtpRelay | None:
+    """The SMTP server COUNCILBENCH_SMTP_HOST (and COUNCILBENCH_SMTP_PORT) name, if set:
+    a run that would start a catcher of its own (the demo) sends there instead."""
+    host = os.environ.get("COUNCILBENCH_SMTP_HOST")
+    return SmtpRelay(host, int(os.environ.get("COUNCILBENCH_SMTP_PORT", DEFAULT_PORT))) if host else None
+
+
+@contextlib.contextmanager
+def relay_or_catcher(folder: Path | str | None = None) -> Iterator[SmtpRelay | CatcherHandle]:
+    """Where a self-contained run sends its email: the server named by
+    COUNCILBENCH_SMTP_HOST when it is set (docker compose sets it to Mailpit), otherwise a
+    catcher started here on a free port, saving to `folder`. Either has .host and .port."""
+    relay = smtp_relay()
+    if relay is not None:
+        yield relay
+        return
+    with start_catcher(folder) as catcher:
+        yield catcher
 
 
 # --- command line ----------------------------------------------------------------------

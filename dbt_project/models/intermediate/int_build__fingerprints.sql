@@ -1,7 +1,8 @@
 -- One row: fingerprints of the slowly changing inputs the incremental models build on.
 -- When one changes (a new population estimate, a catalogue or registry edit, different
 -- nearest neighbours), the incremental models it feeds recompute their whole history
--- instead of just the new periods; otherwise they only touch what is new.
+-- instead of just the new periods; otherwise they only touch what is new. The catalogue's
+-- names and units count too: the marts store them beside the values (units, reasons).
 {{ config(materialized='view') }}
 
 with population as (
@@ -13,7 +14,8 @@ with population as (
 
 rules as (
     select md5(string_agg(
-        concat_ws('|', metric_id, value_type, polarity, frequency, delivering_tiers, aggregate_tiers, scale, per_capita_basis, normalised_scale, annual_rule), ','
+        concat_ws('|', metric_id, metric_name, service_area, unit, value_type, polarity, frequency, delivering_tiers,
+                  aggregate_tiers, scale, per_capita_basis, normalised_scale, annual_rule), ','
         order by metric_id)) as fp
     from {{ ref('int_metric_rules') }}
 ),

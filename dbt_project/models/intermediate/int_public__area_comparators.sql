@@ -1,10 +1,13 @@
 -- Published figures for the West Midlands (E12000005) and England (E92000001) that a
 -- metric's annual regional value can be set against, one row per metric and financial
--- year:
---   econ_claimant_rate                    mean of the monthly NOMIS rates in the year;
+-- year, rounded to 6 decimals as the marts' own values are:
+--   econ_claimant_rate                    mean of the monthly NOMIS rates in the year (a
+--                                         part of the year until all 12 are published);
 --   waste_defra_household_recycling_rate  DEFRA's annual rate;
 --   waste_household_recycling_rate        the same DEFRA rate: the audited annual
 --                                         version of the quarterly rate councils return.
+-- comparator_whole_year says whether the figure is for the whole year, so a region's
+-- part-year is only set against the same part (mart_region_performance).
 with claimant as (
     select
         {{ fy_label("extract(year from month_start - interval '3 months')::integer") }} as financial_year,
@@ -20,10 +23,11 @@ claimant_years as (
     select
         'econ_claimant_rate'                                            as metric_id,
         financial_year,
-        max(rate) filter (where area_level = 'country')                 as england_value,
-        max(rate) filter (where area_level = 'region')                  as region_published_value,
+        round(max(rate) filter (where area_level = 'country'), 6)       as england_value,
+        round(max(rate) filter (where area_level = 'region'), 6)        as region_published_value,
         'NOMIS claimant count (NM_162_1): mean of ' || max(months) || ' monthly rates' as comparator_source,
-        max(months)                                                     as comparator_periods
+        max(months)                                                     as comparator_periods,
+        max(months) = 12                                                as comparator_whole_year
     from claimant
     group by financial_year
 ),
@@ -43,9 +47,10 @@ union all
 select
     m.metric_id,
     r.financial_year,
-    r.england_value,
-    r.region_published_value,
+    round(r.england_value::numeric, 6),
+    round(r.region_published_value::numeric, 6),
     'DEFRA local authority collected waste statistics (annual, ex NI 192)',
-    1
+    1,
+    true
 from recycling as r
 cross join (values ('waste_defra_household_recycling_rate'), ('waste_household_recycling_rate')) as m(metric_id)

@@ -207,7 +207,7 @@ spread as (
         case
             when d.is_regional_total then d.regional_numerator
             else d.norm_scale * d.regional_numerator / nullif(d.regional_denominator, 0)
-        end                                                                              as regional_value
+        end                                                                              as region_value
     from with_deviation as d
     window grp as (partition by d.group_id, d.metric_id, d.period)
 )
@@ -243,10 +243,10 @@ select
     coalesce(abs({{ outlier_score('r.normalised_value', 'r.group_median', 'r.group_mad', 'r.group_mean_abs_dev') }})
              >= {{ var('outlier_threshold') }}, false)                              as is_outlier,
     {{ compare_by_polarity('r.normalised_value', 'r.group_median', 'r.polarity') }} as vs_group_median,
-    round(r.regional_value, 6)                                                      as regional_value,
+    round(r.region_value, 6)                                                        as region_value,
     r.regional_councils,
     case when not r.is_regional_total
-         then {{ compare_by_polarity('r.normalised_value', 'round(r.regional_value, 6)', 'r.polarity') }}
+         then {{ compare_by_polarity('r.normalised_value', 'round(r.region_value, 6)', 'r.polarity') }}
     end                                                                             as vs_region,
     r.previous_period,
     r.previous_value,

@@ -41,8 +41,8 @@ select
     b.trend_periods,
     b.trend_slope,
     c.council_name || ' ranks ' || b.rank || ' of ' || b.group_size || ' in ' || b.period
-        || ' on ' || m.metric_name || ' (' || {{ readable_value('b.normalised_value', 'm.normalised_unit') }}
-        || '), better than a year earlier (' || {{ readable_value('b.last_year_value', 'm.normalised_unit') }}
+        || ' on ' || m.metric_name || ' (' || {{ readable_value('b.normalised_value', 'm.unit', 'm.normalised_unit') }}
+        || '), better than a year earlier (' || {{ readable_value('b.last_year_value', 'm.unit', 'm.normalised_unit') }}
         || ' in ' || b.same_period_last_year || ') and improving over the last ' || b.trend_periods
         || ' periods.'                                                              as why
 from benchmark_region as b

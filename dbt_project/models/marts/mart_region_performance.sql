@@ -10,7 +10,11 @@
 -- int_metric_rules: a county and its districts never both), or, when no council reports
 -- numerator and denominator (DEFRA publishes rates only), the published regional figure.
 -- England, and the published West Midlands figure, come from int_public__area_comparators
--- where a public comparator exists.
+-- where a public comparator exists. A year with periods missing is never set against
+-- England's figure for the whole year (2 of 4 quarters can be better than England's year
+-- and the full year worse): region_vs_england is then 'not comparable', and
+-- region_vs_england_withheld_reason says why; a part-year is compared when England's
+-- figure is for the same part (claimant rates published so far).
 --
 -- Improving or worsening: region_trend_direction is the least-squares trend of the
 -- regional value over the var('trend_periods') periods up to the year's latest period;
@@ -195,7 +199,7 @@ best_worst as (
 ),
 
 benchmark_region as (
-    select b.metric_id, b.period, b.period_index, b.council_code, b.regional_value, b.trend_direction
+    select b.metric_id, b.period, b.period_index, b.council_code, b.region_value, b.trend_direction
     from {{ ref('mart_benchmark') }} as b
     {% if is_incremental() %}
     -- the computed years' trend windows reach back trend_periods - 1 periods of the
@@ -210,7 +214,7 @@ benchmark_region as (
 ),
 
 regional_series as (
-    select distinct metric_id, period_index, regional_value
+    select distinct metric_id, period_index, region_value
     from benchmark_region
 ),
 
@@ -220,8 +224,8 @@ regional_trend as (
         y.financial_year,
         -- summed in period order: float sums depend on order, and the rounded slope of an
         -- incremental build must equal a full refresh's to the last digit
-        regr_slope(s.regional_value, s.period_index order by s.period_index)        as slope,
-        count(s.regional_value)                                                     as periods
+        regr_slope(s.region_value, s.period_index order by s.period_index)          as slope,
+        count(s.region_value)                                                       as periods
     from years as y
     inner join regional_series as s
         on s.metric_id = y.metric_id
@@ -264,6 +268,16 @@ assembled as (
         a.region_published_value,
         a.england_value,
         a.comparator_source,
+        case
+            when {{ compare_by_polarity('coalesce(r.region_aggregate, a.region_published_value)', 'a.england_value', 'm.polarity') }} is null
+                or y.periods_covered >= m.periods_per_year
+                or (not a.comparator_whole_year and a.comparator_periods = y.periods_covered)
+                then null
+            else y.periods_covered || ' of ' || {{ period_count('m.periods_per_year', 'm.frequency') }}
+                 || ' reported; England''s figure is for '
+                 || case when a.comparator_whole_year then 'the whole year'
+                         else {{ period_count('a.comparator_periods', 'm.frequency') }} end
+        end                                                                         as region_vs_england_withheld_reason,
         b.best_council_code,
         b.best_council_name,
         b.best_council_value,
@@ -290,7 +304,9 @@ assembled as (
 
 select
     a.*,
-    {{ compare_by_polarity('a.region_value', 'a.england_value', 'a.polarity') }}   as region_vs_england,
+    case when a.region_vs_england_withheld_reason is not null then 'not comparable'
+         else {{ compare_by_polarity('a.region_value', 'a.england_value', 'a.polarity') }}
+    end                                                                             as region_vs_england,
     p.region_value                                                                  as previous_year_region_value,
     case
         when not a.is_complete_year or not coalesce(p.is_complete_year, false) then 'not comparable'

@@ -109,7 +109,7 @@ def month_by_scheduler(warehouse: Warehouse, month: str, base_url: str, smtp_por
         redis.Redis.from_url(BENCH_BROKER).flushdb()
         env["COUNCILBENCH_CELERY_BROKER_URL"] = BENCH_BROKER
     with AirflowServices(warehouse, executor=executor, workers=2, port=None, env=env,
-                         log_dir=config.state_path("bench", f"airflow-{executor}")) as airflow:
+                         log_dir=config.state_path("logs", f"airflow-{executor}")) as airflow:
         api = airflow.api
         started = datetime.now(timezone.utc)
         api.set_paused("warehouse_build", False)

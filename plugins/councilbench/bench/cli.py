@@ -10,7 +10,8 @@ def add_command(subparsers) -> None:
                     "databases on the resolved PostgreSQL server (dropped afterwards) and prints: one month "
                     "end to end through Airflow, the ten-year backfill, COPY against pandas to_sql, dbt time "
                     "to add a month on ten years against one year, and each DAG file's parse time. The "
-                    "figures are also written to <state>/bench/figures.json and figures.txt. Takes minutes.")
+                    "figures are also written to <state>/bench/figures.json and figures.txt. Everything it runs (dbt, "
+                    "Airflow) keeps its state in <state>/bench/state, never in yours. Takes minutes.")
     p.add_argument("--years", type=int, default=10, help="years of history (default 10)")
     p.add_argument("--baseline-years", type=int, default=1,
                    help="history of the comparison warehouse for the dbt ratio (default 1)")

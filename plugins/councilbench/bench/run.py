@@ -1,7 +1,8 @@
 """`make bench`: ten years of monthly returns for all 33 councils, generated, served over
 HTTP from 127.0.0.1 and loaded through the real pipeline into scratch databases on the
 resolved PostgreSQL server (dropped afterwards), with each figure printed beside its
-target and written to <state>/bench/figures.json and figures.txt.
+target and written to <state>/bench/figures.json and figures.txt. Everything it runs keeps
+its state in <state>/bench/state (own_state), never in the developer's.
 
 The months, for a run on date D (E = the latest month already due on D, as the demo):
 - history: the `years` x 12 months ending four months before E;
@@ -24,6 +25,7 @@ import platform
 import time
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Callable, Iterator
 
 from councilbench import bootstrap, config, reference_data
@@ -55,6 +57,37 @@ class Clock:
         yield box
         box["seconds"] = round(time.monotonic() - started, 2)
         self.out(f"  {what}: {box['seconds']:.1f} s")
+
+
+#: Airflow settings that `eval "$(councilbench airflow-env)"` may have left in the shell,
+#: pointing into the developer's state folder: the bench derives its own.
+STATE_DERIVED_AIRFLOW_SETTINGS = ("AIRFLOW__CORE__PLUGINS_FOLDER", "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str], *, unset: tuple[str, ...] = ()) -> Iterator[None]:
+    """os.environ with `values` set and `unset` removed, as it was again afterwards."""
+    previous = {key: os.environ.get(key) for key in (*values, *unset)}
+    for key in unset:
+        os.environ.pop(key, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def own_state(folder: Path):
+    """Everything the bench runs keeps its state in `folder` (<state>/bench/state): dbt's
+    target, docs and logs, the Airflow home of its services and of `airflow dags test`,
+    landing files and logs. The developer's <state>/dbt, <state>/airflow, ... stay as they
+    were: their docs never describe a scratch database the bench has dropped."""
+    return _environ({"COUNCILBENCH_STATE_DIR": str(folder), "AIRFLOW_HOME": str(folder / "airflow")},
+                    unset=STATE_DERIVED_AIRFLOW_SETTINGS)
 
 
 @contextlib.contextmanager
@@ -119,6 +152,17 @@ def _add_month(warehouse: Warehouse, month: str, base_url: str) -> dict:
 
 def run_bench(server: Warehouse, *, years: int = 10, baseline_years: int = 1, keep: bool = False,
               parse_rounds: int = 3, out: Callable[[str], None] = print) -> Figures:
+    """The whole benchmark (see the module doc), in a state folder of its own."""
+    if not 1 <= baseline_years < years:
+        raise ValueError("need 1 <= baseline_years < years")
+    bench_dir = config.state_path("bench")
+    with own_state(bench_dir / "state"):
+        return _run_bench(server, bench_dir, years=years, baseline_years=baseline_years, keep=keep,
+                          parse_rounds=parse_rounds, out=out)
+
+
+def _run_bench(server: Warehouse, bench_dir: Path, *, years: int, baseline_years: int, keep: bool,
+               parse_rounds: int, out: Callable[[str], None]) -> Figures:
     from councilbench.demo import demo_month
     from councilbench.demo_http import serve_folder
     from councilbench.mailcatcher import start_catcher
@@ -126,15 +170,12 @@ def run_bench(server: Warehouse, *, years: int = 10, baseline_years: int = 1, ke
     from councilbench.returns import sample
     from councilbench.returns.pipeline import months_between
 
-    if not 1 <= baseline_years < years:
-        raise ValueError("need 1 <= baseline_years < years")
     clock, figures = Clock(out), Figures()
     e2e_month = demo_month()
     add_month, dags_test_month, celery_month = (sample.add_months(e2e_month, k) for k in (-3, -2, -1))
     last = sample.add_months(e2e_month, -4)
     history = months_between(sample.add_months(last, -(12 * years - 1)), last)
     baseline = history[-12 * baseline_years:]
-    bench_dir = config.state_path("bench")
     returns_dir = bench_dir / "returns"
     airflow_months = {"dags_test": dags_test_month, "local": e2e_month, "celery": celery_month}
     out(f"councilbench bench: {years} years ({history[0]}..{history[-1]}) x 33 councils, then {add_month} "
@@ -145,13 +186,10 @@ def run_bench(server: Warehouse, *, years: int = 10, baseline_years: int = 1, ke
         files = sample.write_returns(returns_dir, [*history, add_month, dags_test_month, celery_month, e2e_month])
 
     with serve_folder(returns_dir) as http, start_catcher(bench_dir / "mail") as mail, \
-            serve_demo_sources(config.state_path("bench", "public-sources")) as public_env:
+            serve_demo_sources(bench_dir / "public-sources") as public_env:
         # dbt runs in this process: errors only on the terminal (its full log is in
-        # <state>/dbt/logs), so the bench's own progress lines stay readable.
-        quiet = {**public_env, "DBT_QUIET": "true"}
-        previous_env = {k: os.environ.get(k) for k in quiet}
-        os.environ.update(quiet)
-        try:
+        # <bench state>/dbt/logs), so the bench's own progress lines stay readable.
+        with _environ({**public_env, "DBT_QUIET": "true"}):
             with scratch_warehouse(server, "big", keep=keep) as big:
                 figures.conditions.setdefault("databases", []).append(big.database)
                 _load_public(big)
@@ -182,12 +220,6 @@ def run_bench(server: Warehouse, *, years: int = 10, baseline_years: int = 1, ke
                 with clock.step(f"adding {add_month} on top of {baseline_years} year(s)") as step:
                     step.update(_add_month(small, add_month, http.url))
                 small_add = step
-        finally:
-            for key, value in previous_env.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
     with clock.step("parsing each DAG file"):
         from councilbench.airflow_env import airflow_environ

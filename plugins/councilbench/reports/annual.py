@@ -40,7 +40,8 @@ class MetricRow:
     region: Figure
     previous: Figure | None
     england: Figure | None
-    vs_england: str | None
+    vs_england: str | None                    # better, worse, same, 'not comparable' (withheld) or None
+    england_withheld: str | None              # why vs_england is 'not comparable', in plain words
     trend: str
     vs_previous_year: str
     improving: int
@@ -90,6 +91,7 @@ class AnnualReport:
     sources: list[dict]
     file_stem: str
     coverage: str = ""
+    problems_as_of: str = ""                 # the month whose list of region-wide problems is shown
     toc: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -130,10 +132,13 @@ def _metric_rows(d: AnnualData) -> list[MetricRow]:
             notes.append(f"as at {r['latest_period']} (year to date or rolling)")
         if not m.ranked:
             notes.append("context: not ranked")
+        withheld = r["region_vs_england_withheld_reason"]
+        if withheld:
+            notes.append(f"not compared with England: {withheld}")
         coverage = f"{r['periods_covered']} of {r['periods_expected']}"
-        rows.append(MetricRow(m, r, region, previous, england, r["region_vs_england"], r["region_trend_direction"],
-                              r["direction_vs_previous_year"], r["councils_improving"], r["councils_worsening"],
-                              best, worst, coverage, notes))
+        rows.append(MetricRow(m, r, region, previous, england, r["region_vs_england"], withheld,
+                              r["region_trend_direction"], r["direction_vs_previous_year"], r["councils_improving"],
+                              r["councils_worsening"], best, worst, coverage, notes))
     return rows
 
 
@@ -153,9 +158,9 @@ def _series_chart(d: AnnualData, row: MetricRow, idx: int, width: float = 330, h
             series.append(charts.Series("England", "england", england))
         shade = (fy, fy) if fy in periods else None
     else:
-        rows = [r for r in d.regional_series.get(m.metric_id, []) if r["regional_value"] is not None]
-        points = [charts.Point(r["period"], r["regional_value"],
-                               {"mart": "mart_benchmark", "field": "regional_value",
+        rows = [r for r in d.regional_series.get(m.metric_id, []) if r["region_value"] is not None]
+        points = [charts.Point(r["period"], r["region_value"],
+                               {"mart": "mart_benchmark", "field": "region_value",
                                 "key": f"metric_id={m.metric_id}; period={r['period']}; group_id=region"})
                   for r in rows]
         periods = [r["period"] for r in rows]
@@ -222,7 +227,7 @@ def _strip(d: AnnualData, m: MetricInfo) -> tuple[str, str] | None:
                         "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; group_id=region"})
             for r in values]
     median = float(values[0]["group_median"]) if values[0]["group_median"] is not None else None
-    regional = float(values[0]["regional_value"]) if values[0]["regional_value"] is not None else None
+    regional = float(values[0]["region_value"]) if values[0]["region_value"] is not None else None
     q_counts = Counter(r["quartile"] for r in values if r["quartile"])
     desc = (f"{len(values)} councils on {m.metric_name} in {label}: median {m.show(median)}"
             + (f", West Midlands figure {m.show(regional)}" if regional is not None else "")
@@ -271,8 +276,11 @@ def build(d: AnnualData) -> AnnualReport:
     improving = [r for r in ranked_rows if r.trend == "improving"]
     worsening = [r for r in ranked_rows if r.trend == "worsening"]
     england_rows = [r for r in rows if r.england is not None]
-    better_than_england = [r for r in england_rows if r.vs_england == "better"]
-    worse_than_england = [r for r in england_rows if r.vs_england == "worse"]
+    # a year with periods missing is not set against England's whole year (the mart says why)
+    compared_with_england = [r for r in england_rows if r.vs_england in ("better", "worse", "same")]
+    not_compared_with_england = [r for r in england_rows if r.england_withheld]
+    better_than_england = [r for r in compared_with_england if r.vs_england == "better"]
+    worse_than_england = [r for r in compared_with_england if r.vs_england == "worse"]
 
     # region-wide problems, worst share of councils first
     def severity(p):
@@ -283,10 +291,10 @@ def build(d: AnnualData) -> AnnualReport:
     for p in sorted(d.problems, key=severity):
         m = d.metrics[p["metric_id"]]
         problems.append({**p, "area": fmt.service_area_label(p["service_area"]),
-                         "regional_text": m.show(p["regional_value"]) if p["regional_value"] is not None else "–",
+                         "region_text": m.show(p["region_value"]) if p["region_value"] is not None else "–",
                          "kind": p["problem_type"].replace("_", " "),
                          "source": Source.of("mart_region_problems", "reason", metric_id=p["metric_id"],
-                                             problem_type=p["problem_type"])})
+                                             period=p["period"], problem_type=p["problem_type"])})
     problem_metric_ids = list(dict.fromkeys(p["metric_id"] for p in problems))
     spotlight_id = ("econ_vacant_retail_units_pct" if "econ_vacant_retail_units_pct" in problem_metric_ids
                     else (problem_metric_ids[0] if problem_metric_ids else None))
@@ -343,8 +351,8 @@ def build(d: AnnualData) -> AnnualReport:
         {"value": f"{len(improving)} ▲ / {len(worsening)} ▼",
          "label": "metrics on which the region's 12-period trend improved / worsened",
          "source": "mart_region_performance.region_trend_direction"},
-        {"value": f"{len(better_than_england)} of {len(england_rows)}",
-         "label": "metrics with an England comparator where the region does better",
+        {"value": f"{len(better_than_england)} of {len(compared_with_england)}",
+         "label": "metrics compared with England where the region does better",
          "source": "mart_region_performance.region_vs_england"},
         {"value": str(len(problem_metric_ids)), "label": "region-wide problems to tackle together (metrics)",
          "source": "mart_region_problems"},
@@ -359,11 +367,14 @@ def build(d: AnnualData) -> AnnualReport:
         f"Over the 12 periods to the year's latest data, the West Midlands figure improved on {len(improving)} of "
         f"{len(ranked_rows)} ranked metrics and worsened on {len(worsening)}.",
     ]
-    if england_rows:
+    if compared_with_england:
         findings.append(
             "Against England the region does better on "
             + (", ".join(r.metric.metric_name for r in better_than_england) or "none of the metrics compared")
             + " and worse on " + (", ".join(r.metric.metric_name for r in worse_than_england) or "none") + ".")
+    if not_compared_with_england:
+        findings.append("Not compared with England yet: " + "; ".join(
+            f"{r.metric.metric_name} ({r.england_withheld})" for r in not_compared_with_england) + ".")
     if problems:
         top = problems[:3]
         findings.append("The most widespread problems: " + "; ".join(
@@ -410,7 +421,8 @@ def build(d: AnnualData) -> AnnualReport:
         best_practice=best, best_practice_by_metric=best_by_metric, best_practice_chart=best_chart, quality_rows=quality_rows,
         quality_months=quality_months, quality_chart=quality_chart, missing=missing,
         metrics=sorted(d.metrics.values(), key=lambda m: (fmt.service_area_rank(m.service_area), m.metric_name)),
-        sources=SOURCES, file_stem=file_stem(fy, d.year_to_date), coverage=coverage)
+        sources=SOURCES, file_stem=file_stem(fy, d.year_to_date), coverage=coverage,
+        problems_as_of=fmt.month_label(last))
     report.toc = ([("summary", "Summary"), ("england", "The region against England")]
                   + [(s.anchor, s.title) for s in sections]
                   + [("problems", "Region-wide problems"), ("learn", "Councils to learn from"),
@@ -489,10 +501,11 @@ SOURCES = [
      "what": "Each council's normalised value per metric and period with its rank (1 = best, by polarity; ties "
              "share a rank), quartile (1 = best quarter), the group median and the regional aggregate. Trend lines "
              "plot the regional aggregate per period; bars and strips plot councils at the year's latest period."},
-    {"mart": "mart_region_problems", "key": "metric_id, problem_type",
-     "what": "Where the region as a whole has a problem, as of each metric's latest period: worse than England, "
-             "the regional figure worse three periods in a row, most councils worse than a year earlier, or most "
-             "councils trending worse. Context metrics never appear."},
+    {"mart": "mart_region_problems", "key": "metric_id, period, problem_type",
+     "what": "Where the region as a whole has a problem, as the list stood at each of a metric's periods (the "
+             "report shows each metric's latest period up to the report's last month): worse than England in the "
+             "latest complete year, the regional figure worse three periods in a row, most councils worse than a "
+             "year earlier, or most councils trending worse. Context metrics never appear."},
     {"mart": "mart_best_practice", "key": "council_code, metric_id",
      "what": "Councils in the region's top quartile at a metric's latest period that are improving over the last "
              "12 periods and better than a year earlier: whom to ask."},

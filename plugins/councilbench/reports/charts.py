@@ -149,19 +149,30 @@ def _svg(chart_id: str, kind: str, width: float, height: float, title: str, desc
     )
 
 
-def _legend(items: list[tuple[str, str]], x: float, y: float, size: float = 11) -> tuple[list[str], float]:
-    """A row of (style, label) samples; returns the elements and the row's width."""
-    out, cx = [], x
+#: Height of one legend row, and of the gap the legend leaves above the plot.
+LEGEND_ROW = 16
+
+
+def _legend(items: list[tuple[str, str]], x: float, y: float, width: float,
+            size: float = 11) -> tuple[list[str], int]:
+    """(style, label) samples in rows that fit `width` (a sample that would cross the
+    right edge starts a new row, a label too long for a row of its own is shortened);
+    returns the elements and the number of rows."""
+    out, cx, rows = [], x, 1
     for style, label in items:
+        label = truncate(label, size, width - 27)
+        item_w = 27 + text_width(label, size)
+        if cx > x and cx + item_w > x + width:
+            cx, y, rows = x, y + LEGEND_ROW, rows + 1
         colour, dash, shape = STYLES[style]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<line x1="{cx:.1f}" y1="{y:.1f}" x2="{cx + 22:.1f}" y2="{y:.1f}" stroke="{colour}" '
                    f'stroke-width="2"{dash_attr}/>')
         out.append(_marker(shape, cx + 11, y, 3.2, colour))
-        out.append(f'<text x="{cx + 27:.1f}" y="{y + size * 0.35:.1f}" font-size="{size}" fill="{TEXT}">'
-                   f'{escape(label)}</text>')
-        cx += 27 + text_width(label, size) + 14
-    return out, cx - x
+        out.append(f'<text x="{cx + 27:.1f}" y="{y + size * 0.35:.1f}" font-size="{size}" fill="{TEXT}" '
+                   f'data-legend="{escape(style)}">{escape(label)}</text>')
+        cx += item_w + 14
+    return out, rows
 
 
 # --- trend lines ---------------------------------------------------------------------------
@@ -169,12 +180,15 @@ def _legend(items: list[tuple[str, str]], x: float, y: float, size: float = 11) 
 def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit: str, money: bool = False,
                 title: str, desc: str, width: float = 520, height: float = 230, shade: tuple[str, str] | None = None,
                 shade_label: str | None = None, reference: tuple[str, str, float] | None = None,
-                data: dict | None = None) -> str:
+                breaks: frozenset[str] | set[str] = frozenset(), data: dict | None = None) -> str:
     """Lines over periods (x: the periods in order; y: the metric's unit), with a legend
-    on top and each line's latest value written beside its last point.
+    on top (in as many rows as it needs), the unit above the value axis when its ticks do
+    not carry it, and each line's latest value written beside its last point.
 
     shade: (first period, last period) of a band drawn behind the lines (the report's
     year). reference: (style, label, value) drawn as a horizontal line (England's figure).
+    breaks: periods a line starts afresh at (a year-to-date figure restarts each April):
+    no line joins them to the period before, and a rule marks the boundary.
     """
     if reference:
         reference = (reference[0], reference[1], fmt.to_float(reference[2]))
@@ -186,11 +200,13 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
                                    money_unit) for s in series]
     left = max(34.0, max((text_width(_tick_label(v, unit, money), 10.5) for v in values), default=20) + 12)
     right = max(28.0, max((text_width(t, 10.5) for t in last_labels), default=20) + 12)
-    top, bottom = 30, 22
-    body: list[str] = []
     legend_items = [(s.style, s.name) for s in series] + ([(reference[0], reference[1])] if reference else [])
-    leg, _ = _legend(legend_items, 4, 11)
-    body += leg
+    body, legend_rows = _legend(legend_items, 4, 11, width - 8)
+    axis_title = fmt.axis_title(unit, money_unit)
+    top, bottom = 30 + LEGEND_ROW * (legend_rows - 1 + bool(axis_title)), 22
+    if axis_title:
+        body.append(f'<text x="4" y="{top - 9}" font-size="9.5" fill="{GREY}" data-axis-title="y">'
+                    f'{escape(axis_title)}</text>')
     if not values or not periods:
         body.append(f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" font-size="12" '
                     f'fill="{TEXT}">No values for these periods</text>')
@@ -232,6 +248,12 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
         body.append(f'<text x="{xs[p]:.1f}" y="{top + plot_h + 14}" font-size="10" text-anchor="middle" '
                     f'fill="{TEXT}">{escape(fmt.short_period(p))}</text>')
     body.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{GREY}"/>')
+    for p in breaks:
+        i = periods.index(p) if p in xs else 0
+        if i:
+            xb = (xs[periods[i - 1]] + xs[p]) / 2
+            body.append(f'<line x1="{xb:.1f}" y1="{top}" x2="{xb:.1f}" y2="{top + plot_h}" stroke="{GREY}" '
+                        f'stroke-dasharray="2 2" data-break="{escape(p)}"/>')
     if reference:
         style, label, v = reference
         colour, dash, _ = STYLES[style]
@@ -244,16 +266,7 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
         pts = [(xs[p.x_label], y_of(p.value), p) for p in s.points if p.value is not None and p.x_label in xs]
         if not pts:
             continue
-        # a gap in the data is a gap in the line
-        segments, current, prev_i = [], [], None
-        for x, y, p in pts:
-            i = order[p.x_label]
-            if prev_i is not None and i != prev_i + 1:
-                segments.append(current)
-                current = []
-            current.append((x, y))
-            prev_i = i
-        segments.append(current)
+        segments = _segments(pts, order, breaks)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         width_attr = "2.5" if s.style == "council" else "2"
         for seg in segments:
@@ -267,15 +280,34 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
         body.append("</g>")
         last_x, last_y, _ = pts[-1]
         end_labels.append([last_y, last_label, last_x])
-    # the latest values beside the last points, nudged apart so they never overlap
+    # the latest values beside the last points, nudged apart so they never overlap, and
+    # back up from the axis when the nudging pushed the lowest past it
     end_labels.sort(key=lambda e: e[0])
     for i in range(1, len(end_labels)):
-        if end_labels[i][0] - end_labels[i - 1][0] < 12:
-            end_labels[i][0] = end_labels[i - 1][0] + 12
+        end_labels[i][0] = max(end_labels[i][0], end_labels[i - 1][0] + 12)
+    if end_labels:
+        end_labels[-1][0] = min(end_labels[-1][0], top + plot_h - 4)
+    for i in range(len(end_labels) - 2, -1, -1):
+        end_labels[i][0] = min(end_labels[i][0], end_labels[i + 1][0] - 12)
     for y, label, x in end_labels:
         body.append(f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" font-size="10.5" fill="{TEXT}" '
                     f'font-weight="bold">{escape(label)}</text>')
     return _svg(chart_id, "trend", width, height, title, desc, body, data)
+
+
+def _segments(pts: list[tuple[float, float, Point]], order: dict[str, int], breaks) -> list[list[tuple[float, float]]]:
+    """The runs of points one line joins: a gap in the data, or a break (a new financial
+    year of a year-to-date figure), ends a run."""
+    segments, current, prev_i = [], [], None
+    for x, y, p in pts:
+        i = order[p.x_label]
+        if prev_i is not None and (i != prev_i + 1 or p.x_label in breaks):
+            segments.append(current)
+            current = []
+        current.append((x, y))
+        prev_i = i
+    segments.append(current)
+    return segments
 
 
 # --- ranked bars -----------------------------------------------------------------------------
@@ -425,15 +457,16 @@ def quartile_strip(chart_id: str, dots: list[Dot], *, unit: str, polarity: str, 
             body.append(_marker("triangle", x, centre, 4.4, VERMILLION, attrs))
         else:
             body.append(_marker("circle", x, y, 3.0, "#5E5E5E", attrs + ' fill-opacity="0.8"'))
-    # names under the axis: the council, or (annual report) the best and worst
-    labels = [(x_of(d.value), f"{d.label} {fmt.short_value(d.value, unit, money_unit)}", True)
+    # names under the axis: the council, or (annual report) the best and worst, each with
+    # its value and unit (the strip has no value axis)
+    labels = [(x_of(d.value), f"{d.label} {fmt.value(d.value, unit, money_unit)}", True)
               for d in dots if d.kind == "council"]
     if label_ends and not labels and dots:
         ranked = [d for d in dots if d.quartile is not None]
         pool = ranked or dots
         low, high = min(pool, key=lambda d: d.value), max(pool, key=lambda d: d.value)
         for d in (low, high) if low is not high else (low,):
-            labels.append((x_of(d.value), f"{d.label} {fmt.short_value(d.value, unit, money_unit)}", False))
+            labels.append((x_of(d.value), f"{d.label} {fmt.value(d.value, unit, money_unit)}", False))
     placed: list[tuple[float, float]] = []
     for x, text, bold in labels:
         w = text_width(text, 10)

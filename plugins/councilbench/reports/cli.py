@@ -50,6 +50,7 @@ def screenshots(pdf_path: str, pages: int, resolution: int = 60) -> list[str]:
 
 
 def cmd_report(args) -> int:
+    from councilbench.reports import format as fmt
     from councilbench.reports import pipeline
     from councilbench.warehouse import resolve
 
@@ -70,7 +71,7 @@ def cmd_report(args) -> int:
     for a in annual:
         print(f"  {a['title']}: {a['pdf'] or a['html']}")
     if packs:
-        print(f"  {len(packs)} council pack(s): {pipeline.packs_dir(plan['month'])}")
+        print(f"  {fmt.plural(len(packs), 'council pack')}: {pipeline.packs_dir(plan['month'])}")
     for s in sent:
         print(f"  email {s['status']:<12} {s['council_code']} to {', '.join(s.get('recipients') or [])}")
     for s in shots:

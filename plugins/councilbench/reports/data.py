@@ -177,6 +177,27 @@ def choose_years(conn, month: str) -> tuple[str | None, str | None]:
     return complete, ytd
 
 
+def latest_periods(conn, month: str) -> dict[str, str]:
+    """metric_id -> its latest period with benchmark rows among those carried by returns up
+    to `month`: what a pack or report as of that month shows."""
+    return {r[0]: r[1] for r in conn.execute("""
+        select distinct on (b.metric_id) b.metric_id, b.period
+        from marts.mart_benchmark b
+        join marts.dim_period d on d.period = b.period and d.frequency = b.frequency
+        where b.group_type = 'region' and d.return_month <= %s
+        order by b.metric_id, b.period_index desc""", [month]).fetchall()}
+
+
+def region_problems(conn, periods: dict[str, str]) -> list[dict]:
+    """mart_region_problems as the list stood at the given period of each metric (metric_id ->
+    period, see latest_periods): the mart keeps every period's problems, so a month's list
+    can be shown again as it was."""
+    return _rows(conn, """
+        select p.* from marts.mart_region_problems p
+        join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)
+        order by p.service_area, p.metric_id, p.problem_type""", [list(periods), list(periods.values())])
+
+
 # --- the annual report -------------------------------------------------------------------------
 
 @dataclass
@@ -188,7 +209,7 @@ class AnnualData:
     councils: dict[str, CouncilInfo]
     performance: list[dict]                               # mart_region_performance rows of the year
     previous_year: dict[str, dict]                        # metric_id -> the year before's row
-    regional_series: dict[str, list[dict]]                # metric_id -> [{period, period_index, regional_value}]
+    regional_series: dict[str, list[dict]]                # metric_id -> [{period, period_index, region_value}]
     annual_series: dict[str, list[dict]]                  # metric_id -> mart_region_performance rows, all years
     council_values: dict[str, list[dict]]                 # metric_id -> region-group rows at the year's latest period
     problems: list[dict]
@@ -212,7 +233,7 @@ def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> 
     # the regional aggregate per period, the year before and this year (trend lines)
     series = defaultdict(list)
     for r in _rows(conn, """
-            select distinct b.metric_id, b.period, b.period_index, b.regional_value, d.financial_year
+            select distinct b.metric_id, b.period, b.period_index, b.region_value, d.financial_year
             from marts.mart_benchmark b
             join marts.dim_period d on d.period = b.period and d.frequency = b.frequency
             where b.group_type = 'region' and d.financial_year in (%s, %s) and d.return_month <= %s
@@ -226,7 +247,7 @@ def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> 
     values = defaultdict(list)
     for r in _rows(conn, """
             select b.metric_id, b.period, b.council_code, c.council_name, c.short_name, b.normalised_value,
-                   b.value_status, b.rank, b.quartile, b.group_size, b.group_median, b.regional_value, b.is_outlier,
+                   b.value_status, b.rank, b.quartile, b.group_size, b.group_median, b.region_value, b.is_outlier,
                    b.trend_direction, b.direction_vs_last_year
             from marts.mart_benchmark b
             join marts.mart_region_performance p
@@ -235,7 +256,7 @@ def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> 
             where b.group_type = 'region'
             order by b.metric_id, b.rank nulls last, b.normalised_value desc""", [financial_year]):
         values[r["metric_id"]].append(r)
-    problems = _rows(conn, "select * from marts.mart_region_problems order by service_area, metric_id, problem_type")
+    problems = region_problems(conn, latest_periods(conn, min(last_month, as_at.latest_month)))
     best = _rows(conn, """select * from marts.mart_best_practice
                           order by service_area, metric_id, rank, council_name""")
     quality = _rows(conn, """select * from marts.mart_submission_quality
@@ -263,6 +284,8 @@ class MonthData:
     region_values: dict[tuple, list[dict]]        # (metric, period) -> region-group rows (all councils)
     facts: dict[tuple, dict]                      # (council, metric, period) -> fct_metric_value row
     series: dict[tuple, list[dict]]               # (council, metric) -> region/neighbour rows over the trend window
+    published_region: dict[tuple, dict]           # (metric, financial year) -> mart_region_performance row with
+                                                  # a published West Midlands figure
     neighbours: dict[str, list[dict]]             # council -> mart_comparison_groups rows of its nearest neighbours
     group_labels: dict[tuple, str]                # (council, group_type) -> label
     submission: dict[str, dict]                   # council -> mart_submission_quality row for the month
@@ -279,20 +302,12 @@ def month_data(conn, month: str) -> MonthData:
     as_at = data_as_at(conn, month)
     mets = metrics(conn)
 
-    def current_periods(m: str) -> dict[str, str]:
-        return {r[0]: r[1] for r in conn.execute("""
-            select distinct on (b.metric_id) b.metric_id, b.period
-            from marts.mart_benchmark b
-            join marts.dim_period d on d.period = b.period and d.frequency = b.frequency
-            where b.group_type = 'region' and d.return_month <= %s
-            order by b.metric_id, b.period_index desc""", [m]).fetchall()}
-
-    current = current_periods(month)
+    current = latest_periods(conn, month)
     if not current:
         raise NoData(f"no benchmark rows for periods carried by returns up to {month}")
     from councilbench.returns.sample import add_months
 
-    previous_pack = current_periods(add_months(month, -1))
+    previous_pack = latest_periods(conn, add_months(month, -1))
     keys = sorted(set(current.items()) | set(previous_pack.items()))
     bench, region_values = {}, defaultdict(list)
     for r in _rows(conn, """
@@ -322,14 +337,20 @@ def month_data(conn, month: str) -> MonthData:
                 group by b.metric_id
             )
             select b.council_code, b.metric_id, b.period, b.period_index, b.group_type, b.normalised_value,
-                   b.regional_value, b.group_median
+                   b.region_value, b.group_median, d.financial_year
             from marts.mart_benchmark b
             join cur on cur.metric_id = b.metric_id
+            join marts.dim_period d on d.period = b.period and d.frequency = b.frequency
             where b.period_index between cur.last_index - %s and cur.last_index
               and b.group_type in ('region', 'nearest_neighbours')
             order by b.council_code, b.metric_id, b.period_index""",
                    [list(current), list(current.values()), TREND_WINDOW - 1]):
         series[(r["council_code"], r["metric_id"])].append(r)
+    # DEFRA publishes rates only: with no council numerators the region's figure is the
+    # published one (mart_region_performance, by financial year)
+    published = {(r["metric_id"], r["financial_year"]): r for r in _rows(conn, """
+        select metric_id, financial_year, region_published_value from marts.mart_region_performance
+        where region_published_value is not null""")}
     neighbours, labels = defaultdict(list), {}
     for r in _rows(conn, """select * from marts.mart_comparison_groups
                             order by council_code, group_type, neighbour_rank nulls first, member_council_name"""):
@@ -343,8 +364,9 @@ def month_data(conn, month: str) -> MonthData:
                             where return_month > %s and return_month <= %s order by return_month""",
                    [add_months(month, -12), month]):
         year[r["council_code"]].append(r)
-    problems = _rows(conn, "select * from marts.mart_region_problems order by service_area, metric_id, problem_type")
+    problems = region_problems(conn, current)
     best = _rows(conn, "select * from marts.mart_best_practice order by metric_id, rank, council_name")
     period_labels = dict(conn.execute("select period, period_label from marts.dim_period").fetchall())
     return MonthData(month, as_at, mets, councils(conn), current, previous_pack, bench, dict(region_values), facts,
-                     dict(series), dict(neighbours), labels, submission, dict(year), problems, best, period_labels)
+                     dict(series), published, dict(neighbours), labels, submission, dict(year), problems, best,
+                     period_labels)

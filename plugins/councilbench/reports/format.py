@@ -37,6 +37,7 @@ _UNIT_SUFFIX = {
     "days": " days",
     "weeks": " weeks",
     "fte_days": " days per FTE",
+    "kg": " kg",
 }
 
 
@@ -113,10 +114,19 @@ def short_value(value, normalised_unit: str, unit: str | None = None) -> str:
 def unit_label(normalised_unit: str, unit: str | None = None) -> str:
     """What the axis measures: 'per cent', 'per 1,000 residents', 'days', '£ per 1,000 residents'."""
     base = {"percent": "per cent", "per_100k": "per 100,000", "per_1000": "per 1,000", "fte_days": "days per FTE",
-            "count": "number", "number": "number", "gbp": "£"}.get(normalised_unit, normalised_unit.replace("_", " "))
+            "count": "number", "number": "number", "gbp": "£", "kg": "kg"}.get(normalised_unit,
+                                                                                normalised_unit.replace("_", " "))
     if unit == "gbp" and normalised_unit != "gbp":
         return f"£ {base}"
     return base
+
+
+def axis_title(normalised_unit: str, unit: str | None = None) -> str | None:
+    """The unit a value axis names above its ticks ('days per FTE', '£ per 1,000
+    residents'), or None when the ticks carry it (%, £) or there is none (a count)."""
+    if normalised_unit in ("percent", "gbp", "count", "number"):
+        return None
+    return unit_label(normalised_unit, unit)
 
 
 def change(delta, normalised_unit: str, unit: str | None = None) -> str:
@@ -128,6 +138,29 @@ def change(delta, normalised_unit: str, unit: str | None = None) -> str:
     if normalised_unit == "percent":
         return f"{sign}{number(abs(v), 1)} points"
     return sign + value(abs(v), normalised_unit, unit)
+
+
+def noun(n: int, word: str, words: str | None = None) -> str:
+    """The word for n of them: 'period' for 1, 'periods' otherwise; `words` for an irregular plural."""
+    return word if n == 1 else (words or word + "s")
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 period', '3 periods', '0 councils'."""
+    return f"{n} {noun(n, word, words)}"
+
+
+#: A note that opens with a label of its own ('Not applicable: ...'): never labelled twice.
+_OWN_LABEL = re.compile(r"[A-Z][\w' -]{0,40}:\s")
+
+
+def labelled(label: str, text: str) -> str:
+    """'Not available: <text>', unless the text already opens with a label of its own (a
+    council's note 'Not applicable: no housing stock' or 'Not available this month: ...')."""
+    text = text.strip()
+    if _OWN_LABEL.match(text) or text.lower().startswith(label.lower()):
+        return text
+    return f"{label}: {text}"
 
 
 def ordinal(n: int | None) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from councilbench.reports import charts
 from councilbench.reports import format as fmt
@@ -35,7 +36,6 @@ class PackMetric:
     period_label: str
     status: str                          # value | not_available | not_received
     value: Figure | None = None
-    reported: str | None = None          # as reported, when the compared value is normalised
     neighbours_rank: Figure | None = None
     region_rank: Figure | None = None
     quartile: int | None = None
@@ -51,6 +51,7 @@ class PackMetric:
     strip: str | None = None
     rows: dict = field(default_factory=dict)     # the mart_benchmark rows (by group type)
     fact: dict | None = None
+    year_to_date: bool = False
 
     @property
     def ranked(self) -> bool:
@@ -116,9 +117,9 @@ class Pack:
         to rebuild it): who, which month, the bullet lines and the submissions behind it."""
         c = self.counts
         lines = [self.return_status["headline"] + ". " + self.return_status["detail"],
-                 f"Of {c['ranked']} ranked metrics, {c['top_quartile']} are in the region's top quartile and "
-                 f"{c['bottom_quartile']} in the bottom quartile; {c['better_than_last_year']} are better and "
-                 f"{c['worse_than_last_year']} worse than a year earlier."]
+                 (f"Of {fmt.plural(c['ranked'], 'ranked metric')}: {c['top_quartile']} in the region's top quartile "
+                  f"and {c['bottom_quartile']} in the bottom quartile; {c['better_than_last_year']} better and "
+                  f"{c['worse_than_last_year']} worse than a year earlier.")]
         moved = [x for x in self.notable_changes
                  if x.quartile_now and x.quartile_before and x.quartile_now != x.quartile_before]
         if moved:
@@ -130,8 +131,9 @@ class Pack:
             lines.append(f"Region-wide problems you share: {len(self.shared_problems)}, among them "
                          + "; ".join(x["metric"].metric_name for x in self.shared_problems[:3]) + ".")
         if self.not_received:
-            lines.append(f"{len(self.not_received)} metric(s) have no figure for their latest period: see "
-                         "'Your data this month' in the pack.")
+            n = len(self.not_received)
+            lines.append(f"{fmt.plural(n, 'metric')} {'has' if n == 1 else 'have'} no figure for "
+                         f"{'its' if n == 1 else 'their'} latest period: see 'Your data this month' in the pack.")
         return {
             "council_code": self.council.council_code, "council_name": self.council.council_name,
             "display_name": self.display_name, "short_name": self.council.short_name,
@@ -158,7 +160,7 @@ def _caveats(m: MetricInfo, region: dict | None, neigh: dict | None, fact: dict 
     if fact and fact.get("value_status") == "estimate":
         out.append("estimate")
     if region and region["group_size"] < SMALL_GROUP and m.ranked:
-        out.append(f"small group: {region['group_size']} councils")
+        out.append(f"small group: {fmt.plural(region['group_size'], 'council')}")
     if neigh and m.ranked and neigh["group_size"] < 6:
         out.append(f"{neigh['group_size'] - 1} of 5 neighbours report")
     if year_to_date:
@@ -172,8 +174,23 @@ def _caveats(m: MetricInfo, region: dict | None, neigh: dict | None, fact: dict 
         out.append(f"per 1,000 {basis} (ONS {fact['population_year']})")
     if region and m.ranked and region.get("trend_periods") is not None and region["trend_periods"] < 4 \
             and not year_to_date:
-        out.append(f"trend from {region['trend_periods']} periods only")
+        out.append(f"trend from {fmt.plural(region['trend_periods'], 'period')} only")
     return out
+
+
+def _region_figure(d: MonthData, m: MetricInfo, period: str, row: dict | None, council_code: str) -> Figure | None:
+    """The West Midlands figure for a period: the region's sum of numerators over sum of
+    denominators (mart_benchmark), or, for an annual metric no council gives numerators
+    for (DEFRA publishes rates only), the published West Midlands figure, said to be so."""
+    if row and row["region_value"] is not None:
+        return figure(m.show(row["region_value"]), row["region_value"], "mart_benchmark", "region_value",
+                      council_code=council_code, metric_id=m.metric_id, period=period, group_id="region")
+    published = d.published_region.get((m.metric_id, period)) if m.frequency == "annual" else None
+    if published is None:
+        return None
+    value = published["region_published_value"]
+    return figure(f"{m.show(value)} (published)", value, "mart_region_performance", "region_published_value",
+                  financial_year=period, metric_id=m.metric_id)
 
 
 def _strip(d: MonthData, council: CouncilInfo, m: MetricInfo, period: str, neighbour_codes: set[str]) -> str | None:
@@ -190,19 +207,21 @@ def _strip(d: MonthData, council: CouncilInfo, m: MetricInfo, period: str, neigh
                                {"mart": "mart_benchmark", "field": "normalised_value", "council": r["council_code"],
                                 "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; "
                                        f"group_id=region"}))
-    median, regional = rows[0]["group_median"], rows[0]["regional_value"]
+    median = rows[0]["group_median"]
+    region = _region_figure(d, m, period, rows[0], council.council_code)
+    regional = region.value if region else None
     label = d.period_labels.get(period, period)
     if own:
         position = (f"{council.display_name} is {fmt.rank_text(own['rank'], own['group_size'])} "
                     f"({fmt.quartile_text(own['quartile']).lower()})" if own["rank"] is not None
                     else f"{council.display_name} (not ranked: a context metric)")
         desc = (f"{m.metric_name}, {label}: {position} at {m.show(own['normalised_value'])}; region median "
-                f"{m.show(median)}" + (f", West Midlands figure {m.show(regional)}" if regional is not None else "")
-                + f"; {len(rows)} councils, {len([x for x in dots if x.kind == 'neighbour'])} of them "
+                f"{m.show(median)}" + (f", West Midlands figure {region.text}" if region else "")
+                + f"; {fmt.plural(len(rows), 'council')}, {len([x for x in dots if x.kind == 'neighbour'])} of them "
                   f"{council.display_name}'s nearest neighbours (triangles).")
     else:
-        desc = (f"{m.metric_name}, {label}: {len(rows)} councils; {council.display_name} has no value for this "
-                f"period; region median {m.show(median)}.")
+        desc = (f"{m.metric_name}, {label}: {fmt.plural(len(rows), 'council')}; {council.display_name} has no value "
+                f"for this period; region median {m.show(median)}.")
     return charts.quartile_strip(f"strip-{m.metric_id}", dots, unit=m.normalised_unit, polarity=m.polarity,
                                  money=m.money, title=f"{m.metric_name}: {council.display_name} among the councils, {label}",
                                  desc=desc, median=median, regional=regional, label_ends=False, width=330, height=84,
@@ -222,6 +241,8 @@ def _trend(d: MonthData, council: CouncilInfo, pm: PackMetric) -> str | None:
                 "key": f"council_code={council.council_code}; metric_id={m.metric_id}; period={p}; group_id={g}"}
 
     neighbour_group = f"nearest_neighbours:{council.council_code}"
+    regional = {p: f for p in periods if p in region_rows
+                and (f := _region_figure(d, m, p, region_rows[p], council.council_code))}
     series = [
         charts.Series(council.display_name, "council",
                       [charts.Point(p, region_rows[p]["normalised_value"], key(p, "region", "normalised_value"))
@@ -229,9 +250,7 @@ def _trend(d: MonthData, council: CouncilInfo, pm: PackMetric) -> str | None:
         charts.Series("Neighbours (median)", "neighbours",
                       [charts.Point(p, neigh_rows[p]["group_median"], key(p, neighbour_group, "group_median"))
                        for p in periods if p in neigh_rows]),
-        charts.Series("Region", "region",
-                      [charts.Point(p, region_rows[p]["regional_value"], key(p, "region", "regional_value")) for p in periods
-                       if p in region_rows and region_rows[p]["regional_value"] is not None]),
+        charts.Series("Region", "region", [charts.Point(p, f.value, f.source.attrs()) for p, f in regional.items()]),
     ]
     first, last = periods[0], periods[-1]
     own = [p for p in series[0].points if p.value is not None]
@@ -241,11 +260,15 @@ def _trend(d: MonthData, council: CouncilInfo, pm: PackMetric) -> str | None:
             + f"; its trend is {fmt.direction_text(pm.trend).lower()} ({fmt.polarity_text(m.polarity).lower()}). "
             + (f"Neighbours' median in {d.period_labels.get(last, last)}: {m.show(neigh_rows[last]['group_median'])}. "
                if last in neigh_rows else "")
-            + (f"West Midlands: {m.show(region_rows[last]['regional_value'])}." if last in region_rows
-               and region_rows[last]["regional_value"] is not None else ""))
+            + (f"West Midlands: {regional[last].text}. " if last in regional else "")
+            + ("Year to date: the lines start again each April. " if pm.year_to_date else ""))
+    # a year-to-date figure restarts each April: never a line from March down to April
+    year_of = {r["period"]: r["financial_year"] for r in rows}
+    breaks = ({p for before, p in pairwise(periods) if year_of[p] != year_of[before]}
+              if pm.year_to_date else set())
     return charts.trend_chart(f"trend-{m.metric_id}", series, periods, unit=m.normalised_unit, money=m.money,
                               title=f"{m.metric_name}: {council.display_name}, its neighbours and the region",
-                              desc=desc, width=330, height=200,
+                              desc=desc.rstrip(), width=330, height=200, breaks=breaks,
                               data={"metric": m.metric_id, "council": council.council_code})
 
 
@@ -261,20 +284,18 @@ def _metric(d: MonthData, council: CouncilInfo, m: MetricInfo, neighbour_codes: 
     year_to_date = bool(region and m.ranked and m.frequency != "annual" and region["previous_value"] is not None
                         and region["direction_vs_previous"] == "not comparable")
     pm = PackMetric(m, period, label, "value" if region else ("not_available" if fact else "not_received"),
-                    rows={"region": region, "nearest_neighbours": neigh}, fact=fact)
+                    rows={"region": region, "nearest_neighbours": neigh}, fact=fact, year_to_date=year_to_date)
     if region is None:
         if fact and fact["value_status"] in ("not_available", "suppressed"):
-            pm.note = f"Not available: {fact['note']}" if fact.get("note") else "Reported as not available."
+            pm.note = fmt.labelled("Not available", fact["note"]) if fact.get("note") else "Reported as not available."
         elif fact:
             pm.note = "Reported without a value that can be compared."
         else:
             pm.note = f"No figure received for {label}."
         pm.caveats = ["data not received"] if not fact else ["not available"]
         return pm
-    pm.value = figure(m.short(region["normalised_value"]), region["normalised_value"], "mart_benchmark",
+    pm.value = figure(m.show(region["normalised_value"]), region["normalised_value"], "mart_benchmark",
                       "normalised_value", council_code=code, metric_id=m.metric_id, period=period, group_id="region")
-    if fact and fact.get("value") is not None and m.per_capita_basis:
-        pm.reported = f"{fmt.number(fact['value'], 0)} as reported"
     if region["rank"] is not None:
         pm.region_rank = figure(fmt.rank_text(region["rank"], region["group_size"]), region["rank"], "mart_benchmark",
                                 "rank", council_code=code, metric_id=m.metric_id, period=period, group_id="region")
@@ -283,11 +304,8 @@ def _metric(d: MonthData, council: CouncilInfo, m: MetricInfo, neighbour_codes: 
         pm.neighbours_rank = figure(fmt.rank_text(neigh["rank"], neigh["group_size"]), neigh["rank"], "mart_benchmark",
                                     "rank", council_code=code, metric_id=m.metric_id, period=period,
                                     group_id=f"nearest_neighbours:{code}")
-    if region["regional_value"] is not None:
-        pm.region_value = figure(m.short(region["regional_value"]), region["regional_value"], "mart_benchmark",
-                                 "regional_value", council_code=code, metric_id=m.metric_id, period=period,
-                                 group_id="region")
-    pm.region_median = figure(m.short(region["group_median"]), region["group_median"], "mart_benchmark", "group_median",
+    pm.region_value = _region_figure(d, m, period, region, code)
+    pm.region_median = figure(m.show(region["group_median"]), region["group_median"], "mart_benchmark", "group_median",
                               council_code=code, metric_id=m.metric_id, period=period, group_id="region")
     pm.vs_region = region["vs_region"]
     pm.direction_previous = region["direction_vs_previous"]
@@ -319,7 +337,7 @@ def _changes(d: MonthData, council: CouncilInfo, metrics: list[PackMetric]) -> l
         before = d.benchmark.get((code, m.metric_id, before_period, "region")) if before_period else None
         now = pm.rows["region"]
         now_fig = pm.value
-        before_fig = (figure(m.short(before["normalised_value"]), before["normalised_value"], "mart_benchmark",
+        before_fig = (figure(m.show(before["normalised_value"]), before["normalised_value"], "mart_benchmark",
                              "normalised_value", council_code=code, metric_id=m.metric_id, period=before_period,
                              group_id="region") if before else None)
         if restated:
@@ -397,8 +415,8 @@ def build(d: MonthData, council_code: str) -> Pack:
         quartile_chart = charts.quartile_profile(
             "quartile-profile", profile,
             title=f"{council.display_name}'s metrics by regional quartile and service area",
-            desc=(f"{len(ranked)} ranked metrics: {quartiles.get(1, 0)} in the top quartile of the region, "
-                  f"{quartiles.get(2, 0)} in the second, {quartiles.get(3, 0)} in the third and {quartiles.get(4, 0)} "
+            desc=(f"{fmt.plural(len(ranked), 'ranked metric')}: {quartiles.get(1, 0)} in the top quartile of the "
+                  f"region, {quartiles.get(2, 0)} in the second, {quartiles.get(3, 0)} in the third and {quartiles.get(4, 0)} "
                   "in the bottom quartile. By service area: "
                   + "; ".join(f"{label}: " + ", ".join(f"Q{q} {n}" for q, n in sorted(c.items()))
                               for label, c in profile if c) + "."))
@@ -451,17 +469,18 @@ def build(d: MonthData, council_code: str) -> Pack:
         pm = own[metric_id]
         shared.append({"metric": pm.metric, "pm": pm, "reasons": items,
                        "kinds": ", ".join(p["problem_type"].replace("_", " ") for p in items),
-                       "source": Source.of("mart_region_problems", "reason", metric_id=metric_id)})
+                       "source": Source.of("mart_region_problems", "reason", metric_id=metric_id,
+                                           period=items[0]["period"])})
     learn_from = [w for w in watch if w["learn_from"]]
 
     sub = d.submission.get(council_code)
     status = _return_status(d, council, sub)
     key_figures = [
-        {"value": str(len(ranked)), "label": "metrics ranked in the region this month"},
+        {"value": str(len(ranked)), "label": f"{fmt.noun(len(ranked), 'metric')} ranked in the region this month"},
         {"value": str(quartiles.get(1, 0)), "label": "in the region's top quartile"},
         {"value": str(quartiles.get(4, 0)), "label": "in the region's bottom quartile"},
         {"value": f"{len(better_year)} ▲ {len(worse_year)} ▼", "label": "better ▲ / worse ▼ than a year earlier"},
-        {"value": str(len(outliers)), "label": "outliers (3.5 median deviations or more)"},
+        {"value": str(len(outliers)), "label": f"{fmt.noun(len(outliers), 'outlier')} (3.5 median deviations or more)"},
     ]
     submission_ids = {int(pm.fact["submission_id"]) for pm in with_value if pm.fact and pm.fact.get("submission_id")}
     shown = {council_code} | neighbour_codes | {r["council_code"] for pm in with_value
@@ -516,7 +535,8 @@ def _return_status(d: MonthData, council: CouncilInfo, sub: dict | None) -> dict
                                     return_month=d.month)}
     received = uk_time(sub["first_received_at"]) if sub["first_received_at"] else "unknown"
     if sub["final_status"] == "loaded":
-        when = "on time" if sub["timeliness"] == "on_time" else f"{sub['days_after_due_date']} days after the due date"
+        when = ("on time" if sub["timeliness"] == "on_time"
+                else f"{fmt.plural(sub['days_after_due_date'], 'day')} after the due date")
         state = "accepted"
         headline = f"Your {month} return was received {when} and accepted"
         detail = f"First file received {received}."
@@ -541,13 +561,17 @@ PACK_SOURCES = [
              "(group_id nearest_neighbours:<your code>), the group median, the West Midlands figure (sum of numerators "
              "over sum of denominators), outlier score, and directions: against the previous period, the same period "
              "a year earlier, and the least-squares trend over 12 periods."},
+    {"mart": "mart_region_performance", "key": "financial_year, metric_id",
+     "what": "The West Midlands figure as published (region_published_value), shown marked \"published\" where no "
+             "council gives numerators and denominators (DEFRA publishes rates only), so the region's own sum "
+             "cannot be made."},
     {"mart": "fct_metric_value", "key": "council_code, metric_id, period",
      "what": "What you reported (value, status: actual or estimate, note), from which accepted submission, and how "
              "many loaded files carried it (more than one: restated)."},
     {"mart": "mart_comparison_groups", "key": "council_code, group_id, member_council_code",
      "what": "Who you are compared with: your 5 nearest neighbours by population, working-age share and claimant "
              "rate (mart_council_neighbours says why)."},
-    {"mart": "mart_region_problems", "key": "metric_id, problem_type",
+    {"mart": "mart_region_problems", "key": "metric_id, period, problem_type",
      "what": "Region-wide problems, shown where your own figure is also worse than a year earlier or trending worse."},
     {"mart": "mart_best_practice", "key": "council_code, metric_id",
      "what": "Councils in the top quartile, improving and better than a year earlier: whom to ask."},

@@ -27,8 +27,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from councilbench.reports import format as fmt
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-extensions", "--mute-audio", "--hide-scrollbars")
 START_TIMEOUT = 30.0
 PAGE_TIMEOUT = 60.0
+#: A4's width between the reports' @page margins (210 mm - 2 x 13 mm), in CSS pixels.
+PRINT_WIDTH_PX = round((210 - 2 * 13) / 25.4 * 96)
 
 #: What the page reports about itself once loaded (for the checks and the tests).
 _INSPECT = """(() => {
@@ -109,7 +114,7 @@ class RenderResult:
         out += [f"uncaught exception: {e}" for e in self.exceptions]
         out += [f"request off the machine: {u}" for u in self.external_requests]
         if self.page.get("svgs_without_title"):
-            out.append(f"{self.page['svgs_without_title']} chart(s) without role=img, <title> and <desc>")
+            out.append(f"{fmt.plural(self.page['svgs_without_title'], 'chart')} without role=img, <title> and <desc>")
         return out
 
 
@@ -230,13 +235,12 @@ class Chromium:
                 self._events.append(reply)
 
     # --- documents -------------------------------------------------------------------------
-    def render(self, html: Path, pdf: Path | None = None, *, footer: str | None = None) -> RenderResult:
-        """Load a local HTML file, collect what went wrong, and print it to `pdf` (A4 from
-        the page's CSS) when given."""
+    @contextmanager
+    def _tab(self, html: Path):
+        """A new tab with `html` loaded (its events collected in self._events); the tab's
+        session id while open."""
         if self._ws is None:
             raise RenderError("the browser is not started (use `with Chromium() as browser:`)")
-        started = time.monotonic()
-        html = Path(html).resolve()
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self._events = []
@@ -245,9 +249,24 @@ class Chromium:
                 self._call(f"{domain}.enable", session=session)
             self._call("Page.navigate", {"url": html.as_uri()}, session=session)
             self._wait_for("Page.loadEventFired", session)
-            page = json.loads(self._call("Runtime.evaluate", {"expression": _INSPECT, "returnByValue": True},
-                                         session=session)["result"]["value"])
-            result = RenderResult(path=html, page=page)
+            yield session
+        finally:
+            try:
+                self._call("Target.closeTarget", {"targetId": target}, timeout=10)
+            except RenderError:
+                pass
+
+    def _evaluate(self, expression: str, session: str):
+        return self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                          session=session)["result"].get("value")
+
+    def render(self, html: Path, pdf: Path | None = None, *, footer: str | None = None) -> RenderResult:
+        """Load a local HTML file, collect what went wrong, and print it to `pdf` (A4 from
+        the page's CSS) when given."""
+        started = time.monotonic()
+        html = Path(html).resolve()
+        with self._tab(html) as session:
+            result = RenderResult(path=html, page=json.loads(self._evaluate(_INSPECT, session)))
             if pdf is not None:
                 params = {"printBackground": True, "preferCSSPageSize": True, "generateTaggedPDF": True,
                           "generateDocumentOutline": True, "displayHeaderFooter": footer is not None}
@@ -261,13 +280,18 @@ class Chromium:
                 tmp.replace(pdf)
                 result.pdf = pdf
             self._collect(result, session, html)
-        finally:
-            try:
-                self._call("Target.closeTarget", {"targetId": target}, timeout=10)
-            except RenderError:
-                pass
         result.seconds = round(time.monotonic() - started, 2)
         return result
+
+    def evaluate(self, html: Path, expression: str, *, media: str = "print", width: int = PRINT_WIDTH_PX):
+        """The value of a JavaScript expression on a local HTML file laid out for `media`
+        at `width` CSS pixels (by default as printed: A4 between the page margins), for
+        checks of what a reader sees (a header broken mid-word, a legend outside its chart)."""
+        with self._tab(Path(html).resolve()) as session:
+            self._call("Emulation.setEmulatedMedia", {"media": media}, session=session)
+            self._call("Emulation.setDeviceMetricsOverride",
+                       {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False}, session=session)
+            return self._evaluate(expression, session)
 
     def _collect(self, result: RenderResult, session: str, html: Path) -> None:
         for e in self._events:

@@ -150,7 +150,7 @@ def send_packs(warehouse: Warehouse, rendered: list[dict], *, smtp_conn_id: str 
             outcomes.append({"council_code": r["council_code"], "month": r["month"], "status": "failed",
                              "error": str(exc)})
     if failures:
-        raise RuntimeError(f"{len(failures)} pack email(s) not sent (the others were): " + "; ".join(failures))
+        raise RuntimeError(f"{fmt.plural(len(failures), 'pack email')} not sent (the others were): " + "; ".join(failures))
     return outcomes
 
 

@@ -24,6 +24,8 @@ def environment():
         "area": fmt.service_area_label,
         "month_label": fmt.month_label,
         "ordinal": fmt.ordinal,
+        "plural": fmt.plural,
+        "noun": fmt.noun,
     })
     return env
 

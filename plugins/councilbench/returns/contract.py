@@ -14,7 +14,9 @@ and period. Columns (header names, any order, case-insensitive):
 - value, or numerator and denominator for proportions and means (value is then
   scale x numerator / denominator; if both are given they must agree).
 - status: actual, estimate or not_available. not_available needs a reason in note and
-  no value.
+  no value. A row for an optional metric with no status and no figures is a metric not
+  given: it is left out (the pre-filled template leaves optional rows so, with
+  OPTIONAL_ROW_NOTE in note).
 - note: free text.
 
 Row numbers in every message are spreadsheet row numbers: the header is row 1.
@@ -29,6 +31,10 @@ COLUMNS = ("council_code", "period", "metric_id", "value", "numerator", "denomin
 REQUIRED_COLUMNS = ("council_code", "period", "metric_id", "value", "status")
 STATUSES = ("actual", "estimate", "not_available")
 FIRST_DATA_ROW = 2  # the header is spreadsheet row 1
+#: The note the pre-filled template puts on an optional metric's row. It is the
+#: template's words, not the council's: never loaded, never a reason for not_available.
+OPTIONAL_ROW_NOTE = ("optional for your council: leave status and value blank to skip it, or give the figure "
+                     "with status actual or estimate")
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -66,6 +72,8 @@ CHECKS = {
     "no_duplicates": "fail",             # one row per (council, metric, period)
     "within_bounds": "fail",             # value inside the catalogue's plausible bounds
     "numerator_denominator": "fail",     # numerator <= denominator for proportions; agrees with value
+    "percent_scale": "fail",             # a percentage given as a fraction (0.137 for 13.7%), judged
+                                         # against the council's and the other councils' figures
     "month_on_month": "warn",            # a jump beyond the catalogue threshold: a warning only
 }
 

@@ -3,9 +3,12 @@
 Two kinds, one per submission at most (ops.notifications is keyed on them):
 
 - rejection (outcome fail): "Action needed: ...", plain text + HTML, and the failing
-  rows as a CSV attachment;
-- warning (outcome warn, accepted): "For information: ...", lower key (Importance: low),
-  no attachment.
+  rows as a CSV attachment (none when the file had no rows to correct: a web page, an
+  image; the opening then says what was found instead);
+- receipt (outcome pass or warn, loaded): "Received and accepted: ...", lower key
+  (Importance: low), no attachment: what was loaded, what was tidied up, the warnings if
+  any, and where the figures can be seen. One email per accepted file, so the warnings
+  are in it (before receipts they had an email of their own, kind 'warning').
 
 The plain-text body is ``report_text.render_text`` (the words `councilbench validate`
 prints) with the email's own opening and closing around it; the HTML carries the same
@@ -31,9 +34,9 @@ from councilbench.catalogue import Contact, Council
 from councilbench.returns.contract import CheckOutcome, ValidationReport
 # The same words as `councilbench validate`: the plain-text body, the CSV attachment and
 # the check titles the HTML uses as headings all come from report_text.
-from councilbench.returns.report_text import CHECK_TITLES, failing_rows_csv, render_text
+from councilbench.returns.report_text import CHECK_TITLES, failing_rows_csv, findings, render_text, rows_words
 
-KINDS = ("rejection", "warning")
+KINDS = ("rejection", "receipt")
 #: Headers unfolded up to RFC 5322's hard limit (Python folds a subject over 78
 #: characters onto its own continuation line, which some readers show with a leading
 #: space); bodies 7-bit clean (quoted-printable / base64), whatever the relay supports.
@@ -58,6 +61,26 @@ class SubmissionRef:
     @property
     def short_hash(self) -> str:
         return self.sha256[:12]
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What an accepted file put in the warehouse, for its receipt (from ops and raw)."""
+
+    rows: int                                  # rows loaded: one per measure and period
+    actual: int                                # ... by the status the council gave
+    estimates: int
+    not_available: int
+    replaces: SubmissionRef | None = None      # the accepted file of the month this one superseded
+    pack_sent_at: datetime | None = None       # when the month's pack went out, if it has
+
+    def in_words(self) -> str:
+        """'4 rows, one per measure: 2 actual figures, 1 estimate and 1 marked not available'."""
+        parts = [f"{n} {one if n == 1 else more}" for n, one, more in (
+            (self.actual, "actual figure", "actual figures"), (self.estimates, "estimate", "estimates"),
+            (self.not_available, "marked not available", "marked not available")) if n]
+        listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+        return f"{self.rows} row{'s' if self.rows != 1 else ''}, one per measure" + (f": {listed}" if listed else "")
 
 
 # --- small helpers shared by subject, text and HTML --------------------------------------
@@ -141,30 +164,41 @@ def message_id(submission_id: int, kind: str) -> str:
     return f"<submission-{int(submission_id)}.{kind}@{MESSAGE_ID_DOMAIN}>"
 
 
-def subject_line(kind: str, report: ValidationReport, council: Council) -> str:
+def subject_line(kind: str, report: ValidationReport, council: Council, loaded: LoadSummary | None = None) -> str:
     who = possessive(council_display_name(council.name))
     month = month_label(report.return_month)
     if kind == "rejection":
         return f"Action needed: {who} {month} return was not accepted"
-    if kind == "warning":
+    if kind == "receipt":
         n = warning_count(report)
-        return f"For information: {who} {month} return was accepted with {n} warning{'s' if n != 1 else ''}"
+        return (f"Received and accepted: {who} {month} return"
+                + (", replacing the earlier file" if loaded and loaded.replaces else "")
+                + (f"; please check {n} figure{'s' if n != 1 else ''}" if n else ""))
     raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
 
 
 # --- composing -------------------------------------------------------------------------
 
 def _rows_for_html(check: CheckOutcome) -> list[dict]:
+    """One table row per finding: the rows with the same problem together (report_text.findings)."""
     return [
-        {"row": r.row, "column": r.column, "metric_id": r.metric_id, "metric_name": metric_name(r.metric_id),
-         "found": r.found, "accepted": r.accepted}
-        for r in check.failing_rows
+        {"row": None if not f.rows else str(f.rows[0]) if len(f.rows) == 1
+         else f"{rows_words(f.rows).removeprefix('rows ')} ({len(f.rows)} rows)",
+         "column": f.column, "metric_id": f.metric_id, "metric_name": metric_name(f.metric_id),
+         "metric_count": len(f.metric_ids), "found": f.found, "accepted": f.accepted}
+        for f in findings(check.failing_rows)
     ]
 
 
 def _checks_for_html(checks: list[CheckOutcome]) -> list[dict]:
-    return [{"name": c.check, "title": check_title(c.check), "message": c.message, "rows": _rows_for_html(c)}
-            for c in checks]
+    return [{"name": c.check, "title": check_title(c.check), "message": c.message, "rows": _rows_for_html(c),
+             "row_count": len(c.failing_rows)} for c in checks]
+
+
+def rows_to_correct(report: ValidationReport) -> bool:
+    """Whether the rejection points at rows of the file (a CSV of them is attached), rather
+    than at the file as a whole: a web page or an image has no rows to correct."""
+    return any(c.failing_rows for c in report.failures())
 
 
 @lru_cache(maxsize=1)
@@ -176,11 +210,12 @@ def jinja_env():
 
 
 def _context(kind: str, report: ValidationReport, council: Council, submission: SubmissionRef,
-             contacts: list[Contact], ops_email: str, due: datetime, now: datetime) -> dict:
+             contacts: list[Contact], ops_email: str, due: datetime, now: datetime,
+             loaded: LoadSummary | None = None) -> dict:
     file_name = submission.original_name or f"{council.short_name}-{report.return_month}.csv"
-    return {
+    ctx = {
         "kind": kind,
-        "subject": subject_line(kind, report, council),
+        "subject": subject_line(kind, report, council, loaded),
         "council_name": council.name,
         "council_code": council.code,
         "display_name": council_display_name(council.name),
@@ -189,6 +224,8 @@ def _context(kind: str, report: ValidationReport, council: Council, submission: 
         "return_month": report.return_month,
         "greeting": greeting_line([c.name for c in contacts]),
         "failures": _checks_for_html(report.failures()),
+        "rows_to_correct": rows_to_correct(report),
+        "unreadable": any(c.check == "readable" for c in report.failures()),
         "warnings": _checks_for_html(report.warnings()),
         "warning_count": warning_count(report),
         "normalisations": list(report.normalisations),
@@ -203,6 +240,20 @@ def _context(kind: str, report: ValidationReport, council: Council, submission: 
         "submission_id": submission.submission_id,
         "short_hash": submission.short_hash,
         "received": uk_time(submission.received_at),
+        **_receipt_context(loaded, council),
+    }
+    ctx["where_to_see"] = _where_to_see(ctx) if loaded else None
+    return ctx
+
+
+def _receipt_context(loaded: LoadSummary | None, council: Council) -> dict:
+    """What only a receipt shows: what was loaded, the file it replaces, the pack."""
+    replaces = loaded.replaces if loaded else None
+    return {
+        "loaded": loaded.in_words() if loaded else None,
+        "replaces": replaces and {"short_hash": replaces.short_hash, "received": uk_time(replaces.received_at)},
+        "pack_name": f"How {council_display_name(council.name)} compares",
+        "pack_sent": uk_time(loaded.pack_sent_at) if loaded and loaded.pack_sent_at else None,
     }
 
 
@@ -223,20 +274,24 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
     """The email's opening, report_text's explanation, then due date, contact and reference."""
     if ctx["kind"] == "rejection":
         when = "as soon as you can" if ctx["overdue"] else f"by {ctx['due']}"
+        if ctx["rows_to_correct"]:
+            fix = (f"Please correct the rows listed below (they are also attached as {ctx['attachment_name']}) "
+                   f"and send the file again {when}.")
+        elif ctx["unreadable"]:
+            fix = ("The file we collected could not be read as a return, so none of it was checked; what we found "
+                   f"is below. Please publish the return itself (a CSV or Excel file) at the same address {when}.")
+        else:
+            fix = f"Please put right what is described below and send the file again {when}."
         opening = (f"We could not accept {ctx['possessive_name']} {ctx['month']} return. "
-                   "Nothing from this file has been loaded. Please correct the rows listed below "
-                   f"(they are also attached as {ctx['attachment_name']}) and send the file again {when}.")
+                   f"Nothing from this file has been loaded. {fix}")
         closing = [fill_text(f"The {ctx['month']} return {'was' if ctx['overdue'] else 'is'} due by {ctx['due']}."), ""]
     else:
-        n = ctx["warning_count"]
-        opening = (f"{ctx['possessive_name']} {ctx['month']} return was accepted and loaded. "
-                   f"We noticed {n} figure{'s' if n != 1 else ''} worth a second look (listed below). "
-                   f"Please check {'them' if n != 1 else 'it'}: if {'they are' if n != 1 else 'it is'} right, "
-                   "a short reply confirming it (and why) helps colleagues comparing councils; if not, "
-                   "send a corrected file.")
-        closing = []
+        opening, closing = _receipt_opening(ctx), _receipt_closing(ctx)
     body = render_text(report, ctx["council_name"]).rstrip("\n")
-    lines = [ctx["greeting"], "", fill_text(opening), "", body, ""]
+    lines = [ctx["greeting"], "", fill_text(opening), ""]
+    if ctx["kind"] == "receipt":
+        lines += _what_we_loaded(ctx)
+    lines += [body, ""]
     lines += closing
     lines += [
         fill_text(f"Questions? Reply to this email or write to the platform team at {ctx['ops_email']}."),
@@ -250,21 +305,77 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _receipt_opening(ctx: dict) -> str:
+    text = (f"We received {ctx['possessive_name']} {ctx['month']} return and have accepted it: "
+            "its figures are now loaded.")
+    if ctx["replaces"]:
+        text += (f" It replaces the file we accepted at {ctx['replaces']['received']}: from now on the figures "
+                 "of this file are the ones that count. The earlier file is kept, so nothing is lost.")
+    if n := ctx["warning_count"]:
+        text += (f" We noticed {n} figure{'s' if n != 1 else ''} worth a second look (listed below). "
+                 f"Please check {'them' if n != 1 else 'it'}: if {'they are' if n != 1 else 'it is'} right, "
+                 "a short reply confirming it (and why) helps colleagues comparing councils; if not, "
+                 "send a corrected file.")
+    return text
+
+
+def _bullet(text: str) -> str:
+    return textwrap.fill(text, 78, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False,
+                         break_long_words=False)
+
+
+def _what_we_loaded(ctx: dict) -> list[str]:
+    source = f" from {ctx['source_uri']}" if ctx["source_uri"] else ""
+    tidied = (f"{len(ctx['normalisations'])} thing{'s' if len(ctx['normalisations']) != 1 else ''}, listed below"
+              if ctx["normalisations"] else "nothing, the file was read exactly as written")
+    items = [f"Period: {ctx['month']}",
+             f"Loaded: {ctx['loaded']}",
+             f"File: {ctx['file_name']}{source}, received {ctx['received']}, fingerprint (SHA-256) "
+             f"{ctx['short_hash']}"]
+    if ctx["replaces"]:
+        items.append(f"Replaces: the file we accepted at {ctx['replaces']['received']}, fingerprint "
+                     f"{ctx['replaces']['short_hash']} (kept, but its figures no longer count)")
+    items.append(f"Tidied up: {tidied}")
+    return ["What we loaded", "--------------", *map(_bullet, items), ""]
+
+
+def _where_to_see(ctx: dict) -> str:
+    """Where the council finds the figures: its monthly pack (or, if the month's pack has
+    gone, the warehouse and later packs). The HTML says the same words."""
+    pack = f"{ctx['possessive_name']} benchmarking pack for {ctx['month']}, \"{ctx['pack_name']}\""
+    warehouse = ("the regional warehouse from its next rebuild, which starts automatically (colleagues who use it "
+                 "directly, in Power BI or SQL, find them in marts.fct_metric_value)")
+    if ctx["pack_sent"]:
+        return (f"{pack}, went out at {ctx['pack_sent']} with the figures we had then. These figures are in "
+                f"{warehouse}, and in the packs of the months that follow.")
+    return (f"They will be in {pack}, which we email to you once the month's figures for the region have been "
+            f"built. They are also in {warehouse}.")
+
+
+def _receipt_closing(ctx: dict) -> list[str]:
+    return ["Where to see your figures", "-------------------------", fill_text(ctx["where_to_see"]), ""]
+
+
 def compose(kind: str, report: ValidationReport, *, council: Council, contacts: list[Contact],
             submission: SubmissionRef, sender: str | None = None, ops_email: str | None = None,
-            due: datetime | None = None, now: datetime | None = None) -> EmailMessage:
+            due: datetime | None = None, now: datetime | None = None,
+            loaded: LoadSummary | None = None) -> EmailMessage:
     """The email of this kind about this report, addressed to these contacts only.
+    A receipt also needs `loaded`: what the file put in the warehouse.
 
     Raises ValueError if a contact belongs to another council, or the report does not
-    call for this kind of email (a rejection needs outcome fail, a warning outcome warn).
+    call for this kind of email (a rejection needs outcome fail, a receipt pass or warn).
     """
     from councilbench import airflow_env, dag_defaults
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    expected = {"rejection": "fail", "warning": "warn"}[kind]
-    if report.outcome != expected:
-        raise ValueError(f"a {kind} email needs a report with outcome {expected!r}, not {report.outcome!r}")
+    expected = {"rejection": ("fail",), "receipt": ("pass", "warn")}[kind]
+    if report.outcome not in expected:
+        raise ValueError(f"a {kind} email needs a report with outcome {' or '.join(expected)}, "
+                         f"not {report.outcome!r}")
+    if kind == "receipt" and loaded is None:
+        raise ValueError("a receipt needs what was loaded (LoadSummary)")
     if council.code != report.council_code:
         raise ValueError(f"report is for {report.council_code}, council given is {council.code}")
     strangers = [c.email for c in contacts if c.council_code != council.code]
@@ -277,7 +388,7 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
     ops_email = ops_email or dag_defaults.ops_email()
     due = due or return_due(report.return_month)
     now = now or datetime.now(timezone.utc)
-    ctx = _context(kind, report, council, submission, list(contacts), ops_email, due, now)
+    ctx = _context(kind, report, council, submission, list(contacts), ops_email, due, now, loaded)
 
     msg = EmailMessage(policy=POLICY)
     msg["Subject"] = ctx["subject"]
@@ -292,12 +403,12 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
     # RFC 3834 and Exchange: no out-of-office replies or auto-forward loops.
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
-    if kind == "warning":
+    if kind == "receipt":
         msg["Importance"] = "low"
 
     msg.set_content(_plain_text(ctx, report))
     msg.add_alternative(jinja_env().get_template(f"email_{kind}.html").render(**ctx), subtype="html")
-    if kind == "rejection":
+    if kind == "rejection" and ctx["rows_to_correct"]:
         csv_text = failing_rows_csv(report)
         msg.add_attachment(csv_text, subtype="csv", filename=ctx["attachment_name"])
     return msg
@@ -307,11 +418,12 @@ def compose_rejection(report: ValidationReport, **kwargs) -> EmailMessage:
     return compose("rejection", report, **kwargs)
 
 
-def compose_warning(report: ValidationReport, **kwargs) -> EmailMessage:
-    return compose("warning", report, **kwargs)
+def compose_receipt(report: ValidationReport, **kwargs) -> EmailMessage:
+    return compose("receipt", report, **kwargs)
 
 
 __all__ = [
-    "KINDS", "SubmissionRef", "compose", "compose_rejection", "compose_warning", "subject_line", "message_id",
+    "KINDS", "SubmissionRef", "LoadSummary", "compose", "compose_rejection", "compose_receipt", "subject_line",
+    "message_id",
     "attachment_name", "month_label", "council_display_name", "return_due", "render_text", "failing_rows_csv",
 ]

@@ -98,30 +98,43 @@ def copy_return_rows(conn, table: str, submission_id: int, rows) -> int:
     return len(rows)
 
 
-def previous_values(conn, council_code: str, return_month: str) -> dict[str, float]:
-    """Each metric's latest accepted value from an earlier return of this council:
-    last month for monthly metrics, last quarter for quarterly ones."""
-    rows = conn.execute(
+def previous_values(conn, council_code: str, return_month: str):
+    """Each metric's latest accepted value from an earlier return of this council (last
+    month for monthly metrics, last quarter for quarterly ones), as a
+    validate.PreviousValues that also carries every council's latest accepted value of
+    the metrics in percent (what a percentage below 1 is compared with)."""
+    from councilbench.returns.validate import PreviousValues, percent_metric_ids
+
+    percent = percent_metric_ids()
+    own: dict[str, float] = {}
+    by_council: dict[str, dict[str, float]] = {}
+    for code, metric_id, value in conn.execute(
         """
-        select distinct on (r.metric_id) r.metric_id, r.value
+        select distinct on (r.council_code, r.metric_id) r.council_code, r.metric_id, r.value
         from raw.council_return_rows r
         join ops.submissions s using (submission_id)
         where s.status = 'loaded' and s.source_kind = 'council_return'
-          and r.council_code = %s and r.return_period < %s and r.value is not null
-        order by r.metric_id, r.return_period desc
+          and (r.council_code = %s or r.metric_id = any(%s)) and r.return_period < %s and r.value is not null
+        order by r.council_code, r.metric_id, r.return_period desc
         """,
-        [council_code, return_month],
-    ).fetchall()
-    return {metric_id: float(value) for metric_id, value in rows}
+        [council_code, sorted(percent), return_month],
+    ).fetchall():
+        if code == council_code:
+            own[metric_id] = float(value)
+        if metric_id in percent:
+            by_council.setdefault(metric_id, {})[code] = float(value)
+    return PreviousValues(own, by_council)
 
 
 def previous_figures(conn, council_codes: list[str], first_month: str, last_month: str):
     """What `previous_values` would answer for each of these councils and each month from
     first_month to last_month, as one validate.PreviousFigures read in two queries: each
     metric's latest accepted value before first_month, and the accepted figures of the
-    months from first_month up to (not including) last_month."""
-    from councilbench.returns.validate import PreviousFigures
+    months from first_month up to (not including) last_month; of these councils' metrics,
+    and of every council's metrics in percent."""
+    from councilbench.returns.validate import PreviousFigures, percent_metric_ids
 
+    percent = sorted(percent_metric_ids())
     before: dict[str, dict[str, float]] = {}
     for council_code, metric_id, value in conn.execute(
         """
@@ -129,10 +142,11 @@ def previous_figures(conn, council_codes: list[str], first_month: str, last_mont
         from raw.council_return_rows r
         join ops.submissions s using (submission_id)
         where s.status = 'loaded' and s.source_kind = 'council_return'
-          and r.council_code = any(%s) and r.return_period < %s and r.value is not null
+          and (r.council_code = any(%s) or r.metric_id = any(%s)) and r.return_period < %s
+          and r.value is not null
         order by r.council_code, r.metric_id, r.return_period desc
         """,
-        [list(council_codes), first_month],
+        [list(council_codes), percent, first_month],
     ).fetchall():
         before.setdefault(council_code, {})[metric_id] = float(value)
     loaded: dict[str, dict[str, dict[str, float]]] = {}
@@ -142,10 +156,10 @@ def previous_figures(conn, council_codes: list[str], first_month: str, last_mont
         from raw.council_return_rows r
         join ops.submissions s using (submission_id)
         where s.status = 'loaded' and s.source_kind = 'council_return'
-          and r.council_code = any(%s) and r.return_period >= %s and r.return_period < %s
-          and r.value is not null
+          and (r.council_code = any(%s) or r.metric_id = any(%s))
+          and r.return_period >= %s and r.return_period < %s and r.value is not null
         """,
-        [list(council_codes), first_month, last_month],
+        [list(council_codes), percent, first_month, last_month],
     ).fetchall():
         loaded.setdefault(council_code, {}).setdefault(return_period, {})[metric_id] = float(value)
     return PreviousFigures(before, loaded)

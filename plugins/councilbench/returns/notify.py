@@ -1,8 +1,9 @@
-"""Emailing a council about its validated return, at most once per submission and kind.
+"""Emailing a council about its validated return, at most once per submission and kind:
+a rejection for a file that failed, a receipt for a file accepted and loaded.
 
 Called from an Airflow task after the validation results are committed to
-ops.check_results, so nothing here can lose them: this module only reads the ledger
-and the council's contacts, and writes ops.notifications.
+ops.check_results, so nothing here can lose them: this module only reads the ledger,
+the council's contacts and (for a receipt) the rows loaded, and writes ops.notifications.
 
 How a send is made exactly-once-ish:
 
@@ -31,7 +32,7 @@ from datetime import datetime
 
 from councilbench.catalogue import Contact, Council
 from councilbench.returns.contract import ValidationReport
-from councilbench.returns.email_render import SubmissionRef, compose, message_id, subject_line
+from councilbench.returns.email_render import LoadSummary, SubmissionRef, compose, message_id, subject_line
 from councilbench.warehouse import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,8 @@ class NoContactsError(NotifyError):
 @dataclass(frozen=True)
 class NotifyResult:
     submission_id: int
-    kind: str | None                  # rejection | warning | None when the report needs no email
-    status: str                       # sent | already_sent | not_needed
+    kind: str                         # rejection | receipt
+    status: str                       # sent | already_sent
     recipients: tuple[str, ...] = field(default_factory=tuple)
     subject: str | None = None
     message_id: str | None = None
@@ -66,14 +67,12 @@ class NotifyResult:
         return self.status == "sent"
 
     def __str__(self) -> str:
-        if self.kind is None:
-            return f"submission {self.submission_id}: no email needed"
         return f"submission {self.submission_id} {self.kind}: {self.status} to {', '.join(self.recipients)}"
 
 
-def notification_kind(report: ValidationReport) -> str | None:
-    """rejection for a failed return, warning for one accepted with warnings, else None."""
-    return {"fail": "rejection", "warn": "warning"}.get(report.outcome)
+def notification_kind(report: ValidationReport) -> str:
+    """rejection for a failed return; receipt for an accepted one (its warnings, if any, in it)."""
+    return "rejection" if report.outcome == "fail" else "receipt"
 
 
 # --- reading what the email needs --------------------------------------------------------
@@ -88,20 +87,49 @@ def _open(warehouse: WarehouseLike):
     return connect(warehouse, role="loader")
 
 
-def _submission(conn, submission_id: int) -> tuple[SubmissionRef, str, str, str | None]:
+def _submission(conn, submission_id: int) -> tuple[SubmissionRef, str, str, str | None, str]:
+    """The submission's reference, council, month, recorded outcome and status."""
     row = conn.execute(
-        """select source_kind, subject, period, sha256, fetched_at, source_uri, original_name, outcome
+        """select source_kind, subject, period, sha256, fetched_at, source_uri, original_name, outcome, status
            from ops.submissions where submission_id = %s""",
         [submission_id],
     ).fetchone()
     if row is None:
         raise LookupError(f"no submission {submission_id} in ops.submissions")
-    source_kind, subject, period, sha256, fetched_at, source_uri, original_name, outcome = row
+    source_kind, subject, period, sha256, fetched_at, source_uri, original_name, outcome, status = row
     if source_kind != "council_return":
         raise ValueError(f"submission {submission_id} is a {source_kind}, not a council return: no council to email")
-    ref = SubmissionRef(submission_id=submission_id, sha256=sha256.strip(), received_at=fetched_at,
-                        source_uri=source_uri, original_name=original_name)
-    return ref, subject, period, outcome
+    return _ref(submission_id, sha256, fetched_at, source_uri, original_name), subject, period, outcome, status
+
+
+def _ref(submission_id, sha256, fetched_at, source_uri, original_name) -> SubmissionRef:
+    return SubmissionRef(submission_id=submission_id, sha256=sha256.strip(), received_at=fetched_at,
+                         source_uri=source_uri, original_name=original_name)
+
+
+def load_summary(conn, submission_id: int, council_code: str, period: str) -> LoadSummary:
+    """What the submission put in raw (its rows by status), the accepted file of the same
+    month it superseded, and when the month's pack went to the council (if it has)."""
+    rows, actual, estimates, not_available = conn.execute(
+        """select count(*), count(*) filter (where status = 'actual'), count(*) filter (where status = 'estimate'),
+                  count(*) filter (where status = 'not_available')
+           from raw.council_return_rows where submission_id = %s""",
+        [submission_id],
+    ).fetchone()
+    replaced = conn.execute(
+        """select submission_id, sha256, fetched_at, source_uri, original_name from ops.submissions
+           where source_kind = 'council_return' and subject = %s and period = %s and status = 'superseded'
+             and submission_id < %s
+           order by submission_id desc limit 1""",
+        [council_code, period, submission_id],
+    ).fetchone()
+    pack = conn.execute(
+        """select sent_at from ops.report_sends
+           where council_code = %s and report_month = %s and kind = 'monthly_pack' and status = 'sent'""",
+        [council_code, period],
+    ).fetchone()
+    return LoadSummary(rows, actual, estimates, not_available, replaces=_ref(*replaced) if replaced else None,
+                       pack_sent_at=pack[0] if pack else None)
 
 
 def council_from_registry(conn, council_code: str) -> Council:
@@ -218,6 +246,29 @@ def send_message(msg, *, from_addr: str, to_addrs: list[str], smtp_conn_id: str 
     return refused
 
 
+def _checked_submission(conn, submission_id: int, report: ValidationReport, kind: str):
+    """The submission (reference, council, month), once it is sure the email is about it:
+    the report is its own, the ledger agrees with it, and a receipt's rows are loaded."""
+    submission, council_code, period, recorded_outcome, status = _submission(conn, submission_id)
+    if (council_code, period) != (report.council_code, report.return_month):
+        raise ValueError(f"report is for {report.council_code} {report.return_month} but submission "
+                         f"{submission_id} is {council_code} {period}")
+    if recorded_outcome is not None and recorded_outcome != report.outcome:
+        raise ValueError(f"submission {submission_id} is recorded as {recorded_outcome!r} but the report "
+                         f"says {report.outcome!r}: not emailing the council about a result the ledger contradicts")
+    if kind == "receipt" and status not in ("loaded", "superseded"):
+        raise ValueError(f"submission {submission_id} is {status!r}, not loaded: a receipt says what was loaded, "
+                         "so it waits for the load")
+    return submission, council_code, period
+
+
+def still_owed(conn, submission_id: int, kind: str) -> bool:
+    """Whether an email of this kind about this submission was attempted and has not gone
+    yet (pending or failed in the ledger)."""
+    return conn.execute("select 1 from ops.notifications where submission_id = %s and kind = %s and status <> 'sent'",
+                        [submission_id, kind]).fetchone() is not None
+
+
 def notify_submission(warehouse: WarehouseLike, submission_id: int, report: ValidationReport, *,
                       smtp_conn_id: str = SMTP_CONN_ID, due: datetime | None = None,
                       sender: str | None = None, ops_email: str | None = None) -> NotifyResult:
@@ -225,26 +276,17 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
 
     warehouse: a Warehouse or URL (connected to as the loader role), or a callable
     returning a loader connection. report: the validation report recorded for this
-    submission. Sends a rejection for outcome 'fail', a warning for 'warn', nothing for
-    'pass'. Returns what happened; raises (after recording status 'failed') when the
-    council has no contacts or the SMTP server does not take the message.
+    submission. Sends a rejection for outcome 'fail', a receipt (with the warnings, if
+    any) for 'pass' or 'warn' once the rows are loaded. Returns what happened; raises
+    (after recording status 'failed') when the council has no contacts or the SMTP
+    server does not take the message.
     """
     kind = notification_kind(report)
-    if kind is None:
-        return NotifyResult(submission_id, None, "not_needed")
-
     conn = _open(warehouse)
     try:
         if conn.autocommit:
             conn.autocommit = False
-        submission, council_code, period, recorded_outcome = _submission(conn, submission_id)
-        if (council_code, period) != (report.council_code, report.return_month):
-            raise ValueError(f"report is for {report.council_code} {report.return_month} but submission "
-                             f"{submission_id} is {council_code} {period}")
-        if recorded_outcome is not None and recorded_outcome != report.outcome:
-            raise ValueError(f"submission {submission_id} is recorded as {recorded_outcome!r} but the report "
-                             f"says {report.outcome!r}: not emailing the council about a result the ledger contradicts")
-
+        submission, council_code, period = _checked_submission(conn, submission_id, report, kind)
         already = _existing_sent(conn, submission_id, kind)
         if already:  # cheap path for reruns: no contacts, composing or SMTP needed
             conn.commit()
@@ -254,7 +296,8 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
 
         council = council_from_registry(conn, council_code)
         contacts = council_contacts(conn, council_code)
-        subject = subject_line(kind, report, council)
+        loaded = load_summary(conn, submission_id, council_code, period) if kind == "receipt" else None
+        subject = subject_line(kind, report, council, loaded)
         recipients = [c.email for c in contacts]
         if not contacts:
             error = (f"no contacts for {council.name} ({council_code}) in reference.council_contacts: "
@@ -263,7 +306,7 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
             raise NoContactsError(error)
 
         msg = compose(kind, report, council=council, contacts=contacts, submission=submission,
-                      sender=sender, ops_email=ops_email, due=due)
+                      sender=sender, ops_email=ops_email, due=due, loaded=loaded)
         from_addr = msg["From"].addresses[0].addr_spec
         addressed = sorted(a.addr_spec.lower() for a in msg["To"].addresses)
         if addressed != sorted(r.lower() for r in recipients) or msg["Cc"] or msg["Bcc"]:
@@ -309,4 +352,4 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
 
 
 __all__ = ["NotifyResult", "NotifyError", "NoContactsError", "notify_submission", "notification_kind",
-           "send_message", "council_contacts", "council_from_registry", "message_id"]
+           "send_message", "council_contacts", "council_from_registry", "load_summary", "still_owed", "message_id"]

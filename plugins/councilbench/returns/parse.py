@@ -72,6 +72,10 @@ class ParsedReturn:
     encoding: str | None = None              # utf-8 | windows-1252 (CSV only)
     sheet_name: str | None = None            # XLSX only
     header: list[str] = field(default_factory=list)   # header cells as written
+    #: XLSX cells formatted as a percentage: (row, column) -> the number stored. The
+    #: frame holds what Excel shows ('8.3%' for 0.083); whether that is right depends on
+    #: the row's metric, so the validator words it, once.
+    percent_cells: dict[tuple[int, str], str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -298,7 +302,7 @@ class _XlsxCells:
     """Turns openpyxl cells into the text a person sees, counting what that took."""
 
     def __init__(self) -> None:
-        self.percent_cells: list[tuple[int, str, str]] = []   # (row, stored, shown)
+        self.percent_cells: dict[tuple[int, str], str] = {}   # (row, column) -> stored
         self.date_periods: list[tuple[int, str, str]] = []    # (row, date, period)
 
     def text(self, cell, row_number: int, column: str | None) -> str:
@@ -314,7 +318,8 @@ class _XlsxCells:
             if "%" in fmt.replace('"%"', ""):
                 # Excel stores 85.3% as 0.853 and shows 85.3%: read what the officer sees.
                 shown = format(round(v * 100, 10), ".12g") + "%"
-                self.percent_cells.append((row_number, _number_text(v), shown))
+                if column:
+                    self.percent_cells[(row_number, column)] = _number_text(v)
                 return shown
             return _number_text(v)
         if isinstance(v, dt.datetime | dt.date):
@@ -330,11 +335,6 @@ class _XlsxCells:
 
     def notes(self) -> list[str]:
         out = []
-        if self.percent_cells:
-            row, stored, shown = self.percent_cells[0]
-            n = len(self.percent_cells)
-            out.append(f"read {n} cell{'s' if n > 1 else ''} formatted as a percentage in Excel as the percentage "
-                       f"shown, not the fraction stored (row {row}: stored {stored}, shown {shown})")
         if self.date_periods:
             row, date, period = self.date_periods[0]
             n = len(self.date_periods)
@@ -343,8 +343,10 @@ class _XlsxCells:
         return out
 
 
-def _read_xlsx(data: bytes, notes: list[str]) -> tuple[list[tuple[int, list[str]]] | None, list[str] | None, str | None, str | None]:
-    """(records including the header, header column names, sheet name, error)."""
+def _read_xlsx(data: bytes, notes: list[str], percent_cells: dict
+               ) -> tuple[list[tuple[int, list[str]]] | None, list[str] | None, str | None, str | None]:
+    """(records including the header, header column names, sheet name, error); the
+    percentage-formatted cells go into `percent_cells`."""
     import warnings
 
     import openpyxl
@@ -389,20 +391,20 @@ def _read_xlsx(data: bytes, notes: list[str]) -> tuple[list[tuple[int, list[str]
         cells_reader = _XlsxCells()
         records: list[tuple[int, list[str]]] = []
         header: list[str] | None = None
-        period_index = None
+        columns: list[str | None] = []
         for offset, row in enumerate(ws.iter_rows(min_row=header_row)):
             row_number = header_row + offset   # read-only mode yields gap rows too, so this is the sheet row
             if header is None:
                 header = ["" if c.value is None else str(c.value) for c in row]
-                canon = [canonical_header(h) for h in header]
-                period_index = canon.index("period") if "period" in canon else None
+                columns = [c if c in COLUMNS else None for c in map(canonical_header, header)]
                 records.append((row_number, header))
                 continue
             if row_number - header_row > MAX_ROWS:
                 return None, None, None, f"Sheet '{name}' has more than {MAX_ROWS:,} rows; a monthly return has about 60."
-            records.append((row_number, [cells_reader.text(c, row_number, "period" if i == period_index else None)
+            records.append((row_number, [cells_reader.text(c, row_number, columns[i] if i < len(columns) else None)
                                          for i, c in enumerate(row)]))
         notes.extend(cells_reader.notes())
+        percent_cells.update(cells_reader.percent_cells)
         return records, header, name, None
     finally:
         wb.close()
@@ -583,7 +585,7 @@ def parse_return(path: Path, media_type: str | None = None, original_name: str |
         parsed.file_format = "xlsx"
         if not name.lower().endswith((".xlsx", ".xlsm")):
             notes.append(f"read '{name}' as an Excel workbook (.xlsx): that is what its content is")
-        records, header, sheet, error = _read_xlsx(data, notes)
+        records, header, sheet, error = _read_xlsx(data, notes, parsed.percent_cells)
         if error:
             parsed.readable = _fail_readable(error)
             return parsed

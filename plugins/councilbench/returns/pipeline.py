@@ -56,8 +56,8 @@ class ReturnOutcome:
     def email_kind(self) -> str | None:
         if self.status == "rejected":
             return "rejection"
-        if self.outcome == "warn" and self.status in ("loaded", "superseded"):
-            return "warning"
+        if self.outcome in ("pass", "warn") and self.status in ("loaded", "superseded"):
+            return "receipt"
         return None
 
 
@@ -191,14 +191,20 @@ def record_and_load(conn, landed: landing.Landed, council, return_month, result:
 
 
 def send_emails(warehouse: Warehouse, outcomes: list[dict]) -> list[dict]:
-    """Email each council whose return was rejected or accepted with warnings.
+    """Email each council whose return was rejected (what to fix) or accepted (a receipt
+    of what was loaded, with any warnings).
 
     Reads the recorded results (never validates again). Every council is attempted
     before any failure is raised, so one bad address or an SMTP outage does not hold
     up the others; Airflow's retry then sends only what was not sent (notify.py keeps
     a ledger of sends, so nothing goes twice).
+
+    A receipt is for a file this run accepted. A run that finds a file accepted earlier
+    sends its receipt only when an earlier attempt failed (an SMTP outage, then a rerun):
+    a file loaded by a backfill without emails, or before receipts existed, gets none
+    months later, and one whose receipt went is not even looked at again.
     """
-    from councilbench.returns.notify import notify_submission
+    from councilbench.returns.notify import notify_submission, still_owed
 
     sent, errors = [], []
     for o in map(lambda d: ReturnOutcome(**d), outcomes):
@@ -206,6 +212,8 @@ def send_emails(warehouse: Warehouse, outcomes: list[dict]) -> list[dict]:
             continue
         try:
             with connect(warehouse, role="loader") as conn:
+                if o.email_kind == "receipt" and not (o.recorded_now or still_owed(conn, o.submission_id, "receipt")):
+                    continue
                 report = results.load_report(conn, o.submission_id)
             status = notify_submission(warehouse, o.submission_id, report)
             sent.append({"council_code": o.council_code, "submission_id": o.submission_id,

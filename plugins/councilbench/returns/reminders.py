@@ -137,7 +137,9 @@ def _plain_text(ctx: dict) -> str:
     lines += [f"What is due ({len(ctx['metrics'])} figures):"]
     lines += [f"- {m['id']} ({m['period']}): {m['name']}" for m in ctx["metrics"]]
     lines += ["", fill_text(f"The attached {ctx['template_name']} is the template with these rows already in: "
-                        "type the figures in and change the status where a figure is an estimate or not available."),
+                        "type the figures in and change the status where a figure is an estimate or not available. "
+                        "Rows of optional measures (no status, marked 'optional') can be left as they are "
+                        "if you do not give that figure."),
               "", "Check the file before you send it (it runs exactly the checks we run):",
               f"    {ctx['validate_command']}", "",
               fill_text(f"Then publish it at {ctx['source_uri']}: we collect it from there."), "",

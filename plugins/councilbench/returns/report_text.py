@@ -2,19 +2,24 @@
 
 `render_text` is what `councilbench validate` prints and the plain-text body of the
 rejection email, so it stands alone: what happened, what to fix row by row, what was
-tidied without asking, and how to resubmit. `failing_rows_csv` is the attachment that
-lists every failing row (the text stops after MAX_ROWS_PER_CHECK per check).
+tidied without asking, and how to resubmit. The same problem in many rows (a period
+Excel turned into a date in every row) is one finding that lists the rows (`findings`,
+which the HTML email uses too). `failing_rows_csv` is the attachment that lists every
+failing row (the text stops after MAX_ROWS_PER_CHECK findings per check).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 from councilbench import catalogue
-from councilbench.returns.contract import CHECKS, ValidationReport
+from councilbench.returns.contract import CHECKS, FailingRow, ValidationReport
 
 MAX_ROWS_PER_CHECK = 50
+#: Row ranges listed in words before "and N more rows".
+MAX_ROW_RANGES = 8
 
 #: Each check's title, in plain words.
 CHECK_TITLES = {
@@ -29,6 +34,7 @@ CHECK_TITLES = {
     "no_duplicates": "One row per metric and period",
     "within_bounds": "Values within plausible bounds",
     "numerator_denominator": "Numerators and denominators",
+    "percent_scale": "Percentages on the 0 to 100 scale",
     "month_on_month": "Changes since the previous period",
 }
 
@@ -51,11 +57,70 @@ def _metric_words(metric_id: str | None) -> str:
     return f"metric {metric_id} ({m.metric_name})" if m else f"metric {metric_id}"
 
 
-def row_line(f) -> str:
-    """'Row 7, metric X (Name): found '12,5x' in value; accepted: a number between 0 and 2000.'"""
+def rows_words(rows) -> str:
+    """[2, 3, 4, 5, 9] -> 'rows 2 to 5 and 9'; [7] -> 'row 7'; runs of three or more as ranges."""
+    rows = sorted(set(rows))
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    items: list[tuple[str, int]] = []     # (words, rows they cover)
+    for run in runs:
+        items += [(f"{run[0]} to {run[-1]}", len(run))] if len(run) >= 3 else [(str(r), 1) for r in run]
+    if len(items) > MAX_ROW_RANGES:
+        more = sum(n for _, n in items[MAX_ROW_RANGES:])
+        items = items[:MAX_ROW_RANGES] + [(f"{more} more", more)]
+    words = [w for w, _ in items]
+    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"row{'s' if len(rows) > 1 else ''} {text}"
+
+
+@dataclass
+class Finding:
+    """One problem as a person reads it: the failing rows that have exactly the same
+    problem (same column, found and accepted) together."""
+
+    rows: list[int]              # spreadsheet rows; [] for a missing metric or the return month
+    metric_ids: list[str]
+    column: str | None
+    found: str
+    accepted: str
+
+    @property
+    def metric_id(self) -> str | None:
+        return self.metric_ids[0] if len(self.metric_ids) == 1 else None
+
+
+def findings(failing_rows: list[FailingRow]) -> list[Finding]:
+    """The failing rows of a check as findings, in order of first appearance. Rows without a
+    row number (a missing metric, the return month) stay one finding each."""
+    out: list[Finding] = []
+    by_problem: dict[tuple, Finding] = {}
+    for f in failing_rows:
+        key = (f.column, f.found, f.accepted)
+        if f.row is not None and key in by_problem:
+            by_problem[key].rows.append(f.row)
+            if f.metric_id and f.metric_id not in by_problem[key].metric_ids:
+                by_problem[key].metric_ids.append(f.metric_id)
+            continue
+        finding = Finding([f.row] if f.row is not None else [], [f.metric_id] if f.metric_id else [], f.column,
+                          f.found, f.accepted)
+        out.append(finding)
+        if f.row is not None:
+            by_problem[key] = finding
+    return out
+
+
+def row_line(f: Finding) -> str:
+    """'Row 7, metric X (Name): found '12,5x' in value; accepted: a number between 0 and 2000.'
+    A finding of several rows: 'Rows 2 to 22 (21 rows): found ...'."""
     where = []
-    if f.row is not None:
-        where.append(f"Row {f.row}")
+    if len(f.rows) > 1:
+        where.append(f"{rows_words(f.rows)} ({len(f.rows)} rows)")
+    elif f.rows:
+        where.append(f"Row {f.rows[0]}")
     elif f.column == "return month":
         where.append("The return month")
     if f.metric_id:
@@ -63,7 +128,7 @@ def row_line(f) -> str:
     subject = ", ".join(where) or "The file"
     subject = subject[:1].upper() + subject[1:]
     column = f" in {f.column}" if f.column and f.column != "return month" else ""
-    found = "no row" if f.row is None and f.found == "(no row)" else f"found '{f.found}'{column}"
+    found = "no row" if not f.rows and f.found == "(no row)" else f"found '{f.found}'{column}"
     accepted = f.accepted.rstrip(".")
     end = "" if accepted.endswith(("?", "!")) else "."
     return f"{subject}: {found}; accepted: {accepted}{end}"
@@ -76,10 +141,11 @@ def _indent(text: str, prefix: str = "   ") -> str:
 def _check_block(number: int, check) -> list[str]:
     lines = [f"{number}. {CHECK_TITLES.get(check.check, check.check)}",
              _indent(check.message.rstrip(".") + ".")]
-    shown = check.failing_rows[:MAX_ROWS_PER_CHECK]
+    found = findings(check.failing_rows)
+    shown = found[:MAX_ROWS_PER_CHECK]
     for f in shown:
         lines.append(_indent("- " + row_line(f)))
-    more = len(check.failing_rows) - len(shown)
+    more = sum(max(1, len(f.rows)) for f in found[MAX_ROWS_PER_CHECK:])
     if more > 0:
         lines.append(_indent(f"... and {more} more row{'s' if more > 1 else ''} — see the attached CSV."))
     return lines

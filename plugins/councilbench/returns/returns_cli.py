@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from councilbench.returns.validate_cli import council_code
+
 
 def add_command(subparsers) -> None:
     p = subparsers.add_parser(
@@ -14,13 +16,15 @@ def add_command(subparsers) -> None:
     sub = p.add_subparsers(dest="returns_action", metavar="ACTION", required=True)
     run = sub.add_parser("run", help="one reporting month")
     run.add_argument("--period", required=True, help="reporting month YYYY-MM")
-    run.add_argument("--council", action="append", metavar="GSS_CODE", help="only these councils (repeatable)")
+    run.add_argument("--council", action="append", type=council_code, metavar="CODE",
+                     help="only this council: GSS code (E07000237) or short name (worcester); repeatable")
     run.add_argument("--no-email", action="store_true", help="record results but send no email")
     run.add_argument("--returns-base-url", help="overrides COUNCILBENCH_RETURNS_BASE_URL")
     back = sub.add_parser("backfill", help="a range of reporting months, oldest first")
     back.add_argument("--from", dest="first", required=True, help="first month YYYY-MM")
     back.add_argument("--to", dest="last", required=True, help="last month YYYY-MM")
-    back.add_argument("--council", action="append", metavar="GSS_CODE")
+    back.add_argument("--council", action="append", type=council_code, metavar="CODE",
+                      help="only this council: GSS code or short name; repeatable")
     back.add_argument("--email", action="store_true", help="also email councils about historical months (off by default)")
     back.add_argument("--returns-base-url")
     back.add_argument("--months-per-batch", type=int, default=12, metavar="N",

@@ -3,7 +3,10 @@
 Blank templates are committed under plugins/councilbench/templates/ (regenerate them
 with `python -m councilbench.returns.template`). A pre-filled one, for a council and a
 month, has one row per metric due from that council that month with council_code,
-period, metric_id and status already in, so a performance officer only types figures.
+period and metric_id already in, so a performance officer only types figures. Only the
+required metrics' rows say status `actual`: an optional metric's row has no status and
+contract.OPTIONAL_ROW_NOTE in note, so a council that does not give it (Worcester has no
+council housing, so no re-let days) sends the row untouched and the return is accepted.
 
 The Excel template has three sheets: Return (first, and the only sheet whose first row
 is the return header, so the validator reads it without having to pick a sheet),
@@ -20,9 +23,13 @@ from pathlib import Path
 
 from councilbench import catalogue
 from councilbench.catalogue import Metric
-from councilbench.returns.contract import COLUMNS, STATUSES, expected_period
+from councilbench.returns.contract import COLUMNS, OPTIONAL_ROW_NOTE, STATUSES, expected_period
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+#: The platform's returns address (COUNCILBENCH_RETURNS_BASE_URL) as the template and the
+#: council guide write it: each deployment has its own, and every reminder email gives a
+#: council its full address for the month.
+RETURNS_ADDRESS = "<returns address>"
 BLANK_CSV = TEMPLATES_DIR / "return_template.csv"
 BLANK_XLSX = TEMPLATES_DIR / "return_template.xlsx"
 
@@ -34,6 +41,7 @@ UNIT_WORDS = {
     "days": "days (numerator / denominator)",
     "fte_days": "days per full-time equivalent employee (numerator / denominator)",
     "gbp": "pounds, a whole number without the £ sign",
+    "kg": "kilograms per household (numerator / denominator)",
     "number": "a number (numerator / denominator)",
 }
 
@@ -49,7 +57,8 @@ COLUMN_HELP = (
                   "Optional if you give value, but please give it: it lets the region add councils up fairly."),
     ("denominator", "For percentages, rates and averages: what you counted it out of (e.g. all invoices paid). "
                     "If you give numerator, denominator and value, value must equal scale x numerator / denominator."),
-    ("status", "actual (a final figure), estimate (provisional: you will correct it later) or not_available."),
+    ("status", "actual (a final figure), estimate (provisional: you will correct it later) or not_available. "
+               "Left blank, with value, on the row of an optional metric you do not give."),
     ("note", "Free text. Required when status is not_available: say why (e.g. 'new case system: figures "
              "from December')."),
 )
@@ -82,7 +91,9 @@ def metrics_due(council_code: str, return_month: str) -> list[tuple[Metric, str]
 
 
 def template_rows(council_code: str | None = None, return_month: str | None = None) -> list[dict[str, str]]:
-    """The pre-filled rows (none for a blank template): status 'actual' to change when needed."""
+    """The pre-filled rows (none for a blank template): a required metric's row says status
+    'actual', to change when needed; an optional metric's row has no status and a note
+    saying it is optional, and is accepted as it is (the metric not given)."""
     if council_code is None and return_month is None:
         return []
     if council_code is None or return_month is None:
@@ -91,8 +102,15 @@ def template_rows(council_code: str | None = None, return_month: str | None = No
         raise KeyError(f"unknown council code {council_code!r}")
     expected_period("monthly", return_month)   # validates YYYY-MM
     return [{"council_code": council_code, "period": period, "metric_id": m.metric_id, "value": "",
-             "numerator": "", "denominator": "", "status": "actual", "note": ""}
+             "numerator": "", "denominator": "", "status": "actual" if m.required else "",
+             "note": "" if m.required else OPTIONAL_ROW_NOTE}
             for m, period in metrics_due(council_code, return_month)]
+
+
+def return_address(council_code: str, return_month: str) -> str:
+    """Where the council publishes this month's file, from the registry's return_source:
+    '<returns address>/dudley/2026-10.csv'."""
+    return catalogue.councils()[council_code].return_uri(return_month, RETURNS_ADDRESS)
 
 
 def template_name(council_code: str | None = None, return_month: str | None = None, ext: str = "csv") -> str:
@@ -158,6 +176,9 @@ def instructions_lines(council_code: str | None = None, return_month: str | None
         ("Annual metrics", "only in the March return: the financial year ending that March, e.g. 2025-26"),
         ("", ""),
         ("Status", ""),
+        ("required metrics", "their rows start with status actual: give the figure, or change the status"),
+        ("optional metrics", "their rows start with no status and the note '" + OPTIONAL_ROW_NOTE + "': leave such "
+                             "a row as it is if you do not give the figure (nothing is loaded for it)"),
         ("actual", "a final figure"),
         ("estimate", "a provisional figure; send the corrected figure in a resubmission or next month"),
         ("not_available", "you cannot give the figure: leave value blank and say why in note"),
@@ -170,9 +191,11 @@ def instructions_lines(council_code: str | None = None, return_month: str | None
         ("Before you send it", "check it on your computer with: councilbench validate FILE --council "
                                + (council_code or "YOUR-GSS-CODE") + " --period "
                                + (return_month or "YYYY-MM")),
-        ("Sending", "save as Excel Workbook (.xlsx) or CSV UTF-8 (comma delimited) and upload it to your council's "
-                    "usual return address. To correct a return, upload the corrected file to the same place: the "
-                    "newest file replaces the earlier one."),
+        ("Sending", "save as Excel Workbook (.xlsx) or CSV UTF-8 (comma delimited) and publish it at "
+                    + (return_address(council_code, return_month) if council_code else
+                       f"your council's return address, {RETURNS_ADDRESS}/<council short name>/YYYY-MM.csv")
+                    + " (the month's reminder email gives the address in full). To correct a return, publish the "
+                      "corrected file at the same address: the newest file replaces the earlier one."),
     ]
     return lines
 
@@ -192,6 +215,7 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
+    optional_font = Font(italic=True, color="595959")
 
     wb = openpyxl.Workbook()
     ret = wb.active
@@ -228,8 +252,11 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
                 cell.number_format = "@"
         m = metrics[r["metric_id"]]
         ret.cell(i, 3).comment = Comment(
-            f"{m.metric_name}\nUnit: {UNIT_WORDS.get(m.unit, m.unit)}\nAccepted: {_range_words(m)}", "councilbench",
+            f"{m.metric_name}\nUnit: {UNIT_WORDS.get(m.unit, m.unit)}\nAccepted: {_range_words(m)}"
+            + ("" if m.required else "\nOptional: leave the row as it is to skip it"), "councilbench",
             width=320, height=120)
+        if not m.required:
+            ret.cell(i, COLUMNS.index("note") + 1).font = optional_font
     status_col = openpyxl.utils.get_column_letter(COLUMNS.index("status") + 1)
     dv = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
                         error="Choose actual, estimate or not_available", errorTitle="status",

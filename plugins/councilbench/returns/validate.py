@@ -16,7 +16,12 @@ Three layers, each doing what it is good at:
    20-40 ms per expectation, whatever the row count). Failing rows come back as
    (return_key, row_number) and go to their own return's report only.
 3. What GX cannot say cleanly (Python): a future return month, required metrics that
-   are missing (rows that are not there), the month-on-month comparison.
+   are missing (rows that are not there), and the checks that compare a figure with
+   earlier ones: a percentage given as a fraction (percent_scale: 0.137 when the
+   council's previous figure and the other councils' are near 13.7) and the
+   month-on-month comparison. Both read the same previous figures (load.previous_values,
+   or PreviousFigures for a batch); without them (`councilbench validate` on a laptop)
+   month on month is skipped and a percentage below 1 is only questioned (a warning).
 
 GX is imported inside functions: it takes 2-3 s and DAG files must stay light.
 """
@@ -29,6 +34,7 @@ import json
 import logging
 import math
 import re
+import statistics
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +47,7 @@ from councilbench.returns.contract import (
     MONTH_RE,
     QUARTER_RE,
     FINANCIAL_YEAR_RE,
+    OPTIONAL_ROW_NOTE,
     STATUSES,
     CheckOutcome,
     FailingRow,
@@ -48,6 +55,7 @@ from councilbench.returns.contract import (
     expected_period,
 )
 from councilbench.returns.parse import ParsedReturn, parse_return
+from councilbench.returns.report_text import rows_words
 
 SUITE_NAME = "council_return"
 NUMERIC_COLUMNS = ("value", "numerator", "denominator")
@@ -57,6 +65,10 @@ PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 SCIENTIFIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$")
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+#: What Excel makes of a typed 2026-10 once it has read it as a date and the CSV is saved:
+#: Oct-26, 1-Oct-26, October 2026, 01/10/2026, 2026-10-01 (00:00:00).
+EXCEL_DATE = re.compile(r"^(\d{1,2}[-/ ])?[A-Za-z]{3,9}[-/ ]\d{2}(\d{2})?$|^\d{1,2}/\d{1,2}/\d{2}(\d{2})?$"
+                        r"|^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$")
 #: Statistical suppression markers: a figure withheld or missing, never a number.
 SUPPRESSION_MARKERS = {"..", ".", "...", "n/a", "na", "n.a.", "n.a", "-", "--", "–", "—", "x", "*", "c", "z",
                        "null", "none", "nil", "tbc", "unknown", "not available", "missing"}
@@ -70,7 +82,7 @@ TIER_WORDS = {"metropolitan_borough": "metropolitan borough", "unitary": "unitar
               "district": "district"}
 UNIT_WORDS = {"percent": "percent", "per_100k": "per 100,000", "per_1000": "per 1,000", "count": "a count",
               "days": "days", "fte_days": "days per full-time equivalent employee", "gbp": "pounds",
-              "number": None}
+              "kg": "kilograms", "number": None}
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +199,11 @@ class _Notes:
             row, text, v = items[0]
             out.append(f"removed the '%' sign from {many(len(items), 'percentage', 'percentages')} of metrics "
                        f"measured in percent (row {row}: '{text}' read as {_plain(v)})")
+        if items := k.get("excel_percent"):
+            row, text, v, stored = items[0]
+            out.append(f"read {many(len(items), 'cell', 'cells')} formatted as a percentage in Excel as the "
+                       f"percentage shown, not the fraction stored (row {row}: stored {stored}, shown {text}, read "
+                       f"as {_plain(v)})")
         if items := k.get("pound"):
             row, text, v = items[0]
             out.append(f"removed the '£' sign from {many(len(items), 'amount', 'amounts')} in pounds "
@@ -205,11 +222,20 @@ class _Notes:
         if items := k.get("spaces"):
             out.append(f"trimmed spaces around the text of {many(len(items), 'cell', 'cells')} "
                        f"(first: row {items[0][0]}, column {items[0][1]})")
+        if items := k.get("optional_blank"):
+            out.append(f"left out {many(len(items), 'row', 'rows')} of optional metrics given no status and no "
+                       f"figures ({rows_words([r for r, _ in items])}: {', '.join(m for _, m in items)}): nothing "
+                       f"is loaded for {'it' if len(items) == 1 else 'them'}")
+        if items := k.get("optional_note"):
+            out.append(f"did not load the template's note on optional metrics ('{OPTIONAL_ROW_NOTE}') in "
+                       f"{rows_words(items)}")
         return out
 
 
-def _read_number(text: str, column: str, metric, row: int, notes: _Notes) -> tuple[float | None, tuple[str, str] | None]:
-    """(number or None, failure as (found, accepted) or None)."""
+def _read_number(text: str, column: str, metric, row: int, notes: _Notes,
+                 excel_stored: str | None = None) -> tuple[float | None, tuple[str, str] | None]:
+    """(number or None, failure as (found, accepted) or None). `excel_stored`: the number
+    an Excel cell formatted as a percentage holds (its text is what Excel shows)."""
     t = text.strip()
     if t == "":
         return None, None
@@ -229,12 +255,16 @@ def _read_number(text: str, column: str, metric, row: int, notes: _Notes) -> tup
     if t.endswith("%"):
         if is_value and metric is not None and metric.unit == "percent":
             t = t[:-1].rstrip()
-            pending.append("percent")
+            pending.append("percent" if excel_stored is None else "excel_percent")
         elif is_value and metric is None:
             return None, ("", "")   # unit unknown: metric_known reports the row; nothing more to say here
         else:
             what = (f"{metric.metric_id} is measured in {UNIT_WORDS.get(metric.unit) or metric.unit}"
                     if is_value and metric else f"the {column} is a count or an amount, not a percentage")
+            if excel_stored is not None:   # one finding for the cell, not a tidy-up and a failure
+                return None, (text, f"{number_words}: the cell is formatted as a percentage in Excel, so it shows "
+                                    f"{t} for the {excel_stored} it holds, but {what}; format the cell as Number "
+                                    f"in Excel and type the figure")
             return None, (text, f"{number_words} without a '%' sign: {what}")
     if t.startswith("£") and (
             (is_value and metric is not None and metric.unit == "gbp")
@@ -249,7 +279,7 @@ def _read_number(text: str, column: str, metric, row: int, notes: _Notes) -> tup
         if not math.isfinite(v):  # a 400-digit figure is inf as a float: never let it through
             return None, (text, f"{number_words}: this figure has too many digits to be a real count or rate")
         for kind in pending:
-            notes.add(kind, (row, text, v))
+            notes.add(kind, (row, text, v, excel_stored) if kind == "excel_percent" else (row, text, v))
         return v, None
     if SCIENTIFIC.match(t):
         return None, (text, f"{number_words}, written out in full: Excel saved this number in scientific notation, "
@@ -270,8 +300,19 @@ def _normalise(text: str, kind: str, row: int, notes: _Notes, how) -> str:
     return out
 
 
-def _type_rows(frame, notes: _Notes) -> tuple[list[_Row], list[FailingRow]]:
+def _optional_left_blank(row: _Row) -> bool:
+    """A row of an optional metric with no status, no figures and no note of the council's
+    own: the metric is not given (the pre-filled template leaves optional rows so)."""
+    return (row.metric is not None and not row.metric.required and row.status == "" and row.note is None
+            and not row.unreadable and all(row.numbers[c] is None for c in NUMERIC_COLUMNS))
+
+
+def _type_rows(frame, notes: _Notes, percent_cells: Mapping[tuple[int, str], str] | None = None
+               ) -> tuple[list[_Row], list[FailingRow]]:
+    """Typed rows (optional rows left blank left out) and the cells that are not numbers.
+    `percent_cells`: (row, column) -> the number an Excel cell formatted as a percentage holds."""
     metrics = catalogue.metrics()
+    percent_cells = percent_cells or {}
     rows: list[_Row] = []
     failures: list[FailingRow] = []
     status_forms = {re.sub(r"[\s\-]+", "_", s): s for s in STATUSES}
@@ -283,21 +324,30 @@ def _type_rows(frame, notes: _Notes) -> tuple[list[_Row], list[FailingRow]]:
         metric = metrics.get(metric_id)
         status = _normalise(rec["status"], "status", rn, notes,
                             lambda s: status_forms.get(re.sub(r"[\s\-]+", "_", s.lower()), s))
+        note = rec["note"].strip()
+        template_note = note.lower() == OPTIONAL_ROW_NOTE.lower()
         row = _Row(
             row_number=rn, raw={c: rec[c] for c in rec if c != "row_number"},
             council_code=_normalise(rec["council_code"], "code", rn, notes, lambda s: s.upper()),
             period=_normalise(rec["period"], "period", rn, notes,
                               lambda s: s.upper() if re.fullmatch(r"\d{4}-q[1-4]", s, re.I) else s),
-            metric_id=metric_id, status=status, note=rec["note"].strip() or None, metric=metric,
+            metric_id=metric_id, status=status, note=None if template_note else note or None, metric=metric,
         )
+        row_failures = []
         for column in NUMERIC_COLUMNS:
-            v, failure = _read_number(rec[column], column, metric, rn, notes)
+            v, failure = _read_number(rec[column], column, metric, rn, notes, percent_cells.get((rn, column)))
             row.numbers[column] = v
             if failure:
                 row.unreadable.add(column)
                 if failure[1]:
-                    failures.append(FailingRow(rn, metric_id or None, found=failure[0], accepted=failure[1],
-                                               column=column))
+                    row_failures.append(FailingRow(rn, metric_id or None, found=failure[0], accepted=failure[1],
+                                                   column=column))
+        if _optional_left_blank(row):
+            notes.add("optional_blank", (rn, metric_id))
+            continue
+        failures.extend(row_failures)
+        if template_note:
+            notes.add("optional_note", rn)
         n, d = row.numbers["numerator"], row.numbers["denominator"]
         if (row.numbers["value"] is None and "value" not in row.unreadable and n is not None and d
                 and metric is not None and metric.value_type in RATIO_TYPES and status in ("actual", "estimate")):
@@ -352,6 +402,14 @@ def load_suite(name: str = SUITE_NAME):
     """The suite as a GX ExpectationSuite (imports GX)."""
     gx, _ = _gx()
     return gx.ExpectationSuite(**load_suite_json(name))
+
+
+def value_agreement_words(agreement: Mapping[str, float] | None = None) -> str:
+    """How closely a value must agree with scale x numerator / denominator, in the words
+    the rejection message and the council guide use. The rule is the suite's
+    meta.value_agreement (`fraction_tolerance` in _gx_records), and nowhere else."""
+    a = agreement or load_suite_json()["meta"]["value_agreement"]
+    return f"within {_plain(a['relative'] * 100)}% of it, or within {_plain(a['absolute'])} if that is more"
 
 
 def suite_parameters() -> dict:
@@ -471,6 +529,7 @@ class _Explain:
         self.council = council
         self.month = return_month
         self.meta = {e["meta"]["rule"]: e["meta"] for e in suite_json["expectations"] if "rule" in (e.get("meta") or {})}
+        self.agreement = suite_json["meta"]["value_agreement"]
 
     def rows(self, rule: str, numbers: list[int]) -> list[FailingRow]:
         out = []
@@ -500,6 +559,10 @@ class _Explain:
         ret = tuple(int(x) for x in self.month.split("-"))
         if end and end > ret:
             accepted += f" ({row.period} is a future period: it ends after the return month)"
+        elif EXCEL_DATE.match(row.period):
+            typed = (row.metric and expected_period(row.metric.frequency, self.month)) or "the period"
+            accepted += (f". Excel has turned the period into a date: format the period column as Text, type {typed} "
+                         f"again and save the file (or use the .xlsx template, whose period column is already text)")
         elif row.period and not end:
             accepted += " (periods are written YYYY-MM, YYYY-Qn or YYYY-YY)" if row.metric else ""
         return FailingRow(row.row_number, row.metric_id or None, found=found, accepted=accepted, column="period")
@@ -622,8 +685,9 @@ class _Explain:
         scale = f"{_fmt(m.scale)} × " if m.scale != 1 else ""
         return FailingRow(row.row_number, row.metric_id,
                           found=f"value {row.raw['value'].strip()} with numerator {_fmt(n)} and denominator {_fmt(d)}",
-                          accepted=f"{_fmt(round(computed, 4))} ({scale}numerator / denominator, to within 0.5%), or "
-                                   f"leave value blank and it is computed", column="value")
+                          accepted=f"{_fmt(round(computed, 4))} ({scale}numerator / denominator: value must be "
+                                   f"{value_agreement_words(self.agreement)}), or leave value blank and it is computed",
+                          column="value")
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -633,11 +697,8 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 
 
 def _rows_phrase(failing: list[FailingRow]) -> str:
-    rows = sorted({f.row for f in failing if f.row is not None})
-    if not rows:
-        return ""
-    shown = ", ".join(map(str, rows[:8])) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
-    return f" (row{'s' if len(rows) > 1 else ''} {shown})"
+    rows = [f.row for f in failing if f.row is not None]
+    return f" ({rows_words(rows)})" if rows else ""
 
 
 def _outcome(check: str, failing: list[FailingRow], fail_message: str, pass_message: str) -> CheckOutcome:
@@ -658,6 +719,86 @@ def _required_missing(rows: list[_Row], council, return_month: str) -> list[Fail
                                   accepted=f"a row with period {exp} and a value, or status not_available with the "
                                            f"reason in note", column=None))
     return out
+
+
+#: A percentage below 1 given alone (no numerator and denominator: they would fix its
+#: scale) is a fraction given for a percentage, 0.137 for 13.7%, when a hundred times it
+#: lies within this factor of every figure it is compared with: the council's previous
+#: value of the metric and the median of the other councils' latest values. Rejected.
+FRACTION_FITS_WITHIN = 3.0
+#: When those figures are all at least this many times the value but a hundred times it
+#: does not fit them either, the figure is questioned: a warning.
+FRACTION_FAR_BELOW = 10.0
+
+
+def _percent_below_one(r: _Row) -> bool:
+    v = r.numbers.get("value")
+    return (r.metric is not None and r.metric.unit == "percent" and v is not None and 0 < v < 1
+            and r.status in ("actual", "estimate")
+            and r.numbers["numerator"] is None and r.numbers["denominator"] is None)
+
+
+def _compared_words(own: float | None, others: list[float]) -> str:
+    parts = [f"your previous figure was {_fmt(own)}"] if own is not None else []
+    if others:
+        parts.append(f"the other {_count(len(others), 'council')}' latest figures have a median of "
+                     f"{_fmt(round(statistics.median(others), 2))}" if len(others) > 1
+                     else f"the one other council's latest figure is {_fmt(others[0])}")
+    return " and ".join(parts)
+
+
+def _fraction_finding(r: _Row, own: float | None, others: list[float], have_history: bool
+                      ) -> tuple[FailingRow | None, bool]:
+    """(what to say about this percentage below 1, or None; whether it is rejected)."""
+    v = r.numbers["value"]
+    text = r.raw["value"].strip()
+    percent = _plain(round(v * 100, 10))
+    scale = f"percentages are given from 0 to 100 ({percent} for {percent}%), not as a fraction of 1 ({text})"
+    escape = f"if {text}% is right, give the numerator and denominator too"
+    references = [x for x in (own, statistics.median(others) if others else None) if x is not None]
+
+    def row(accepted):
+        return FailingRow(r.row_number, r.metric_id, found=text, accepted=accepted, column="value")
+
+    if not references:
+        why = ("there are no earlier figures of this metric to compare it with" if have_history else
+               "this check has no earlier figures to compare it with; when we collect the file we compare it with "
+               "your council's previous figure and the other councils', and reject it if it looks like a fraction")
+        return row(f"{percent} if {text} is a fraction: {scale}. A warning only: {why}"), False
+    if all(x / FRACTION_FITS_WITHIN <= v * 100 <= x * FRACTION_FITS_WITHIN for x in references):
+        return row(f"{percent}: {scale}, and {text} looks like one: {_compared_words(own, others)}. "
+                   f"{escape[:1].upper() + escape[1:]}"), True
+    if all(x >= FRACTION_FAR_BELOW * v for x in references):
+        return row(f"a percentage from 0 to 100: {text} is far below the figures it is compared with "
+                   f"({_compared_words(own, others)}); if it is a fraction of 1, give {percent}. A warning only: "
+                   f"{escape} and this goes away"), False
+    return None, False
+
+
+def _percent_scale(rows: list[_Row], council_code: str, previous: Mapping[str, float] | None) -> CheckOutcome:
+    """A percentage given as a fraction (0.137 for 13.7%), judged against the council's
+    previous figure and the other councils' latest (PreviousValues.latest_by_council)."""
+    by_council = getattr(previous, "latest_by_council", {})
+    rejected, questioned = [], []
+    for r in filter(_percent_below_one, rows):
+        own = (previous or {}).get(r.metric_id)
+        others = [v for c, v in by_council.get(r.metric_id, {}).items() if c != council_code]
+        finding, reject = _fraction_finding(r, own, others, have_history=previous is not None)
+        if finding:
+            (rejected if reject else questioned).append(finding)
+    if rejected:
+        return CheckOutcome("percent_scale", "fail", "fail",
+                            f"{_count(len(rejected), 'percentage looks', 'percentages look')} like a fraction of 1 "
+                            f"given for a percentage (0.137 for 13.7%): percentages are given from 0 to 100"
+                            + _rows_phrase(rejected), sorted(rejected + questioned, key=lambda f: f.row))
+    if questioned:
+        return CheckOutcome("percent_scale", "fail", "warn",
+                            f"{_count(len(questioned), 'percentage is', 'percentages are')} below 1 and may be a "
+                            f"fraction of 1 given for a percentage (0.137 for 13.7%); the return is accepted, but "
+                            f"please check {'it' if len(questioned) == 1 else 'them'}" + _rows_phrase(questioned),
+                            questioned)
+    return CheckOutcome("percent_scale", "fail", "pass",
+                        "No percentage looks like a fraction of 1 (such as 0.137 for 13.7%).")
 
 
 def _month_on_month(rows: list[_Row], return_month: str, previous_values: dict | None) -> CheckOutcome:
@@ -706,6 +847,24 @@ def _loadable_rows(rows: list[_Row], return_month: str):
     return pd.DataFrame(columns)
 
 
+def percent_metric_ids() -> set[str]:
+    """The council-return metrics measured in percent: what percent_scale looks at."""
+    return {m.metric_id for m in catalogue.metrics().values() if m.from_council_return and m.unit == "percent"}
+
+
+class PreviousValues(dict):
+    """What a return is compared with: metric_id -> the council's latest accepted value
+    before the return month (as `load.previous_values` answers; month on month compares
+    with it), and `latest_by_council`: metric_id -> council code -> each council's latest
+    accepted value of the metrics in percent before that month (percent_scale compares a
+    percentage below 1 with the council's own and the other councils'). A plain dict of
+    the council's own values still works: percent_scale then has no other councils."""
+
+    def __init__(self, own: Mapping[str, float] = (), latest_by_council: dict[str, dict[str, float]] | None = None):
+        super().__init__(own)
+        self.latest_by_council = latest_by_council or {}
+
+
 class PreviousFigures:
     """Previous-period figures for a batch that may hold several months of one council.
 
@@ -718,20 +877,39 @@ class PreviousFigures:
     each accepted return of the batch, in month order, as it goes (`accept`, replacing
     that council-month's earlier figures, as a load supersedes them). So month M of a
     backfill compares with month M-1 of the same batch, exactly as a month-by-month run.
+    It holds the percent metrics of the councils outside the batch too, so `get` answers
+    a PreviousValues with every council's latest percentages, as load.previous_values does.
     """
 
     def __init__(self, before: dict[str, dict[str, float]] | None = None,
                  loaded: dict[str, dict[str, dict[str, float]]] | None = None):
         self._before = {c: dict(v) for c, v in (before or {}).items()}
         self._months = {c: {m: dict(v) for m, v in months.items()} for c, months in (loaded or {}).items()}
+        self._percentages: dict[str, dict[str, dict[str, float]]] = {}   # return month -> latest_by_council
 
-    def get(self, key: tuple[str, str], default=None) -> dict[str, float]:
+    def get(self, key: tuple[str, str], default=None) -> PreviousValues:
         council_code, return_month = key
+        return PreviousValues(self._latest(council_code, return_month), self._latest_percentages(return_month))
+
+    def _latest(self, council_code: str, return_month: str) -> dict[str, float]:
         out = dict(self._before.get(council_code, {}))
         for month, figures in sorted(self._months.get(council_code, {}).items()):
             if month < return_month:
                 out.update(figures)
         return out
+
+    def _latest_percentages(self, return_month: str) -> dict[str, dict[str, float]]:
+        """metric_id -> council -> latest value before the month, for the percent metrics;
+        once per month (every return of a month shares it)."""
+        if return_month not in self._percentages:
+            percent = percent_metric_ids()
+            by_metric: dict[str, dict[str, float]] = {}
+            for council_code in set(self._before) | set(self._months):
+                for metric_id, value in self._latest(council_code, return_month).items():
+                    if metric_id in percent:
+                        by_metric.setdefault(metric_id, {})[council_code] = value
+            self._percentages[return_month] = by_metric
+        return self._percentages[return_month]
 
     def accept(self, council_code: str, return_month: str, rows) -> None:
         """An accepted return of the batch (its loadable rows) becomes that month's figures."""
@@ -740,6 +918,8 @@ class PreviousFigures:
             if value is not None and not (isinstance(value, float) and math.isnan(value)):
                 figures[metric_id] = float(value)
         self._months.setdefault(council_code, {})[return_month] = figures
+        for month in [m for m in self._percentages if m > return_month]:
+            del self._percentages[month]   # they were read before this month was accepted
 
 
 @dataclass
@@ -759,8 +939,10 @@ def validate_return(parsed_or_path: ParsedReturn | Path | str, *, council_code: 
     """Run every check of contract.CHECKS on a return, in order: a batch of one.
 
     `council_code`: the council whose source served the file. `return_month`: YYYY-MM.
-    `previous_values`: metric_id -> the previous period's value, or None when there is
-    none (the month-on-month check then passes as skipped).
+    `previous_values`: metric_id -> the previous period's value (a PreviousValues, as
+    load.previous_values answers, also carries the other councils' latest percentages),
+    or None when there are no earlier figures at all, as on a laptop: the month-on-month
+    check then passes as skipped, and a percentage below 1 is only questioned.
 
     Checks that could not run because the file could not be read (or lacks required
     columns) are left out of `report.checks` (ops.check_results holds only real
@@ -810,7 +992,7 @@ def validate_returns(items: Iterable[tuple[ParsedReturn | Path | str, str, str]]
             report.checks.append(parsed.columns)
             continue
         notes = _Notes()
-        rows, typing_failures = _type_rows(parsed.frame, notes)
+        rows, typing_failures = _type_rows(parsed.frame, notes, parsed.percent_cells)
         if typing_failures:
             columns = CheckOutcome(
                 "columns", "fail", "fail",
@@ -824,16 +1006,17 @@ def validate_returns(items: Iterable[tuple[ParsedReturn | Path | str, str, str]]
         pending.append(_Pending(return_key, councils[council_code], return_month, report, rows, notes))
 
     suite_json = load_suite_json()
-    agreement = suite_json.get("meta", {}).get("value_agreement", {"relative": 0.005, "absolute": 0.05})
+    agreement = suite_json["meta"]["value_agreement"]
     records = [rec for p in pending for rec in _gx_records(p.return_key, p.rows, p.council, p.return_month, agreement)]
     failing = _run_suite(_gx_frame(records), suite_json, suite_parameters()) if records else {}
     for p in pending:
         _row_checks(p, failing, suite_json, today)
 
-    # Month on month last, oldest month first: it only ever warns, so whether a return is
-    # accepted is already known, and a PreviousFigures can pass each accepted month on.
+    # The checks against earlier figures last, oldest month first: once a month's outcome
+    # is known, a PreviousFigures passes its accepted figures on to the next month.
     for p in sorted(pending, key=lambda p: p.return_month):
         previous = None if previous_values is None else previous_values.get((p.council.code, p.return_month))
+        p.report.checks.append(_percent_scale(p.rows, p.council.code, previous))
         p.report.checks.append(_month_on_month(p.rows, p.return_month, previous))
         p.report.normalisations.extend(p.notes.sentences())
         if p.report.outcome != "fail":

@@ -40,13 +40,25 @@ def _council(text: str):
     return by_short.get(key.lower())
 
 
+def _unknown_council(text: str) -> str:
+    return f"unknown council {text!r}: give its GSS code (e.g. E08000027) or short name (e.g. dudley)"
+
+
+def council_code(text: str) -> str:
+    """argparse type for --council in every command: a GSS code or short name (any case)
+    -> the GSS code; an unknown council is a usage error (exit status 2)."""
+    council = _council(text)
+    if council is None:
+        raise argparse.ArgumentTypeError(_unknown_council(text))
+    return council.code
+
+
 def run(args) -> int:
     from councilbench.returns.contract import MONTH_RE
 
     council = _council(args.council)
     if council is None:
-        print(f"councilbench validate: error: unknown council {args.council!r}: give its GSS code (e.g. E08000027) "
-              f"or short name (e.g. dudley)", file=sys.stderr)
+        print(f"councilbench validate: error: {_unknown_council(args.council)}", file=sys.stderr)
         return 2
     if not MONTH_RE.match(args.period or ""):
         print(f"councilbench validate: error: --period must be a month written YYYY-MM (e.g. 2026-10), got "
