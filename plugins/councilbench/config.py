@@ -6,7 +6,9 @@ Postgres data) goes under the state folder, never into the tracked tree.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 #: Role names are cluster-wide in Postgres, so they carry the project's name to avoid
@@ -70,3 +72,20 @@ def expectations_dir() -> Path:
 
 def seeds_dir() -> Path:
     return dbt_project_dir() / "seeds"
+
+
+@contextlib.contextmanager
+def environ(values: dict[str, str], *, unset: tuple[str, ...] = ()) -> Iterator[None]:
+    """os.environ with `values` set and `unset` removed, as it was again afterwards."""
+    previous = {key: os.environ.get(key) for key in (*values, *unset)}
+    for key in unset:
+        os.environ.pop(key, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

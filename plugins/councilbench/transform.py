@@ -9,7 +9,6 @@ Its target/ and logs/ go under the state folder, never into the tracked tree.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 
 from councilbench import config
@@ -60,16 +59,8 @@ def run_dbt(warehouse: Warehouse, args: list[str], *, raise_on_failure: bool = T
     from dbt.cli.main import dbtRunner
 
     env = dbt_env(warehouse)
-    previous = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with config.environ(env):
         res = dbtRunner().invoke([*args, "--project-dir", env["DBT_PROJECT_DIR"], "--profiles-dir", env["DBT_PROFILES_DIR"]])
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
     nodes = []
     results = getattr(res.result, "results", None) or []

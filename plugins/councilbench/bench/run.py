@@ -64,29 +64,12 @@ class Clock:
 STATE_DERIVED_AIRFLOW_SETTINGS = ("AIRFLOW__CORE__PLUGINS_FOLDER", "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
 
 
-@contextlib.contextmanager
-def _environ(values: dict[str, str], *, unset: tuple[str, ...] = ()) -> Iterator[None]:
-    """os.environ with `values` set and `unset` removed, as it was again afterwards."""
-    previous = {key: os.environ.get(key) for key in (*values, *unset)}
-    for key in unset:
-        os.environ.pop(key, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def own_state(folder: Path):
     """Everything the bench runs keeps its state in `folder` (<state>/bench/state): dbt's
     target, docs and logs, the Airflow home of its services and of `airflow dags test`,
     landing files and logs. The developer's <state>/dbt, <state>/airflow, ... stay as they
     were: their docs never describe a scratch database the bench has dropped."""
-    return _environ({"COUNCILBENCH_STATE_DIR": str(folder), "AIRFLOW_HOME": str(folder / "airflow")},
+    return config.environ({"COUNCILBENCH_STATE_DIR": str(folder), "AIRFLOW_HOME": str(folder / "airflow")},
                     unset=STATE_DERIVED_AIRFLOW_SETTINGS)
 
 
@@ -189,7 +172,7 @@ def _run_bench(server: Warehouse, bench_dir: Path, *, years: int, baseline_years
             serve_demo_sources(bench_dir / "public-sources") as public_env:
         # dbt runs in this process: errors only on the terminal (its full log is in
         # <bench state>/dbt/logs), so the bench's own progress lines stay readable.
-        with _environ({**public_env, "DBT_QUIET": "true"}):
+        with config.environ({**public_env, "DBT_QUIET": "true"}):
             with scratch_warehouse(server, "big", keep=keep) as big:
                 figures.conditions.setdefault("databases", []).append(big.database)
                 _load_public(big)
