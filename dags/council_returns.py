@@ -23,9 +23,9 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from councilbench.assets import COUNCIL_RETURNS
-from councilbench.dag_defaults import TAG, default_args
-from councilbench.timetables import ReportingMonthTimetable
+from councilbench.orchestration.assets import COUNCIL_RETURNS
+from councilbench.orchestration.dag_defaults import TAG, default_args
+from councilbench.orchestration.timetables import ReportingMonthTimetable
 
 
 @dag(
@@ -48,8 +48,8 @@ def council_returns():
     def plan_month() -> list[dict]:
         """The month and its councils, as one land_return call each. One task, not two:
         every hop before the 33 mapped tasks costs a scheduler loop."""
-        from councilbench import catalogue
-        from councilbench.timetables import reporting_month
+        from councilbench.core import catalogue
+        from councilbench.orchestration.timetables import reporting_month
 
         ctx = get_current_context()
         wanted = ctx["params"].get("councils") or []
@@ -62,21 +62,21 @@ def council_returns():
 
     @task(map_index_template="{{ task.op_kwargs['council_code'] }}")
     def land_return(council_code: str, return_month: str) -> dict:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.returns.pipeline import land_return as land
 
         return land(warehouse_from_airflow(), council_code, return_month).as_dict()
 
     @task
     def validate_and_load(landed: list[dict]) -> list[dict]:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.returns.pipeline import validate_landed
 
         return validate_landed(warehouse_from_airflow(), list(landed))
 
     @task
     def send_emails(outcomes: list[dict]) -> list[dict]:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.returns.pipeline import send_emails as send
 
         return send(warehouse_from_airflow(), list(outcomes))

@@ -22,8 +22,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from councilbench.assets import PUBLIC_STATISTICS
-from councilbench.dag_defaults import TAG, default_args
+from councilbench.orchestration.assets import PUBLIC_STATISTICS
+from councilbench.orchestration.dag_defaults import TAG, default_args
 from councilbench.public.datasets import DATASET_IDS
 
 MONTH = r"^(\d{4}-(0[1-9]|1[0-2]))?$"
@@ -51,7 +51,7 @@ def public_sources():
     def load_public_dataset(dataset_id: str) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.public import datasets, load
 
         ctx = get_current_context()

@@ -1,15 +1,15 @@
 """Reference data: warehouse schemas and roles, member registry and metric catalogue.
 
 Run it when the registry or catalogue seeds change (or on a fresh warehouse); loaders
-and the dbt DAG read what it builds. Logic lives in councilbench.reference_data.
+and the dbt DAG read what it builds. Logic lives in councilbench.warehouse.reference_data.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from councilbench.assets import REFERENCE_DATA
-from councilbench.dag_defaults import TAG, default_args
+from councilbench.orchestration.assets import REFERENCE_DATA
+from councilbench.orchestration.dag_defaults import TAG, default_args
 
 
 @dag(
@@ -23,8 +23,8 @@ from councilbench.dag_defaults import TAG, default_args
 def reference_data():
     @task(outlets=[REFERENCE_DATA])
     def refresh_reference_data() -> dict:
-        from councilbench import reference_data as ref
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.warehouse import reference_data as ref
+        from councilbench.orchestration.connections import warehouse_from_airflow
 
         return ref.refresh(warehouse_from_airflow())
 

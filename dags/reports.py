@@ -24,8 +24,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from councilbench.assets import MARTS, REPORTS
-from councilbench.dag_defaults import TAG, default_args
+from councilbench.orchestration.assets import MARTS, REPORTS
+from councilbench.orchestration.dag_defaults import TAG, default_args
 
 
 @dag(
@@ -51,7 +51,7 @@ from councilbench.dag_defaults import TAG, default_args
 def reports():
     @task
     def plan() -> dict:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.reports.pipeline import plan as make_plan
 
         params = get_current_context()["params"]
@@ -60,7 +60,7 @@ def reports():
 
     @task
     def annual_reports(plan: dict) -> list[dict]:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.reports.pipeline import render_annual
 
         params = get_current_context()["params"]
@@ -69,7 +69,7 @@ def reports():
 
     @task
     def council_packs(plan: dict) -> list[dict]:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.reports.pipeline import render_packs
 
         params = get_current_context()["params"]
@@ -78,7 +78,7 @@ def reports():
 
     @task
     def email_packs(rendered: list[dict]) -> list[dict]:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.reports.pipeline import send_packs
 
         if not get_current_context()["params"].get("send", True):

@@ -2,7 +2,7 @@
 has not sent it yet; the day after, chase the councils still missing or rejected and
 send the platform team one summary of the month.
 
-Its own timetable (councilbench.timetables.ReturnRemindersTimetable), on the same
+Its own timetable (councilbench.orchestration.timetables.ReturnRemindersTimetable), on the same
 calendar as council_returns: a reminder COUNCILBENCH_REMINDER_DAYS_BEFORE days (default
 5) before the due date (COUNCILBENCH_RETURNS_DUE_DAY / _DUE_TIME) and a chaser one day
 after it. Each email goes once (ops.report_sends), only to that council's contacts.
@@ -16,8 +16,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from councilbench.dag_defaults import TAG, default_args
-from councilbench.timetables import ReturnRemindersTimetable
+from councilbench.orchestration.dag_defaults import TAG, default_args
+from councilbench.orchestration.timetables import ReturnRemindersTimetable
 
 
 @dag(
@@ -39,7 +39,7 @@ from councilbench.timetables import ReturnRemindersTimetable
 def return_reminders():
     @task
     def plan() -> dict:
-        from councilbench.due_dates import return_due
+        from councilbench.core.calendar import return_due
 
         ctx = get_current_context()
         timetable = ReturnRemindersTimetable.from_env()
@@ -51,14 +51,14 @@ def return_reminders():
 
     @task
     def email_councils(plan: dict) -> list[dict]:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.returns.reminders import send_reminders
 
         return send_reminders(warehouse_from_airflow(), plan["month"], plan["kind"])
 
     @task
     def email_platform_team(plan: dict, chased: list[dict]) -> dict | None:
-        from councilbench.connections import warehouse_from_airflow
+        from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.returns.reminders import send_month_summary
 
         if plan["kind"] != "chaser":

@@ -13,7 +13,7 @@ rebuild everything. Each failing dbt node is logged on its own line and named in
 The marts asset (councilbench://warehouse/marts) is announced as soon as `dbt build`
 passes; the reports DAG is scheduled on it. Docs: <state>/dbt/docs/index.html, one page
 with everything inlined (dbt docs generate --static) that opens from disk.
-Logic lives in councilbench.warehouse_build.
+Logic lives in councilbench.warehouse.build.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from councilbench.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
-from councilbench.dag_defaults import TAG, default_args
+from councilbench.orchestration.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
+from councilbench.orchestration.dag_defaults import TAG, default_args
 
 
 @dag(
@@ -42,8 +42,8 @@ from councilbench.dag_defaults import TAG, default_args
 def warehouse_build():
     @task(outlets=[MARTS])
     def dbt_build() -> dict:
-        from councilbench.connections import warehouse_from_airflow
-        from councilbench.warehouse_build import build_models
+        from councilbench.orchestration.connections import warehouse_from_airflow
+        from councilbench.warehouse.build import build_models
 
         full_refresh = bool(get_current_context()["params"].get("full_refresh"))
         # Unit tests run in CI (`make test`); production runs the models and data tests.
@@ -51,8 +51,8 @@ def warehouse_build():
 
     @task
     def dbt_docs() -> dict:
-        from councilbench.connections import warehouse_from_airflow
-        from councilbench.warehouse_build import generate_docs
+        from councilbench.orchestration.connections import warehouse_from_airflow
+        from councilbench.warehouse.build import generate_docs
 
         return generate_docs(warehouse_from_airflow())
 

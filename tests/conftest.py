@@ -30,8 +30,8 @@ os.environ["COUNCILBENCH_RETRY_DELAY_SECONDS"] = "5"
 
 
 def _session_airflow_metadata() -> str:
-    from councilbench.airflow_env import metadata_database, sqlalchemy_url
-    from councilbench.warehouse import resolve
+    from councilbench.orchestration.airflow_env import metadata_database, sqlalchemy_url
+    from councilbench.warehouse.connection import resolve
 
     os.environ["COUNCILBENCH_AIRFLOW_DATABASE"] = f"councilbench_test_airflow_{uuid.uuid4().hex[:8]}"
     return sqlalchemy_url(metadata_database(resolve()))
@@ -53,13 +53,13 @@ def state_dir() -> Path:
 @pytest.fixture(scope="session")
 def server():
     """The PostgreSQL server the project resolves (WAREHOUSE_URL, local, embedded)."""
-    from councilbench.warehouse import resolve
+    from councilbench.warehouse.connection import resolve
 
     return resolve()
 
 
 def _drop_database(server, name: str) -> None:
-    from councilbench.bootstrap import drop_database
+    from councilbench.warehouse.bootstrap import drop_database
 
     drop_database(server.with_database(name))
 
@@ -69,7 +69,7 @@ def _drop_airflow_metadata():
     """The session's Airflow metadata database goes with the session. (It resolves the
     server itself: a module may name a fixture of its own `server`.)"""
     yield
-    from councilbench.warehouse import resolve
+    from councilbench.warehouse.connection import resolve
 
     _drop_database(resolve(), os.environ["COUNCILBENCH_AIRFLOW_DATABASE"])
 
@@ -77,7 +77,7 @@ def _drop_airflow_metadata():
 @pytest.fixture(scope="session")
 def warehouse(server):
     """A new database, bootstrapped with `db up`, dropped at the end of the session."""
-    from councilbench import bootstrap
+    from councilbench.warehouse import bootstrap
 
     name = f"councilbench_test_{uuid.uuid4().hex[:8]}"
     wh = server.with_database(name)
@@ -89,7 +89,7 @@ def warehouse(server):
 @pytest.fixture(scope="session")
 def reference_warehouse(warehouse):
     """The session warehouse with the reference data (seeds, dim_council, dim_metric) built."""
-    from councilbench.reference_data import refresh
+    from councilbench.warehouse.reference_data import refresh
 
     refresh(warehouse)
     return warehouse
@@ -106,8 +106,8 @@ def fresh_database(server):
 @pytest.fixture(scope="session")
 def mail_catcher(state_dir):
     """A real SMTP server (aiosmtpd) on 127.0.0.1; Airflow's smtp_default points at it."""
-    from councilbench.airflow_env import smtp_connection
-    from councilbench.mailcatcher import start_catcher
+    from councilbench.orchestration.airflow_env import smtp_connection
+    from councilbench.dev.mailcatcher import start_catcher
 
     with start_catcher(state_dir / "mail") as catcher:
         previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")
@@ -123,7 +123,7 @@ def mail_catcher(state_dir):
 def returns_server(state_dir):
     """Council return files served over HTTP on 127.0.0.1, one URL per council and month
     (the registry's {returns_base_url}/<short_name>/<YYYY-MM>.csv)."""
-    from councilbench.demo_http import serve_folder
+    from councilbench.dev.file_server import serve_folder
 
     folder = state_dir / "served-returns"
     folder.mkdir(exist_ok=True)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from councilbench import bootstrap, catalogue, reference_data
-from councilbench.airflow_api import AirflowApi, parse_time
-from councilbench.airflow_env import smtp_connection, sqlalchemy_url
-from councilbench.airflow_services import AirflowServices, HealthWatch
-from councilbench.warehouse import Warehouse, connect
+from councilbench.warehouse import bootstrap, reference_data
+from councilbench.core import catalogue
+from councilbench.orchestration.api import AirflowApi, parse_time
+from councilbench.orchestration.airflow_env import smtp_connection, sqlalchemy_url
+from councilbench.orchestration.services import AirflowServices, HealthWatch
+from councilbench.warehouse.connection import Warehouse, connect
 
 FAULTY = {"E08000027": ["numerator_above_denominator"],   # Dudley
           "E07000199": ["html_error_page"],               # Tamworth
@@ -35,8 +36,8 @@ class World:
 @contextlib.contextmanager
 def scheduler_world(server: Warehouse, state_dir: Path, label: str, *, executor: str = "local", workers: int = 2,
                     env: dict | None = None):
-    from councilbench.demo_http import serve_folder
-    from councilbench.mailcatcher import start_catcher
+    from councilbench.dev.file_server import serve_folder
+    from councilbench.dev.mailcatcher import start_catcher
 
     warehouse = server.with_database(f"councilbench_{label}_{uuid.uuid4().hex[:6]}")
     metadata = warehouse.with_database(f"{warehouse.database}_airflow")

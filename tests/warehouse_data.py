@@ -21,7 +21,7 @@ right (see SCENARIO):
 - late returns (received after the 15th of the following month).
 
 Public statistics (NOMIS claimant count and population, DEFRA recycling) are generated
-by ``councilbench.public.demo_data``, served on 127.0.0.1 and loaded by
+by ``councilbench.dev.public_samples``, served on 127.0.0.1 and loaded by
 ``councilbench.public.load.refresh_dataset`` as the public_sources DAG does, so
 population exists for every council including the counties.
 """
@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from councilbench import catalogue
+from councilbench.core import catalogue
 from councilbench.returns.contract import CHECKS
 from councilbench.returns.load import LOAD_COLUMNS
-from councilbench.returns.sample import add_months, generate_return, month_range
-from councilbench.warehouse import Warehouse, connect
+from councilbench.dev.sample_returns import add_months, generate_return, month_range
+from councilbench.warehouse.connection import Warehouse, connect
 
 #: 14 months: two Marches (annual metrics for 2024-25 and 2025-26) and five quarter ends.
 HISTORY = month_range("2025-03", "2026-04")
@@ -279,11 +279,11 @@ def _env(**values):
 
 def load_public_statistics(warehouse: Warehouse, folder: Path) -> list[dict]:
     """Demo NOMIS and DEFRA files served on 127.0.0.1, loaded by the real public loader."""
-    from councilbench.fetch import RetryPolicy
+    from councilbench.ingest.fetch import RetryPolicy
     from councilbench.public import datasets as dsets
-    from councilbench.public import demo_data
+    from councilbench.dev import public_samples as demo_data
     from councilbench.public.load import refresh_dataset
-    from councilbench.public.source_server import SourceServer
+    from councilbench.dev.public_server import SourceServer
 
     files = demo_data.write_sources(Path(folder), months=dsets.months_between(*PUBLIC_MONTHS),
                                     years=dsets.years_between(*PUBLIC_YEARS),
@@ -328,7 +328,7 @@ def built_warehouse(reference_warehouse: Warehouse, state_dir: Path) -> BuiltWar
     each test module's session fixture asks for it, the first one pays."""
     import time
 
-    from councilbench import warehouse_build
+    from councilbench.warehouse import build as warehouse_build
 
     key = reference_warehouse.url
     if key not in _BUILT:

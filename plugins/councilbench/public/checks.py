@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from councilbench import config
+from councilbench.core import settings
 from councilbench.public import datasets as dsets
 
 MAX_FAILING_ROWS = 500
@@ -53,7 +53,7 @@ def unreadable(message: str) -> list[CheckOutcome]:
 
 
 def load_suite_dict(name: str) -> dict:
-    with open(config.expectations_dir() / f"{name}.json", encoding="utf-8") as f:
+    with open(settings.expectations_dir() / f"{name}.json", encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -67,7 +67,7 @@ def build_frame(ds, observations: list[dict], expected_periods: list[str] | None
     """The observations plus placeholder rows for expected cells that are missing."""
     import pandas as pd
 
-    from councilbench.catalogue import metrics
+    from councilbench.core.catalogue import metrics
 
     expected = dsets.expected_areas(ds)
     measures = dsets.metric_ids(ds)
@@ -112,7 +112,7 @@ def build_frame(ds, observations: list[dict], expected_periods: list[str] | None
 def validate(ds, observations: list[dict], *, expected_periods: list[str] | None = None,
              fetch_note: str = "") -> tuple[list[CheckOutcome], object]:
     """Run the dataset's suite over the observations; (check outcomes, frame validated)."""
-    from councilbench.gx import import_gx
+    from councilbench.ingest.gx import import_gx
 
     gx = import_gx()
 

@@ -204,7 +204,7 @@ def metric_ids(ds) -> list[str]:
 
 def known_areas() -> dict[str, str]:
     """Every area code we accept: the 33 councils, the region and England (code -> name)."""
-    from councilbench.catalogue import councils
+    from councilbench.core.catalogue import councils
 
     out = {c.code: c.name for c in councils().values()}
     out.update(AGGREGATE_AREAS)
@@ -214,7 +214,7 @@ def known_areas() -> dict[str, str]:
 def expected_areas(ds) -> dict[str, str]:
     """The areas that must be present: all councils (NOMIS publishes counties too) or the
     councils whose tier delivers the dataset's metrics; always the region and England."""
-    from councilbench.catalogue import councils, metrics
+    from councilbench.core.catalogue import councils, metrics
 
     if ds.areas == "all_councils":
         chosen = list(councils().values())

@@ -19,11 +19,11 @@ import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from councilbench import landing
-from councilbench.fetch import RetryPolicy, fetch, fetch_http
+from councilbench.ingest import landing
+from councilbench.ingest.fetch import RetryPolicy, fetch, fetch_http
 from councilbench.public import checks as checks_mod
 from councilbench.public import datasets as dsets
-from councilbench.warehouse import Warehouse, connect
+from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 

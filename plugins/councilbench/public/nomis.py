@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from councilbench.fetch import Fetched, RetryPolicy, fetch_http
+from councilbench.ingest.fetch import Fetched, RetryPolicy, fetch_http
 from councilbench.public.datasets import NOMIS_PAGE_SIZE, NomisDataset
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from councilbench.reports import format as fmt
-from councilbench.warehouse import Warehouse, connect
+from councilbench.warehouse.connection import Warehouse, connect
 
 
 class NoData(LookupError):
@@ -305,7 +305,7 @@ def month_data(conn, month: str) -> MonthData:
     current = latest_periods(conn, month)
     if not current:
         raise NoData(f"no benchmark rows for periods carried by returns up to {month}")
-    from councilbench.returns.sample import add_months
+    from councilbench.dev.sample_returns import add_months
 
     previous_pack = latest_periods(conn, add_months(month, -1))
     keys = sorted(set(current.items()) | set(previous_pack.items()))

@@ -5,7 +5,7 @@
     render_packs(warehouse, month)          each council's How <council> compares (HTML + PDF + summary JSON)
     send_packs(warehouse, packs)            email each pack to its council's contacts, once
 
-Output (councilbench.config.state_path("reports")):
+Output (councilbench.core.settings.state_path("reports")):
 
     reports/performance-of-the-region-2025-26.html / .pdf
     reports/performance-of-the-region-2026-27-year-to-date.html / .pdf
@@ -22,10 +22,10 @@ import logging
 import time
 from pathlib import Path
 
-from councilbench import config
+from councilbench.core import settings
 from councilbench.reports import annual, data, packs, render
 from councilbench.reports import format as fmt
-from councilbench.warehouse import Warehouse
+from councilbench.warehouse.connection import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class ReportError(RuntimeError):
 
 
 def reports_dir() -> Path:
-    return config.state_path("reports")
+    return settings.state_path("reports")
 
 
 def packs_dir(month: str, root: Path | None = None) -> Path:

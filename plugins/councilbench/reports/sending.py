@@ -1,6 +1,6 @@
 """Emailing each council its monthly pack, at most once per council and month.
 
-Through the send-once outbox (councilbench.outbox, ops.report_sends keyed by council,
+Through the send-once outbox (councilbench.mail.outbox, ops.report_sends keyed by council,
 month and kind): a rerun of the reports DAG sends nothing. Before it goes, the message is
 checked: addressed to exactly that council's contacts (reference.council_contacts), no
 other council's contact details anywhere in it, and every figure in the pack from an
@@ -18,9 +18,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from councilbench import outbox
-from councilbench.catalogue import Contact
-from councilbench.warehouse import Warehouse
+from councilbench.mail import outbox
+from councilbench.core.catalogue import Contact
+from councilbench.warehouse.connection import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sen
             ops_email: str | None = None, now: datetime | None = None) -> EmailMessage:
     """The pack email for this council's contacts only: an HTML and plain-text summary
     (pack: packs.Pack.summary()) and the pack attached (PDF and/or HTML)."""
-    from councilbench import airflow_env, dag_defaults
+    from councilbench.orchestration import airflow_env, dag_defaults
     from councilbench.reports.render import render
 
     code = pack["council_code"]

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from councilbench.catalogue import Contact, Council
+from councilbench.core.catalogue import Contact, Council
 from councilbench.returns.contract import CheckOutcome, ValidationReport
 # The same words as `councilbench validate`: the plain-text body, the CSV attachment and
 # the check titles the HTML uses as headings all come from report_text.
@@ -114,7 +114,7 @@ def check_title(check: str) -> str:
 
 @lru_cache(maxsize=1)
 def _metric_names() -> dict[str, str]:
-    from councilbench.catalogue import metrics
+    from councilbench.core.catalogue import metrics
 
     try:
         return {m.metric_id: m.metric_name for m in metrics().values()}
@@ -132,8 +132,8 @@ def warning_count(report: ValidationReport) -> int:
 
 
 def return_due(return_month: str) -> datetime:
-    """When a month's return is due (councilbench.due_dates: the timetable's calendar)."""
-    from councilbench.due_dates import return_due as due
+    """When a month's return is due (councilbench.core.calendar: the timetable's calendar)."""
+    from councilbench.core.calendar import return_due as due
 
     return due(return_month)
 
@@ -366,7 +366,7 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
     Raises ValueError if a contact belongs to another council, or the report does not
     call for this kind of email (a rejection needs outcome fail, a receipt pass or warn).
     """
-    from councilbench import airflow_env, dag_defaults
+    from councilbench.orchestration import airflow_env, dag_defaults
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")

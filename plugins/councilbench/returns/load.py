@@ -8,7 +8,7 @@ its rows stay in raw, so the history stays queryable.
 
 from __future__ import annotations
 
-from councilbench.landing import settle_loaded
+from councilbench.ingest.landing import settle_loaded
 
 LOAD_COLUMNS = ("submission_id", "row_number", "council_code", "return_period", "metric_id", "period",
                 "value", "numerator", "denominator", "status", "note")

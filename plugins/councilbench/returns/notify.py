@@ -30,10 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from councilbench.catalogue import Contact, Council
+from councilbench.core.catalogue import Contact, Council
 from councilbench.returns.contract import ValidationReport
 from councilbench.returns.email_render import LoadSummary, SubmissionRef, compose, message_id, subject_line
-from councilbench.warehouse import Warehouse, connect
+from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,11 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-from councilbench import catalogue, landing
-from councilbench.fetch import RetryPolicy, fetch
+from councilbench.core import catalogue
+from councilbench.ingest import landing
+from councilbench.ingest.fetch import RetryPolicy, fetch
 from councilbench.returns import load, results
-from councilbench.warehouse import Warehouse, connect
+from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@
 - month summary (with the chaser): one email to the platform team with the month's state
   (loaded, rejected, missing, late) and who was chased.
 
-Every email goes through the send-once outbox (councilbench.outbox), to that council's
+Every email goes through the send-once outbox (councilbench.mail.outbox), to that council's
 own contacts only; a rerun or a retry sends nothing twice.
 """
 
@@ -21,10 +21,11 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from councilbench import catalogue, outbox
+from councilbench.core import catalogue
+from councilbench.mail import outbox
 from councilbench.returns.email_render import (POLICY, greeting_line, jinja_env, council_display_name, month_label,
                                                possessive, uk_time)
-from councilbench.warehouse import Warehouse, connect
+from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ def compose(kind: str, state: CouncilMonth, month: str, contacts, *, due: dateti
             sender: str | None = None, ops_email: str | None = None) -> EmailMessage:
     """The reminder or chaser for this council's month, to these contacts only, with its
     pre-filled template attached."""
-    from councilbench import airflow_env, dag_defaults
+    from councilbench.orchestration import airflow_env, dag_defaults
     from councilbench.returns.template import csv_text
 
     strangers = [c.email for c in contacts if c.council_code != state.council_code]
@@ -174,7 +175,7 @@ def send_reminders(warehouse: Warehouse, month: str, kind: str, *, now: datetime
                    smtp_conn_id: str = "smtp_default") -> list[dict]:
     """Email every council this run is for (reminder: no return yet; chaser: missing or
     rejected), once each. Every council is attempted before an SMTP failure is raised."""
-    from councilbench.due_dates import return_due
+    from councilbench.core.calendar import return_due
     from councilbench.returns.notify import council_contacts
 
     if kind not in KIND_OF:
@@ -218,8 +219,8 @@ def summary_lines(states: dict[str, CouncilMonth], due: datetime) -> dict[str, l
 def send_month_summary(warehouse: Warehouse, month: str, chased: list[dict], *, now: datetime | None = None,
                        smtp_conn_id: str = "smtp_default") -> dict:
     """The platform team's one summary of the month the day after its due date."""
-    from councilbench import airflow_env, dag_defaults
-    from councilbench.due_dates import return_due
+    from councilbench.orchestration import airflow_env, dag_defaults
+    from councilbench.core.calendar import return_due
 
     due, now = return_due(month), now or datetime.now(timezone.utc)
     with connect(warehouse, role="loader") as conn:

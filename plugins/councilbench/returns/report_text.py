@@ -14,7 +14,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from councilbench import catalogue
+from councilbench.core import catalogue
 from councilbench.returns.contract import CHECKS, FailingRow, ValidationReport
 
 MAX_ROWS_PER_CHECK = 50

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from councilbench.landing import write_check_results
+from councilbench.ingest.landing import write_check_results
 from councilbench.returns.contract import CHECKS, CheckOutcome, FailingRow, ValidationReport
 
 

@@ -21,8 +21,8 @@ import csv
 import io
 from pathlib import Path
 
-from councilbench import catalogue
-from councilbench.catalogue import Metric
+from councilbench.core import catalogue
+from councilbench.core.catalogue import Metric
 from councilbench.returns.contract import COLUMNS, OPTIONAL_ROW_NOTE, STATUSES, expected_period
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -67,7 +67,7 @@ COLUMN_HELP = (
 def _due_date_words(return_month: str) -> str:
     import calendar
 
-    from councilbench.due_dates import return_due
+    from councilbench.core.calendar import return_due
 
     due = return_due(return_month)
     return f"{due.day} {calendar.month_name[due.month]} {due.year}"
@@ -208,7 +208,7 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from councilbench.returns.sample import deterministic_xlsx
+    from councilbench.dev.sample_returns import deterministic_xlsx
 
     rows = template_rows(council_code, return_month)
     metrics = catalogue.metrics()

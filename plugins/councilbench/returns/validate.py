@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from councilbench import catalogue, config
+from councilbench.core import catalogue, settings
 from councilbench.returns.contract import (
     CHECKS,
     MONTH_RE,
@@ -376,7 +376,7 @@ def _gx():
 
 def _gx_locked():
     if not _GX_STATE:
-        from councilbench.gx import import_gx
+        from councilbench.ingest.gx import import_gx
 
         gx = import_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -390,7 +390,7 @@ def _gx_locked():
 
 
 def suite_path(name: str = SUITE_NAME) -> Path:
-    return config.expectations_dir() / f"{name}.json"
+    return settings.expectations_dir() / f"{name}.json"
 
 
 def load_suite_json(name: str = SUITE_NAME) -> dict:

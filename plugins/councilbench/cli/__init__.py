@@ -1,0 +1,1 @@
+"""The `councilbench` command line: thin commands over the library."""

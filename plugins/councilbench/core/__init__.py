@@ -1,0 +1,2 @@
+"""The bottom layer: settings (every COUNCILBENCH_* variable, the paths), the calendar
+(months, financial years, due dates) and the catalogue (the registry and the metric catalogue)."""

@@ -1,0 +1,42 @@
+"""The demo's reports step: what the reports DAG (scheduled by the marts asset) wrote and
+sent for the month, for `make demo` to print."""
+
+from __future__ import annotations
+
+from councilbench.core import settings
+from councilbench.warehouse.connection import Warehouse, connect
+
+
+def reports_summary(warehouse: Warehouse, month: str) -> dict:
+    """Where a person finds the reports, and what ops.report_sends says was emailed."""
+    from councilbench.reports import pdf, pipeline
+
+    with connect(warehouse, role="loader") as conn:
+        sends = conn.execute("""select status, count(*), max(attempts) from ops.report_sends
+                                where report_month = %s and kind = 'monthly_pack' group by 1""", [month]).fetchall()
+    stem = sorted(settings.state_path("reports").glob("performance-of-the-region-*.html"))
+    folder = pipeline.packs_dir(month)
+    return {
+        "month": month,
+        "annual": [str(p.with_suffix(".pdf") if p.with_suffix(".pdf").exists() else p) for p in stem],
+        "packs_dir": str(folder),
+        "packs": len(list(folder.glob("*.html"))),
+        "example_pack": str(next(iter(sorted(folder.glob("*.pdf"))), next(iter(sorted(folder.glob("*.html"))), ""))),
+        "pdf": pdf.available(),
+        "report_sends": {status: count for status, count, _ in sends},
+        "most_attempts": max((a for *_, a in sends), default=0),
+    }
+
+
+def print_reports(reports: dict | None) -> None:
+    """The lines `make demo` prints about the reports."""
+    if not reports:
+        return
+    print(f"  reports ({reports['month']}):")
+    for path in reports["annual"]:
+        print(f"    {path}")
+    print(f"    {reports['packs']} council packs in {reports['packs_dir']} (e.g. {reports['example_pack']})")
+    if not reports["pdf"]:
+        print("    PDFs skipped: no Chromium found (apt-get install chromium)")
+    print(f"    pack emails (ops.report_sends): {reports['report_sends']}, each sent once "
+          f"(most attempts for one pack: {reports['most_attempts']})")

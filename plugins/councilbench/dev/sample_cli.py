@@ -1,0 +1,141 @@
+"""`councilbench sample` and `councilbench template`: sample returns for the demo, tests
+and benchmarks, and the template councils fill in. Imports happen inside the commands so
+`councilbench --help` stays instant."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+SAMPLE_EPILOG = textwrap.dedent(
+    """\
+    Files go to OUT/<short_name>/<YYYY-MM>.csv, the layout of the member registry's
+    return_source ({returns_base_url}/<short_name>/{period}.csv): serve OUT over HTTP
+    and every council has its return at its URL. A faulted file keeps the .csv name
+    whatever it holds (an Excel workbook, a PNG, a web page), as a council's address would.
+
+    examples:
+      councilbench sample --months 2026-01:2026-10 --out /tmp/returns
+      councilbench sample --months 2026-10 --out /tmp/returns --council dudley --council E07000222
+      councilbench sample --months 2026-09:2026-10 --out /tmp/returns --fault dudley:semicolon_delimiter \\
+          --fault E08000025:bom --fault walsall:month_on_month_jump
+      councilbench sample --months 2016-04:2026-03 --out /tmp/history     (10 years, ~4,000 files)
+      councilbench sample --list-faults
+    """
+)
+
+TEMPLATE_EPILOG = textwrap.dedent(
+    """\
+    examples:
+      councilbench template --out /tmp/t                                   blank return_template.csv and .xlsx
+      councilbench template --out /tmp/t --council dudley --period 2026-10  dudley_2026-10_return.csv and .xlsx,
+                                                                           one row per metric due that month
+    """
+)
+
+
+def _fault_arg(text: str) -> tuple[str, str]:
+    council, sep, fault = text.partition(":")
+    if not sep or not council or not fault:
+        raise argparse.ArgumentTypeError(f"expected COUNCIL:FAULT (e.g. dudley:bom), got {text!r}")
+    return council.strip(), fault.strip()
+
+
+def add_command(subparsers) -> None:
+    sample = subparsers.add_parser(
+        "sample", help="write realistic sample council returns (any months, optional faults)",
+        description="Write realistic monthly returns for the 33 councils: tier-aware metrics and periods, "
+                    "plausible sizes, trends, seasons and noise, deterministic for a seed. --fault injects a "
+                    "named mistake into a council's return for the last month given.",
+        epilog=SAMPLE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sample.add_argument("--months", metavar="MONTHS",
+                        help="YYYY-MM, a range FIRST:LAST (2026-01:2026-10) or a comma-separated list")
+    sample.add_argument("--out", metavar="DIR", help="folder to write into (created if needed)")
+    sample.add_argument("--council", action="append", metavar="CODE",
+                        help="only this council: GSS code or short name (repeatable; default all 33)")
+    sample.add_argument("--fault", action="append", type=_fault_arg, metavar="COUNCIL:FAULT", default=[],
+                        help="inject a fault into COUNCIL's last-month return, e.g. dudley:bom (repeatable; "
+                             "see --list-faults); with --council, COUNCIL is added to the councils written")
+    sample.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives identical files (default 0)")
+    sample.add_argument("--list-faults", action="store_true", help="list the named faults and what the validator should do")
+    sample.set_defaults(func=cmd_sample)
+
+    template = subparsers.add_parser(
+        "template", help="write the return template (blank, or pre-filled for a council and month)",
+        description="Write the CSV and Excel return template councils fill in. With --council and --period the "
+                    "template has one row per metric due from that council that month, with council_code, period, "
+                    "metric_id and status filled in; the Excel one explains every column and metric.",
+        epilog=TEMPLATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    template.add_argument("--out", metavar="DIR", required=True, help="folder to write into (created if needed)")
+    template.add_argument("--council", metavar="CODE", help="GSS code or short name of the council")
+    template.add_argument("--period", metavar="YYYY-MM", help="the return month")
+    template.add_argument("--format", choices=["csv", "xlsx", "both"], default="both", help="which files (default both)")
+    template.set_defaults(func=cmd_template)
+
+
+def _fault_table() -> str:
+    from councilbench.dev.sample_returns import FAULTS
+
+    width = max(len(n) for n in FAULTS)
+    lines = [f"{'fault'.ljust(width)}  {'outcome':9}  {'caught by':28}  what it is"]
+    for f in FAULTS.values():
+        lines.append(f"{f.name.ljust(width)}  {f.outcome:9}  {', '.join(f.checks) or '-':28}  {f.description}")
+    return "\n".join(lines)
+
+
+def cmd_sample(args) -> int:
+    import time
+    from pathlib import Path
+
+    from councilbench.core import catalogue
+    from councilbench.dev.sample_returns import FAULTS, parse_months, resolve_council, write_returns
+
+    if args.list_faults:
+        print(_fault_table())
+        return 0
+    if not args.months or not args.out:
+        raise ValueError("--months and --out are required (or use --list-faults)")
+    months = parse_months(args.months)
+    councils = [resolve_council(c) for c in args.council] if args.council else None
+    faults: dict[str, list[str]] = {}
+    for council, fault in args.fault:
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        faults.setdefault(resolve_council(council), []).append(fault)
+    if councils:
+        for code in faults:
+            if code not in councils:
+                councils.append(code)
+    started = time.monotonic()
+    out = Path(args.out)
+    written = write_returns(out, months, councils=councils, seed=args.seed, faults=faults)
+    seconds = time.monotonic() - started
+    n_councils = len({p.parent.name for p in written})
+    if len(written) <= 40:
+        for p in written:
+            print(p)
+    last = max(months)
+    for code, names in faults.items():
+        council = catalogue.councils()[code]
+        outcome = ", ".join(f"{n} ({FAULTS[n].outcome})" for n in names)
+        print(f"fault: {out / council.short_name / (last + '.csv')}: {outcome}")
+    span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+    print(f"wrote {len(written)} return{'s' if len(written) != 1 else ''} for {n_councils} "
+          f"council{'s' if n_councils != 1 else ''}, {span} ({len(months)} month{'s' if len(months) != 1 else ''}), "
+          f"seed {args.seed}, to {out} in {seconds:.1f} s")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from councilbench.dev.sample_returns import month_index, resolve_council
+    from councilbench.returns.template import write_templates
+
+    if bool(args.council) != bool(args.period):
+        raise ValueError("give --council and --period together (or neither, for the blank template)")
+    council = resolve_council(args.council) if args.council else None
+    if args.period:
+        month_index(args.period)
+    formats = ("csv", "xlsx") if args.format == "both" else (args.format,)
+    for path in write_templates(args.out, council, args.period, formats):
+        print(path)
+    return 0

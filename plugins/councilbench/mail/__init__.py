@@ -1,0 +1,1 @@
+"""Email: one send-once outbox for every message the platform sends."""

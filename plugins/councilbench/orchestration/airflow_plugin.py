@@ -1,0 +1,11 @@
+"""Airflow plugin (loaded through the `airflow.plugins` entry point in pyproject.toml):
+registers the project's timetables so the scheduler can deserialise DAGs that use it."""
+
+from airflow.plugins_manager import AirflowPlugin
+
+from councilbench.orchestration.timetables import ReportingMonthTimetable, ReturnRemindersTimetable
+
+
+class CouncilbenchPlugin(AirflowPlugin):
+    name = "councilbench"
+    timetables = [ReportingMonthTimetable, ReturnRemindersTimetable]

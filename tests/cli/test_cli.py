@@ -1,0 +1,89 @@
+"""The `councilbench` command line answers with real help and clear errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+EXE = Path(sys.executable).with_name("councilbench")
+
+
+def run(*args, env=None):
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, env=env)
+
+
+def test_help_lists_every_command():
+    out = run("--help")
+    assert out.returncode == 0
+    for command in ("db", "dbt", "docs", "airflow-env", "airflow", "demo"):
+        assert f"    {command}" in out.stdout
+    assert "WAREHOUSE_URL" in out.stdout
+
+
+def test_db_help_explains_actions():
+    out = run("db", "--help")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())  # argparse wraps to the terminal width
+    assert "schemas (raw, ops, reference, staging, intermediate, marts)" in text
+
+
+def test_bad_warehouse_url_is_one_clear_line():
+    out = run("db", "up", env={"WAREHOUSE_URL": "mysql://nope@localhost/x", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 1
+    assert out.stderr.strip() == "councilbench db: error: Warehouse URL must start with postgresql:// (got 'mysql')"
+
+
+def test_airflow_env_exports_connections(state_dir):
+    out = run("airflow-env", env={"PATH": "/usr/bin:/bin", "COUNCILBENCH_STATE_DIR": str(state_dir),
+                                  "WAREHOUSE_URL": "postgresql://postgres@127.0.0.1:5432/councilbench"})
+    assert out.returncode == 0
+    lines = dict(line.removeprefix("export ").split("=", 1) for line in out.stdout.splitlines())
+    assert lines["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    # Airflow's metadata: a database of its own on the warehouse's server, never SQLite.
+    assert lines["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == \
+        "postgresql+psycopg://postgres@127.0.0.1:5432/councilbench_airflow"
+    assert lines["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    # Every component signs and checks task tokens with the same secret.
+    assert len(lines["AIRFLOW__API_AUTH__JWT_SECRET"].strip("'")) >= 32
+    assert '"conn_type": "postgres"' in lines["AIRFLOW_CONN_WAREHOUSE"]
+    assert '"conn_type": "smtp"' in lines["AIRFLOW_CONN_SMTP_DEFAULT"]
+    # The components start their task processes as `airflow ...` from PATH.
+    assert lines["PATH"].strip("'").startswith(str(EXE.parent))
+
+
+def test_airflow_env_eval_in_bash_keeps_the_shell_path(state_dir):
+    """The README's `eval "$(councilbench airflow-env)"` in a real bash with an ordinary
+    PATH: the virtualenv's airflow comes first, ls and psql still resolve, and a second
+    eval adds nothing."""
+    shell_path = os.pathsep.join(dict.fromkeys(["/usr/local/bin", "/usr/bin", "/bin",
+                                                str(Path(shutil.which("psql")).parent)]))
+    script = ('eval "$("$1" airflow-env)" && command -v airflow && command -v ls && command -v psql '
+              '&& eval "$("$1" airflow-env)" && echo "$PATH"')
+    out = subprocess.run(["bash", "-c", script, "bash", str(EXE)], capture_output=True, text=True,
+                         env={"PATH": shell_path, "HOME": os.environ.get("HOME", "/tmp"),
+                              "COUNCILBENCH_STATE_DIR": str(state_dir),
+                              "WAREHOUSE_URL": "postgresql://postgres@127.0.0.1:5432/councilbench"})
+    assert out.returncode == 0, out.stderr
+    airflow, ls, psql, path = out.stdout.splitlines()
+    assert airflow == str(EXE.parent / "airflow")
+    assert ls == shutil.which("ls", path=shell_path)
+    assert psql == shutil.which("psql", path=shell_path)
+    assert path == os.pathsep.join([str(EXE.parent), shell_path])
+
+
+def test_returns_commands_take_a_council_by_short_name_like_validate():
+    from councilbench.cli.main import build_parser
+
+    parser = build_parser()
+    month = parser.parse_args(["returns", "run", "--period", "2026-10", "--council", "worcester",
+                               "--council", "e08000027"])
+    assert month.council == ["E07000237", "E08000027"]     # what the pipeline selects councils by
+    back = parser.parse_args(["returns", "backfill", "--from", "2026-01", "--to", "2026-03", "--council", "Dudley"])
+    assert back.council == ["E08000027"]
+    for command in (["returns", "run", "--period", "2026-10"], ["validate", "x.csv", "--period", "2026-10"]):
+        out = run(*command, "--council", "worcestre")
+        assert out.returncode == 2
+        assert "unknown council 'worcestre': give its GSS code (e.g. E08000027) or short name" in out.stderr

@@ -1,0 +1,148 @@
+"""`make bench`: the loader's COPY step, and the benchmark run end to end at a small
+scale (two years of history against one) on the real server, Airflow and dbt. Speed
+targets are not asserted here (they are the benchmark's output, not a test's); what is
+asserted is that every figure is measured from real work and written out."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+
+def _scratch_table(conn, name: str) -> str:
+    conn.execute("create schema if not exists bench_test")
+    conn.execute(f"drop table if exists bench_test.{name}")
+    conn.execute(f"create table bench_test.{name} (like raw.council_return_rows including all)")
+    conn.commit()
+    return f"bench_test.{name}"
+
+
+def _rows(values):
+    import pandas as pd
+
+    return pd.DataFrame({
+        "row_number": range(1, len(values) + 1), "council_code": "E08000025", "return_period": "2026-01",
+        "metric_id": [f"m{i}" for i in range(len(values))], "period": "2026-01",
+        "value": pd.Series(values, dtype=object), "numerator": pd.Series([None] * len(values), dtype=object),
+        "denominator": pd.Series([float("nan")] * len(values), dtype=object),
+        "status": "reported", "note": pd.Series([None, "estimated"] + [None] * (len(values) - 2), dtype=object),
+    })
+
+
+def test_copy_return_rows_writes_blanks_as_null_and_numbers_exactly(warehouse):
+    from decimal import Decimal
+
+    from councilbench.returns.load import copy_return_rows
+    from councilbench.warehouse.connection import connect
+
+    with connect(warehouse) as conn:
+        table = _scratch_table(conn, "copy_exact")
+        with conn.transaction():
+            assert copy_return_rows(conn, table, 7, _rows([12.5, None, float("nan"), 0.1, 123456789.25])) == 5
+        got = conn.execute(f"select submission_id, row_number, value, numerator, denominator, note from {table} "
+                           "order by row_number").fetchall()
+    assert [g[0] for g in got] == [7] * 5
+    assert [g[2] for g in got] == [Decimal("12.5"), None, None, Decimal("0.1"), Decimal("123456789.25")]
+    assert all(g[3] is None and g[4] is None for g in got)
+    assert [g[5] for g in got] == [None, "estimated", None, None, None]
+
+
+def test_copy_return_rows_refuses_a_non_finite_number_and_loads_nothing(warehouse):
+    from councilbench.returns.load import copy_return_rows
+    from councilbench.warehouse.connection import connect
+
+    with connect(warehouse) as conn:
+        table = _scratch_table(conn, "copy_inf")
+        with pytest.raises(ValueError, match="non-finite number in column value"):
+            with conn.transaction():
+                copy_return_rows(conn, table, 1, _rows([1.0, math.inf]))
+        assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0
+
+
+#: The developer's state the bench must leave alone: dbt's target, docs and logs, the
+#: Airflow home (task logs, secrets, UI passwords) and the component and DAG logs.
+DEVELOPER_STATE = ("dbt", "airflow", "logs")
+
+
+def _state_files(state_dir) -> dict[str, tuple[int, str]]:
+    """Every file under the developer's state folders: path -> (mtime, sha256)."""
+    import hashlib
+
+    return {str(p.relative_to(state_dir)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for folder in DEVELOPER_STATE for p in sorted((state_dir / folder).rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def small_bench(server, state_dir):
+    from councilbench.dev.bench.run import run_bench
+
+    lines: list[str] = []
+    before = _state_files(state_dir)
+    figures = run_bench(server, years=2, baseline_years=1, parse_rounds=1, out=lines.append)
+    return figures, lines, {"before": before, "after": _state_files(state_dir)}
+
+
+def test_bench_measures_every_target_from_real_work(small_bench):
+    from councilbench.core import settings
+
+    figures, lines, _ = small_bench
+    by_key = {f.key: f for f in figures.figures}
+    for key in ("month_through_scheduler_seconds:local", "month_through_scheduler_seconds:celery",
+                "backfill_rows_per_second", "backfill_seconds", "loader_vs_bare_copy_ratio", "dbt_add_month_ratio"):
+        assert by_key[key].value > 0 and by_key[key].target is not None, key
+        assert by_key[key].met in (True, False)
+    # Each month went through Airflow: every council's return loaded and in the marts; under
+    # the scheduler the LocalExecutor's run was the scheduler's own, the Celery one triggered.
+    for key in ("month_through_scheduler_seconds:local", "month_through_scheduler_seconds:celery",
+                "month_dags_test_seconds"):
+        assert "(33 returns loaded)" in by_key[key].detail, key
+        assert "33 councils in marts" in by_key[key].detail, key
+    assert by_key["month_through_scheduler_seconds:local"].detail.startswith("scheduled council_returns run")
+    assert by_key["month_through_scheduler_seconds:celery"].detail.startswith("manual council_returns run")
+    assert by_key["airflow_vs_in_process_month_ratio"].value > 1
+    # Two years of history for 33 councils were loaded through the pipeline.
+    assert "792 returns" in figures.conditions["scale"]
+    # Every DAG file was parsed by Airflow's DagBag, one figure each.
+    dag_files = sorted(p.name for p in settings.dags_dir().glob("*.py") if not p.name.startswith("_"))
+    parsed = sorted(k.split(":", 1)[1] for k in by_key if k.startswith("dag_parse_seconds:"))
+    assert parsed == dag_files
+    assert all(0 < by_key[f"dag_parse_seconds:{name}"].value < 30 for name in dag_files)
+    # The ratios are what the timings say.
+    load = by_key["copy_vs_to_sql_ratio"]
+    assert load.value == pytest.approx(by_key["copy_rows_per_second"].value / by_key["to_sql_rows_per_second"].value)
+    assert "bare server-side COPY FROM file" in by_key["loader_vs_bare_copy_ratio"].detail
+    assert any("backfill of 24 months" in line for line in lines)
+
+
+def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, tmp_path):
+    from councilbench.warehouse.connection import connect
+
+    figures, _, _ = small_bench
+    as_json, as_text = figures.write(tmp_path)
+    written = json.loads(as_json.read_text())
+    assert {f["key"] for f in written["figures"]} == {f.key for f in figures.figures}
+    text = as_text.read_text()
+    for f in figures.figures:
+        assert f.label in text
+        if f.target is not None:
+            assert ("met" if f.met else "MISSED") in text
+    names = figures.conditions["databases"]
+    assert len(names) == 2
+    names += [f"{n}_airflow" for n in names]      # the Airflow metadata of each goes too
+    with connect(server.with_database("postgres")) as conn:
+        left = conn.execute("select datname from pg_database where datname = any(%s)", [names]).fetchall()
+    assert left == []
+
+
+def test_bench_leaves_the_developers_state_alone(small_bench, state_dir):
+    """The bench's dbt builds and docs, its Airflow services and `airflow dags test` run in
+    <state>/bench/state: the developer's dbt target, docs and Airflow home are unchanged."""
+    _, _, developer_state = small_bench
+    assert developer_state["after"] == developer_state["before"]
+    own = state_dir / "bench" / "state"
+    assert (own / "dbt" / "target" / "manifest.json").is_file()         # the bench's dbt builds
+    assert (own / "dbt" / "docs" / "index.html").is_file()              # warehouse_build by `dags test`
+    assert (own / "airflow" / "secrets.json").is_file()                 # its Airflow home
+    assert list((own / "airflow" / "logs").rglob("*.log"))              # task logs of its runs

@@ -1,0 +1,101 @@
+"""The council_returns DAG through `airflow dags test` (the debugging path; the real
+scheduler runs it in tests/orchestration/test_airflow_scheduler.py): one month for all 33
+councils with three faulty returns, a rerun that changes nothing and sends nothing, and
+a corrected resubmission that loads and gets its receipt."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from councilbench.core import catalogue
+from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
+from councilbench.dev import sample_returns as sample
+from councilbench.returns.pipeline import run_month
+from councilbench.warehouse.connection import connect
+
+pytestmark = pytest.mark.airflow
+
+MONTH, PREVIOUS = "2026-10", "2026-09"
+FAULTY = {"E08000027": ["numerator_above_denominator"],   # Dudley
+          "E07000199": ["html_error_page"],               # Tamworth
+          "E10000031": ["missing_required"]}              # Warwickshire
+
+
+def state(warehouse):
+    """Everything a rerun must leave alone: ledger, rows, checks and sends for the month."""
+    with connect(warehouse, role="loader") as conn:
+        return {
+            "submissions": conn.execute(
+                "select subject, status, sha256 from ops.submissions where source_kind = 'council_return' and period = %s order by 1, 3",
+                [MONTH]).fetchall(),
+            "rows": conn.execute(
+                "select council_code, count(*), sum(coalesce(value, 0)) from raw.council_return_rows where return_period = %s group by 1 order by 1",
+                [MONTH]).fetchall(),
+            "checks": conn.execute(
+                "select count(*) from ops.check_results join ops.submissions using (submission_id) where period = %s",
+                [MONTH]).fetchone()[0],
+            "emails": conn.execute(
+                "select s.subject, n.kind, n.status from ops.notifications n join ops.submissions s using (submission_id) where s.period = %s order by 1",
+                [MONTH]).fetchall(),
+        }
+
+
+@pytest.fixture(scope="module")
+def env(reference_warehouse, returns_server, mail_catcher):
+    sample.write_returns(returns_server.folder, [PREVIOUS, MONTH], faults=FAULTY)
+    # Last month through the same code without a scheduler (the backfill path).
+    assert run_month(reference_warehouse, PREVIOUS, returns_base_url=returns_server.url, notify=False)["loaded"] == 33
+    environment = airflow_environ(reference_warehouse)
+    environment["COUNCILBENCH_RETURNS_BASE_URL"] = returns_server.url
+    migrate(environment)
+    return environment
+
+
+def month_conf(**extra) -> tuple[str, str]:
+    return "-c", json.dumps({"period": MONTH, **extra})
+
+
+def test_month_end_to_end_then_rerun_then_correction(env, reference_warehouse, returns_server, mail_catcher):
+    mail_catcher.clear()
+    dags_test(env, "council_returns", *month_conf())
+    first = state(reference_warehouse)
+    statuses = {subject: status for subject, status, _ in first["submissions"]}
+    assert len(statuses) == 33
+    assert sorted(c for c, s in statuses.items() if s == "rejected") == sorted(FAULTY)
+    assert sum(1 for s in statuses.values() if s == "loaded") == 30
+    assert {c for c, *_ in first["rows"]} == set(catalogue.councils()) - set(FAULTY)
+
+    # One email per council, to its own contacts only: what to fix for the three faulty
+    # returns, a receipt of what was loaded for the other thirty.
+    assert sorted(m["X-Councilbench-Council"] for m in mail_catcher.messages) == sorted(catalogue.councils())
+    for message in mail_catcher.messages:
+        council = message["X-Councilbench-Council"]
+        to = {a.split("<")[-1].strip(" >") for a in message["To"].split(",")}
+        assert to == {c.email for c in catalogue.contacts()[council]}
+        body = message.get_body(("plain",)).get_content()
+        if council not in FAULTY:
+            assert message["X-Councilbench-Kind"] == "receipt" and "What we loaded" in body
+            continue
+        assert message["X-Councilbench-Kind"] == "rejection"
+        assert "REJECTED" in body and "How to resubmit" in body
+        if council == "E08000027":  # a row-level fault names the row
+            assert "Row " in body and "numerator" in body
+
+    # A rerun of the month: no row changes, no email.
+    dags_test(env, "council_returns", *month_conf())
+    assert state(reference_warehouse) == first
+    assert len(mail_catcher.messages) == 33
+
+    # Dudley sends a corrected file; only Dudley is rerun, and it loads.
+    path = sample.return_path(returns_server.folder, catalogue.councils()["E08000027"], MONTH)
+    path.write_bytes(sample.faulted_bytes("E08000027", MONTH))
+    dags_test(env, "council_returns", *month_conf(councils=["E08000027"]))
+    after = state(reference_warehouse)
+    dudley = [s for c, s, _ in after["submissions"] if c == "E08000027"]
+    assert sorted(dudley) == ["loaded", "rejected"]
+    assert "E08000027" in {c for c, *_ in after["rows"]}
+    assert [r for r in after["rows"] if r[0] != "E08000027"] == first["rows"]
+    [receipt] = mail_catcher.messages[33:]   # the corrected file's receipt, and nothing else
+    assert (receipt["X-Councilbench-Council"], receipt["X-Councilbench-Kind"]) == ("E08000027", "receipt")
