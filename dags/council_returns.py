@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
-
 from councilbench.orchestration.assets import COUNCIL_RETURNS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 from councilbench.orchestration.timetables import ReportingMonthTimetable

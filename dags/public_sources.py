@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
-
 from councilbench.orchestration.assets import PUBLIC_STATISTICS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 from councilbench.public.datasets import DATASET_IDS
@@ -50,7 +49,6 @@ def public_sources():
     @task(outlets=[PUBLIC_STATISTICS], map_index_template="{{ task.op_kwargs['dataset_id'] }}")
     def load_public_dataset(dataset_id: str) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
-
         from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.public import datasets, load
 

@@ -7,7 +7,6 @@ and the dbt DAG read what it builds. Logic lives in councilbench.warehouse.refer
 from __future__ import annotations
 
 from airflow.sdk import dag, task
-
 from councilbench.orchestration.assets import REFERENCE_DATA
 from councilbench.orchestration.dag_defaults import TAG, default_args
 
@@ -23,8 +22,8 @@ from councilbench.orchestration.dag_defaults import TAG, default_args
 def reference_data():
     @task(outlets=[REFERENCE_DATA])
     def refresh_reference_data() -> dict:
-        from councilbench.warehouse import reference_data as ref
         from councilbench.orchestration.connections import warehouse_from_airflow
+        from councilbench.warehouse import reference_data as ref
 
         return ref.refresh(warehouse_from_airflow())
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
-
 from councilbench.orchestration.assets import MARTS, REPORTS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 

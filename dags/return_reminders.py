@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
-
 from councilbench.orchestration.dag_defaults import TAG, default_args
 from councilbench.orchestration.timetables import ReturnRemindersTimetable
 

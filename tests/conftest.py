@@ -106,8 +106,8 @@ def fresh_database(server):
 @pytest.fixture(scope="session")
 def mail_catcher(state_dir):
     """A real SMTP server (aiosmtpd) on 127.0.0.1; Airflow's smtp_default points at it."""
-    from councilbench.orchestration.airflow_env import smtp_connection
     from councilbench.dev.mailcatcher import start_catcher
+    from councilbench.orchestration.airflow_env import smtp_connection
 
     with start_catcher(state_dir / "mail") as catcher:
         previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")

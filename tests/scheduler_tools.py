@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from councilbench.warehouse import bootstrap, reference_data
 from councilbench.core import catalogue
-from councilbench.orchestration.api import AirflowApi, parse_time
 from councilbench.orchestration.airflow_env import smtp_connection, sqlalchemy_url
+from councilbench.orchestration.api import AirflowApi, parse_time
 from councilbench.orchestration.services import AirflowServices, HealthWatch
+from councilbench.warehouse import bootstrap, reference_data
 from councilbench.warehouse.connection import Warehouse, connect
 
 FAULTY = {"E08000027": ["numerator_above_denominator"],   # Dudley

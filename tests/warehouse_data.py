@@ -37,13 +37,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from councilbench.core import catalogue
+from councilbench.core.calendar import add_months, months_between
+from councilbench.dev.sample_returns import generate_return
 from councilbench.returns.contract import CHECKS
 from councilbench.returns.load import LOAD_COLUMNS
-from councilbench.dev.sample_returns import add_months, generate_return, month_range
 from councilbench.warehouse.connection import Warehouse, connect
 
 #: 14 months: two Marches (annual metrics for 2024-25 and 2025-26) and five quarter ends.
-HISTORY = month_range("2025-03", "2026-04")
+HISTORY = months_between("2025-03", "2026-04")
 #: The month the incremental test adds.
 NEXT_MONTH = "2026-05"
 
@@ -279,13 +280,13 @@ def _env(**values):
 
 def load_public_statistics(warehouse: Warehouse, folder: Path) -> list[dict]:
     """Demo NOMIS and DEFRA files served on 127.0.0.1, loaded by the real public loader."""
+    from councilbench.dev import public_samples as demo_data
+    from councilbench.dev.public_server import SourceServer
     from councilbench.ingest.fetch import RetryPolicy
     from councilbench.public import datasets as dsets
-    from councilbench.dev import public_samples as demo_data
     from councilbench.public.load import refresh_dataset
-    from councilbench.dev.public_server import SourceServer
 
-    files = demo_data.write_sources(Path(folder), months=dsets.months_between(*PUBLIC_MONTHS),
+    files = demo_data.write_sources(Path(folder), months=months_between(*PUBLIC_MONTHS),
                                     years=dsets.years_between(*PUBLIC_YEARS),
                                     financial=demo_data.financial_years(*DEFRA_YEARS))
     ranges = dsets.Ranges(month_from=PUBLIC_MONTHS[0], month_to=PUBLIC_MONTHS[1],

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
-SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "west_midlands_councils.csv"
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "west_midlands_councils.csv"
 TIERS = {"metropolitan_borough", "unitary", "county", "district"}
 SERVICE_AREAS = {"waste", "roads", "planning", "housing", "adult_social_care", "childrens_services",
                  "finance", "workforce", "economy"}

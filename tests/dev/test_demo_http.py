@@ -9,10 +9,9 @@ import time
 
 import pytest
 import requests
-
 from councilbench.core import catalogue
-from councilbench.dev.file_server import serve_folder
 from councilbench.dev import sample_returns as sample
+from councilbench.dev.file_server import serve_folder
 
 MONTH = "2026-10"
 TIMEOUT = (2, 5)

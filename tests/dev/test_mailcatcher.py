@@ -12,7 +12,6 @@ import sys
 from email.message import EmailMessage
 
 import pytest
-
 from councilbench.dev.mailcatcher import add_command, start_catcher
 
 

@@ -21,13 +21,12 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-
-from councilbench.orchestration import airflow_env
 from councilbench.core import catalogue
-from councilbench.dev.file_server import serve_folder
-from councilbench.ingest.fetch import RetryPolicy
-from councilbench.dev.mailcatcher import start_catcher
 from councilbench.dev import sample_returns as sample
+from councilbench.dev.file_server import serve_folder
+from councilbench.dev.mailcatcher import start_catcher
+from councilbench.ingest.fetch import RetryPolicy
+from councilbench.orchestration import airflow_env
 from councilbench.returns.contract import CHECKS
 from councilbench.returns.parse import parse_return
 from councilbench.returns.pipeline import process_return, run_month, send_emails

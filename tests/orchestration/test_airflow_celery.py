@@ -19,13 +19,12 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-
-from councilbench.warehouse import bootstrap, reference_data
 from councilbench.core import catalogue
-from councilbench.orchestration.api import parse_time, wait_until
-from councilbench.orchestration.airflow_env import smtp_connection
 from councilbench.dev import sample_returns as sample
+from councilbench.orchestration.airflow_env import smtp_connection
+from councilbench.orchestration.api import parse_time, wait_until
 from councilbench.returns.pipeline import run_month
+from councilbench.warehouse import bootstrap, reference_data
 from scheduler_tools import FAULTY, month_ledger, scheduler_world, tries
 
 pytestmark = pytest.mark.airflow

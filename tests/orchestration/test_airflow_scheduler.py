@@ -23,15 +23,27 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from councilbench.core import catalogue
-from councilbench.returns import email_render
-from councilbench.orchestration.api import month_interval, parse_time, utcnow, wait_until
 from councilbench.core.calendar import ReturnsCalendar, add_months, month_text
 from councilbench.dev import sample_returns as sample
+from councilbench.orchestration.api import (
+    month_interval,
+    parse_time,
+    utcnow,
+    wait_until,
+)
+from councilbench.returns import email_render
 from councilbench.returns.pipeline import run_month
 from councilbench.warehouse.connection import connect
-from scheduler_tools import FAULTY, contacts_of, month_ledger, recipients, runs_after, scheduler_world, tries
+from scheduler_tools import (
+    FAULTY,
+    contacts_of,
+    month_ledger,
+    recipients,
+    runs_after,
+    scheduler_world,
+    tries,
+)
 
 pytestmark = pytest.mark.airflow
 

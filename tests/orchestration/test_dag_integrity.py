@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from councilbench.orchestration.dag_defaults import OWNER, TAG
 
-DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py") if not p.name.startswith("_"))
 HEAVY = ["pandas", "great_expectations", "dbt", "numpy", "psycopg", "openpyxl", "requests"]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pendulum import datetime
-
 from airflow.timetables.base import DataInterval, TimeRestriction
-
-from councilbench.orchestration.timetables import ReportingMonthTimetable, reporting_month
+from councilbench.orchestration.timetables import (
+    ReportingMonthTimetable,
+    reporting_month,
+)
+from pendulum import datetime
 
 
 def test_scheduled_runs_cover_whole_months_and_start_on_the_due_date():

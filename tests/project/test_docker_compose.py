@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
 SERVICES = COMPOSE["services"]
@@ -202,8 +202,12 @@ def test_the_demo_sends_through_the_named_server_and_starts_no_catcher(monkeypat
     import smtplib
     from email.message import EmailMessage
 
+    from councilbench.dev.mailcatcher import (
+        CatcherHandle,
+        relay_or_catcher,
+        start_catcher,
+    )
     from councilbench.orchestration.airflow_env import smtp_connection
-    from councilbench.dev.mailcatcher import CatcherHandle, relay_or_catcher, start_catcher
 
     with start_catcher(tmp_path / "mailpit") as mailpit:
         monkeypatch.setenv("COUNCILBENCH_SMTP_HOST", mailpit.host)

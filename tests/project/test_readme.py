@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text()
 NAME = re.compile(r"\bCOUNCILBENCH_[A-Z0-9_]*[A-Z0-9]\b")
 GENERATED = {"target", "logs", "dbt_packages", "__pycache__"}

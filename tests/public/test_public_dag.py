@@ -8,15 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-
+from councilbench.dev.public_server import SourceServer
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.public import datasets as dsets
-from councilbench.dev.public_server import SourceServer
 from councilbench.warehouse.connection import connect
 
 pytestmark = pytest.mark.airflow
 
-FIXTURES = Path(__file__).parent / "fixtures" / "public"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 CONF = {"month_from": "2025-10", "month_to": "2025-12", "year_from": "2022", "year_to": "2024"}
 ALL_AREAS = dsets.known_areas()
 

@@ -11,14 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
+from councilbench.dev.public_server import SourceServer, raw_fields, unquoted
 from councilbench.ingest.fetch import RetryPolicy
 from councilbench.public import datasets as dsets
 from councilbench.public.load import refresh_dataset
-from councilbench.dev.public_server import SourceServer, raw_fields, unquoted
 from councilbench.warehouse.connection import connect
 
-FIXTURES = Path(__file__).parent / "fixtures" / "public"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 FAST = RetryPolicy(attempts=3, backoff_seconds=0.05, connect_timeout=2, read_timeout=0.5)
 NOMIS_PATH = "/api/v01/dataset/"
 DEFRA_ODS = "defra/LA_and_Regional_Spreadsheet_2023-24.ods"

@@ -16,7 +16,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 import warehouse_data as wd
 from councilbench.core import catalogue
 from councilbench.reports import checks, data, pipeline, sending

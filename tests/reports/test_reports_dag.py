@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 import warehouse_data as wd
 from councilbench.core import catalogue, settings
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
@@ -30,7 +29,6 @@ def env(reference_warehouse, state_dir, mail_catcher):
 
 def test_reports_dag_is_scheduled_on_the_marts():
     from airflow.dag_processing.dagbag import DagBag
-
     from councilbench.orchestration.assets import MARTS, REPORTS
 
     bag = DagBag(dag_folder=str(settings.dags_dir() / "reports.py"))

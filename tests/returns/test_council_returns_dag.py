@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from councilbench.core import catalogue
-from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.dev import sample_returns as sample
+from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.returns.pipeline import run_month
 from councilbench.warehouse.connection import connect
 

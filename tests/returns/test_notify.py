@@ -16,11 +16,16 @@ from datetime import datetime, timedelta, timezone
 from html import unescape
 
 import pytest
-
-from councilbench.orchestration import airflow_env
+from councilbench.core import settings
 from councilbench.dev.mailcatcher import start_catcher
+from councilbench.orchestration import airflow_env
 from councilbench.returns import email_render, load, results
-from councilbench.returns.contract import CHECKS, CheckOutcome, FailingRow, ValidationReport
+from councilbench.returns.contract import (
+    CHECKS,
+    CheckOutcome,
+    FailingRow,
+    ValidationReport,
+)
 from councilbench.returns.notify import NoContactsError, notify_submission
 from councilbench.warehouse.connection import connect
 
@@ -219,7 +224,7 @@ def test_rejection_email_says_what_to_fix_to_that_council_only(reference_warehou
     assert msg["Cc"] is None and msg["Bcc"] is None
     assert not every_address(msg) & other_contacts(reference_warehouse, DUDLEY)
     assert msg["Subject"] == "Action needed: Dudley's October 2026 return was not accepted"
-    assert msg["From"].addresses[0].addr_spec == airflow_env.sender() == caught.mail_from
+    assert msg["From"].addresses[0].addr_spec == settings.mail_from() == caught.mail_from
     assert msg["Reply-To"] == OPS
     assert msg["Message-ID"] == f"<submission-{sid}.rejection@councilbench>"
     assert msg["X-Councilbench-Submission"] == str(sid)

@@ -41,20 +41,24 @@ import pytest
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
                       os.path.join(os.environ.get("COUNCILBENCH_STATE_DIR", "/tmp"), "hypothesis"))
 
-from hypothesis import HealthCheck, Phase, example, given, settings
-from hypothesis import strategies as st
-
 from councilbench.core import catalogue
+from councilbench.dev import sample_returns as sample
 from councilbench.ingest.fetch import RetryPolicy
 from councilbench.returns import load
-from councilbench.dev import sample_returns as sample
-from councilbench.returns.contract import COLUMNS, STATUSES, ValidationReport, expected_period
+from councilbench.returns.contract import (
+    COLUMNS,
+    STATUSES,
+    ValidationReport,
+    expected_period,
+)
 from councilbench.returns.parse import parse_return
 from councilbench.returns.pipeline import process_return
 from councilbench.returns.validate import validate_return
 from councilbench.warehouse.connection import connect
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FAST = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=1, read_timeout=2)
 CODES = sorted(catalogue.councils())
 DUDLEY, TAMWORTH, WARWICKSHIRE, HEREFORDSHIRE = "E08000027", "E07000199", "E10000031", "E06000019"

@@ -6,9 +6,8 @@ another council's email. (tests/orchestration/test_airflow_scheduler.py runs the
 from __future__ import annotations
 
 import pytest
-
 from councilbench.core import catalogue
-from councilbench.orchestration.dag_defaults import ops_email
+from councilbench.core.settings import ops_email
 from councilbench.dev import sample_returns as sample
 from councilbench.returns.pipeline import run_month
 from councilbench.returns.reminders import send_month_summary, send_reminders

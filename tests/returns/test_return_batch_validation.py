@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.returns import validate as validation

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from councilbench.core import catalogue
-from councilbench.returns import email_render
 from councilbench.dev import sample_returns as sample
+from councilbench.returns import email_render
 from councilbench.returns.contract import COLUMNS, expected_period
 from councilbench.returns.report_text import render_text
 from councilbench.returns.template import RETURNS_ADDRESS, return_address
@@ -28,7 +27,7 @@ from councilbench.returns.validate import validate_return, value_agreement_words
 DUDLEY, WORCESTER = "E08000027", "E07000237"
 MONTH = "2026-10"
 TODAY = date(2026, 11, 21)
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "council_guide.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "council_guide.md"
 
 
 def sample_report(tmp_path, council_code: str, faults: list[str]):

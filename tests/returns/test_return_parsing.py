@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import openpyxl
-
 from councilbench.returns.contract import COLUMNS
 from councilbench.returns.parse import parse_return
 

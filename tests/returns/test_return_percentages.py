@@ -19,16 +19,15 @@ import uuid
 from datetime import date
 
 import pytest
-
+from councilbench.cli.validate import add_command
 from councilbench.core import catalogue
+from councilbench.dev import sample_returns as sample
 from councilbench.ingest.fetch import RetryPolicy
 from councilbench.returns import load
-from councilbench.dev import sample_returns as sample
 from councilbench.returns.contract import COLUMNS, expected_period
 from councilbench.returns.pipeline import backfill, process_return
 from councilbench.returns.report_text import render_text
 from councilbench.returns.validate import PreviousValues, validate_return
-from councilbench.cli.validate import add_command
 from councilbench.warehouse.connection import connect
 
 DUDLEY, BIRMINGHAM, COVENTRY, SANDWELL = "E08000027", "E08000025", "E08000026", "E08000028"

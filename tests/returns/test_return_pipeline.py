@@ -13,10 +13,9 @@ import itertools
 from pathlib import Path
 
 import pytest
-
 from councilbench.core import catalogue
-from councilbench.ingest.fetch import RetryPolicy
 from councilbench.dev import sample_returns as sample
+from councilbench.ingest.fetch import RetryPolicy
 from councilbench.returns.pipeline import process_return, send_emails
 from councilbench.warehouse.connection import connect
 

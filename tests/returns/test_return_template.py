@@ -14,7 +14,6 @@ import io
 from datetime import date, datetime, timezone
 
 import openpyxl
-
 from councilbench.core import catalogue
 from councilbench.core.catalogue import Contact
 from councilbench.returns import reminders, template

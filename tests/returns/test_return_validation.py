@@ -15,13 +15,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
+from councilbench.cli.validate import add_command
 from councilbench.core import catalogue
 from councilbench.returns.contract import CHECKS, COLUMNS, expected_period
 from councilbench.returns.parse import parse_return
 from councilbench.returns.report_text import failing_rows_csv, render_text
-from councilbench.returns.validate import load_suite_json, not_run_checks, validate_return, value_agreement_words
-from councilbench.cli.validate import add_command
+from councilbench.returns.validate import (
+    load_suite_json,
+    not_run_checks,
+    validate_return,
+    value_agreement_words,
+)
 
 DUDLEY = "E08000027"            # metropolitan borough: delivers almost everything
 CANNOCK = "E07000192"           # district of Staffordshire

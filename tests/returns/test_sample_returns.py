@@ -16,10 +16,11 @@ import zlib
 
 import openpyxl
 import pytest
-
-from councilbench.core import catalogue
+from councilbench.cli import template as template_cli
+from councilbench.core import calendar, catalogue
+from councilbench.dev import sample_cli
+from councilbench.dev import sample_returns as sample
 from councilbench.returns import contract, template
-from councilbench.dev import sample_returns as sample, sample_cli
 
 COUNCILS = catalogue.councils()
 METRICS = catalogue.metrics()
@@ -63,7 +64,7 @@ def test_a_fresh_process_writes_the_same_bytes(tmp_path):
 
 
 def test_one_month_alone_equals_the_same_month_in_a_history(tmp_path):
-    history = sample.write_returns(tmp_path / "h", sample.month_range("2025-11", "2026-02"), councils=["dudley"])
+    history = sample.write_returns(tmp_path / "h", calendar.months_between("2025-11", "2026-02"), councils=["dudley"])
     alone = sample.write_returns(tmp_path / "one", ["2026-01"], councils=["dudley"])
     assert alone[0].read_bytes() == next(p for p in history if p.name == "2026-01.csv").read_bytes()
 
@@ -127,7 +128,7 @@ def test_districts_have_no_social_care_and_counties_no_bins():
 
 
 def test_quarterly_metrics_only_at_quarter_ends_and_annual_only_in_march():
-    for month in sample.month_range("2025-04", "2026-03"):
+    for month in calendar.months_between("2025-04", "2026-03"):
         for r in sample.generate_return(BIRMINGHAM, month):
             freq = METRICS[r["metric_id"]].frequency
             if freq == "quarterly":
@@ -142,7 +143,7 @@ def test_quarterly_metrics_only_at_quarter_ends_and_annual_only_in_march():
 def test_values_inside_bounds_consistent_and_typed_over_three_years():
     statuses = collections.Counter()
     for code in COUNCILS:
-        for month in sample.month_range("2023-04", "2026-03"):
+        for month in calendar.months_between("2023-04", "2026-03"):
             for r in sample.generate_return(code, month):
                 m = METRICS[r["metric_id"]]
                 statuses[r["status"]] += 1
@@ -224,7 +225,7 @@ def test_seasons_fly_tipping_in_summer_sickness_in_winter():
 def test_year_to_date_collection_rates_climb_from_april_to_march():
     for code in (BIRMINGHAM, WARWICK, "E06000021"):
         for metric in ("fin_council_tax_collection_rate", "fin_business_rates_collection_rate"):
-            year = [value(code, m, metric) for m in sample.month_range("2025-04", "2026-03")]
+            year = [value(code, m, metric) for m in calendar.months_between("2025-04", "2026-03")]
             assert year == sorted(year), (code, metric, year)
             assert 8 < year[0] < 14 and 92 < year[-1] < 100
 
@@ -232,7 +233,7 @@ def test_year_to_date_collection_rates_climb_from_april_to_march():
 def test_month_on_month_changes_normally_stay_below_the_warning_threshold():
     series = collections.defaultdict(dict)
     for code in COUNCILS:
-        for month in sample.month_range("2023-04", "2026-03"):
+        for month in calendar.months_between("2023-04", "2026-03"):
             for r in sample.generate_return(code, month):
                 if r["value"] is not None:
                     series[(code, r["metric_id"])][r["period"]] = r["value"]
@@ -382,7 +383,7 @@ def _check_other_council(data, clean, code, month):
 
 
 def _check_future_period(data, clean, code, month):
-    nxt = sample.add_months(month, 1)
+    nxt = calendar.add_months(month, 1)
     for r in rows_of(data):
         if METRICS[r["metric_id"]].frequency == "monthly":
             assert r["period"] == nxt
@@ -439,7 +440,7 @@ def _check_png(data, clean, code, month):
 def _check_mom_jump(data, clean, code, month):
     metric = METRICS[sample.JUMP_METRIC]
     row = next(r for r in rows_of(data) if r["metric_id"] == sample.JUMP_METRIC)
-    prev = value(code, sample.add_months(month, -1), sample.JUMP_METRIC)
+    prev = value(code, calendar.add_months(month, -1), sample.JUMP_METRIC)
     now = float(row["value"])
     assert abs(now - prev) / prev * 100 > metric.mom_warn_pct
     assert metric.lower_bound < now < metric.upper_bound
@@ -559,6 +560,7 @@ def parser():
     p = argparse.ArgumentParser(prog="councilbench")
     sub = p.add_subparsers(dest="command", required=True)
     sample_cli.add_command(sub)
+    template_cli.add_command(sub)
     return p
 
 

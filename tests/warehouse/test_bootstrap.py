@@ -7,9 +7,8 @@ import sys
 
 import psycopg
 import pytest
-
-from councilbench.warehouse import bootstrap
 from councilbench.core import settings
+from councilbench.warehouse import bootstrap
 from councilbench.warehouse.connection import connect
 
 

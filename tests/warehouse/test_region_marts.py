@@ -14,14 +14,13 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from psycopg.rows import dict_row
-
 import warehouse_data as wd
-from councilbench.warehouse import build as warehouse_build
+from councilbench.dev.sample_returns import add_months
 from councilbench.reports import annual, data, render
 from councilbench.reports import format as fmt
-from councilbench.dev.sample_returns import add_months
+from councilbench.warehouse import build as warehouse_build
 from councilbench.warehouse.connection import connect
+from psycopg.rows import dict_row
 
 #: The return-based recycling rate has only 2025-Q1 of 2024-25 in the test history (it
 #: starts in March 2025), while DEFRA publishes England's figure for the whole year.

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 import warehouse_data as wd
 from councilbench.core import catalogue
 from councilbench.warehouse import build as warehouse_build
-from councilbench.warehouse.transform import DbtResult
 from councilbench.warehouse.connection import connect
+from councilbench.warehouse.transform import DbtResult
 
 ALL_COUNCILS = set(catalogue.councils())
 #: Marts with a row per council (mart_best_practice only has the councils worth asking).

@@ -3,14 +3,12 @@ built warehouse, and the marts asset announced for the reports DAG."""
 
 from __future__ import annotations
 
-
 import pytest
-
 import warehouse_data as wd
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.orchestration.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
-from councilbench.warehouse.connection import connect
 from councilbench.warehouse.build import docs_dir
+from councilbench.warehouse.connection import connect
 
 pytestmark = pytest.mark.airflow
 
@@ -18,7 +16,6 @@ pytestmark = pytest.mark.airflow
 def test_dag_is_scheduled_on_the_loaders_assets():
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk.definitions.asset import AssetAny
-
     from councilbench.core import settings
 
     dag = DagBag(dag_folder=str(settings.dags_dir() / "warehouse_build.py")).dags["warehouse_build"]

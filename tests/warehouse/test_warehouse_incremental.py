@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
 import warehouse_data as wd
 from councilbench.dev.sample_returns import generate_return
-from councilbench.warehouse.transform import run_dbt
 from councilbench.warehouse.connection import connect
+from councilbench.warehouse.transform import run_dbt
 
 INCREMENTAL = {
     "intermediate.int_returns__latest_values": "model.councilbench.int_returns__latest_values",

@@ -10,7 +10,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 import warehouse_data as wd
 from councilbench.core import catalogue
 from councilbench.warehouse.connection import connect

@@ -7,11 +7,12 @@ the command that needs them so `councilbench --help` answers instantly.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 import textwrap
+
+from councilbench.core import settings
 
 DESCRIPTION = textwrap.dedent(
     """\
@@ -46,7 +47,8 @@ def _warehouse():
 
 
 def cmd_db(args) -> int:
-    from councilbench.warehouse import bootstrap, connection as warehouse
+    from councilbench.warehouse import bootstrap
+    from councilbench.warehouse import connection as warehouse
 
     if args.action == "stop":
         print("stopped the embedded PostgreSQL" if warehouse.stop_embedded() else "no embedded PostgreSQL running")
@@ -102,28 +104,10 @@ def cmd_airflow(args) -> int:
     return run_foreground(warehouse, port=args.port, executor=args.executor, workers=args.workers)
 
 
-def cmd_demo(args) -> int:
-    from councilbench.core import settings
-    from councilbench.dev.demo import print_summary, run_demo
-
-    summary = run_demo(_warehouse())
-    path = settings.state_path("demo") / "summary.json"
-    path.write_text(json.dumps(summary, indent=2, default=str))
-    print_summary(summary)
-    print(f"  full summary: {path}")
-    return 0
-
-
-#: Modules that add their own commands (each has add_command(subparsers)); they import
-#: their heavy dependencies inside the command, so listing them here costs nothing.
-COMMAND_MODULES = [
-    "councilbench.cli.validate",
-    "councilbench.cli.returns",
-    "councilbench.dev.mailcatcher",
-    "councilbench.dev.sample_cli",
-    "councilbench.cli.reports",
-    "councilbench.dev.bench.cli",
-]
+#: The entry-point group through which other packages add commands: the development
+#: tools (demo, bench, sample, mailcatcher) register there, so this production command
+#: line never imports them (an import-linter contract keeps it so).
+COMMAND_GROUP = "councilbench.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "with --executor celery), metadata in PostgreSQL; Ctrl-C stops them all.")
     af.add_argument("--port", type=int, default=8080, help="api-server port (default 8080)")
     af.add_argument("--executor", choices=["local", "celery"],
-                    default=os.environ.get("COUNCILBENCH_AIRFLOW_EXECUTOR", "local"),
+                    default=settings.get("COUNCILBENCH_AIRFLOW_EXECUTOR"),
                     help="LocalExecutor (one machine, default) or CeleryExecutor with Redis "
                          "(COUNCILBENCH_CELERY_BROKER_URL, default redis://127.0.0.1:6379/0)")
     af.add_argument("--workers", type=int, default=2, help="Celery workers to start on this machine (default 2)")
@@ -167,13 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="drop Airflow's metadata database and migrate a new one, then exit")
     af.set_defaults(func=cmd_airflow)
 
-    demo = sub.add_parser("demo", help="run the demo end to end on the resolved warehouse")
-    demo.set_defaults(func=cmd_demo)
+    from importlib.metadata import entry_points
 
-    import importlib
+    from councilbench.cli import reports, returns, template, validate
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).add_command(sub)
+    for module in (validate, template, returns, reports):
+        module.add_command(sub)
+    for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
+        entry.load()(sub)
     return parser
 
 
@@ -189,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clear one-line error for people; traceback with -v
-        if args.verbose or os.environ.get("COUNCILBENCH_DEBUG"):
+        if args.verbose or settings.debug():
             raise
         print(f"councilbench {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -33,7 +33,8 @@ def add_command(subparsers) -> None:
 
 
 def run_command(args) -> int:
-    from councilbench.returns.pipeline import backfill, months_between, run_month
+    from councilbench.core.calendar import months_between
+    from councilbench.returns.pipeline import backfill, run_month
     from councilbench.warehouse.connection import resolve
 
     wh = resolve()

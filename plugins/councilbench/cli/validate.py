@@ -29,36 +29,25 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _council(text: str):
-    from councilbench.core import catalogue
-
-    councils = catalogue.councils()
-    key = text.strip()
-    if key.upper() in councils:
-        return councils[key.upper()]
-    by_short = {c.short_name: c for c in councils.values()}
-    return by_short.get(key.lower())
-
-
-def _unknown_council(text: str) -> str:
-    return f"unknown council {text!r}: give its GSS code (e.g. E08000027) or short name (e.g. dudley)"
-
-
 def council_code(text: str) -> str:
     """argparse type for --council in every command: a GSS code or short name (any case)
     -> the GSS code; an unknown council is a usage error (exit status 2)."""
-    council = _council(text)
-    if council is None:
-        raise argparse.ArgumentTypeError(_unknown_council(text))
-    return council.code
+    from councilbench.core.catalogue import UnknownCouncil, find_council
+
+    try:
+        return find_council(text).code
+    except UnknownCouncil as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run(args) -> int:
+    from councilbench.core.catalogue import UnknownCouncil, find_council
     from councilbench.returns.contract import MONTH_RE
 
-    council = _council(args.council)
-    if council is None:
-        print(f"councilbench validate: error: {_unknown_council(args.council)}", file=sys.stderr)
+    try:
+        council = find_council(args.council)
+    except UnknownCouncil as exc:
+        print(f"councilbench validate: error: {exc}", file=sys.stderr)
         return 2
     if not MONTH_RE.match(args.period or ""):
         print(f"councilbench validate: error: --period must be a month written YYYY-MM (e.g. 2026-10), got "

@@ -8,7 +8,6 @@ warehouse at all, against exactly the rules the platform applies.
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,7 +58,7 @@ class Council:
     website: str
 
     def return_uri(self, period: str, returns_base_url: str | None = None) -> str:
-        base = returns_base_url or os.environ.get("COUNCILBENCH_RETURNS_BASE_URL", "http://127.0.0.1:8765/returns")
+        base = returns_base_url or settings.returns_base_url()
         return self.return_source.format(returns_base_url=base.rstrip("/"), period=period,
                                          gss_code=self.code, short_name=self.short_name)
 
@@ -107,6 +106,27 @@ def councils() -> dict[str, Council]:
         )
         for r in _rows("council_registry.csv")
     }
+
+
+class UnknownCouncil(KeyError, ValueError):
+    """No council has this GSS code or short name."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def find_council(code_or_name: str) -> Council:
+    """A council by GSS code (any case) or short name (dudley, telford-and-wrekin): the
+    one way every command and generator resolves what a person typed."""
+    key = (code_or_name or "").strip()
+    by_code = councils()
+    if key.upper() in by_code:
+        return by_code[key.upper()]
+    for council in by_code.values():
+        if council.short_name == key.lower():
+            return council
+    raise UnknownCouncil(f"unknown council {code_or_name!r}: give its GSS code (e.g. E08000027) "
+                         f"or short name (e.g. dudley)")
 
 
 @lru_cache(maxsize=1)

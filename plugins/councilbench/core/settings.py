@@ -1,4 +1,10 @@
-"""Where things live: the project folders and the one ignored state folder.
+"""The one settings module: every COUNCILBENCH_* environment variable is read here, and
+where things live (the project folders and the one ignored state folder).
+
+Each setting is declared once in SETTINGS with its default and meaning (the README's
+table of environment variables is checked against it); `get` is the only reader, and
+the typed functions below are what the rest of the code calls. Values are read when
+asked for, not at import, so a test or a command can change them at run time.
 
 Every generated file (landing copies, Airflow home, GX results, reports, embedded
 Postgres data) goes under the state folder, never into the tracked tree.
@@ -8,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 #: Role names are cluster-wide in Postgres, so they carry the project's name to avoid
@@ -32,20 +39,123 @@ SCHEMA_OWNERS = {
 DEFAULT_DATABASE = "councilbench"
 
 
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    meaning: str
+
+
+SETTINGS = {s.name: s for s in (
+    Setting("COUNCILBENCH_HOME", None, "the folder holding dags/, dbt_project/ and expectations/"),
+    Setting("COUNCILBENCH_STATE_DIR", None, "where everything generated goes (default <COUNCILBENCH_HOME>/.state)"),
+    Setting("COUNCILBENCH_AIRFLOW_DATABASE", None, "Airflow's metadata database (default <warehouse>_airflow)"),
+    Setting("COUNCILBENCH_AIRFLOW_EXECUTOR", "local", "the executor of `councilbench airflow`: local or celery"),
+    Setting("COUNCILBENCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0", "the Celery broker"),
+    Setting("COUNCILBENCH_CELERY_CONCURRENCY", "4", "task slots per Celery worker"),
+    Setting("COUNCILBENCH_WORKER_NAME", None, "a Celery worker's name, before the host name on its tasks"),
+    Setting("COUNCILBENCH_RETURNS_BASE_URL", "http://127.0.0.1:8765/returns", "{returns_base_url} in return sources"),
+    Setting("COUNCILBENCH_RETURNS_DUE_DAY", "15", "the day of the following month a return is due"),
+    Setting("COUNCILBENCH_RETURNS_DUE_TIME", "06:00", "the time (UTC) on the due day"),
+    Setting("COUNCILBENCH_REMINDER_DAYS_BEFORE", "5", "how many days before the due date reminders go"),
+    Setting("COUNCILBENCH_NOMIS_BASE_URL", "https://www.nomisweb.co.uk", "the NOMIS API"),
+    Setting("COUNCILBENCH_DEFRA_WASTE_URL", None, "the DEFRA waste statistics file (default: GOV.UK's)"),
+    Setting("COUNCILBENCH_SMTP_HOST", None, "the SMTP server (default 127.0.0.1; when set the demo sends there)"),
+    Setting("COUNCILBENCH_SMTP_PORT", "8025", "its port"),
+    Setting("COUNCILBENCH_MAIL_FROM", "councilbench@westmidlands-benchmarking.example", "the sender of every email"),
+    Setting("COUNCILBENCH_OPS_EMAIL", "data-platform@westmidlands-benchmarking.example", "the platform team"),
+    Setting("COUNCILBENCH_RETRY_DELAY_SECONDS", "120", "the first retry delay of every DAG task"),
+    Setting("COUNCILBENCH_CHROMIUM", None, "the browser that prints the PDFs (default: found on PATH)"),
+    Setting("COUNCILBENCH_DEMO_MONTH", None, "the month the demo and bench run (default: the latest due)"),
+    Setting("COUNCILBENCH_DEMO_HISTORY_MONTHS", "12", "the months of history the demo loads"),
+    Setting("COUNCILBENCH_DEBUG", None, "any value: the command line prints full tracebacks"),
+)}
+
+
+def get(name: str, default: str | None = None, *, env: Mapping[str, str] | None = None) -> str | None:
+    """The value of a COUNCILBENCH_* variable (empty counts as unset), else `default`,
+    else its declared default. The one place the environment is read for settings;
+    `env`: read an environment being prepared for a child process instead of this one's."""
+    value = (os.environ if env is None else env).get(name)
+    if value:
+        return value
+    if default is not None:
+        return default
+    declared = SETTINGS.get(name)
+    return declared.default if declared else None
+
+
+def _int(name: str) -> int:
+    text = get(name)
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, got {text!r}") from None
+
+
+def returns_due_day() -> int:
+    return _int("COUNCILBENCH_RETURNS_DUE_DAY")
+
+
+def returns_due_time() -> tuple[int, int]:
+    """(hour, minute) UTC."""
+    text = get("COUNCILBENCH_RETURNS_DUE_TIME")
+    hour, _, minute = text.partition(":")
+    try:
+        return int(hour), int(minute or 0)
+    except ValueError:
+        raise ValueError(f"COUNCILBENCH_RETURNS_DUE_TIME must be HH:MM, got {text!r}") from None
+
+
+def reminder_days_before() -> int:
+    return _int("COUNCILBENCH_REMINDER_DAYS_BEFORE")
+
+
+def returns_base_url() -> str:
+    return get("COUNCILBENCH_RETURNS_BASE_URL")
+
+
+def mail_from() -> str:
+    """The sender of every email."""
+    return get("COUNCILBENCH_MAIL_FROM")
+
+
+def ops_email() -> str:
+    """The platform team: task failures, the month's summary, the address councils write to."""
+    return get("COUNCILBENCH_OPS_EMAIL")
+
+
+def smtp_host() -> str | None:
+    """The SMTP server named in the environment (None: the local default, 127.0.0.1)."""
+    return get("COUNCILBENCH_SMTP_HOST")
+
+
+def smtp_port() -> int:
+    return _int("COUNCILBENCH_SMTP_PORT")
+
+
+def retry_delay_seconds() -> int:
+    return _int("COUNCILBENCH_RETRY_DELAY_SECONDS")
+
+
+def debug() -> bool:
+    return bool(get("COUNCILBENCH_DEBUG"))
+
+
 def project_root() -> Path:
     """The folder holding dags/, dbt_project/ and expectations/.
 
     COUNCILBENCH_HOME wins (containers mount the folders elsewhere); otherwise the
     source checkout this package was installed from (plugins/councilbench/..).
     """
-    env = os.environ.get("COUNCILBENCH_HOME")
+    env = get("COUNCILBENCH_HOME")
     if env:
         return Path(env).resolve()
     return Path(__file__).resolve().parents[3]
 
 
 def state_dir() -> Path:
-    path = Path(os.environ.get("COUNCILBENCH_STATE_DIR") or project_root() / ".state")
+    path = Path(get("COUNCILBENCH_STATE_DIR") or project_root() / ".state")
     path = path.resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -89,3 +199,8 @@ def environ(values: dict[str, str], *, unset: tuple[str, ...] = ()) -> Iterator[
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def templates_dir() -> Path:
+    """The package's templates (emails, reports, the return template)."""
+    return Path(__file__).resolve().parents[1] / "templates"

@@ -23,16 +23,15 @@ end. Rerunning the demo is safe: every step is idempotent.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from councilbench.warehouse import bootstrap
 from councilbench.core import catalogue, settings
-from councilbench.orchestration.api import AirflowApi, parse_time, run_seconds
-from councilbench.orchestration.airflow_env import smtp_connection
 from councilbench.dev.reports_summary import print_reports, reports_summary
+from councilbench.orchestration.airflow_env import smtp_connection
+from councilbench.orchestration.api import AirflowApi, parse_time, run_seconds
+from councilbench.warehouse import bootstrap
 from councilbench.warehouse.connection import Warehouse, connect
 
 #: The three councils whose demo returns are broken, and how.
@@ -42,20 +41,20 @@ DEMO_FAULTS = {
     "E10000031": ["missing_required"],                                 # Warwickshire: a required metric missing
 }
 CORRECTED = "E08000027"
-HISTORY_MONTHS = int(os.environ.get("COUNCILBENCH_DEMO_HISTORY_MONTHS", "12"))
+HISTORY_MONTHS = int(settings.get("COUNCILBENCH_DEMO_HISTORY_MONTHS"))
 CHAIN = ["council_returns", "warehouse_build", "reports"]
 ALL_DAGS = ["reference_data", "public_sources", *CHAIN, "return_reminders"]
 
 
 def demo_month(today: date | None = None) -> str:
     """The latest reporting month already due (COUNCILBENCH_DEMO_MONTH overrides)."""
-    if os.environ.get("COUNCILBENCH_DEMO_MONTH"):
-        return os.environ["COUNCILBENCH_DEMO_MONTH"]
+    if settings.get("COUNCILBENCH_DEMO_MONTH"):
+        return settings.get("COUNCILBENCH_DEMO_MONTH")
     from councilbench.core.calendar import ReturnsCalendar, month_text
 
     now = datetime.now(timezone.utc) if today is None else datetime(today.year, today.month, today.day,
                                                                      tzinfo=timezone.utc)
-    return month_text(ReturnsCalendar.from_env().latest_due_month(now))
+    return month_text(ReturnsCalendar.configured().latest_due_month(now))
 
 
 def month_state(warehouse: Warehouse, month: str, returns_dir: Path) -> dict:
@@ -153,18 +152,19 @@ def dag_runs_since(api: AirflowApi, since: datetime) -> list[dict]:
 
 
 def run_demo(warehouse: Warehouse) -> dict:
-    from councilbench.orchestration.services import AirflowServices
+    from councilbench.core.calendar import add_months, months_between
+    from councilbench.dev import sample_returns as sample
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import CatcherHandle, relay_or_catcher
     from councilbench.dev.public_sources import serve_demo_sources
-    from councilbench.dev import sample_returns as sample
-    from councilbench.returns.pipeline import backfill, months_between
+    from councilbench.orchestration.services import AirflowServices
+    from councilbench.returns.pipeline import backfill
 
     started, began = time.monotonic(), datetime.now(timezone.utc)
     seconds: dict[str, float] = {}
     month = demo_month()
-    next_month = sample.add_months(month, 1)
-    history = months_between(sample.add_months(month, -HISTORY_MONTHS), sample.add_months(month, -1))
+    next_month = add_months(month, 1)
+    history = months_between(add_months(month, -HISTORY_MONTHS), add_months(month, -1))
     returns_dir = settings.state_path("demo", "returns")
     bootstrap.up(warehouse)
 

@@ -16,7 +16,6 @@ import contextlib
 import email
 import email.policy
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from typing import Iterator
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
+
+from councilbench.core import settings
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +277,8 @@ class SmtpRelay:
 def smtp_relay() -> SmtpRelay | None:
     """The SMTP server COUNCILBENCH_SMTP_HOST (and COUNCILBENCH_SMTP_PORT) name, if set:
     a run that would start a catcher of its own (the demo) sends there instead."""
-    host = os.environ.get("COUNCILBENCH_SMTP_HOST")
-    return SmtpRelay(host, int(os.environ.get("COUNCILBENCH_SMTP_PORT", DEFAULT_PORT))) if host else None
+    host = settings.smtp_host()
+    return SmtpRelay(host, settings.smtp_port()) if host else None
 
 
 @contextlib.contextmanager
@@ -303,7 +304,7 @@ def add_command(subparsers) -> None:
                     "sends is written as an .eml file under the folder. Runs until Ctrl-C.",
     )
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    port = int(os.environ.get("COUNCILBENCH_SMTP_PORT", DEFAULT_PORT))
+    port = settings.smtp_port()
     p.add_argument("--port", type=int, default=port,
                    help=f"port (default {port}: COUNCILBENCH_SMTP_PORT or {DEFAULT_PORT}, where the "
                         f"smtp_default connection points; 0 = any free port)")

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from councilbench.public.datasets import months_between, years_between
+from councilbench.core.calendar import MONTH_NAMES, months_between
+from councilbench.public.datasets import years_between
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,6 @@ GEOGRAPHY_TYPES = {
     "region": ("regions", 480),
     "country": ("countries", 499),
 }
-
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"]
-
 
 def _q(text: str) -> str:
     return '"' + str(text).replace('"', '""') + '"'
@@ -190,7 +187,7 @@ def nomis_claimant_csv(months: list[str], suppressed=SUPPRESSED) -> str:
     lines = [",".join(_q(h) for h in CLAIMANT_HEADER)]
     rows = []
     for d, m in enumerate(months):
-        date = [_q(m), _q(f"{_MONTHS[int(m[5:]) - 1]} {m[:4]}"), _q(m), _q("date"), "0", str(d)]
+        date = [_q(m), _q(f"{MONTH_NAMES[int(m[5:]) - 1]} {m[:4]}"), _q(m), _q("date"), "0", str(d)]
         for g, a in enumerate(areas()):
             count, rate = table[(a.code, m)]
             for k, (code, name) in enumerate(measures):

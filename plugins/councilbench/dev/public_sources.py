@@ -20,16 +20,17 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from councilbench.public import datasets
+from councilbench.core import calendar
 from councilbench.dev import public_samples as demo_data
 from councilbench.dev.public_server import SourceServer
+from councilbench.public import datasets
 
 
 def write_demo_sources(folder: Path, as_of: date | None = None) -> dict[str, Path]:
     as_of = as_of or date.today()
     ranges = datasets.default_ranges(as_of)
-    last_month = datasets._month_index(ranges.month_to)
-    months = datasets.months_between(datasets.month_text(last_month - 35), ranges.month_to)
+    last_month = calendar.month_index(ranges.month_to)
+    months = calendar.months_between(calendar.month_from_index(last_month - 35), ranges.month_to)
     years = datasets.years_between(int(ranges.year_to) - 5, ranges.year_to)
     last_fy = as_of.year - 2 if as_of.month < 12 else as_of.year - 1   # FY Y-(Y+1) is out by the December after
     return demo_data.write_sources(folder, months=months, years=years,

@@ -1,6 +1,5 @@
-"""`councilbench sample` and `councilbench template`: sample returns for the demo, tests
-and benchmarks, and the template councils fill in. Imports happen inside the commands so
-`councilbench --help` stays instant."""
+"""`councilbench sample`: sample returns for the demo, tests and benchmarks. Imports
+happen inside the command so `councilbench --help` stays instant."""
 
 from __future__ import annotations
 
@@ -23,16 +22,6 @@ SAMPLE_EPILOG = textwrap.dedent(
       councilbench sample --list-faults
     """
 )
-
-TEMPLATE_EPILOG = textwrap.dedent(
-    """\
-    examples:
-      councilbench template --out /tmp/t                                   blank return_template.csv and .xlsx
-      councilbench template --out /tmp/t --council dudley --period 2026-10  dudley_2026-10_return.csv and .xlsx,
-                                                                           one row per metric due that month
-    """
-)
-
 
 def _fault_arg(text: str) -> tuple[str, str]:
     council, sep, fault = text.partition(":")
@@ -60,18 +49,6 @@ def add_command(subparsers) -> None:
     sample.add_argument("--list-faults", action="store_true", help="list the named faults and what the validator should do")
     sample.set_defaults(func=cmd_sample)
 
-    template = subparsers.add_parser(
-        "template", help="write the return template (blank, or pre-filled for a council and month)",
-        description="Write the CSV and Excel return template councils fill in. With --council and --period the "
-                    "template has one row per metric due from that council that month, with council_code, period, "
-                    "metric_id and status filled in; the Excel one explains every column and metric.",
-        epilog=TEMPLATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    template.add_argument("--out", metavar="DIR", required=True, help="folder to write into (created if needed)")
-    template.add_argument("--council", metavar="CODE", help="GSS code or short name of the council")
-    template.add_argument("--period", metavar="YYYY-MM", help="the return month")
-    template.add_argument("--format", choices=["csv", "xlsx", "both"], default="both", help="which files (default both)")
-    template.set_defaults(func=cmd_template)
-
 
 def _fault_table() -> str:
     from councilbench.dev.sample_returns import FAULTS
@@ -88,7 +65,12 @@ def cmd_sample(args) -> int:
     from pathlib import Path
 
     from councilbench.core import catalogue
-    from councilbench.dev.sample_returns import FAULTS, parse_months, resolve_council, write_returns
+    from councilbench.dev.sample_returns import (
+        FAULTS,
+        parse_months,
+        resolve_council,
+        write_returns,
+    )
 
     if args.list_faults:
         print(_fault_table())
@@ -123,19 +105,4 @@ def cmd_sample(args) -> int:
     print(f"wrote {len(written)} return{'s' if len(written) != 1 else ''} for {n_councils} "
           f"council{'s' if n_councils != 1 else ''}, {span} ({len(months)} month{'s' if len(months) != 1 else ''}), "
           f"seed {args.seed}, to {out} in {seconds:.1f} s")
-    return 0
-
-
-def cmd_template(args) -> int:
-    from councilbench.dev.sample_returns import month_index, resolve_council
-    from councilbench.returns.template import write_templates
-
-    if bool(args.council) != bool(args.period):
-        raise ValueError("give --council and --period together (or neither, for the blank template)")
-    council = resolve_council(args.council) if args.council else None
-    if args.period:
-        month_index(args.period)
-    formats = ("csv", "xlsx") if args.format == "both" else (args.format,)
-    for path in write_templates(args.out, council, args.period, formats):
-        print(path)
     return 0

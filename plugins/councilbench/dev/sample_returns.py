@@ -37,15 +37,20 @@ from functools import lru_cache
 from pathlib import Path
 
 from councilbench.core import catalogue
+from councilbench.core.calendar import (
+    add_months,
+    month_from_index,
+    month_index,
+    months_between,
+)
 from councilbench.core.catalogue import Council, Metric
-from councilbench.returns.contract import COLUMNS, MONTH_RE, expected_period
+from councilbench.returns.contract import COLUMNS, expected_period
+from councilbench.returns.template import deterministic_xlsx
 
 #: Model levels are for April 2026; history before it follows each council's trend back.
 ANCHOR_YEAR, ANCHOR_MONTH = 2026, 4
 _ANCHOR = ANCHOR_YEAR * 12 + ANCHOR_MONTH - 1
 
-#: Fixed timestamp inside generated XLSX files, so the same input gives the same bytes.
-XLSX_TIMESTAMP = (2026, 1, 1, 0, 0, 0)
 
 
 # --- the councils' areas ----------------------------------------------------------------
@@ -448,29 +453,6 @@ _ACTUAL_NOTES = (
 
 # --- months ---------------------------------------------------------------------------------
 
-def month_index(month: str) -> int:
-    m = MONTH_RE.match(month)
-    if not m:
-        raise ValueError(f"a month must be YYYY-MM, got {month!r}")
-    return int(m.group(1)) * 12 + int(m.group(2)) - 1
-
-
-def month_from_index(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def add_months(month: str, n: int) -> str:
-    return month_from_index(month_index(month) + n)
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Months from first to last inclusive (YYYY-MM)."""
-    a, b = month_index(first), month_index(last)
-    if b < a:
-        raise ValueError(f"{last} is before {first}")
-    return [month_from_index(i) for i in range(a, b + 1)]
-
-
 def parse_months(text: str) -> list[str]:
     """'2026-01:2026-10' -> the months in between (inclusive); '2026-10' -> one month;
     '2026-08,2026-10' -> a list."""
@@ -479,7 +461,7 @@ def parse_months(text: str) -> list[str]:
         part = part.strip()
         if ":" in part:
             first, last = part.split(":", 1)
-            out.extend(month_range(first.strip(), last.strip()))
+            out.extend(months_between(first.strip(), last.strip()))
         elif part:
             month_index(part)
             out.append(part)
@@ -657,25 +639,14 @@ def generate_return(council_code: str, return_month: str, *, seed: int = 0) -> l
     to the decimals they are written with; value is scale x numerator / denominator rounded
     to 2 decimals for proportions and means. Blank cells are None.
     """
-    council = _council(council_code)
+    council = catalogue.find_council(council_code)
     mi = month_index(return_month)
     return [_metric_row(seed, council, m, mi) for m in metrics_due(council.code, return_month)]
 
 
-def _council(code_or_name: str) -> Council:
-    """A council by GSS code or short name (dudley, telford-and-wrekin)."""
-    councils = catalogue.councils()
-    if code_or_name in councils:
-        return councils[code_or_name]
-    for c in councils.values():
-        if c.short_name == code_or_name.lower():
-            return c
-    raise KeyError(f"unknown council {code_or_name!r}: give a GSS code (E08000027) or a short name (dudley)")
-
-
 def resolve_council(code_or_name: str) -> str:
     """The GSS code of a council given by GSS code or short name."""
-    return _council(code_or_name).code
+    return catalogue.find_council(code_or_name).code
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -725,31 +696,6 @@ def _cell_value(text: str):
     if not math.isfinite(number):
         return text
     return int(number) if number.is_integer() and "." not in text else number
-
-
-def deterministic_xlsx(wb) -> bytes:
-    """Save an openpyxl workbook with fixed timestamps, so equal input gives equal bytes."""
-    import datetime as dt
-    import re
-    import zipfile
-
-    stamp = dt.datetime(*XLSX_TIMESTAMP)
-    wb.properties.creator = "councilbench"
-    wb.properties.created = stamp
-    raw = io.BytesIO()
-    wb.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
-            zi = zipfile.ZipInfo(info.filename, date_time=XLSX_TIMESTAMP)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, data)
-    return out.getvalue()
 
 
 def xlsx_bytes(rows: Iterable[dict], *, columns: Sequence[str] = COLUMNS, instructions_first: bool = False,
@@ -1092,7 +1038,7 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
 
 def faulted_bytes(council_code: str, return_month: str, fault_names: Sequence[str] = (), *, seed: int = 0) -> bytes:
     """The return file's bytes, with the named faults applied in order."""
-    council = _council(council_code)
+    council = catalogue.find_council(council_code)
     unknown = [f for f in fault_names if f not in FAULTS]
     if unknown:
         raise KeyError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULTS)}")
@@ -1122,8 +1068,8 @@ def write_returns(out_dir: Path | str, months: Iterable[str], *, councils: Itera
         return []
     for m in months:
         month_index(m)
-    chosen = [_council(c) for c in councils] if councils else list(catalogue.councils().values())
-    fault_map = {_council(k).code: list(v) for k, v in (faults or {}).items()}
+    chosen = [catalogue.find_council(c) for c in councils] if councils else list(catalogue.councils().values())
+    fault_map = {catalogue.find_council(k).code: list(v) for k, v in (faults or {}).items()}
     for code, names in fault_map.items():
         if code not in {c.code for c in chosen}:
             raise ValueError(f"fault given for {code}, which is not among the councils written")
@@ -1153,4 +1099,4 @@ def generate_history(out_dir: Path | str, first_month: str, last_month: str, *, 
                      seed: int = 0, faults: dict[str, list[str]] | None = None) -> list[Path]:
     """Every council's return for every month from first_month to last_month inclusive
     (10 years x 33 councils is about 4,000 files, written in a few seconds)."""
-    return write_returns(out_dir, month_range(first_month, last_month), councils=councils, seed=seed, faults=faults)
+    return write_returns(out_dir, months_between(first_month, last_month), councils=councils, seed=seed, faults=faults)

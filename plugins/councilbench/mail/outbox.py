@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from councilbench.mail.smtp import describe_error, send_message
 from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -113,8 +114,6 @@ def _recipients(msg: EmailMessage) -> list[str]:
 def send_once(warehouse: Warehouse, key: OutboxKey, subject: str, prepare: Callable[[object], EmailMessage], *,
               smtp_conn_id: str = "smtp_default") -> SendResult:
     """Send the email `prepare(conn)` builds, at most once for `key` (see the module docstring)."""
-    from councilbench.returns.notify import describe_error, send_message
-
     conn = connect(warehouse, role="loader")
     try:
         done = sent_row(conn, key)

@@ -41,7 +41,7 @@ def airflow_home() -> Path:
 
 def metadata_database(warehouse: Warehouse) -> Warehouse:
     """Airflow's metadata database: on the warehouse's server, named after it."""
-    name = os.environ.get("COUNCILBENCH_AIRFLOW_DATABASE") or f"{warehouse.database}_airflow"
+    name = settings.get("COUNCILBENCH_AIRFLOW_DATABASE") or f"{warehouse.database}_airflow"
     return warehouse.with_database(name)
 
 
@@ -61,19 +61,15 @@ def warehouse_connection(warehouse: Warehouse) -> str:
 
 def smtp_connection(host: str | None = None, port: int | None = None) -> str:
     """SMTP from COUNCILBENCH_SMTP_HOST/PORT (default: the local catcher on 127.0.0.1:8025)."""
-    host = host or os.environ.get("COUNCILBENCH_SMTP_HOST", "127.0.0.1")
-    port = port or int(os.environ.get("COUNCILBENCH_SMTP_PORT", "8025"))
+    host = host or settings.smtp_host() or "127.0.0.1"
+    port = port or settings.smtp_port()
     return json.dumps(
         {"conn_type": "smtp", "host": host, "port": port,
          # retry_limit only re-connects after a dropped connection; a refused message
          # is retried by Airflow, so it is never sent twice by the hook.
-         "extra": {"disable_tls": True, "disable_ssl": True, "from_email": sender(),
+         "extra": {"disable_tls": True, "disable_ssl": True, "from_email": settings.mail_from(),
                    "timeout": 30, "retry_limit": 2}}
     )
-
-
-def sender() -> str:
-    return os.environ.get("COUNCILBENCH_MAIL_FROM", "councilbench@westmidlands-benchmarking.example")
 
 
 def shared_secrets(home: Path) -> dict[str, str]:
@@ -92,18 +88,17 @@ def shared_secrets(home: Path) -> dict[str, str]:
     return values
 
 
-def executor_environ(executor: str, metadata_url: str, settings: dict | None = None) -> dict[str, str]:
+def executor_environ(executor: str, metadata_url: str, base: dict | None = None) -> dict[str, str]:
     """The executor's settings: LocalExecutor on one machine; CeleryExecutor with Redis
     as broker (COUNCILBENCH_CELERY_BROKER_URL) and the metadata database as result backend."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)} (got {executor!r})")
-    settings = os.environ if settings is None else settings
     env = {"AIRFLOW__CORE__EXECUTOR": EXECUTORS[executor]}
     if executor == "celery":
         env.update({
-            "AIRFLOW__CELERY__BROKER_URL": settings.get("COUNCILBENCH_CELERY_BROKER_URL", DEFAULT_BROKER_URL),
+            "AIRFLOW__CELERY__BROKER_URL": settings.get("COUNCILBENCH_CELERY_BROKER_URL", env=base),
             "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": settings.get("COUNCILBENCH_CELERY_CONCURRENCY", "4"),
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": settings.get("COUNCILBENCH_CELERY_CONCURRENCY", env=base),
             # A message taken by a worker that died is handed to another after this long;
             # longer than any task here (a full dbt build takes minutes).
             "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "1800",
@@ -117,7 +112,7 @@ def airflow_environ(warehouse: Warehouse, base: dict | None = None, *, executor:
     env = dict(os.environ if base is None else base)
     home = airflow_home()
     keys = shared_secrets(home)
-    executor = executor or env.get("COUNCILBENCH_AIRFLOW_EXECUTOR") or "local"
+    executor = executor or settings.get("COUNCILBENCH_AIRFLOW_EXECUTOR", env=env)
     metadata_url = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or sqlalchemy_url(metadata_database(warehouse))
     defaults = {
         "AIRFLOW_HOME": str(home),
@@ -149,7 +144,7 @@ def airflow_environ(warehouse: Warehouse, base: dict | None = None, *, executor:
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "120",
         "AIRFLOW__SMTP__SMTP_STARTTLS": "False",
         "AIRFLOW__SMTP__SMTP_SSL": "False",
-        "AIRFLOW__EMAIL__FROM_EMAIL": sender(),
+        "AIRFLOW__EMAIL__FROM_EMAIL": settings.mail_from(),
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": warehouse_connection(warehouse),
@@ -177,7 +172,7 @@ def prepend_path(entry: str, value: str | None) -> str:
 def hostname() -> str:
     """The name Airflow records on each task instance: the machine's, qualified by the
     worker's own name (COUNCILBENCH_WORKER_NAME) when several workers share a machine."""
-    name = os.environ.get("COUNCILBENCH_WORKER_NAME")
+    name = settings.get("COUNCILBENCH_WORKER_NAME")
     fqdn = socket.getfqdn()
     return f"{name}@{fqdn}" if name else fqdn
 

@@ -3,7 +3,10 @@ registers the project's timetables so the scheduler can deserialise DAGs that us
 
 from airflow.plugins_manager import AirflowPlugin
 
-from councilbench.orchestration.timetables import ReportingMonthTimetable, ReturnRemindersTimetable
+from councilbench.orchestration.timetables import (
+    ReportingMonthTimetable,
+    ReturnRemindersTimetable,
+)
 
 
 class CouncilbenchPlugin(AirflowPlugin):

@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 
 import requests
 
+from councilbench.core import calendar
+
 FINISHED = ("success", "failed")
 
 
@@ -28,9 +30,7 @@ class AirflowApiError(RuntimeError):
 
 def month_interval(month: str) -> tuple[str, str]:
     """The reporting month 'YYYY-MM' as an ISO data interval [start, end)."""
-    year, mon = map(int, month.split("-"))
-    end_year, end_mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
-    return f"{year:04d}-{mon:02d}-01T00:00:00Z", f"{end_year:04d}-{end_mon:02d}-01T00:00:00Z"
+    return f"{month}-01T00:00:00Z", f"{calendar.add_months(month, 1)}-01T00:00:00Z"
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -6,16 +6,12 @@ its retries or its failure notifier fails the suite rather than a night's run.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
+
+from councilbench.core import settings
 
 OWNER = "councilbench-data-engineering"
 TAG = "councilbench"
-
-
-def ops_email() -> str:
-    """Who is told when a task fails: the platform team, never a council."""
-    return os.environ.get("COUNCILBENCH_OPS_EMAIL", "data-platform@westmidlands-benchmarking.example")
 
 
 def failure_notifier():
@@ -23,7 +19,7 @@ def failure_notifier():
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
     return SmtpNotifier(
-        to=ops_email(),
+        to=settings.ops_email(),
         smtp_conn_id="smtp_default",
         subject="[councilbench] {{ ti.dag_id }}.{{ ti.task_id }} failed (try {{ ti.try_number }})",
         html_content=(
@@ -37,7 +33,7 @@ def failure_notifier():
 def retry_delay() -> timedelta:
     """The first retry's wait (doubling after each try, up to 20 minutes): two minutes, or
     COUNCILBENCH_RETRY_DELAY_SECONDS (a local Airflow under test retries in seconds)."""
-    return timedelta(seconds=int(os.environ.get("COUNCILBENCH_RETRY_DELAY_SECONDS", "120")))
+    return timedelta(seconds=settings.retry_delay_seconds())
 
 
 def default_args(**overrides) -> dict:

@@ -28,8 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from councilbench.core import settings
+from councilbench.orchestration.airflow_env import (
+    UI_USER,
+    airflow_environ,
+    migrate,
+    ui_password,
+)
 from councilbench.orchestration.api import AirflowApi
-from councilbench.orchestration.airflow_env import UI_USER, airflow_environ, migrate, ui_password
 from councilbench.warehouse.connection import Warehouse
 
 log = logging.getLogger(__name__)

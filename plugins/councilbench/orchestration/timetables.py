@@ -1,6 +1,6 @@
 """The returns calendar and the two timetables built on it.
 
-- ReturnsCalendar (due_dates.py): a reporting month's due date (by default 06:00 UTC on
+- ReturnsCalendar (core/calendar.py): a reporting month's due date (by default 06:00 UTC on
   the 15th of the following month; COUNCILBENCH_RETURNS_DUE_DAY / _DUE_TIME move it).
 - ReportingMonthTimetable (council_returns): a run's data interval is one calendar month
   and the run starts on the month's due date, so `{{ data_interval_start }}` is the
@@ -15,15 +15,13 @@ Both are registered with Airflow through the `airflow.plugins` entry point
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
+from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 from pendulum import DateTime
 
-from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
-
-from councilbench.core import calendar as due_dates
+from councilbench.core import calendar, settings
 from councilbench.core.calendar import ReturnsCalendar
 
 UTC = pendulum.timezone("UTC")
@@ -35,16 +33,16 @@ def _dt(value) -> DateTime:
 
 
 def month_start(dt) -> DateTime:
-    return _dt(due_dates.month_start(dt))
+    return _dt(calendar.month_start(dt))
 
 
 def add_months(dt, months: int) -> DateTime:
-    return _dt(due_dates.add_months(dt, months))
+    return _dt(calendar.shift_months(dt, months))
 
 
 def reporting_month(data_interval_start) -> str:
     """'YYYY-MM' of a data interval start (pendulum or datetime)."""
-    return due_dates.month_text(data_interval_start)
+    return calendar.month_text(data_interval_start)
 
 
 class ReportingMonthTimetable(Timetable):
@@ -57,7 +55,7 @@ class ReportingMonthTimetable(Timetable):
 
     @classmethod
     def from_env(cls) -> "ReportingMonthTimetable":
-        return cls(**ReturnsCalendar.from_env().as_dict())
+        return cls(**ReturnsCalendar.configured().as_dict())
 
     @property
     def summary(self) -> str:
@@ -111,8 +109,8 @@ class ReturnRemindersTimetable(Timetable):
 
     @classmethod
     def from_env(cls) -> "ReturnRemindersTimetable":
-        days = int(os.environ.get("COUNCILBENCH_REMINDER_DAYS_BEFORE", "5"))
-        return cls(**ReturnsCalendar.from_env().as_dict(), days_before=days)
+        days = settings.reminder_days_before()
+        return cls(**ReturnsCalendar.configured().as_dict(), days_before=days)
 
     @property
     def summary(self) -> str:

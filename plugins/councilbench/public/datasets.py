@@ -19,10 +19,11 @@ This module is imported by the DAG file at parse time: standard library only.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
+
+from councilbench.core import calendar, settings
 
 REGION_CODE = "E12000005"      # West Midlands (region)
 REGION_NAME = "West Midlands"
@@ -121,7 +122,7 @@ class NomisDataset:
         return "public_nomis"
 
     def base_url(self) -> str:
-        return (os.environ.get(NOMIS_BASE_URL_ENV) or NOMIS_DEFAULT_BASE_URL).rstrip("/")
+        return settings.get("COUNCILBENCH_NOMIS_BASE_URL").rstrip("/")
 
     def data_url(self, base_url: str | None = None) -> str:
         return f"{(base_url or self.base_url()).rstrip('/')}/api/v01/dataset/{self.nomis_id}.data.csv"
@@ -164,7 +165,7 @@ class SpreadsheetDataset:
         return "public_spreadsheet"
 
     def url(self) -> str:
-        return os.environ.get(self.url_env) or self.default_url
+        return settings.get(self.url_env, self.default_url)
 
     def release(self, url: str | None = None) -> str:
         """The release named in the file name (2023-24), or 'latest' when it names none."""
@@ -236,23 +237,6 @@ FINANCIAL_YEAR_RE = re.compile(r"^\d{4}-\d{2}$")
 PERIOD_REGEX = {"monthly": MONTH_RE.pattern, "annual": YEAR_RE.pattern, "financial_year": FINANCIAL_YEAR_RE.pattern}
 
 
-def _month_index(text: str) -> int:
-    if not MONTH_RE.match(text or ""):
-        raise ValueError(f"a month must be YYYY-MM, got {text!r}")
-    return int(text[:4]) * 12 + int(text[5:]) - 1
-
-
-def month_text(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def months_between(first: str, last: str) -> list[str]:
-    a, b = _month_index(first), _month_index(last)
-    if b < a:
-        raise ValueError(f"month range {first}..{last} ends before it starts")
-    return [month_text(i) for i in range(a, b + 1)]
-
-
 def years_between(first: str | int, last: str | int) -> list[str]:
     a, b = int(first), int(last)
     if b < a:
@@ -271,7 +255,7 @@ class Ranges:
 
     def periods(self, frequency: str) -> list[str]:
         if frequency == "monthly":
-            return months_between(self.month_from, self.month_to)
+            return calendar.months_between(self.month_from, self.month_to)
         if frequency == "annual":
             return years_between(self.year_from, self.year_to)
         raise ValueError(f"no requested range for frequency {frequency!r}")
@@ -287,9 +271,9 @@ def default_ranges(as_of: date) -> Ranges:
     """Sensible ranges for a run on ``as_of``: the 12 published months of claimant count
     (a month is out by about the 20th of the next) and the 3 latest mid-year estimates
     (mid-year Y is out by about August of Y+1)."""
-    last_month = _month_index(f"{as_of.year:04d}-{as_of.month:02d}") - (1 if as_of.day >= 20 else 2)
+    last_month = calendar.month_index(f"{as_of.year:04d}-{as_of.month:02d}") - (1 if as_of.day >= 20 else 2)
     year_to = as_of.year - 1 if as_of.month >= 8 else as_of.year - 2
-    return Ranges(month_from=month_text(last_month - 11), month_to=month_text(last_month),
+    return Ranges(month_from=calendar.month_from_index(last_month - 11), month_to=calendar.month_from_index(last_month),
                   year_from=str(year_to - 2), year_to=str(year_to))
 
 

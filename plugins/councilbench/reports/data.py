@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from councilbench.core import calendar
 from councilbench.reports import format as fmt
 from councilbench.warehouse.connection import Warehouse, connect
 
@@ -305,9 +306,7 @@ def month_data(conn, month: str) -> MonthData:
     current = latest_periods(conn, month)
     if not current:
         raise NoData(f"no benchmark rows for periods carried by returns up to {month}")
-    from councilbench.dev.sample_returns import add_months
-
-    previous_pack = latest_periods(conn, add_months(month, -1))
+    previous_pack = latest_periods(conn, calendar.add_months(month, -1))
     keys = sorted(set(current.items()) | set(previous_pack.items()))
     bench, region_values = {}, defaultdict(list)
     for r in _rows(conn, """
@@ -362,7 +361,7 @@ def month_data(conn, month: str) -> MonthData:
     year = defaultdict(list)
     for r in _rows(conn, """select * from marts.mart_submission_quality
                             where return_month > %s and return_month <= %s order by return_month""",
-                   [add_months(month, -12), month]):
+                   [calendar.add_months(month, -12), month]):
         year[r["council_code"]].append(r)
     problems = region_problems(conn, current)
     best = _rows(conn, "select * from marts.mart_best_practice order by metric_id, rank, council_name")

@@ -13,6 +13,15 @@ import math
 import re
 from decimal import Decimal
 
+# Month and financial-year labels are the calendar's; reports call them through here.
+from councilbench.core.calendar import (  # noqa: F401 (re-exported)
+    MONTH_NAMES,
+    financial_year_label,
+    financial_year_months,
+    financial_year_of,
+    month_label,
+)
+
 SERVICE_AREAS = {
     "waste": "Waste and recycling",
     "roads": "Roads and highways",
@@ -27,8 +36,6 @@ SERVICE_AREAS = {
 #: The order service areas appear in every report.
 SERVICE_AREA_ORDER = tuple(SERVICE_AREAS)
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 
 _UNIT_SUFFIX = {
     "percent": "%",
@@ -215,38 +222,16 @@ def polarity_text(polarity: str) -> str:
             "context": "Context: neither higher nor lower is better"}.get(polarity, polarity)
 
 
-def month_label(month: str) -> str:
-    """'2026-10' -> 'October 2026'."""
-    y, m = month.split("-")
-    return f"{MONTHS[int(m) - 1]} {y}"
-
-
 def short_period(period: str) -> str:
     """Axis label: '2026-04' -> 'Apr 26', '2026-Q1' -> 'Q1 26', a financial year stays
     '2025-26' (its second part is 13 or more from 2012-13 on, so never a month)."""
     if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        return f"{MONTHS[int(period[5:]) - 1][:3]} {period[2:4]}"
+        return f"{MONTH_NAMES[int(period[5:]) - 1][:3]} {period[2:4]}"
     if re.fullmatch(r"\d{4}-Q[1-4]", period):
         return f"{period[5:]} {period[2:4]}"
     return period
 
 
-def financial_year_of(month: str) -> str:
-    """'2026-04' -> '2026-27'; '2026-03' -> '2025-26'."""
-    y, m = map(int, month.split("-"))
-    start = y if m >= 4 else y - 1
-    return f"{start}-{(start + 1) % 100:02d}"
-
-
-def financial_year_months(fy: str) -> tuple[str, str]:
-    start = int(fy[:4])
-    return f"{start}-04", f"{start + 1}-03"
-
-
-def financial_year_label(fy: str) -> str:
-    """'2025-26' -> 'April 2025 to March 2026'."""
-    start = int(fy[:4])
-    return f"April {start} to March {start + 1}"
 
 
 def display_name(council_name: str) -> str:

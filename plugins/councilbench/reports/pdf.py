@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from councilbench.core import settings
 from councilbench.reports import format as fmt
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class RenderError(RuntimeError):
 
 
 def find_chromium() -> str:
-    explicit = os.environ.get("COUNCILBENCH_CHROMIUM")
+    explicit = settings.get("COUNCILBENCH_CHROMIUM")
     if explicit:
         if not (shutil.which(explicit) or Path(explicit).is_file()):
             raise ChromiumNotFound(f"COUNCILBENCH_CHROMIUM={explicit} is not an executable")

@@ -18,8 +18,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from councilbench.mail import outbox
 from councilbench.core.catalogue import Contact
+from councilbench.mail import outbox
 from councilbench.warehouse.connection import Warehouse
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sen
             ops_email: str | None = None, now: datetime | None = None) -> EmailMessage:
     """The pack email for this council's contacts only: an HTML and plain-text summary
     (pack: packs.Pack.summary()) and the pack attached (PDF and/or HTML)."""
-    from councilbench.orchestration import airflow_env, dag_defaults
+    from councilbench.core import settings
     from councilbench.reports.render import render
 
     code = pack["council_code"]
@@ -72,8 +72,8 @@ def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sen
         raise UnsafePack(f"contacts of another council in {code}'s pack email: {strangers}")
     if not contacts:
         raise ValueError(f"no contacts to send {code}'s pack to")
-    sender = sender or airflow_env.sender()
-    ops_email = ops_email or dag_defaults.ops_email()
+    sender = sender or settings.mail_from()
+    ops_email = ops_email or settings.ops_email()
     now = now or datetime.now(timezone.utc)
     subject = subject_line(pack)
     names = [attachment_name(pack, Path(a).suffix.lstrip(".")) for a in attachments]

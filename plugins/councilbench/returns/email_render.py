@@ -30,11 +30,18 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from councilbench.core.catalogue import Contact, Council
-from councilbench.returns.contract import CheckOutcome, ValidationReport
 # The same words as `councilbench validate`: the plain-text body, the CSV attachment and
 # the check titles the HTML uses as headings all come from report_text.
-from councilbench.returns.report_text import CHECK_TITLES, failing_rows_csv, findings, render_text, rows_words
+from councilbench.core.calendar import day_label, month_label, return_due
+from councilbench.core.catalogue import Contact, Council
+from councilbench.returns.contract import CheckOutcome, ValidationReport
+from councilbench.returns.report_text import (
+    CHECK_TITLES,
+    failing_rows_csv,
+    findings,
+    render_text,
+    rows_words,
+)
 
 KINDS = ("rejection", "receipt")
 #: Headers unfolded up to RFC 5322's hard limit (Python folds a subject over 78
@@ -45,8 +52,6 @@ UK = ZoneInfo("Europe/London")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 MESSAGE_ID_DOMAIN = "councilbench"
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 
 @dataclass(frozen=True)
 class SubmissionRef:
@@ -84,12 +89,6 @@ class LoadSummary:
 
 
 # --- small helpers shared by subject, text and HTML --------------------------------------
-
-def month_label(return_month: str) -> str:
-    """'2026-10' -> 'October 2026'."""
-    year, month = return_month.split("-")
-    return f"{MONTHS[int(month) - 1]} {year}"
-
 
 _NAME_SUFFIXES = (" Metropolitan Borough Council", " City Council", " County Council", " District Council",
                   " Borough Council", " Council")
@@ -131,19 +130,12 @@ def warning_count(report: ValidationReport) -> int:
     return sum(max(1, len(c.failing_rows)) for c in report.warnings())
 
 
-def return_due(return_month: str) -> datetime:
-    """When a month's return is due (councilbench.core.calendar: the timetable's calendar)."""
-    from councilbench.core.calendar import return_due as due
-
-    return due(return_month)
-
-
 def uk_time(moment: datetime) -> str:
     """'09:12 on Sunday 1 November 2026 (UK time)'."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     local = moment.astimezone(UK)
-    return f"{local:%H:%M} on {local:%A} {local.day} {MONTHS[local.month - 1]} {local.year} (UK time)"
+    return f"{local:%H:%M} on {local:%A} {day_label(local)} (UK time)"
 
 
 def validate_command(report: ValidationReport, file_name: str = "YOUR-FILE.csv") -> str:
@@ -366,7 +358,7 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
     Raises ValueError if a contact belongs to another council, or the report does not
     call for this kind of email (a rejection needs outcome fail, a receipt pass or warn).
     """
-    from councilbench.orchestration import airflow_env, dag_defaults
+    from councilbench.core import settings
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -384,8 +376,8 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
     if not contacts:
         raise ValueError(f"no contacts to send {council.code}'s {kind} email to")
 
-    sender = sender or airflow_env.sender()
-    ops_email = ops_email or dag_defaults.ops_email()
+    sender = sender or settings.mail_from()
+    ops_email = ops_email or settings.ops_email()
     due = due or return_due(report.return_month)
     now = now or datetime.now(timezone.utc)
     ctx = _context(kind, report, council, submission, list(contacts), ops_email, due, now, loaded)

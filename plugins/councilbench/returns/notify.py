@@ -25,19 +25,24 @@ and kind, so the duplicate is recognisable as the same email.
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from councilbench.core.catalogue import Contact, Council
+from councilbench.mail.smtp import SMTP_CONN_ID, describe_error, send_message
 from councilbench.returns.contract import ValidationReport
-from councilbench.returns.email_render import LoadSummary, SubmissionRef, compose, message_id, subject_line
+from councilbench.returns.email_render import (
+    LoadSummary,
+    SubmissionRef,
+    compose,
+    message_id,
+    subject_line,
+)
 from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 
-SMTP_CONN_ID = "smtp_default"
 #: How long a second run waits for the first to finish sending before giving up (and
 #: being retried by Airflow). Longer than the SMTP connection timeout (30 s by default).
 LOCK_TIMEOUT = "120s"
@@ -204,46 +209,6 @@ def _mark_failed(conn, submission_id: int, kind: str, recipients: list[str], sub
     ).fetchone()
     conn.commit()
     return row[0] if row else 0
-
-
-def describe_error(exc: BaseException) -> str:
-    """A one-line, human-readable reason for ops.notifications.last_error."""
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{type(exc).__name__}: SMTP {exc.smtp_code} {text}"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return f"SMTPRecipientsRefused: {exc.recipients}"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-# --- sending ---------------------------------------------------------------------------------
-
-def send_message(msg, *, from_addr: str, to_addrs: list[str], smtp_conn_id: str = SMTP_CONN_ID) -> dict:
-    """Send a prepared EmailMessage through Airflow's SMTP provider; {} when all accepted,
-    else {refused address: (code, reply)} as smtplib reports a partial refusal.
-
-    SmtpHook.send_email_smtp builds its own HTML-only message from files on disk, so it
-    cannot send a multipart/alternative message with an in-memory attachment. The hook
-    is used for what it is good at (the connection from AIRFLOW_CONN_SMTP_DEFAULT /
-    the metadata DB, TLS / SSL / login and connect retries from the connection extra,
-    its timeout) and the message goes through the smtplib client it opened. That client
-    is the hook's `_smtp_client` (no public accessor in provider 3.2; the provider's own
-    test_connection uses it too). The message is sent once: retries belong to Airflow
-    (with backoff) and go through the ledger, so a retry can never double-send.
-    """
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-    with SmtpHook(smtp_conn_id=smtp_conn_id) as hook:
-        client = getattr(hook, "_smtp_client", None)
-        if not isinstance(client, smtplib.SMTP):
-            raise NotifyError(f"SmtpHook({smtp_conn_id!r}) opened no smtplib client "
-                              f"(got {type(client).__name__}); has the SMTP provider changed?")
-        refused = client.send_message(msg, from_addr=from_addr, to_addrs=list(to_addrs))
-        try:
-            client.quit()
-        except smtplib.SMTPException:
-            pass  # the message is accepted; a rude goodbye changes nothing
-    return refused
 
 
 def _checked_submission(conn, submission_id: int, report: ValidationReport, kind: str):

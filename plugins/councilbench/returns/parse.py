@@ -30,7 +30,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from councilbench.returns.contract import COLUMNS, REQUIRED_COLUMNS, CheckOutcome, FailingRow
+from councilbench.returns.contract import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    CheckOutcome,
+    FailingRow,
+)
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000                 # a return has about 60 rows; this is a runaway sheet

@@ -333,7 +333,7 @@ def _run_batch(warehouse: Warehouse, months: list[str], codes: list[str], *, ret
     never corrupt anything; the landed files are on disk and a rerun redoes those months
     exactly (every step is idempotent).
     """
-    import requests   # one session per batch: the council servers' connections are kept open
+    import requests  # one session per batch: the council servers' connections are kept open
 
     councils = catalogue.councils()
     months = sorted(months)
@@ -487,14 +487,3 @@ def backfill(warehouse: Warehouse, months: list[str], *, councils: list[str] | N
     if errors:
         raise ReturnsRunError(f"{len(errors)} council return(s) failed in the backfill: " + "; ".join(errors))
     return summaries
-
-
-def months_between(first: str, last: str) -> list[str]:
-    """Inclusive list of YYYY-MM months."""
-    y, m = map(int, first.split("-"))
-    end = tuple(map(int, last.split("-")))
-    out = []
-    while (y, m) <= end:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out

@@ -23,8 +23,15 @@ from email.utils import format_datetime
 
 from councilbench.core import catalogue
 from councilbench.mail import outbox
-from councilbench.returns.email_render import (POLICY, greeting_line, jinja_env, council_display_name, month_label,
-                                               possessive, uk_time)
+from councilbench.returns.email_render import (
+    POLICY,
+    council_display_name,
+    greeting_line,
+    jinja_env,
+    month_label,
+    possessive,
+    uk_time,
+)
 from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -153,18 +160,18 @@ def compose(kind: str, state: CouncilMonth, month: str, contacts, *, due: dateti
             sender: str | None = None, ops_email: str | None = None) -> EmailMessage:
     """The reminder or chaser for this council's month, to these contacts only, with its
     pre-filled template attached."""
-    from councilbench.orchestration import airflow_env, dag_defaults
+    from councilbench.core import settings
     from councilbench.returns.template import csv_text
 
     strangers = [c.email for c in contacts if c.council_code != state.council_code]
     if strangers:
         raise ValueError(f"contacts of another council in an email to {state.council_code}: {strangers}")
     now = now or datetime.now(timezone.utc)
-    ops_email = ops_email or dag_defaults.ops_email()
+    ops_email = ops_email or settings.ops_email()
     ctx = _context(kind, state, month, due, now, contacts, ops_email)
     key = outbox.OutboxKey(state.council_code, month, KIND_OF[kind])
     msg = _base_message(ctx["subject"], [Address(c.name, addr_spec=c.email) for c in contacts], key,
-                        sender or airflow_env.sender(), ops_email, now)
+                        sender or settings.mail_from(), ops_email, now)
     msg.set_content(_plain_text(ctx))
     msg.add_alternative(jinja_env().get_template("email_reminder.html").render(**ctx), subtype="html")
     msg.add_attachment(csv_text(state.council_code, month), subtype="csv", filename=ctx["template_name"])
@@ -219,7 +226,7 @@ def summary_lines(states: dict[str, CouncilMonth], due: datetime) -> dict[str, l
 def send_month_summary(warehouse: Warehouse, month: str, chased: list[dict], *, now: datetime | None = None,
                        smtp_conn_id: str = "smtp_default") -> dict:
     """The platform team's one summary of the month the day after its due date."""
-    from councilbench.orchestration import airflow_env, dag_defaults
+    from councilbench.core import settings
     from councilbench.core.calendar import return_due
 
     due, now = return_due(month), now or datetime.now(timezone.utc)
@@ -229,11 +236,11 @@ def send_month_summary(warehouse: Warehouse, month: str, chased: list[dict], *, 
     subject = (f"councilbench: {month_label(month)} returns the day after the due date: {counts['loaded']} loaded, "
                f"{counts['rejected']} rejected, {counts['missing']} missing")
     key = outbox.OutboxKey(outbox.REGION_CODE, month, "month_summary")
-    ops_email = dag_defaults.ops_email()
+    ops_email = settings.ops_email()
 
     def prepare(conn) -> EmailMessage:
         msg = _base_message(subject, [Address("councilbench platform team", addr_spec=ops_email)], key,
-                            airflow_env.sender(), ops_email, now)
+                            settings.mail_from(), ops_email, now)
         lines = [f"{month_label(month)} returns were due by {uk_time(due)}.", ""]
         for name, title in (("loaded", "Loaded"), ("late", "Of which arrived after the due date"),
                             ("received", "Received, not validated yet"), ("rejected", "Rejected, no correction yet"),

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 
 from councilbench.core import catalogue
+from councilbench.core.calendar import month_label
 from councilbench.returns.contract import CHECKS, FailingRow, ValidationReport
 
 MAX_ROWS_PER_CHECK = 50
@@ -41,13 +42,6 @@ CHECK_TITLES = {
 RESUBMIT = ("How to resubmit: correct the file and upload it again to the same address; the newest file for a "
             "month replaces the earlier one. Check it first with: councilbench validate FILE --council {code} "
             "--period {month}")
-
-
-def _month_words(month: str) -> str:
-    import calendar
-
-    y, m = month.split("-")
-    return f"{calendar.month_name[int(m)]} {y}"
 
 
 def _metric_words(metric_id: str | None) -> str:
@@ -153,7 +147,7 @@ def _check_block(number: int, check) -> list[str]:
 
 def render_text(report: ValidationReport, council_name: str) -> str:
     """The whole explanation of a validation, as plain text."""
-    month = _month_words(report.return_month)
+    month = month_label(report.return_month)
     failures, warnings = report.failures(), report.warnings()
     head = f"Return from {council_name} ({report.council_code}) for {month}: "
     if failures:

@@ -7,7 +7,12 @@ from __future__ import annotations
 import json
 
 from councilbench.ingest.landing import write_check_results
-from councilbench.returns.contract import CHECKS, CheckOutcome, FailingRow, ValidationReport
+from councilbench.returns.contract import (
+    CHECKS,
+    CheckOutcome,
+    FailingRow,
+    ValidationReport,
+)
 
 
 def record_checks(conn, submission_id: int, report: ValidationReport) -> None:

@@ -22,8 +22,14 @@ import io
 from pathlib import Path
 
 from councilbench.core import catalogue
+from councilbench.core.calendar import day_label, month_label, return_due
 from councilbench.core.catalogue import Metric
-from councilbench.returns.contract import COLUMNS, OPTIONAL_ROW_NOTE, STATUSES, expected_period
+from councilbench.returns.contract import (
+    COLUMNS,
+    OPTIONAL_ROW_NOTE,
+    STATUSES,
+    expected_period,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 #: The platform's returns address (COUNCILBENCH_RETURNS_BASE_URL) as the template and the
@@ -62,21 +68,6 @@ COLUMN_HELP = (
     ("note", "Free text. Required when status is not_available: say why (e.g. 'new case system: figures "
              "from December')."),
 )
-
-
-def _due_date_words(return_month: str) -> str:
-    import calendar
-
-    from councilbench.core.calendar import return_due
-
-    due = return_due(return_month)
-    return f"{due.day} {calendar.month_name[due.month]} {due.year}"
-
-
-def _month_words(return_month: str) -> str:
-    import calendar
-
-    return f"{calendar.month_name[int(return_month[5:])]} {return_month[:4]}"
 
 
 def metrics_due(council_code: str, return_month: str) -> list[tuple[Metric, str]]:
@@ -154,8 +145,8 @@ def instructions_lines(council_code: str | None = None, return_month: str | None
     """(heading or text, detail) lines of the Instructions sheet."""
     if council_code:
         council = catalogue.councils()[council_code]
-        who = (f"This workbook is {council.name}'s return for {_month_words(return_month)} "
-               f"(GSS code {council.code}). It is due by {_due_date_words(return_month)}.")
+        who = (f"This workbook is {council.name}'s return for {month_label(return_month)} "
+               f"(GSS code {council.code}). It is due by {day_label(return_due(return_month))}.")
     else:
         who = ("This is the blank return template. Each council sends one return a month, due by the 15th of the "
                "following month (the October return by 15 November).")
@@ -208,7 +199,6 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from councilbench.dev.sample_returns import deterministic_xlsx
 
     rows = template_rows(council_code, return_month)
     metrics = catalogue.metrics()
@@ -319,3 +309,33 @@ def write_blank_templates(folder: Path | str = TEMPLATES_DIR) -> list[Path]:
 if __name__ == "__main__":
     for written in write_blank_templates():
         print(written)
+
+
+#: Fixed timestamp inside generated XLSX files, so the same input gives the same bytes.
+XLSX_TIMESTAMP = (2026, 1, 1, 0, 0, 0)
+
+
+def deterministic_xlsx(wb) -> bytes:
+    """Save an openpyxl workbook with fixed timestamps, so equal input gives equal bytes."""
+    import datetime as dt
+    import re
+    import zipfile
+
+    stamp = dt.datetime(*XLSX_TIMESTAMP)
+    wb.properties.creator = "councilbench"
+    wb.properties.created = stamp
+
+    raw = io.BytesIO()
+    wb.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=XLSX_TIMESTAMP)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, data)
+    return out.getvalue()

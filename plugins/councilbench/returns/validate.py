@@ -28,7 +28,6 @@ GX is imported inside functions: it takes 2-3 s and DAG files must stay light.
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import json
 import logging
@@ -42,12 +41,13 @@ from datetime import date
 from pathlib import Path
 
 from councilbench.core import catalogue, settings
+from councilbench.core.calendar import day_label, month_label
 from councilbench.returns.contract import (
     CHECKS,
-    MONTH_RE,
-    QUARTER_RE,
     FINANCIAL_YEAR_RE,
+    MONTH_RE,
     OPTIONAL_ROW_NOTE,
+    QUARTER_RE,
     STATUSES,
     CheckOutcome,
     FailingRow,
@@ -102,11 +102,6 @@ def _plain(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else format(x, ".10g")
 
 
-def month_words(month: str) -> str:
-    y, m = month.split("-")
-    return f"{calendar.month_name[int(m)]} {y}"
-
-
 def _blank_words(text: str) -> str:
     return text if text.strip() else "(blank)"
 
@@ -137,11 +132,11 @@ def period_words(metric, return_month: str) -> str:
     exp = expected_period(metric.frequency, return_month)
     article = "an" if metric.frequency == "annual" else "a"
     if exp:
-        return f"{exp} for {article} {metric.frequency} metric in the {month_words(return_month)} return"
+        return f"{exp} for {article} {metric.frequency} metric in the {month_label(return_month)} return"
     if metric.frequency == "quarterly":
-        return (f"no row in the {month_words(return_month)} return: a quarterly metric is returned only in the March, "
+        return (f"no row in the {month_label(return_month)} return: a quarterly metric is returned only in the March, "
                 f"June, September and December returns")
-    return (f"no row in the {month_words(return_month)} return: an annual metric is returned only in the March "
+    return (f"no row in the {month_label(return_month)} return: an annual metric is returned only in the March "
             f"return (for the financial year ending that month)")
 
 
@@ -1068,17 +1063,17 @@ def _row_checks(p: _Pending, failing: dict[str, dict[int, list[int]]], suite_jso
     future_rows = [f for f in period_rows if f.row is not None and "future period" in f.accepted]
     msg = []
     if future_return:
-        msg.append(f"future period: the return is for {month_words(return_month)}, which has not started yet "
-                   f"(today is {today.day} {calendar.month_name[today.month]} {today.year})")
+        msg.append(f"future period: the return is for {month_label(return_month)}, which has not started yet "
+                   f"(today is {day_label(today)})")
     row_fails = [f for f in period_rows if f.row is not None]
     if row_fails:
         msg.append(f"{_count(len(row_fails), 'row has', 'rows have')} a period that does not fit the metric's "
-                   f"frequency and the {month_words(return_month)} return"
+                   f"frequency and the {month_label(return_month)} return"
                    + ((", a future period" if len(row_fails) == 1 else f", {len(future_rows)} of them a future period")
                       if future_rows else ""))
     message = "; ".join(msg)
     report.checks.append(_outcome("period", period_rows, message[:1].upper() + message[1:],
-                                  f"Every period fits its metric's frequency and the {month_words(return_month)} return."))
+                                  f"Every period fits its metric's frequency and the {month_label(return_month)} return."))
 
     report.checks.append(_outcome(
         "metric_known", by_check["metric_known"],

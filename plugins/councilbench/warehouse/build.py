@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from councilbench.core import settings
-from councilbench.warehouse.transform import DbtFailed, DbtResult, run_dbt
 from councilbench.warehouse.connection import Warehouse, connect
+from councilbench.warehouse.transform import DbtFailed, DbtResult, run_dbt
 
 log = logging.getLogger(__name__)
 

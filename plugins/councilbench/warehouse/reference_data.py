@@ -4,8 +4,8 @@ contacts, catalogue) and the models built only from them (dim_council, dim_metri
 from __future__ import annotations
 
 from councilbench.warehouse import bootstrap
-from councilbench.warehouse.transform import run_dbt
 from councilbench.warehouse.connection import Warehouse
+from councilbench.warehouse.transform import run_dbt
 
 #: dbt selector for the seeds and the models built from them alone (not their
 #: descendants: the benchmarking marts are the warehouse DAG's job).

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from councilbench.core import settings
-from councilbench.warehouse.connection import Warehouse, role_url, UrlParts
+from councilbench.warehouse.connection import UrlParts, Warehouse, role_url
 
 log = logging.getLogger(__name__)
 

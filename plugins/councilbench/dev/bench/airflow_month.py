@@ -39,7 +39,11 @@ def _month_counts(warehouse: Warehouse, month: str) -> tuple[int, int]:
 def _overrides(warehouse: Warehouse, base_url: str, smtp_port: int) -> dict[str, str]:
     """The scratch warehouse and its own Airflow metadata, whatever the caller's
     environment names: the bench never touches the real warehouse."""
-    from councilbench.orchestration.airflow_env import smtp_connection, sqlalchemy_url, warehouse_connection
+    from councilbench.orchestration.airflow_env import (
+        smtp_connection,
+        sqlalchemy_url,
+        warehouse_connection,
+    )
 
     return {"AIRFLOW_CONN_WAREHOUSE": warehouse_connection(warehouse), "WAREHOUSE_URL": warehouse.url,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(warehouse.with_database(f"{warehouse.database}_airflow")),
@@ -57,7 +61,11 @@ def _seconds_until_task_end(log: Path, task_id: str, started: datetime) -> float
 
 
 def month_by_dags_test(warehouse: Warehouse, month: str, base_url: str, smtp_port: int) -> dict:
-    from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
+    from councilbench.orchestration.airflow_env import (
+        airflow_environ,
+        dags_test,
+        migrate,
+    )
 
     env = airflow_environ(warehouse)
     env.update(_overrides(warehouse, base_url, smtp_port))

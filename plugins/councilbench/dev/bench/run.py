@@ -28,10 +28,10 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
-from councilbench.warehouse import bootstrap, reference_data
 from councilbench.core import settings
 from councilbench.dev.bench import airflow_month, loads, parse_times
 from councilbench.dev.bench.figures import Figure, Figures
+from councilbench.warehouse import bootstrap, reference_data
 from councilbench.warehouse.connection import Warehouse, connect
 
 TARGETS = {
@@ -147,18 +147,18 @@ def run_bench(server: Warehouse, *, years: int = 10, baseline_years: int = 1, ke
 
 def _run_bench(server: Warehouse, bench_dir: Path, *, years: int, baseline_years: int, keep: bool,
                parse_rounds: int, out: Callable[[str], None]) -> Figures:
+    from councilbench.core.calendar import add_months, months_between
+    from councilbench.dev import sample_returns as sample
     from councilbench.dev.demo import demo_month
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import start_catcher
     from councilbench.dev.public_sources import serve_demo_sources
-    from councilbench.dev import sample_returns as sample
-    from councilbench.returns.pipeline import months_between
 
     clock, figures = Clock(out), Figures()
     e2e_month = demo_month()
-    add_month, dags_test_month, celery_month = (sample.add_months(e2e_month, k) for k in (-3, -2, -1))
-    last = sample.add_months(e2e_month, -4)
-    history = months_between(sample.add_months(last, -(12 * years - 1)), last)
+    add_month, dags_test_month, celery_month = (add_months(e2e_month, k) for k in (-3, -2, -1))
+    last = add_months(e2e_month, -4)
+    history = months_between(add_months(last, -(12 * years - 1)), last)
     baseline = history[-12 * baseline_years:]
     returns_dir = bench_dir / "returns"
     airflow_months = {"dags_test": dags_test_month, "local": e2e_month, "celery": celery_month}
