@@ -1,7 +1,8 @@
 -- How each council's monthly return arrived: one row per council and reporting month,
 -- for every month from the first to the last the ledger knows of (so a month with no
 -- file at all is a row saying so).
---   due_date      the var('returns_due_day') of the following month;
+--   due_date      the var('returns_due_day') of the following month (its last day when the
+--                 month is shorter); councilbench passes the var from COUNCILBENCH_RETURNS_DUE_DAY;
 --   on_time       the first file was received (UK time) by the due date;
 --   late          the first file came after the due date;
 --   missing       no file received at all (only not_received / error fetch attempts, or
@@ -46,8 +47,12 @@ council_months as (
         c.council_name,
         c.tier,
         s.return_month,
+        -- a due day past the following month's end means its last day (core.calendar)
         (to_date(s.return_month || '-01', 'YYYY-MM-DD') + interval '1 month'
-            + ({{ var('returns_due_day') | int }} - 1) * interval '1 day')::date  as due_date
+            + (least({{ var('returns_due_day') | int }},
+                     extract(day from to_date(s.return_month || '-01', 'YYYY-MM-DD') + interval '2 month'
+                                      - interval '1 day')::integer) - 1) * interval '1 day')::date
+                                                                            as due_date
     from {{ ref('stg_reference__council_registry') }} as c
     cross join month_spine as s
 ),

@@ -8,6 +8,7 @@ Its target/ and logs/ go under the state folder, never into the tracked tree.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -51,6 +52,24 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
     }
 
 
+#: dbt commands that read the project's vars.
+_COMMANDS_WITH_VARS = {"build", "run", "test", "seed", "snapshot", "compile", "docs", "ls", "list", "show", "parse",
+                       "run-operation", "source"}
+
+
+def project_vars() -> dict:
+    """The dbt vars that are settings (core.settings), so dbt follows the same setting as
+    the timetable, the emails and the template: the returns' due day."""
+    return {"returns_due_day": settings.returns_due_day()}
+
+
+def settings_vars(args: list[str]) -> list[str]:
+    """`--vars` for a dbt command that reads vars, unless the caller gave its own."""
+    if not args or args[0] not in _COMMANDS_WITH_VARS or "--vars" in args:
+        return []
+    return ["--vars", json.dumps(project_vars())]
+
+
 def run_dbt(warehouse: Warehouse, args: list[str], *, raise_on_failure: bool = True) -> DbtResult:
     """Invoke dbt (e.g. ["build", "--select", "marts"]) and summarise each node.
 
@@ -59,8 +78,9 @@ def run_dbt(warehouse: Warehouse, args: list[str], *, raise_on_failure: bool = T
     from dbt.cli.main import dbtRunner
 
     env = dbt_env(warehouse)
+    invoked = [*args, *settings_vars(args), "--project-dir", env["DBT_PROJECT_DIR"], "--profiles-dir", env["DBT_PROFILES_DIR"]]
     with settings.environ(env):
-        res = dbtRunner().invoke([*args, "--project-dir", env["DBT_PROJECT_DIR"], "--profiles-dir", env["DBT_PROFILES_DIR"]])
+        res = dbtRunner().invoke(invoked)
 
     nodes = []
     results = getattr(res.result, "results", None) or []
