@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+
 from councilbench.orchestration.assets import COUNCIL_RETURNS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 from councilbench.orchestration.timetables import ReportingMonthTimetable
@@ -37,8 +38,12 @@ from councilbench.orchestration.timetables import ReportingMonthTimetable
     tags=[TAG, "returns"],
     doc_md=__doc__,
     params={
-        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                        description="Reporting month YYYY-MM; empty means the run's data interval."),
+        "period": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            description="Reporting month YYYY-MM; empty means the run's data interval.",
+        ),
         "councils": Param([], type="array", description="GSS codes to process; empty means all 33."),
     },
 )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+
 from councilbench.orchestration.assets import PUBLIC_STATISTICS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 from councilbench.public.datasets import DATASET_IDS
@@ -39,16 +40,37 @@ YEAR = r"^(\d{4})?$"
     tags=[TAG, "public", "nomis", "defra"],
     doc_md=__doc__,
     params={
-        "month_from": Param("", type="string", pattern=MONTH, description="First month (YYYY-MM) of claimant count; empty: 11 months before month_to."),
-        "month_to": Param("", type="string", pattern=MONTH, description="Last month (YYYY-MM) of claimant count; empty: the latest published at the run's date."),
-        "year_from": Param("", type="string", pattern=YEAR, description="First mid-year population estimate (YYYY); empty: 2 years before year_to."),
-        "year_to": Param("", type="string", pattern=YEAR, description="Last mid-year population estimate (YYYY); empty: the latest published at the run's date."),
+        "month_from": Param(
+            "",
+            type="string",
+            pattern=MONTH,
+            description="First month (YYYY-MM) of claimant count; empty: 11 months before month_to.",
+        ),
+        "month_to": Param(
+            "",
+            type="string",
+            pattern=MONTH,
+            description="Last month (YYYY-MM) of claimant count; empty: the latest published at the run's date.",
+        ),
+        "year_from": Param(
+            "",
+            type="string",
+            pattern=YEAR,
+            description="First mid-year population estimate (YYYY); empty: 2 years before year_to.",
+        ),
+        "year_to": Param(
+            "",
+            type="string",
+            pattern=YEAR,
+            description="Last mid-year population estimate (YYYY); empty: the latest published at the run's date.",
+        ),
     },
 )
 def public_sources():
     @task(outlets=[PUBLIC_STATISTICS], map_index_template="{{ task.op_kwargs['dataset_id'] }}")
     def load_public_dataset(dataset_id: str) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
+
         from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.public import datasets, load
 

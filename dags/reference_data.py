@@ -7,6 +7,7 @@ and the dbt DAG read what it builds. Logic lives in councilbench.warehouse.refer
 from __future__ import annotations
 
 from airflow.sdk import dag, task
+
 from councilbench.orchestration.assets import REFERENCE_DATA
 from councilbench.orchestration.dag_defaults import TAG, default_args
 

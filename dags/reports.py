@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+
 from councilbench.orchestration.assets import MARTS, REPORTS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 
@@ -37,11 +38,19 @@ from councilbench.orchestration.dag_defaults import TAG, default_args
     tags=[TAG, "reports"],
     doc_md=__doc__,
     params={
-        "month": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                       description="Reporting month YYYY-MM for the packs; empty: the newest with an accepted return."),
-        "financial_year": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                                description="Financial year of the annual report; empty: the latest complete one "
-                                            "and the current year to date."),
+        "month": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            description="Reporting month YYYY-MM for the packs; empty: the newest with an accepted return.",
+        ),
+        "financial_year": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}$",
+            description="Financial year of the annual report; empty: the latest complete one "
+            "and the current year to date.",
+        ),
         "councils": Param([], type="array", description="GSS codes whose packs to render and send; empty: all 33."),
         "send": Param(True, type="boolean", description="Email each pack to its council's contacts (once)."),
         "pdf": Param(True, type="boolean", description="Print PDFs with headless Chromium as well as HTML."),
@@ -54,8 +63,12 @@ def reports():
         from councilbench.reports.pipeline import plan as make_plan
 
         params = get_current_context()["params"]
-        return make_plan(warehouse_from_airflow(), params.get("month"), params.get("financial_year"),
-                         list(params.get("councils") or []))
+        return make_plan(
+            warehouse_from_airflow(),
+            params.get("month"),
+            params.get("financial_year"),
+            list(params.get("councils") or []),
+        )
 
     @task
     def annual_reports(plan: dict) -> list[dict]:
@@ -63,8 +76,9 @@ def reports():
         from councilbench.reports.pipeline import render_annual
 
         params = get_current_context()["params"]
-        return render_annual(warehouse_from_airflow(), plan["financial_years"], month=plan["month"],
-                             pdf=bool(params.get("pdf", True)))
+        return render_annual(
+            warehouse_from_airflow(), plan["financial_years"], month=plan["month"], pdf=bool(params.get("pdf", True))
+        )
 
     @task
     def council_packs(plan: dict) -> list[dict]:
@@ -72,8 +86,9 @@ def reports():
         from councilbench.reports.pipeline import render_packs
 
         params = get_current_context()["params"]
-        return render_packs(warehouse_from_airflow(), plan["month"], plan["councils"],
-                            pdf=bool(params.get("pdf", True)))
+        return render_packs(
+            warehouse_from_airflow(), plan["month"], plan["councils"], pdf=bool(params.get("pdf", True))
+        )
 
     @task
     def email_packs(rendered: list[dict]) -> list[dict]:
@@ -89,8 +104,12 @@ def reports():
         statuses: dict[str, int] = {}
         for s in sent:
             statuses[s["status"]] = statuses.get(s["status"], 0) + 1
-        return {"month": plan["month"], "annual": [a["pdf"] or a["html"] for a in annual],
-                "packs": len(rendered), "emails": statuses}
+        return {
+            "month": plan["month"],
+            "annual": [a["pdf"] or a["html"] for a in annual],
+            "packs": len(rendered),
+            "emails": statuses,
+        }
 
     planned = plan()
     annual = annual_reports(planned)

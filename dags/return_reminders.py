@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+
 from councilbench.orchestration.dag_defaults import TAG, default_args
 from councilbench.orchestration.timetables import ReturnRemindersTimetable
 
@@ -29,10 +30,18 @@ from councilbench.orchestration.timetables import ReturnRemindersTimetable
     tags=[TAG, "returns", "email"],
     doc_md=__doc__,
     params={
-        "period": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                        description="Reporting month YYYY-MM; empty: the month of the run's reminder or chaser."),
-        "kind": Param(None, type=["null", "string"], enum=[None, "reminder", "chaser"],
-                      description="reminder (before the due date) or chaser (after it); empty: the run's own."),
+        "period": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            description="Reporting month YYYY-MM; empty: the month of the run's reminder or chaser.",
+        ),
+        "kind": Param(
+            None,
+            type=["null", "string"],
+            enum=[None, "reminder", "chaser"],
+            description="reminder (before the due date) or chaser (after it); empty: the run's own.",
+        ),
     },
 )
 def return_reminders():

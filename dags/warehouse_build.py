@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+
 from councilbench.orchestration.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 
@@ -34,8 +35,9 @@ from councilbench.orchestration.dag_defaults import TAG, default_args
     tags=[TAG, "dbt", "warehouse"],
     doc_md=__doc__,
     params={
-        "full_refresh": Param(False, type="boolean",
-                              description="Rebuild incremental models from all of history (dbt --full-refresh)."),
+        "full_refresh": Param(
+            False, type="boolean", description="Rebuild incremental models from all of history (dbt --full-refresh)."
+        ),
     },
 )
 def warehouse_build():

@@ -41,8 +41,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._sockets: list[socket.socket] = []
-        self.client_streams: list[bytearray] = []   # per connection: every byte the client sent
-        self.cuts = 0                                 # connections dropped by cut_client_data
+        self.client_streams: list[bytearray] = []  # per connection: every byte the client sent
+        self.cuts = 0  # connections dropped by cut_client_data
         self._thread = threading.Thread(target=self._accept_loop, name=f"tcp-proxy-{self.port}", daemon=True)
         self._thread.start()
 
@@ -64,7 +64,7 @@ class TcpProxy:
         while not self._stopping.is_set():
             try:
                 client, _ = self._listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -119,7 +119,7 @@ class TcpProxy:
             _drop(s)
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -18,9 +18,11 @@ from councilbench.orchestration.services import AirflowServices, HealthWatch
 from councilbench.warehouse import bootstrap, reference_data
 from councilbench.warehouse.connection import Warehouse, connect
 
-FAULTY = {"E08000027": ["numerator_above_denominator"],   # Dudley
-          "E07000199": ["html_error_page"],               # Tamworth
-          "E10000031": ["missing_required"]}              # Warwickshire
+FAULTY = {
+    "E08000027": ["numerator_above_denominator"],  # Dudley
+    "E07000199": ["html_error_page"],  # Tamworth
+    "E10000031": ["missing_required"],
+}  # Warwickshire
 
 
 @dataclass
@@ -29,13 +31,20 @@ class World:
     services: AirflowServices
     api: AirflowApi
     health: HealthWatch
-    returns: object          # the HTTP server of council files (.folder, .url)
-    mail: object             # the SMTP catcher
+    returns: object  # the HTTP server of council files (.folder, .url)
+    mail: object  # the SMTP catcher
 
 
 @contextlib.contextmanager
-def scheduler_world(server: Warehouse, state_dir: Path, label: str, *, executor: str = "local", workers: int = 2,
-                    env: dict | None = None):
+def scheduler_world(
+    server: Warehouse,
+    state_dir: Path,
+    label: str,
+    *,
+    executor: str = "local",
+    workers: int = 2,
+    env: dict | None = None,
+):
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import start_catcher
 
@@ -48,11 +57,20 @@ def scheduler_world(server: Warehouse, state_dir: Path, label: str, *, executor:
         reference_data.refresh(warehouse)
         with serve_folder(folder) as http, start_catcher(state_dir / label / "mail") as mail:
             http.folder = folder
-            overrides = {"COUNCILBENCH_RETURNS_BASE_URL": http.url,
-                         "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection("127.0.0.1", mail.port),
-                         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(metadata), **(env or {})}
-            services = AirflowServices(warehouse, executor=executor, workers=workers, port=None, env=overrides,
-                                       log_dir=state_dir / label / "logs")
+            overrides = {
+                "COUNCILBENCH_RETURNS_BASE_URL": http.url,
+                "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection("127.0.0.1", mail.port),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(metadata),
+                **(env or {}),
+            }
+            services = AirflowServices(
+                warehouse,
+                executor=executor,
+                workers=workers,
+                port=None,
+                env=overrides,
+                log_dir=state_dir / label / "logs",
+            )
             with services:
                 health = services.watch_health(interval=3.0)
                 try:
@@ -82,19 +100,28 @@ def month_ledger(warehouse: Warehouse, month: str) -> dict:
     """What a month left in the warehouse, per council, in terms that do not depend on
     submission ids: so two runs of the same month (in two databases) compare equal."""
     with connect(warehouse, role="loader") as conn:
-        subs = conn.execute("""select subject, status, outcome, rows_loaded from ops.submissions
+        subs = conn.execute(
+            """select subject, status, outcome, rows_loaded from ops.submissions
                                where source_kind = 'council_return' and period = %s order by 1, submission_id""",
-                            [month]).fetchall()
-        rows = conn.execute("""select council_code, metric_id, period, value, numerator, denominator, status
+            [month],
+        ).fetchall()
+        rows = conn.execute(
+            """select council_code, metric_id, period, value, numerator, denominator, status
                                from raw.council_return_rows where return_period = %s order by 1, 2, 3""",
-                            [month]).fetchall()
-        checks = conn.execute("""select s.subject, c.check_name, c.outcome, c.failing_row_count
+            [month],
+        ).fetchall()
+        checks = conn.execute(
+            """select s.subject, c.check_name, c.outcome, c.failing_row_count
                                  from ops.check_results c join ops.submissions s using (submission_id)
                                  where s.period = %s and s.source_kind = 'council_return' order by 1, 2""",
-                              [month]).fetchall()
-        emails = conn.execute("""select s.subject, n.kind, n.status, n.recipients, n.subject_line
+            [month],
+        ).fetchall()
+        emails = conn.execute(
+            """select s.subject, n.kind, n.status, n.recipients, n.subject_line
                                  from ops.notifications n join ops.submissions s using (submission_id)
-                                 where s.period = %s order by 1, 2""", [month]).fetchall()
+                                 where s.period = %s order by 1, 2""",
+            [month],
+        ).fetchall()
     return {"submissions": subs, "rows": rows, "checks": checks, "emails": emails}
 
 

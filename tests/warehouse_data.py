@@ -33,7 +33,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from councilbench.core import catalogue
@@ -59,13 +59,12 @@ DEFRA_YEARS = (2021, 2025)
 class Scenario:
     """Council-months with a story. Codes are GSS codes."""
 
-    superseded: tuple[str, str] = ("E08000026", "2026-02")       # Coventry: loaded, then corrected
-    rejected: tuple[str, str] = ("E07000236", "2026-01")         # Redditch: rejected, resubmitted late
+    superseded: tuple[str, str] = ("E08000026", "2026-02")  # Coventry: loaded, then corrected
+    rejected: tuple[str, str] = ("E07000236", "2026-01")  # Redditch: rejected, resubmitted late
     restated: tuple[str, str, str] = ("E06000021", "2025-07", "2025-Q2")  # Stoke restates Q2 in July
     restated_metric: str = "econ_vacant_retail_units_pct"
-    missing: tuple[str, str] = ("E07000198", "2025-11")          # Staffordshire Moorlands: nothing came
-    late: tuple[tuple[str, str], ...] = (("E08000025", "2025-12"), ("E10000031", "2026-03"),
-                                         ("E07000222", "2025-09"))
+    missing: tuple[str, str] = ("E07000198", "2025-11")  # Staffordshire Moorlands: nothing came
+    late: tuple[tuple[str, str], ...] = (("E08000025", "2025-12"), ("E10000031", "2026-03"), ("E07000222", "2025-09"))
 
 
 SCENARIO = Scenario()
@@ -76,19 +75,19 @@ class Loaded:
     months: list[str]
     submissions: int = 0
     rows: int = 0
-    by_story: dict[str, int] = field(default_factory=dict)   # story -> submission_id
+    by_story: dict[str, int] = field(default_factory=dict)  # story -> submission_id
 
 
 def _due(month: str, day: int = 15) -> datetime:
     y, m = map(int, add_months(month, 1).split("-"))
-    return datetime(y, m, day, tzinfo=timezone.utc)
+    return datetime(y, m, day, tzinfo=UTC)
 
 
 def _received(code: str, month: str) -> datetime:
     """A deterministic receipt time: 2 to 11 days into the next month, 09:00-16:59 UTC."""
     h = int(hashlib.blake2b(f"{code}|{month}".encode(), digest_size=4).hexdigest(), 16)
     y, m = map(int, add_months(month, 1).split("-"))
-    return datetime(y, m, 2 + h % 10, 9 + (h >> 8) % 8, (h >> 16) % 60, tzinfo=timezone.utc)
+    return datetime(y, m, 2 + h % 10, 9 + (h >> 8) % 8, (h >> 16) % 60, tzinfo=UTC)
 
 
 def _sha(*parts) -> str:
@@ -113,7 +112,9 @@ def _restatement(code: str, month: str, quarter: str, metric_id: str, seed: int)
     quarter_end = f"{y}-{3 * q:02d}"
     row = next(r for r in generate_return(code, quarter_end, seed=seed) if r["metric_id"] == metric_id)
     row = dict(row)
-    row["numerator"] = round(row["numerator"] * 1.1) if isinstance(row["numerator"], int) else round(row["numerator"] * 1.1, 1)
+    row["numerator"] = (
+        round(row["numerator"] * 1.1) if isinstance(row["numerator"], int) else round(row["numerator"] * 1.1, 1)
+    )
     row["value"] = round(100 * row["numerator"] / row["denominator"], 2)
     row["note"] = f"Restated: the {quarter} survey was re-run in {month}."
     row["status"] = "actual"
@@ -128,31 +129,56 @@ class _Writer:
         self.submissions: list[dict] = []
         self.attempts: list[dict] = []
 
-    def submission(self, code: str, month: str, rows: list[dict], *, received: datetime, status: str,
-                   outcome: str = "pass", variant: str = "", failed_check: str | None = None) -> dict:
+    def submission(
+        self,
+        code: str,
+        month: str,
+        rows: list[dict],
+        *,
+        received: datetime,
+        status: str,
+        outcome: str = "pass",
+        variant: str = "",
+        failed_check: str | None = None,
+    ) -> dict:
         council = catalogue.councils()[code]
         sub = {
-            "subject": code, "period": month, "received": received, "status": status, "outcome": outcome,
-            "sha256": _sha(code, month, variant), "rows": rows, "failed_check": failed_check,
-            "uri": f"http://127.0.0.1:8765/returns/{council.short_name}/{month}.csv", "variant": variant,
+            "subject": code,
+            "period": month,
+            "received": received,
+            "status": status,
+            "outcome": outcome,
+            "sha256": _sha(code, month, variant),
+            "rows": rows,
+            "failed_check": failed_check,
+            "uri": f"http://127.0.0.1:8765/returns/{council.short_name}/{month}.csv",
+            "variant": variant,
         }
         self.submissions.append(sub)
-        self.attempts.append({"subject": code, "period": month, "uri": sub["uri"], "at": received,
-                              "outcome": "received", "sub": sub})
+        self.attempts.append(
+            {"subject": code, "period": month, "uri": sub["uri"], "at": received, "outcome": "received", "sub": sub}
+        )
         return sub
 
     def not_received(self, code: str, month: str, at: datetime) -> None:
         council = catalogue.councils()[code]
-        self.attempts.append({"subject": code, "period": month, "at": at, "outcome": "not_received", "sub": None,
-                              "uri": f"http://127.0.0.1:8765/returns/{council.short_name}/{month}.csv"})
+        self.attempts.append(
+            {
+                "subject": code,
+                "period": month,
+                "at": at,
+                "outcome": "not_received",
+                "sub": None,
+                "uri": f"http://127.0.0.1:8765/returns/{council.short_name}/{month}.csv",
+            }
+        )
 
     def write(self, warehouse: Warehouse) -> tuple[int, int]:
         rows_written = 0
-        with connect(warehouse, role="loader") as conn:
-            with conn.transaction():
-                cur = conn.cursor()
-                ids = cur.execute(
-                    """
+        with connect(warehouse, role="loader") as conn, conn.transaction():
+            cur = conn.cursor()
+            ids = cur.execute(
+                """
                     insert into ops.submissions (source_kind, subject, period, source_uri, fetched_at, sha256,
                                                  size_bytes, media_type, original_name, landing_path, status,
                                                  outcome, status_changed_at, rows_loaded)
@@ -164,43 +190,84 @@ class _Writer:
                          as t(subject, period, uri, received, sha, size, status, outcome, nrows)
                     returning submission_id, sha256
                     """,
-                    [[s["subject"] for s in self.submissions], [s["period"] for s in self.submissions],
-                     [s["uri"] for s in self.submissions], [s["received"] for s in self.submissions],
-                     [s["sha256"] for s in self.submissions], [200 + 90 * len(s["rows"]) for s in self.submissions],
-                     [s["status"] for s in self.submissions], [s["outcome"] for s in self.submissions],
-                     [len(s["rows"]) if s["status"] != "rejected" else None for s in self.submissions]],
-                ).fetchall()
-                by_sha = {sha.strip(): sid for sid, sha in ids}
+                [
+                    [s["subject"] for s in self.submissions],
+                    [s["period"] for s in self.submissions],
+                    [s["uri"] for s in self.submissions],
+                    [s["received"] for s in self.submissions],
+                    [s["sha256"] for s in self.submissions],
+                    [200 + 90 * len(s["rows"]) for s in self.submissions],
+                    [s["status"] for s in self.submissions],
+                    [s["outcome"] for s in self.submissions],
+                    [len(s["rows"]) if s["status"] != "rejected" else None for s in self.submissions],
+                ],
+            ).fetchall()
+            by_sha = {sha.strip(): sid for sid, sha in ids}
+            for s in self.submissions:
+                s["id"] = by_sha[s["sha256"]]
+            with cur.copy(
+                "copy ops.fetch_attempts (source_kind, subject, period, source_uri, attempted_at,"
+                " outcome, http_status, message, submission_id) from stdin"
+            ) as copy:
+                for a in self.attempts:
+                    got = a["outcome"] == "received"
+                    copy.write_row(
+                        [
+                            "council_return",
+                            a["subject"],
+                            a["period"],
+                            a["uri"],
+                            a["at"],
+                            a["outcome"],
+                            200 if got else 404,
+                            None if got else "HTTP 404: no file at the address yet",
+                            a["sub"]["id"] if a["sub"] else None,
+                        ]
+                    )
+            with cur.copy(
+                "copy ops.check_results (submission_id, check_name, severity, outcome,"
+                " failing_row_count, failing_rows, message, checked_at) from stdin"
+            ) as copy:
                 for s in self.submissions:
-                    s["id"] = by_sha[s["sha256"]]
-                with cur.copy("copy ops.fetch_attempts (source_kind, subject, period, source_uri, attempted_at,"
-                              " outcome, http_status, message, submission_id) from stdin") as copy:
-                    for a in self.attempts:
-                        got = a["outcome"] == "received"
-                        copy.write_row(["council_return", a["subject"], a["period"], a["uri"], a["at"], a["outcome"],
-                                        200 if got else 404, None if got else "HTTP 404: no file at the address yet",
-                                        a["sub"]["id"] if a["sub"] else None])
-                with cur.copy("copy ops.check_results (submission_id, check_name, severity, outcome,"
-                              " failing_row_count, failing_rows, message, checked_at) from stdin") as copy:
-                    for s in self.submissions:
-                        for check, severity in CHECKS.items():
-                            failed = check == s["failed_check"]
-                            copy.write_row([s["id"], check, severity, "fail" if failed else "pass", 1 if failed else 0,
-                                            json.dumps([{"row": 2, "metric_id": None}] if failed else []),
-                                            f"{check}: {'1 row to fix' if failed else 'all rows pass'}",
-                                            s["received"] + timedelta(minutes=1)])
-                with cur.copy(f"copy raw.council_return_rows ({', '.join(LOAD_COLUMNS)}) from stdin") as copy:
-                    for s in self.submissions:
-                        for i, r in enumerate(s["rows"]):
-                            copy.write_row([s["id"], i + 2, r["council_code"], s["period"], r["metric_id"], r["period"],
-                                            r["value"], r["numerator"], r["denominator"], r["status"],
-                                            r["note"] or None])
-                            rows_written += 1
+                    for check, severity in CHECKS.items():
+                        failed = check == s["failed_check"]
+                        copy.write_row(
+                            [
+                                s["id"],
+                                check,
+                                severity,
+                                "fail" if failed else "pass",
+                                1 if failed else 0,
+                                json.dumps([{"row": 2, "metric_id": None}] if failed else []),
+                                f"{check}: {'1 row to fix' if failed else 'all rows pass'}",
+                                s["received"] + timedelta(minutes=1),
+                            ]
+                        )
+            with cur.copy(f"copy raw.council_return_rows ({', '.join(LOAD_COLUMNS)}) from stdin") as copy:
+                for s in self.submissions:
+                    for i, r in enumerate(s["rows"]):
+                        copy.write_row(
+                            [
+                                s["id"],
+                                i + 2,
+                                r["council_code"],
+                                s["period"],
+                                r["metric_id"],
+                                r["period"],
+                                r["value"],
+                                r["numerator"],
+                                r["denominator"],
+                                r["status"],
+                                r["note"] or None,
+                            ]
+                        )
+                        rows_written += 1
         return len(self.submissions), rows_written
 
 
-def load_council_returns(warehouse: Warehouse, months: list[str], *, seed: int = 0,
-                         scenario: Scenario | None = SCENARIO) -> Loaded:
+def load_council_returns(
+    warehouse: Warehouse, months: list[str], *, seed: int = 0, scenario: Scenario | None = SCENARIO
+) -> Loaded:
     """Every council's return for each month, straight into ops and raw (see module doc)."""
     w = _Writer()
     stories: dict[str, dict] = {}
@@ -216,14 +283,28 @@ def load_council_returns(warehouse: Warehouse, months: list[str], *, seed: int =
             if sc and (code, month) in sc.late:
                 received = _due(month, 18) + timedelta(hours=10)
             if sc and (code, month) == sc.superseded:
-                stories["superseded"] = w.submission(code, month, _scaled(rows, 1.5), received=received - timedelta(days=1),
-                                                     status="superseded", variant="first")
+                stories["superseded"] = w.submission(
+                    code,
+                    month,
+                    _scaled(rows, 1.5),
+                    received=received - timedelta(days=1),
+                    status="superseded",
+                    variant="first",
+                )
                 received = received + timedelta(days=2)
             if sc and (code, month) == sc.rejected:
                 bad = _scaled(rows, 10.0)
-                stories["rejected"] = w.submission(code, month, bad, received=received, status="rejected",
-                                                   outcome="fail", variant="bad", failed_check="within_bounds")
-                received = _due(month, 19) + timedelta(hours=9)   # the fix came after the due date
+                stories["rejected"] = w.submission(
+                    code,
+                    month,
+                    bad,
+                    received=received,
+                    status="rejected",
+                    outcome="fail",
+                    variant="bad",
+                    failed_check="within_bounds",
+                )
+                received = _due(month, 19) + timedelta(hours=9)  # the fix came after the due date
             if sc and (code, month) == (sc.restated[0], sc.restated[1]):
                 rows = rows + [_restatement(code, month, sc.restated[2], sc.restated_metric, seed)]
             sub = w.submission(code, month, rows, received=received, status="loaded")
@@ -237,21 +318,37 @@ def load_council_returns(warehouse: Warehouse, months: list[str], *, seed: int =
     return Loaded(list(months), submissions, rows, {k: v["id"] for k, v in stories.items()})
 
 
-def resubmit(warehouse: Warehouse, code: str, month: str, *, factor: float = 1.2, drop_metric: str | None = None,
-             received: datetime | None = None, seed: int = 0) -> int:
+def resubmit(
+    warehouse: Warehouse,
+    code: str,
+    month: str,
+    *,
+    factor: float = 1.2,
+    drop_metric: str | None = None,
+    received: datetime | None = None,
+    seed: int = 0,
+) -> int:
     """A corrected return for a month already loaded, as the loader leaves it: a new loaded
     submission (figures scaled, optionally one metric left out) and the earlier loaded one
     superseded. Returns the new submission id."""
     rows = [r for r in _scaled(generate_return(code, month, seed=seed), factor) if r["metric_id"] != drop_metric]
     w = _Writer()
-    sub = w.submission(code, month, rows, received=received or _due(month, 28), status="loaded",
-                       variant=f"correction-{factor}-{drop_metric}")
+    sub = w.submission(
+        code,
+        month,
+        rows,
+        received=received or _due(month, 28),
+        status="loaded",
+        variant=f"correction-{factor}-{drop_metric}",
+    )
     w.write(warehouse)
     with connect(warehouse, role="loader") as conn:
         conn.execute(
             """update ops.submissions set status = 'superseded', status_changed_at = now()
                where source_kind = 'council_return' and subject = %s and period = %s
-                 and status = 'loaded' and submission_id < %s""", [code, month, sub["id"]])
+                 and status = 'loaded' and submission_id < %s""",
+            [code, month, sub["id"]],
+        )
         conn.commit()
     return sub["id"]
 
@@ -259,8 +356,13 @@ def resubmit(warehouse: Warehouse, code: str, month: str, *, factor: float = 1.2
 def analyze(warehouse: Warehouse) -> None:
     """Planner statistics for the tables just written (autovacuum would, a little later)."""
     with connect(warehouse, role="loader", autocommit=True) as conn:
-        for table in ("ops.submissions", "ops.fetch_attempts", "ops.check_results", "raw.council_return_rows",
-                      "raw.public_observations"):
+        for table in (
+            "ops.submissions",
+            "ops.fetch_attempts",
+            "ops.check_results",
+            "raw.council_return_rows",
+            "raw.public_observations",
+        ):
             conn.execute(f"analyze {table}")
 
 
@@ -286,16 +388,21 @@ def load_public_statistics(warehouse: Warehouse, folder: Path) -> list[dict]:
     from councilbench.public import datasets as dsets
     from councilbench.public.load import refresh_dataset
 
-    files = demo_data.write_sources(Path(folder), months=months_between(*PUBLIC_MONTHS),
-                                    years=dsets.years_between(*PUBLIC_YEARS),
-                                    financial=demo_data.financial_years(*DEFRA_YEARS))
-    ranges = dsets.Ranges(month_from=PUBLIC_MONTHS[0], month_to=PUBLIC_MONTHS[1],
-                          year_from=PUBLIC_YEARS[0], year_to=PUBLIC_YEARS[1])
+    files = demo_data.write_sources(
+        Path(folder),
+        months=months_between(*PUBLIC_MONTHS),
+        years=dsets.years_between(*PUBLIC_YEARS),
+        financial=demo_data.financial_years(*DEFRA_YEARS),
+    )
+    ranges = dsets.Ranges(
+        month_from=PUBLIC_MONTHS[0], month_to=PUBLIC_MONTHS[1], year_from=PUBLIC_YEARS[0], year_to=PUBLIC_YEARS[1]
+    )
     fast = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=2, read_timeout=10)
     with SourceServer(Path(folder)) as server:
         defra_env = dsets.get("defra_waste").url_env
-        with _env(**{dsets.NOMIS_BASE_URL_ENV: server.base_url,
-                     defra_env: server.url(f"defra/{files['defra_ods'].name}")}):
+        with _env(
+            **{dsets.NOMIS_BASE_URL_ENV: server.base_url, defra_env: server.url(f"defra/{files['defra_ods'].name}")}
+        ):
             results = [refresh_dataset(warehouse, d, ranges, policy=fast).as_dict() for d in dsets.DATASET_IDS]
     bad = [r for r in results if r["status"] != "loaded"]
     if bad:
@@ -313,12 +420,13 @@ def build_history(warehouse: Warehouse, folder: Path, *, months: list[str] = HIS
 
 # --- one built warehouse per test session ------------------------------------------------
 
+
 @dataclass
 class BuiltWarehouse:
     warehouse: Warehouse
     loaded: Loaded
-    summary: dict                  # warehouse_build.build() of the first build
-    seconds: dict[str, float]      # how long each step took
+    summary: dict  # warehouse_build.build() of the first build
+    seconds: dict[str, float]  # how long each step took
 
 
 _BUILT: dict[str, BuiltWarehouse] = {}
@@ -338,6 +446,7 @@ def built_warehouse(reference_warehouse: Warehouse, state_dir: Path) -> BuiltWar
         t1 = time.monotonic()
         summary = warehouse_build.build(reference_warehouse)
         t2 = time.monotonic()
-        _BUILT[key] = BuiltWarehouse(reference_warehouse, loaded, summary,
-                                     {"load": round(t1 - t0, 2), "build_and_docs": round(t2 - t1, 2)})
+        _BUILT[key] = BuiltWarehouse(
+            reference_warehouse, loaded, summary, {"load": round(t1 - t0, 2), "build_and_docs": round(t2 - t1, 2)}
+        )
     return _BUILT[key]

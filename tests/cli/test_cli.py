@@ -37,14 +37,22 @@ def test_bad_warehouse_url_is_one_clear_line():
 
 
 def test_airflow_env_exports_connections(state_dir):
-    out = run("airflow-env", env={"PATH": "/usr/bin:/bin", "COUNCILBENCH_STATE_DIR": str(state_dir),
-                                  "WAREHOUSE_URL": "postgresql://postgres@127.0.0.1:5432/councilbench"})
+    out = run(
+        "airflow-env",
+        env={
+            "PATH": "/usr/bin:/bin",
+            "COUNCILBENCH_STATE_DIR": str(state_dir),
+            "WAREHOUSE_URL": "postgresql://postgres@127.0.0.1:5432/councilbench",
+        },
+    )
     assert out.returncode == 0
     lines = dict(line.removeprefix("export ").split("=", 1) for line in out.stdout.splitlines())
     assert lines["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
     # Airflow's metadata: a database of its own on the warehouse's server, never SQLite.
-    assert lines["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == \
-        "postgresql+psycopg://postgres@127.0.0.1:5432/councilbench_airflow"
+    assert (
+        lines["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        == "postgresql+psycopg://postgres@127.0.0.1:5432/councilbench_airflow"
+    )
     assert lines["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
     # Every component signs and checks task tokens with the same secret.
     assert len(lines["AIRFLOW__API_AUTH__JWT_SECRET"].strip("'")) >= 32
@@ -58,14 +66,24 @@ def test_airflow_env_eval_in_bash_keeps_the_shell_path(state_dir):
     """The README's `eval "$(councilbench airflow-env)"` in a real bash with an ordinary
     PATH: the virtualenv's airflow comes first, ls and psql still resolve, and a second
     eval adds nothing."""
-    shell_path = os.pathsep.join(dict.fromkeys(["/usr/local/bin", "/usr/bin", "/bin",
-                                                str(Path(shutil.which("psql")).parent)]))
-    script = ('eval "$("$1" airflow-env)" && command -v airflow && command -v ls && command -v psql '
-              '&& eval "$("$1" airflow-env)" && echo "$PATH"')
-    out = subprocess.run(["bash", "-c", script, "bash", str(EXE)], capture_output=True, text=True,
-                         env={"PATH": shell_path, "HOME": os.environ.get("HOME", "/tmp"),
-                              "COUNCILBENCH_STATE_DIR": str(state_dir),
-                              "WAREHOUSE_URL": "postgresql://postgres@127.0.0.1:5432/councilbench"})
+    shell_path = os.pathsep.join(
+        dict.fromkeys(["/usr/local/bin", "/usr/bin", "/bin", str(Path(shutil.which("psql")).parent)])
+    )
+    script = (
+        'eval "$("$1" airflow-env)" && command -v airflow && command -v ls && command -v psql '
+        '&& eval "$("$1" airflow-env)" && echo "$PATH"'
+    )
+    out = subprocess.run(
+        ["bash", "-c", script, "bash", str(EXE)],
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": shell_path,
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "COUNCILBENCH_STATE_DIR": str(state_dir),
+            "WAREHOUSE_URL": "postgresql://postgres@127.0.0.1:5432/councilbench",
+        },
+    )
     assert out.returncode == 0, out.stderr
     airflow, ls, psql, path = out.stdout.splitlines()
     assert airflow == str(EXE.parent / "airflow")
@@ -78,9 +96,10 @@ def test_returns_commands_take_a_council_by_short_name_like_validate():
     from councilbench.cli.main import build_parser
 
     parser = build_parser()
-    month = parser.parse_args(["returns", "run", "--period", "2026-10", "--council", "worcester",
-                               "--council", "e08000027"])
-    assert month.council == ["E07000237", "E08000027"]     # what the pipeline selects councils by
+    month = parser.parse_args(
+        ["returns", "run", "--period", "2026-10", "--council", "worcester", "--council", "e08000027"]
+    )
+    assert month.council == ["E07000237", "E08000027"]  # what the pipeline selects councils by
     back = parser.parse_args(["returns", "backfill", "--from", "2026-01", "--to", "2026-03", "--council", "Dudley"])
     assert back.council == ["E08000027"]
     for command in (["returns", "run", "--period", "2026-10"], ["validate", "x.csv", "--period", "2026-10"]):

@@ -11,8 +11,17 @@ import pytest
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "west_midlands_councils.csv"
 TIERS = {"metropolitan_borough", "unitary", "county", "district"}
-SERVICE_AREAS = {"waste", "roads", "planning", "housing", "adult_social_care", "childrens_services",
-                 "finance", "workforce", "economy"}
+SERVICE_AREAS = {
+    "waste",
+    "roads",
+    "planning",
+    "housing",
+    "adult_social_care",
+    "childrens_services",
+    "finance",
+    "workforce",
+    "economy",
+}
 
 
 def rows(name: str) -> list[dict]:
@@ -76,4 +85,4 @@ def test_catalogue_rules_are_coherent(catalogue):
         if m["unit"] == "percent" and m["value_type"] == "proportion":
             # Not capped at 100: collection rates pass it when arrears come in, reserves and
             # debt are percentages of spending; a budget variance may be negative.
-            assert float(m["scale"]) == 100 and -100 <= float(m["lower_bound"]), m["metric_id"]
+            assert float(m["scale"]) == 100 and float(m["lower_bound"]) >= -100, m["metric_id"]

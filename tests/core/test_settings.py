@@ -5,11 +5,12 @@ template and dbt from that one setting."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pendulum
 from airflow.timetables.base import DataInterval, TimeRestriction
+
 from councilbench.core import catalogue, settings
 from councilbench.dev import sample_returns as sample
 from councilbench.orchestration.timetables import ReportingMonthTimetable
@@ -21,15 +22,17 @@ REPO = Path(__file__).resolve().parents[2]
 DUDLEY, MONTH = "E08000027", "2026-10"
 
 
-def test_one_due_day_moves_the_timetable_the_emails_the_template_and_dbt(monkeypatch, tmp_path, reference_warehouse,
-                                                                        state_dir):
+def test_one_due_day_moves_the_timetable_the_emails_the_template_and_dbt(
+    monkeypatch, tmp_path, reference_warehouse, state_dir
+):
     monkeypatch.setenv("COUNCILBENCH_RETURNS_DUE_DAY", "28")
     due_words = "28 November 2026"
 
     # 1. the timetable: the month's run starts on the 28th
     info = ReportingMonthTimetable.from_env().next_dagrun_info(
         last_automated_data_interval=DataInterval(pendulum.datetime(2026, 9, 1), pendulum.datetime(2026, 10, 1)),
-        restriction=TimeRestriction(None, None, True))
+        restriction=TimeRestriction(None, None, True),
+    )
     assert info.run_after == pendulum.datetime(2026, 11, 28, 6)
 
     # 2. the emails: a rejection before the due date says when it is due
@@ -38,9 +41,13 @@ def test_one_due_day_moves_the_timetable_the_emails_the_template_and_dbt(monkeyp
     report = validate_return(path, council_code=DUDLEY, return_month=MONTH)
     council = catalogue.councils()[DUDLEY]
     msg = email_render.compose(
-        "rejection", report, council=council, contacts=catalogue.contacts()[DUDLEY],
-        submission=email_render.SubmissionRef(1, "ab" * 32, datetime(2026, 11, 2, tzinfo=timezone.utc)),
-        now=datetime(2026, 11, 2, 7, tzinfo=timezone.utc))
+        "rejection",
+        report,
+        council=council,
+        contacts=catalogue.contacts()[DUDLEY],
+        submission=email_render.SubmissionRef(1, "ab" * 32, datetime(2026, 11, 2, tzinfo=UTC)),
+        now=datetime(2026, 11, 2, 7, tzinfo=UTC),
+    )
     assert due_words in msg.get_body(("plain",)).get_content()
 
     # 3. the template's instructions
@@ -54,9 +61,14 @@ def test_one_due_day_moves_the_timetable_the_emails_the_template_and_dbt(monkeyp
 
 def test_every_councilbench_variable_is_read_in_the_settings_module_only():
     reads = re.compile(r"""(os\.environ(\.get)?\s*[\[(]\s*|getenv\(\s*)["']COUNCILBENCH_""")
-    offenders = [f"{p.relative_to(REPO)}:{n}" for folder in ("plugins", "dags") for p in (REPO / folder).rglob("*.py")
-                 if p.name != "settings.py"
-                 for n, line in enumerate(p.read_text().splitlines(), 1) if reads.search(line)]
+    offenders = [
+        f"{p.relative_to(REPO)}:{n}"
+        for folder in ("plugins", "dags")
+        for p in (REPO / folder).rglob("*.py")
+        if p.name != "settings.py"
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if reads.search(line)
+    ]
     assert offenders == []
 
 

@@ -22,13 +22,20 @@ def _scratch_table(conn, name: str) -> str:
 def _rows(values):
     import pandas as pd
 
-    return pd.DataFrame({
-        "row_number": range(1, len(values) + 1), "council_code": "E08000025", "return_period": "2026-01",
-        "metric_id": [f"m{i}" for i in range(len(values))], "period": "2026-01",
-        "value": pd.Series(values, dtype=object), "numerator": pd.Series([None] * len(values), dtype=object),
-        "denominator": pd.Series([float("nan")] * len(values), dtype=object),
-        "status": "reported", "note": pd.Series([None, "estimated"] + [None] * (len(values) - 2), dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "row_number": range(1, len(values) + 1),
+            "council_code": "E08000025",
+            "return_period": "2026-01",
+            "metric_id": [f"m{i}" for i in range(len(values))],
+            "period": "2026-01",
+            "value": pd.Series(values, dtype=object),
+            "numerator": pd.Series([None] * len(values), dtype=object),
+            "denominator": pd.Series([float("nan")] * len(values), dtype=object),
+            "status": "reported",
+            "note": pd.Series([None, "estimated"] + [None] * (len(values) - 2), dtype=object),
+        }
+    )
 
 
 def test_copy_return_rows_writes_blanks_as_null_and_numbers_exactly(warehouse):
@@ -41,8 +48,9 @@ def test_copy_return_rows_writes_blanks_as_null_and_numbers_exactly(warehouse):
         table = _scratch_table(conn, "copy_exact")
         with conn.transaction():
             assert copy_return_rows(conn, table, 7, _rows([12.5, None, float("nan"), 0.1, 123456789.25])) == 5
-        got = conn.execute(f"select submission_id, row_number, value, numerator, denominator, note from {table} "
-                           "order by row_number").fetchall()
+        got = conn.execute(
+            f"select submission_id, row_number, value, numerator, denominator, note from {table} order by row_number"
+        ).fetchall()
     assert [g[0] for g in got] == [7] * 5
     assert [g[2] for g in got] == [Decimal("12.5"), None, None, Decimal("0.1"), Decimal("123456789.25")]
     assert all(g[3] is None and g[4] is None for g in got)
@@ -55,9 +63,8 @@ def test_copy_return_rows_refuses_a_non_finite_number_and_loads_nothing(warehous
 
     with connect(warehouse) as conn:
         table = _scratch_table(conn, "copy_inf")
-        with pytest.raises(ValueError, match="non-finite number in column value"):
-            with conn.transaction():
-                copy_return_rows(conn, table, 1, _rows([1.0, math.inf]))
+        with pytest.raises(ValueError, match="non-finite number in column value"), conn.transaction():
+            copy_return_rows(conn, table, 1, _rows([1.0, math.inf]))
         assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0
 
 
@@ -70,8 +77,12 @@ def _state_files(state_dir) -> dict[str, tuple[int, str]]:
     """Every file under the developer's state folders: path -> (mtime, sha256)."""
     import hashlib
 
-    return {str(p.relative_to(state_dir)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
-            for folder in DEVELOPER_STATE for p in sorted((state_dir / folder).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(state_dir)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+        for folder in DEVELOPER_STATE
+        for p in sorted((state_dir / folder).rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +100,23 @@ def test_bench_measures_every_target_from_real_work(small_bench):
 
     figures, lines, _ = small_bench
     by_key = {f.key: f for f in figures.figures}
-    for key in ("month_through_scheduler_seconds:local", "month_through_scheduler_seconds:celery",
-                "backfill_rows_per_second", "backfill_seconds", "loader_vs_bare_copy_ratio", "dbt_add_month_ratio"):
+    for key in (
+        "month_through_scheduler_seconds:local",
+        "month_through_scheduler_seconds:celery",
+        "backfill_rows_per_second",
+        "backfill_seconds",
+        "loader_vs_bare_copy_ratio",
+        "dbt_add_month_ratio",
+    ):
         assert by_key[key].value > 0 and by_key[key].target is not None, key
         assert by_key[key].met in (True, False)
     # Each month went through Airflow: every council's return loaded and in the marts; under
     # the scheduler the LocalExecutor's run was the scheduler's own, the Celery one triggered.
-    for key in ("month_through_scheduler_seconds:local", "month_through_scheduler_seconds:celery",
-                "month_dags_test_seconds"):
+    for key in (
+        "month_through_scheduler_seconds:local",
+        "month_through_scheduler_seconds:celery",
+        "month_dags_test_seconds",
+    ):
         assert "(33 returns loaded)" in by_key[key].detail, key
         assert "33 councils in marts" in by_key[key].detail, key
     assert by_key["month_through_scheduler_seconds:local"].detail.startswith("scheduled council_returns run")
@@ -130,7 +150,7 @@ def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, t
             assert ("met" if f.met else "MISSED") in text
     names = figures.conditions["databases"]
     assert len(names) == 2
-    names += [f"{n}_airflow" for n in names]      # the Airflow metadata of each goes too
+    names += [f"{n}_airflow" for n in names]  # the Airflow metadata of each goes too
     with connect(server.with_database("postgres")) as conn:
         left = conn.execute("select datname from pg_database where datname = any(%s)", [names]).fetchall()
     assert left == []
@@ -142,7 +162,7 @@ def test_bench_leaves_the_developers_state_alone(small_bench, state_dir):
     _, _, developer_state = small_bench
     assert developer_state["after"] == developer_state["before"]
     own = state_dir / "bench" / "state"
-    assert (own / "dbt" / "target" / "manifest.json").is_file()         # the bench's dbt builds
-    assert (own / "dbt" / "docs" / "index.html").is_file()              # warehouse_build by `dags test`
-    assert (own / "airflow" / "secrets.json").is_file()                 # its Airflow home
-    assert list((own / "airflow" / "logs").rglob("*.log"))              # task logs of its runs
+    assert (own / "dbt" / "target" / "manifest.json").is_file()  # the bench's dbt builds
+    assert (own / "dbt" / "docs" / "index.html").is_file()  # warehouse_build by `dags test`
+    assert (own / "airflow" / "secrets.json").is_file()  # its Airflow home
+    assert list((own / "airflow" / "logs").rglob("*.log"))  # task logs of its runs

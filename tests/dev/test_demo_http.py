@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.dev.file_server import serve_folder
@@ -51,7 +52,7 @@ def test_content_types_and_head(server):
     assert resp.content[:4] == b"PK\x03\x04"
     head = requests.head(server.url_for("dudley/2026-10.csv"), timeout=TIMEOUT)
     assert head.status_code == 200 and head.content == b""
-    assert int(head.headers["Content-Length"]) == len(resp.content)      # notes.xlsx is a copy of it
+    assert int(head.headers["Content-Length"]) == len(resp.content)  # notes.xlsx is a copy of it
     assert head.headers["ETag"] == resp.headers["ETag"]
 
 
@@ -93,8 +94,8 @@ def test_a_changed_file_gets_a_new_etag(tmp_path):
 
 def test_missing_files_outside_paths_and_traversal_are_404(server):
     assert requests.get(server.url_for("dudley/2099-01.csv"), timeout=TIMEOUT).status_code == 404
-    assert requests.get(server.url_for("dudley"), timeout=TIMEOUT).status_code == 404          # no listings
-    assert requests.get(server.origin + "/secret.txt", timeout=TIMEOUT).status_code == 404    # outside the prefix
+    assert requests.get(server.url_for("dudley"), timeout=TIMEOUT).status_code == 404  # no listings
+    assert requests.get(server.origin + "/secret.txt", timeout=TIMEOUT).status_code == 404  # outside the prefix
     assert requests.get(server.url_for("secret.txt"), timeout=TIMEOUT).status_code == 200
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     try:
@@ -112,7 +113,7 @@ def test_status_500_once_then_normal(server):
     server.set_behaviour("/returns/dudley/2026-10.csv", "status_500", times=1)
     assert requests.get(url, timeout=TIMEOUT).status_code == 500
     assert requests.get(url, timeout=TIMEOUT).status_code == 200
-    server.set_behaviour(url, "status_503")              # a full URL works too; until cleared
+    server.set_behaviour(url, "status_503")  # a full URL works too; until cleared
     assert [requests.get(url, timeout=TIMEOUT).status_code for _ in range(2)] == [503, 503]
     server.set_behaviour(url, "normal")
     assert requests.get(url, timeout=TIMEOUT).status_code == 200
@@ -169,7 +170,7 @@ def test_stop_wakes_a_slow_answer_and_frees_the_port(tmp_path):
     assert time.monotonic() - started < 5
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(srv.url_for("a.csv"), timeout=(0.5, 0.5))
-    srv.stop()                                           # idempotent
+    srv.stop()  # idempotent
 
 
 def test_the_projects_fetcher_retries_a_500_and_honours_etags(server):

@@ -12,6 +12,7 @@ import sys
 from email.message import EmailMessage
 
 import pytest
+
 from councilbench.dev.mailcatcher import add_command, start_catcher
 
 
@@ -38,7 +39,9 @@ def test_port_zero_picks_a_free_port_and_saves_each_message(tmp_path):
 
         files = sorted(folder.glob("*.eml"))
         assert [f.name.split("-", 2)[1:] for f in files] == [
-            ["0001", "a.person@dudley.council.example.eml"], ["0002", "b@coventry.council.example.eml"]]
+            ["0001", "a.person@dudley.council.example.eml"],
+            ["0002", "b@coventry.council.example.eml"],
+        ]
         assert all(re.match(r"^\d{8}T\d{6}\.\d{6}Z-", f.name) for f in files)
 
         first, second = catcher.messages
@@ -101,7 +104,10 @@ def test_command_runs_until_interrupted(tmp_path):
     folder = tmp_path / "mail"
     proc = subprocess.Popen(
         [sys.executable, "-m", "councilbench.dev.mailcatcher", "--port", "0", "--folder", str(folder)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         banner = proc.stdout.readline()

@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import signal
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.orchestration.airflow_env import smtp_connection
@@ -30,7 +31,7 @@ from scheduler_tools import FAULTY, month_ledger, scheduler_world, tries
 pytestmark = pytest.mark.airflow
 
 PREVIOUS, SPREAD, KILLED = "2025-04", "2025-05", "2025-06"
-BROKER = "redis://127.0.0.1:6379/13"     # a database of the machine's Redis for this module alone
+BROKER = "redis://127.0.0.1:6379/13"  # a database of the machine's Redis for this module alone
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,15 @@ def world(server, state_dir):
     import redis
 
     redis.Redis.from_url(BROKER).flushdb()
-    env = {"COUNCILBENCH_CELERY_BROKER_URL": BROKER, "COUNCILBENCH_CELERY_CONCURRENCY": "4",
-           # A task the killed worker had taken but not started waits in Redis, unacknowledged,
-           # until the scheduler requeues it after task_queued_timeout (180 s by default here):
-           # a minute is plenty for a test whose tasks start within seconds.
-           "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "60",
-           "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "10"}
+    env = {
+        "COUNCILBENCH_CELERY_BROKER_URL": BROKER,
+        "COUNCILBENCH_CELERY_CONCURRENCY": "4",
+        # A task the killed worker had taken but not started waits in Redis, unacknowledged,
+        # until the scheduler requeues it after task_queued_timeout (180 s by default here):
+        # a minute is plenty for a test whose tasks start within seconds.
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "60",
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "10",
+    }
     with scheduler_world(server, state_dir, "celery", executor="celery", workers=2, env=env) as w:
         sample.write_returns(w.returns.folder, [PREVIOUS, SPREAD], faults=FAULTY)
         sample.write_returns(w.returns.folder, [KILLED], faults=FAULTY)
@@ -61,8 +65,14 @@ def undisturbed(server, world, state_dir):
     from councilbench.warehouse.connection import connect
 
     with connect(world.warehouse, role="loader") as conn:
-        history = [m for (m,) in conn.execute("select distinct period from ops.submissions where source_kind = "
-                                              "'council_return' and period < %s order by 1", [KILLED]).fetchall()]
+        history = [
+            m
+            for (m,) in conn.execute(
+                "select distinct period from ops.submissions where source_kind = "
+                "'council_return' and period < %s order by 1",
+                [KILLED],
+            ).fetchall()
+        ]
     wh = server.with_database(f"councilbench_celery_ref_{uuid.uuid4().hex[:6]}")
     previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")
     try:
@@ -73,9 +83,10 @@ def undisturbed(server, world, state_dir):
             for month in history:
                 run_month(wh, month, returns_base_url=world.returns.url, notify=False)
             run_month(wh, KILLED, returns_base_url=world.returns.url, notify=True)
-            yield {"ledger": month_ledger(wh, KILLED),
-                   "mail": [(m["X-Councilbench-Council"], m["X-Councilbench-Kind"], m["Subject"])
-                            for m in mail.messages]}
+            yield {
+                "ledger": month_ledger(wh, KILLED),
+                "mail": [(m["X-Councilbench-Council"], m["X-Councilbench-Kind"], m["Subject"]) for m in mail.messages],
+            }
     finally:
         if previous is None:
             os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
@@ -104,9 +115,12 @@ def test_mapped_tasks_spread_over_both_workers_and_overlap(world):
     def span(t):
         return parse_time(t["start_date"]), parse_time(t["end_date"])
 
-    overlapping = [(a["map_index"], b["map_index"]) for a in by_worker["celery-worker-1"]
-                   for b in by_worker["celery-worker-2"]
-                   if span(a)[0] < span(b)[1] and span(b)[0] < span(a)[1]]
+    overlapping = [
+        (a["map_index"], b["map_index"])
+        for a in by_worker["celery-worker-1"]
+        for b in by_worker["celery-worker-2"]
+        if span(a)[0] < span(b)[1] and span(b)[0] < span(a)[1]
+    ]
     assert overlapping, "tasks on the two workers never ran at the same time"
 
 
@@ -116,12 +130,16 @@ def test_a_worker_killed_mid_month_leaves_the_same_month_as_an_undisturbed_run(w
     run = api.trigger_month("council_returns", KILLED)
 
     def running_on_worker_1():
-        return [t for t in api.task_instances("council_returns", run["dag_run_id"])
-                if t["task_id"] == "land_return" and t["state"] == "running"
-                and _worker_of(t.get("hostname") or "") == "celery-worker-1"]
+        return [
+            t
+            for t in api.task_instances("council_returns", run["dag_run_id"])
+            if t["task_id"] == "land_return"
+            and t["state"] == "running"
+            and _worker_of(t.get("hostname") or "") == "celery-worker-1"
+        ]
 
     wait_until(running_on_worker_1, timeout=120, poll=0.3, what="land_return running on celery-worker-1")
-    killed_at = datetime.now(timezone.utc)
+    killed_at = datetime.now(UTC)
     services.kill("celery-worker-1", signal.SIGKILL)
     final = api.wait_for_run("council_returns", run["dag_run_id"], timeout=600)
     assert final["state"] == "success"
@@ -133,13 +151,14 @@ def test_a_worker_killed_mid_month_leaves_the_same_month_as_an_undisturbed_run(w
     assert all(parse_time(t["start_date"]) > killed_at for t in retried)
 
     assert month_ledger(world.warehouse, KILLED) == undisturbed["ledger"]
-    sent = sorted((m["X-Councilbench-Council"], m["X-Councilbench-Kind"], m["Subject"])
-                  for m in world.mail.messages[before:])
+    sent = sorted(
+        (m["X-Councilbench-Council"], m["X-Councilbench-Kind"], m["Subject"]) for m in world.mail.messages[before:]
+    )
     assert sent == sorted(undisturbed["mail"])
     assert sorted(c for c, kind, _ in sent if kind == "rejection") == sorted(FAULTY)
     assert sorted(c for c, kind, _ in sent if kind == "receipt") == sorted(set(catalogue.councils()) - set(FAULTY))
 
-    services.restart("celery-worker-1")   # back to two workers for whatever comes next
+    services.restart("celery-worker-1")  # back to two workers for whatever comes next
     services.wait_healthy()
 
 

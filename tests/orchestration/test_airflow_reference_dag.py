@@ -4,6 +4,7 @@ builds the registry and catalogue marts in a real Postgres."""
 from __future__ import annotations
 
 import pytest
+
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.warehouse.connection import connect
 

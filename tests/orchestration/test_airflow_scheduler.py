@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from councilbench.core import catalogue
 from councilbench.core.calendar import ReturnsCalendar, add_months, month_text
 from councilbench.dev import sample_returns as sample
@@ -48,9 +49,9 @@ from scheduler_tools import (
 pytestmark = pytest.mark.airflow
 
 # The due date of the latest month is set just past: the scheduler must create its run.
-DUE = (datetime.now(timezone.utc) - timedelta(minutes=2)).replace(second=0, microsecond=0)
+DUE = (datetime.now(UTC) - timedelta(minutes=2)).replace(second=0, microsecond=0)
 CALENDAR = ReturnsCalendar(DUE.day, DUE.hour, DUE.minute)
-SCHEDULED = month_text(add_months(DUE, -1))      # the month whose due date just passed
+SCHEDULED = month_text(add_months(DUE, -1))  # the month whose due date just passed
 MANUAL, KILLED = month_text(add_months(DUE, -3)), month_text(add_months(DUE, -2))
 PREVIOUS = month_text(add_months(DUE, -4))
 CHAIN = ["council_returns", "warehouse_build", "reports"]
@@ -58,8 +59,10 @@ CHAIN = ["council_returns", "warehouse_build", "reports"]
 
 @pytest.fixture(scope="module")
 def world(server, state_dir):
-    env = {"COUNCILBENCH_RETURNS_DUE_DAY": str(CALENDAR.due_day),
-           "COUNCILBENCH_RETURNS_DUE_TIME": f"{CALENDAR.due_hour:02d}:{CALENDAR.due_minute:02d}"}
+    env = {
+        "COUNCILBENCH_RETURNS_DUE_DAY": str(CALENDAR.due_day),
+        "COUNCILBENCH_RETURNS_DUE_TIME": f"{CALENDAR.due_hour:02d}:{CALENDAR.due_minute:02d}",
+    }
     with scheduler_world(server, state_dir, "scheduler", env=env) as w:
         # Nothing is served for SCHEDULED: its run finds every return not received yet.
         # Faults go into the last month written: MANUAL, then KILLED.
@@ -70,21 +73,30 @@ def world(server, state_dir):
 
 
 def pack_mails(world, month):
-    return [m for m in world.mail.messages
-            if m["X-Councilbench-Kind"] == "monthly_pack" and m["X-Councilbench-Month"] == month]
+    return [
+        m
+        for m in world.mail.messages
+        if m["X-Councilbench-Kind"] == "monthly_pack" and m["X-Councilbench-Month"] == month
+    ]
 
 
 def return_mails(world, month, kind):
     """The emails of this kind (rejection or receipt) about the month's returns."""
-    return [m for m in world.mail.messages
-            if m["X-Councilbench-Kind"] == kind and email_render.month_label(month) in m["Subject"]]
+    return [
+        m
+        for m in world.mail.messages
+        if m["X-Councilbench-Kind"] == kind and email_render.month_label(month) in m["Subject"]
+    ]
 
 
 def test_the_scheduler_creates_the_run_of_a_month_whose_due_date_has_passed(world):
     api = world.api
     api.set_paused("council_returns", False)
-    run = wait_until(lambda: next((r for r in api.runs("council_returns") if r["run_type"] == "scheduled"), None),
-                   timeout=90, what="the scheduled council_returns run")
+    run = wait_until(
+        lambda: next((r for r in api.runs("council_returns") if r["run_type"] == "scheduled"), None),
+        timeout=90,
+        what="the scheduled council_returns run",
+    )
     start, end = month_interval(SCHEDULED)
     assert parse_time(run["data_interval_start"]) == parse_time(start)
     assert parse_time(run["data_interval_end"]) == parse_time(end)
@@ -97,10 +109,15 @@ def test_the_scheduler_creates_the_run_of_a_month_whose_due_date_has_passed(worl
     assert final["state"] == "success"
     # Nothing was served for the month: all 33 recorded as not received, nothing to build.
     with connect(world.warehouse, role="loader") as conn:
-        not_received = conn.execute("""select count(distinct subject) from ops.fetch_attempts
-                                       where period = %s and outcome = 'not_received'""", [SCHEDULED]).fetchone()[0]
+        not_received = conn.execute(
+            """select count(distinct subject) from ops.fetch_attempts
+                                       where period = %s and outcome = 'not_received'""",
+            [SCHEDULED],
+        ).fetchone()[0]
     assert not_received == 33
-    announce = [t for t in api.task_instances("council_returns", run["dag_run_id"]) if t["task_id"] == "announce_new_files"]
+    announce = [
+        t for t in api.task_instances("council_returns", run["dag_run_id"]) if t["task_id"] == "announce_new_files"
+    ]
     assert [t["state"] for t in announce] == ["skipped"]
     assert [r["run_type"] for r in api.runs("council_returns")] == ["scheduled"]
 
@@ -122,13 +139,17 @@ def test_a_month_triggered_through_the_api_runs_the_asset_chain_and_emails_once(
     assert sorted(c for c, s in statuses.items() if s == "rejected") == sorted(FAULTY)
     assert sum(1 for s in statuses.values() if s == "loaded") == 30
     with connect(world.warehouse, role="analyst") as conn:
-        in_marts = {r[0] for r in conn.execute("select distinct council_code from marts.fct_metric_value "
-                                               "where period = %s", [MANUAL]).fetchall()}
+        in_marts = {
+            r[0]
+            for r in conn.execute(
+                "select distinct council_code from marts.fct_metric_value where period = %s", [MANUAL]
+            ).fetchall()
+        }
     assert in_marts == set(catalogue.councils()) - set(FAULTY)
 
     rejections = return_mails(world, MANUAL, "rejection")
     assert sorted(m["X-Councilbench-Council"] for m in rejections) == sorted(FAULTY)
-    receipts = return_mails(world, MANUAL, "receipt")     # every accepted return, once
+    receipts = return_mails(world, MANUAL, "receipt")  # every accepted return, once
     assert sorted(m["X-Councilbench-Council"] for m in receipts) == sorted(set(catalogue.councils()) - set(FAULTY))
     for m in rejections + receipts:
         assert recipients(m) == contacts_of(m["X-Councilbench-Council"])
@@ -150,12 +171,19 @@ def test_a_month_triggered_through_the_api_runs_the_asset_chain_and_emails_once(
 def test_the_scheduler_killed_mid_month_and_restarted_completes_it_once(world):
     api, services, started = world.api, world.services, utcnow()
     run = api.trigger_month("council_returns", KILLED)
-    running = wait_until(lambda: [t for t in api.task_instances("council_returns", run["dag_run_id"])
-                                if t["task_id"] == "land_return" and t["state"] == "running"],
-                       timeout=120, poll=0.5, what="land_return tasks running")
+    running = wait_until(
+        lambda: [
+            t
+            for t in api.task_instances("council_returns", run["dag_run_id"])
+            if t["task_id"] == "land_return" and t["state"] == "running"
+        ],
+        timeout=120,
+        poll=0.5,
+        what="land_return tasks running",
+    )
     assert running
     with world.health.expect_down("scheduler"):
-        services.kill("scheduler", signal.SIGKILL)     # the scheduler, its executor and their tasks
+        services.kill("scheduler", signal.SIGKILL)  # the scheduler, its executor and their tasks
         services.restart("scheduler")
         services.wait_healthy(timeout=120)
     final = api.wait_for_run("council_returns", run["dag_run_id"], timeout=600)
@@ -166,7 +194,7 @@ def test_the_scheduler_killed_mid_month_and_restarted_completes_it_once(world):
     assert max(t["try_number"] for t in land) >= 2, "the kill should have cut running tasks short"
     ledger = month_ledger(world.warehouse, KILLED)
     per_council = Counter(s for s, *_ in ledger["submissions"])
-    assert per_council == Counter(list(catalogue.councils()))           # one file each, none twice
+    assert per_council == Counter(list(catalogue.councils()))  # one file each, none twice
     statuses = {s: st for s, st, *_ in ledger["submissions"]}
     assert sorted(c for c, s in statuses.items() if s == "rejected") == sorted(FAULTY)
     rows_loaded = sum(r or 0 for *_, r in ledger["submissions"])
@@ -178,7 +206,9 @@ def test_the_scheduler_killed_mid_month_and_restarted_completes_it_once(world):
     for kind, councils in (("rejection", set(FAULTY)), ("receipt", set(catalogue.councils()) - set(FAULTY))):
         assert Counter(m["X-Councilbench-Council"] for m in return_mails(world, KILLED, kind)) == Counter(councils)
     assert len({m["Message-ID"] for m in world.mail.messages}) == len(world.mail.messages)
-    assert Counter(m["X-Councilbench-Council"] for m in pack_mails(world, KILLED)) == Counter(list(catalogue.councils()))
+    assert Counter(m["X-Councilbench-Council"] for m in pack_mails(world, KILLED)) == Counter(
+        list(catalogue.councils())
+    )
     builds = [r for r in runs_after(api, "warehouse_build", started) if r["state"] == "success"]
     assert builds, "the month's new files rebuilt the marts"
 
@@ -193,9 +223,9 @@ def test_reminders_and_chasers_go_once_to_each_councils_own_contacts(world):
     assert api.wait_for_run("return_reminders", reminder["dag_run_id"], timeout=300)["state"] == "success"
     new = world.mail.messages[before:]
     chasers = [m for m in new if m["X-Councilbench-Kind"] == "return_chaser"]
-    assert sorted(m["X-Councilbench-Council"] for m in chasers) == sorted(FAULTY)   # rejected, never corrected
+    assert sorted(m["X-Councilbench-Council"] for m in chasers) == sorted(FAULTY)  # rejected, never corrected
     reminders = [m for m in new if m["X-Councilbench-Kind"] == "return_reminder"]
-    assert sorted(m["X-Councilbench-Council"] for m in reminders) == sorted(catalogue.councils())   # none received
+    assert sorted(m["X-Councilbench-Council"] for m in reminders) == sorted(catalogue.councils())  # none received
     for m in chasers + reminders:
         code = m["X-Councilbench-Council"]
         assert recipients(m) == contacts_of(code)
@@ -218,7 +248,7 @@ def test_a_second_airflow_on_the_same_metadata_database_is_refused(world):
     second = AirflowServices(world.warehouse, port=None, env={"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata})
     with pytest.raises(RuntimeError, match="already running on the metadata database"):
         second.start()
-    assert all(c.proc is None for c in second.components.values())   # nothing was started
+    assert all(c.proc is None for c in second.components.values())  # nothing was started
 
 
 def test_health_stayed_healthy_for_the_whole_module(world):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from councilbench.orchestration.dag_defaults import OWNER, TAG
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
@@ -74,8 +75,16 @@ def test_dag_file_imports_nothing_heavy(dag_file, state_dir):
         "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\n"
         f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules and m not in before)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
-                         env={"AIRFLOW_HOME": str(state_dir / "airflow"), "PATH": "/usr/bin:/bin",
-                              "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                              "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]})
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "AIRFLOW_HOME": str(state_dir / "airflow"),
+            "PATH": "/usr/bin:/bin",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
+        },
+    )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -132,8 +132,12 @@ def test_ui_ports_are_published():
 
 def test_every_published_port_listens_on_this_machine_only():
     published = {name: [str(p) for p in service.get("ports", [])] for name, service in SERVICES.items()}
-    assert {name for name, ports in published.items() if ports} == {"postgres", "mailpit", "airflow-apiserver",
-                                                                     "flower"}
+    assert {name for name, ports in published.items() if ports} == {
+        "postgres",
+        "mailpit",
+        "airflow-apiserver",
+        "flower",
+    }
     for name, ports in published.items():
         for port in ports:
             assert port.startswith("127.0.0.1:"), f"{name}: {port} is open to the network"
@@ -142,7 +146,7 @@ def test_every_published_port_listens_on_this_machine_only():
 def test_images_are_pinned_to_a_release():
     for name, service in SERVICES.items():
         image = service.get("image", "")
-        if not image or image == COMPOSE["x-airflow-common"]["image"]:   # built here
+        if not image or image == COMPOSE["x-airflow-common"]["image"]:  # built here
             continue
         assert ":" in image and not image.endswith(":latest"), f"{name}: {image}"
     assert re.fullmatch(r"axllent/mailpit:v\d+\.\d+\.\d+", SERVICES["mailpit"]["image"])
@@ -151,14 +155,22 @@ def test_images_are_pinned_to_a_release():
 def test_dockerignore_keeps_generated_files_out_of_the_build_context():
     """The build context is the repository root: without these the virtualenv, .state/
     and egg-info (about 1 GB) would be sent to the engine on every build."""
-    patterns = {ln.strip().rstrip("/") for ln in (REPO / ".dockerignore").read_text().splitlines()
-                if ln.strip() and not ln.startswith("#")}
+    patterns = {
+        ln.strip().rstrip("/")
+        for ln in (REPO / ".dockerignore").read_text().splitlines()
+        if ln.strip() and not ln.startswith("#")
+    }
     assert {".venv", ".state", "**/*.egg-info", ".git", ".env"} <= patterns
     # ... while everything the Dockerfile copies stays in it.
     build = COMPOSE["x-airflow-common"]["build"]
     dockerfile = (COMPOSE_FILE.parent / build["context"] / build["dockerfile"]).read_text()
-    copied = {a.rstrip("/") for ln in dockerfile.splitlines() if ln.startswith("COPY")
-              for a in ln.split()[1:-1] if not a.startswith("--")}
+    copied = {
+        a.rstrip("/")
+        for ln in dockerfile.splitlines()
+        if ln.startswith("COPY")
+        for a in ln.split()[1:-1]
+        if not a.startswith("--")
+    }
     assert copied == {"pyproject.toml", "requirements.lock", "README.md", "plugins"}
     assert not copied & patterns
 
@@ -171,8 +183,12 @@ def test_image_has_chromium_and_poppler_for_the_pdfs():
         assert re.search(rf"(?<![\w-]){package}(?![\w-])", install), package
     # Installed as root, and pip still runs as airflow afterwards.
     lines = [ln.strip() for ln in text.splitlines()]
-    assert lines.index("USER root") < next(i for i, ln in enumerate(lines) if "apt-get install" in ln) \
-        < lines.index("USER airflow") < next(i for i, ln in enumerate(lines) if ln.startswith("RUN pip install"))
+    assert (
+        lines.index("USER root")
+        < next(i for i, ln in enumerate(lines) if "apt-get install" in ln)
+        < lines.index("USER airflow")
+        < next(i for i, ln in enumerate(lines) if ln.startswith("RUN pip install"))
+    )
 
 
 def test_demo_runs_its_own_airflow_and_sends_through_mailpit():
@@ -213,7 +229,7 @@ def test_the_demo_sends_through_the_named_server_and_starts_no_catcher(monkeypat
         monkeypatch.setenv("COUNCILBENCH_SMTP_HOST", mailpit.host)
         monkeypatch.setenv("COUNCILBENCH_SMTP_PORT", str(mailpit.port))
         with relay_or_catcher(tmp_path / "demo-mail") as mail:
-            connection = json.loads(smtp_connection(mail.host, mail.port))   # the demo's smtp_default
+            connection = json.loads(smtp_connection(mail.host, mail.port))  # the demo's smtp_default
             message = EmailMessage()
             message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "through Mailpit"
             with smtplib.SMTP(connection["host"], connection["port"]) as smtp:
@@ -272,6 +288,7 @@ def test_dockerfile_extends_airflow_3_and_installs_the_project_with_the_lock():
 
 
 # --- the celery profile ----------------------------------------------------------------------
+
 
 def test_celery_profile_adds_redis_and_workers_that_scale():
     for name in ("redis", "airflow-worker"):

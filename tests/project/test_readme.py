@@ -16,10 +16,15 @@ GENERATED = {"target", "logs", "dbt_packages", "__pycache__"}
 def sources() -> list[Path]:
     """Where settings are read: the package, the DAGs, dbt's profile and models, the
     Makefile and the Docker files."""
-    found = [*(REPO / "plugins" / "councilbench").rglob("*.py"), *(REPO / "dags").glob("*.py"),
-             *(REPO / "dbt_project").rglob("*.yml"), *(REPO / "dbt_project").rglob("*.sql"),
-             *(p for p in (REPO / "docker").rglob("*") if p.is_file()),
-             REPO / "Makefile", REPO / "docker-compose.yml"]
+    found = [
+        *(REPO / "plugins" / "councilbench").rglob("*.py"),
+        *(REPO / "dags").glob("*.py"),
+        *(REPO / "dbt_project").rglob("*.yml"),
+        *(REPO / "dbt_project").rglob("*.sql"),
+        *(p for p in (REPO / "docker").rglob("*") if p.is_file()),
+        REPO / "Makefile",
+        REPO / "docker-compose.yml",
+    ]
     return [p for p in found if not GENERATED & set(p.relative_to(REPO).parts)]
 
 

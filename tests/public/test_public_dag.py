@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from councilbench.dev.public_server import SourceServer
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.public import datasets as dsets
@@ -23,12 +24,16 @@ ALL_AREAS = dsets.known_areas()
 def _state(warehouse) -> dict:
     with connect(warehouse, role="loader") as conn:
         return {
-            "submissions": conn.execute("select submission_id, subject, period, status from ops.submissions"
-                                        " where source_kind = 'public_source' order by 1").fetchall(),
-            "rows": conn.execute("select submission_id, count(*), sum(value) from raw.public_observations"
-                                 " group by 1 order by 1").fetchall(),
-            "checks": conn.execute("select submission_id, check_name, outcome from ops.check_results"
-                                   " order by 1, 2").fetchall(),
+            "submissions": conn.execute(
+                "select submission_id, subject, period, status from ops.submissions"
+                " where source_kind = 'public_source' order by 1"
+            ).fetchall(),
+            "rows": conn.execute(
+                "select submission_id, count(*), sum(value) from raw.public_observations group by 1 order by 1"
+            ).fetchall(),
+            "checks": conn.execute(
+                "select submission_id, check_name, outcome from ops.check_results order by 1, 2"
+            ).fetchall(),
         }
 
 
@@ -37,7 +42,9 @@ def _areas_loaded(warehouse, subject: str, period: str) -> dict[str, set[str]]:
         rows = conn.execute(
             """select o.measure, o.area_code from raw.public_observations o
                join ops.submissions s using (submission_id)
-               where s.subject = %s and s.period = %s and s.status = 'loaded'""", [subject, period]).fetchall()
+               where s.subject = %s and s.period = %s and s.status = 'loaded'""",
+            [subject, period],
+        ).fetchall()
     out: dict[str, set[str]] = {}
     for measure, area in rows:
         out.setdefault(measure, set()).add(area)

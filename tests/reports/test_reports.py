@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 import warehouse_data as wd
 from councilbench.core import catalogue
 from councilbench.reports import checks, data, pipeline, sending
@@ -131,6 +132,7 @@ def assert_accessible_and_self_contained(html: str) -> _Structure:
 
 # --- the annual report -------------------------------------------------------------------
 
+
 def test_plan_reports_the_newest_month_the_last_complete_year_and_the_year_to_date(built, annual):
     plan, written = annual
     newest = marts(built, "select max(return_month) from marts.mart_submission_quality where final_status = 'loaded'")
@@ -149,7 +151,7 @@ def test_annual_report_is_accessible_and_self_contained(annual):
     for w in annual[1]:
         html = Path(w["html"]).read_text(encoding="utf-8")
         s = assert_accessible_and_self_contained(html)
-        assert len(s.svgs) > 50          # trend lines, ranked bars, quartile strips for every service area
+        assert len(s.svgs) > 50  # trend lines, ranked bars, quartile strips for every service area
         kinds = {svg["attrs"].get("data-chart") for svg in s.svgs}
         assert {"trend", "bars", "strip", "diverging"} <= kinds
         for area in ("Waste and recycling", "Economy and town centres", "Adult social care"):
@@ -159,9 +161,15 @@ def test_annual_report_is_accessible_and_self_contained(annual):
 def test_annual_figures_are_the_marts_figures(built, annual):
     html = Path(annual[1][0]["html"]).read_text(encoding="utf-8")
     figures = checks.figures(html)
-    perf = {(r[0], r[1]): r for r in marts(built, """
+    perf = {
+        (r[0], r[1]): r
+        for r in marts(
+            built,
+            """
         select financial_year, metric_id, region_value, england_value, best_council_value, worst_council_value
-        from marts.mart_region_performance""")}
+        from marts.mart_region_performance""",
+        )
+    }
     units = {r[0]: (r[1], r[2]) for r in marts(built, "select metric_id, normalised_unit, unit from marts.dim_metric")}
     columns = {"region_value": 2, "england_value": 3, "best_council_value": 4, "worst_council_value": 5}
     checked = 0
@@ -179,11 +187,15 @@ def test_annual_figures_are_the_marts_figures(built, annual):
     plotted = [f for f in figures if f["mart"] == "mart_benchmark"]
     assert len(plotted) > 500
     pairs = sorted({(f["key"]["metric_id"], f["key"]["period"]) for f in plotted})
-    rows = marts(built, """
+    rows = marts(
+        built,
+        """
         select b.council_code, b.metric_id, b.period, b.normalised_value, b.region_value
         from marts.mart_benchmark b
         join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)
-        where b.group_id = 'region'""", [[p[0] for p in pairs], [p[1] for p in pairs]])
+        where b.group_id = 'region'""",
+        [[p[0] for p in pairs], [p[1] for p in pairs]],
+    )
     by_council = {(r[0], r[1], r[2]): {"normalised_value": r[3], "region_value": r[4]} for r in rows}
     regional = {}
     for r in rows:
@@ -193,7 +205,7 @@ def test_annual_figures_are_the_marts_figures(built, annual):
         assert column in ("normalised_value", "region_value") and k["group_id"] == "region"
         if "council_code" in k:
             expected = by_council[(k["council_code"], k["metric_id"], k["period"])][column]
-        else:   # the regional figure is the same on every council's row of the metric and period
+        else:  # the regional figure is the same on every council's row of the metric and period
             [expected] = regional[(k["metric_id"], k["period"])]
         assert float(f["value"]) == pytest.approx(float(expected)), f
     # every region-wide problem of the year's last month is there with the mart's own reason
@@ -214,7 +226,7 @@ def test_annual_report_says_what_its_data_is_as_at_and_whose_is_missing(built, a
     from councilbench.returns.email_render import uk_time
 
     assert uk_time(loaded_at) in html
-    missing = html[html.index('id="missing"'):html.index('id="derivation"')]
+    missing = html[html.index('id="missing"') : html.index('id="derivation"')]
     council = catalogue.councils()[MISSING_CODE].name
     assert council in missing and fmt.month_label(MISSING_MONTH) in missing
     # a council whose every month arrived is not listed
@@ -222,6 +234,7 @@ def test_annual_report_says_what_its_data_is_as_at_and_whose_is_missing(built, a
 
 
 # --- rendering in Chromium and the PDFs -------------------------------------------------------------
+
 
 def test_reports_render_in_chromium_without_errors_and_with_their_charts(annual, packs):
     documents = [Path(w["html"]) for w in annual[1]] + [Path(p["html"]) for p in packs]
@@ -235,8 +248,10 @@ def test_reports_render_in_chromium_without_errors_and_with_their_charts(annual,
         # the checks catch what they are for: a console error, a request off the machine,
         # a chart without a title
         bad = documents[0].with_name("broken.html")
-        bad.write_text("<!DOCTYPE html><html lang='en'><body><h1>x</h1><svg></svg>"
-                       "<img src='http://203.0.113.9/logo.png' alt=''><script>console.error('boom')</script></body></html>")
+        bad.write_text(
+            "<!DOCTYPE html><html lang='en'><body><h1>x</h1><svg></svg>"
+            "<img src='http://203.0.113.9/logo.png' alt=''><script>console.error('boom')</script></body></html>"
+        )
         result = browser.render(bad)
         assert result.console_errors and result.external_requests and result.page["svgs_without_title"] == 1
         assert not result.clean
@@ -264,6 +279,7 @@ def test_pdfs_are_a4_with_no_blank_page(annual, packs, tmp_path):
 
 # --- the packs ----------------------------------------------------------------------------------------
 
+
 def test_packs_are_accessible_and_self_contained(packs):
     assert [p["council_code"] for p in packs] == PACK_COUNCILS
     for p in packs:
@@ -283,20 +299,31 @@ def test_pack_figures_are_the_marts_figures(built, packs):
         html = Path(p["html"]).read_text(encoding="utf-8")
         figures = [f for f in checks.figures(html) if f["mart"] == "mart_benchmark"]
         assert {f["field"] for f in figures} <= set(fields)
-        keys = sorted({(f["key"]["council_code"], f["key"]["metric_id"], f["key"]["period"], f["key"]["group_id"])
-                       for f in figures})
-        rows = {tuple(r[:4]): dict(zip(fields, r[4:])) for r in marts(built, """
+        keys = sorted(
+            {
+                (f["key"]["council_code"], f["key"]["metric_id"], f["key"]["period"], f["key"]["group_id"])
+                for f in figures
+            }
+        )
+        rows = {
+            tuple(r[:4]): dict(zip(fields, r[4:]))
+            for r in marts(
+                built,
+                """
             select b.council_code, b.metric_id, b.period, b.group_id,
                    b.normalised_value, b.rank, b.region_value, b.group_median
             from marts.mart_benchmark b
             join unnest(%s::text[], %s::text[], %s::text[], %s::text[]) as k(council_code, metric_id, period, group_id)
-              using (council_code, metric_id, period, group_id)""", [list(c) for c in zip(*keys)])}
+              using (council_code, metric_id, period, group_id)""",
+                [list(c) for c in zip(*keys)],
+            )
+        }
         for f in figures:
             key = (f["key"]["council_code"], f["key"]["metric_id"], f["key"]["period"], f["key"]["group_id"])
             expected = rows[key][f["field"]]
             assert float(f["value"]) == pytest.approx(float(expected)), f
             if f["tag"] == "td":
-                assert key[0] == p["council_code"]          # the tables state the council's own rows
+                assert key[0] == p["council_code"]  # the tables state the council's own rows
                 if f["field"] == "rank":
                     assert f["text"].startswith(fmt.ordinal(expected) + " of "), f
             checked += 1
@@ -304,20 +331,32 @@ def test_pack_figures_are_the_marts_figures(built, packs):
 
 
 def test_pack_shows_caveats_beside_league_positions(built, packs):
-    html = Path(packs[0]["html"]).read_text(encoding="utf-8")        # Dudley
+    html = Path(packs[0]["html"]).read_text(encoding="utf-8")  # Dudley
     found = re.findall(r'<tr data-metric="(\w+)" data-period="([^"]*)" data-status="\w+">(.*?)</tr>', html, re.S)
     rows = {m: row for m, _, row in found}
     assert len(rows) > 30
-    context = {r[0] for r in marts(built, "select metric_id from marts.dim_metric where polarity = 'context' "
-                                          "and position('metropolitan_borough' in delivering_tiers) > 0")}
+    context = {
+        r[0]
+        for r in marts(
+            built,
+            "select metric_id from marts.dim_metric where polarity = 'context' "
+            "and position('metropolitan_borough' in delivering_tiers) > 0",
+        )
+    }
     assert context & set(rows)
     for metric_id in context & set(rows):
         assert "context: not ranked" in rows[metric_id] and " of " not in rows[metric_id].split("</th>", 1)[1]
-    estimates = {r[0] for r in marts(built, """
+    estimates = {
+        r[0]
+        for r in marts(
+            built,
+            """
         select f.metric_id from marts.fct_metric_value f
         join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)
         where f.council_code = %s and f.value_status = 'estimate'""",
-        [[m for m, _, _ in found], [p for _, p, _ in found], DUDLEY])}
+            [[m for m, _, _ in found], [p for _, p, _ in found], DUDLEY],
+        )
+    }
     assert estimates
     shown_estimates = {m for m, row in rows.items() if '<span class="caveat">estimate</span>' in row}
     assert estimates == shown_estimates
@@ -330,7 +369,7 @@ def test_pack_for_a_month_not_received_says_so(built, out):
     html = Path(p["html"]).read_text(encoding="utf-8")
     assert "We have not received" in html and fmt.month_label(MISSING_MONTH) in html
     not_received = re.findall(r'data-status="not_received"', html)
-    assert len(not_received) > 10         # its monthly metrics for the month
+    assert len(not_received) > 10  # its monthly metrics for the month
     summary = json.loads(Path(p["summary"]).read_text())
     assert summary["return_state"] == "missing"
 
@@ -341,9 +380,13 @@ def test_packs_only_carry_accepted_data_and_the_check_refuses_anything_else(buil
         for p in packs:
             summary = json.loads(Path(p["summary"]).read_text())
             assert summary["submission_ids"]
-            statuses = {s for (s,) in conn.execute(
-                "select distinct status from ops.submissions where submission_id = any(%s)",
-                [summary["submission_ids"]]).fetchall()}
+            statuses = {
+                s
+                for (s,) in conn.execute(
+                    "select distinct status from ops.submissions where submission_id = any(%s)",
+                    [summary["submission_ids"]],
+                ).fetchall()
+            }
             assert statuses <= {"loaded", "superseded"}
             assert stories["rejected"] not in summary["submission_ids"]
             sending.check_accepted(conn, summary)
@@ -373,10 +416,15 @@ def test_pack_emails_go_to_that_councils_contacts_only_and_only_once(built, pack
                 raw += payload.lower()
         assert not [e for e in everyone - own if e.encode() in raw]
         name = catalogue.councils()[code]
-        assert mail.message["Subject"] == f"How {fmt.display_name(name.name)} compares: your {fmt.month_label(MONTH)} benchmarking pack"
+        assert (
+            mail.message["Subject"]
+            == f"How {fmt.display_name(name.name)} compares: your {fmt.month_label(MONTH)} benchmarking pack"
+        )
         attachments = {a.get_filename(): a for a in mail.message.iter_attachments()}
-        assert set(attachments) == {f"{name.short_name}-{MONTH}-how-{name.short_name}-compares.pdf",
-                                    f"{name.short_name}-{MONTH}-how-{name.short_name}-compares.html"}
+        assert set(attachments) == {
+            f"{name.short_name}-{MONTH}-how-{name.short_name}-compares.pdf",
+            f"{name.short_name}-{MONTH}-how-{name.short_name}-compares.html",
+        }
         pdf = next(a for n, a in attachments.items() if n.endswith(".pdf"))
         assert pdf.get_content_type() == "application/pdf" and pdf.get_content()[:5] == b"%PDF-"
         body = mail.message.get_body(("html",)).get_content()
@@ -386,9 +434,12 @@ def test_pack_emails_go_to_that_councils_contacts_only_and_only_once(built, pack
     assert [o["status"] for o in again] == ["already_sent"] * len(packs)
     assert len(mail_catcher.caught) == len(packs)
     with connect(built.warehouse, role="loader") as conn:
-        ledger = conn.execute("""select council_code, status, attempts, array_length(attachments, 1)
+        ledger = conn.execute(
+            """select council_code, status, attempts, array_length(attachments, 1)
                                  from ops.report_sends where report_month = %s and council_code = any(%s)
-                                 order by 1""", [MONTH, PACK_COUNCILS]).fetchall()
+                                 order by 1""",
+            [MONTH, PACK_COUNCILS],
+        ).fetchall()
     assert ledger == sorted((c, "sent", 1, 2) for c in PACK_COUNCILS)
 
 
@@ -447,7 +498,7 @@ def _pack(packs, code: str) -> str:
 def test_every_legend_entry_lies_inside_its_trend_chart_for_the_longest_council_name(packs):
     names = {fmt.display_name(c.name) for c in catalogue.councils().values()}
     longest = fmt.display_name(catalogue.councils()[MOORLANDS].name)
-    assert len(longest) == max(map(len, names))             # Staffordshire Moorlands
+    assert len(longest) == max(map(len, names))  # Staffordshire Moorlands
     charts_ = _svgs(_pack(packs, MOORLANDS), "trend")
     assert charts_
     for svg in charts_:
@@ -476,13 +527,17 @@ def test_year_to_date_trend_lines_break_at_the_financial_year(built, packs):
     pm = next(pm for pm in pack.metrics if pm.metric.metric_id == "fin_council_tax_collection_rate")
     svg = ET.fromstring(packs_view._trend(d, d.councils[code], pm))
     # the figure does restart: March near 100%, April a few per cent (a cliff if joined)
-    own = {c.get("data-period"): (float(c.get("cx")), float(c.get("data-value")))
-           for g in svg.iter(f"{SVG}g") if g.get("data-series") == d.councils[code].display_name for c in g}
+    own = {
+        c.get("data-period"): (float(c.get("cx")), float(c.get("data-value")))
+        for g in svg.iter(f"{SVG}g")
+        if g.get("data-series") == d.councils[code].display_name
+        for c in g
+    }
     assert own["2026-04"][1] < own["2026-03"][1] / 2
     march, april = own["2026-03"][0], own["2026-04"][0]
     lines = [p for p in svg.iter(f"{SVG}path") if p.get("fill") == "none"]
-    assert len(lines) >= 3                                   # council, neighbours, region: a run each up to March
-    for path in lines:                                       # none joins March to April
+    assert len(lines) >= 3  # council, neighbours, region: a run each up to March
+    for path in lines:  # none joins March to April
         xs = [float(x) for x in re.findall(r"[ML]([\d.]+),", path.get("d"))]
         assert all(x <= march for x in xs) or all(x >= april for x in xs), path.get("d")
     [rule] = [line for line in svg.iter(f"{SVG}line") if line.get("data-break")]
@@ -492,12 +547,19 @@ def test_year_to_date_trend_lines_break_at_the_financial_year(built, packs):
 
 def test_west_midlands_column_shows_the_published_figure_where_no_council_gives_numerators(built, packs):
     html = _pack(packs, DUDLEY)
-    row = re.search(r'<tr data-metric="waste_defra_household_recycling_rate" data-period="([^"]+)"'
-                    r' data-status="value">(.*?)</tr>', html, re.DOTALL)
+    row = re.search(
+        r'<tr data-metric="waste_defra_household_recycling_rate" data-period="([^"]+)"'
+        r' data-status="value">(.*?)</tr>',
+        html,
+        re.DOTALL,
+    )
     period, cells = row.group(1), row.group(2)
-    [[published]] = marts(built, """select region_published_value from marts.mart_region_performance
+    [[published]] = marts(
+        built,
+        """select region_published_value from marts.mart_region_performance
                                     where metric_id = 'waste_defra_household_recycling_rate' and financial_year = %s""",
-                          [period])
+        [period],
+    )
     assert published is not None
     [figure] = [f for f in checks.figures(cells) if f["mart"] == "mart_region_performance"]
     assert figure["field"] == "region_published_value"
@@ -542,14 +604,21 @@ def test_pack_wording_has_no_doubled_labels_or_unpluralised_counts(built, packs)
     shown = 0
     for p in packs:
         html = Path(p["html"]).read_text(encoding="utf-8")
-        for metric, period, row in re.findall(r'<tr data-metric="(\w+)" data-period="([^"]*)" '
-                                              r'data-status="not_available">(.*?)</tr>', html, re.DOTALL):
-            [(note,)] = marts(built, "select note from marts.fct_metric_value where council_code = %s and "
-                                     "metric_id = %s and period = %s", [p["council_code"], metric, period])
+        for metric, period, row in re.findall(
+            r'<tr data-metric="(\w+)" data-period="([^"]*)" '
+            r'data-status="not_available">(.*?)</tr>',
+            html,
+            re.DOTALL,
+        ):
+            [(note,)] = marts(
+                built,
+                "select note from marts.fct_metric_value where council_code = %s and metric_id = %s and period = %s",
+                [p["council_code"], metric, period],
+            )
             if note:
                 assert unescape(row).count(fmt.labelled("Not available", note)) == 1, row
                 shown += note.startswith("Not ")
-    assert shown                                  # notes that open with a label of their own were there
+    assert shown  # notes that open with a label of their own were there
     with data.open_marts(built.warehouse) as conn:
         metric = data.metrics(conn)["waste_household_recycling_rate"]
     few = packs_view._caveats(metric, {"group_size": 1, "trend_periods": 1}, None, None, False)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 import warehouse_data as wd
 from councilbench.core import catalogue, settings
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
@@ -16,7 +17,7 @@ from councilbench.warehouse.connection import connect
 pytestmark = pytest.mark.airflow
 
 MONTH = wd.HISTORY[-1]
-REDDITCH = "E07000236"      # its January return was rejected, then resubmitted: accepted data only
+REDDITCH = "E07000236"  # its January return was rejected, then resubmitted: accepted data only
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,7 @@ def env(reference_warehouse, state_dir, mail_catcher):
 
 def test_reports_dag_is_scheduled_on_the_marts():
     from airflow.dag_processing.dagbag import DagBag
+
     from councilbench.orchestration.assets import MARTS, REPORTS
 
     bag = DagBag(dag_folder=str(settings.dags_dir() / "reports.py"))
@@ -59,6 +61,8 @@ def test_reports_dag_renders_and_emails_once(env, reference_warehouse, mail_catc
     dags_test(env, "reports", "-c", json.dumps({"month": MONTH, "councils": [REDDITCH], "pdf": False}))
     assert len(mail_catcher.caught) == 1
     with connect(reference_warehouse, role="loader") as conn:
-        assert conn.execute("""select status, attempts from ops.report_sends
-                               where council_code = %s and report_month = %s""", [REDDITCH, MONTH]).fetchall() \
-            == [("sent", 1)]
+        assert conn.execute(
+            """select status, attempts from ops.report_sends
+                               where council_code = %s and report_month = %s""",
+            [REDDITCH, MONTH],
+        ).fetchall() == [("sent", 1)]

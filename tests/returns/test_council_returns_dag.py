@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
@@ -17,9 +18,11 @@ from councilbench.warehouse.connection import connect
 pytestmark = pytest.mark.airflow
 
 MONTH, PREVIOUS = "2026-10", "2026-09"
-FAULTY = {"E08000027": ["numerator_above_denominator"],   # Dudley
-          "E07000199": ["html_error_page"],               # Tamworth
-          "E10000031": ["missing_required"]}              # Warwickshire
+FAULTY = {
+    "E08000027": ["numerator_above_denominator"],  # Dudley
+    "E07000199": ["html_error_page"],  # Tamworth
+    "E10000031": ["missing_required"],
+}  # Warwickshire
 
 
 def state(warehouse):
@@ -28,16 +31,20 @@ def state(warehouse):
         return {
             "submissions": conn.execute(
                 "select subject, status, sha256 from ops.submissions where source_kind = 'council_return' and period = %s order by 1, 3",
-                [MONTH]).fetchall(),
+                [MONTH],
+            ).fetchall(),
             "rows": conn.execute(
                 "select council_code, count(*), sum(coalesce(value, 0)) from raw.council_return_rows where return_period = %s group by 1 order by 1",
-                [MONTH]).fetchall(),
+                [MONTH],
+            ).fetchall(),
             "checks": conn.execute(
                 "select count(*) from ops.check_results join ops.submissions using (submission_id) where period = %s",
-                [MONTH]).fetchone()[0],
+                [MONTH],
+            ).fetchone()[0],
             "emails": conn.execute(
                 "select s.subject, n.kind, n.status from ops.notifications n join ops.submissions s using (submission_id) where s.period = %s order by 1",
-                [MONTH]).fetchall(),
+                [MONTH],
+            ).fetchall(),
         }
 
 
@@ -96,5 +103,5 @@ def test_month_end_to_end_then_rerun_then_correction(env, reference_warehouse, r
     assert sorted(dudley) == ["loaded", "rejected"]
     assert "E08000027" in {c for c, *_ in after["rows"]}
     assert [r for r in after["rows"] if r[0] != "E08000027"] == first["rows"]
-    [receipt] = mail_catcher.messages[33:]   # the corrected file's receipt, and nothing else
+    [receipt] = mail_catcher.messages[33:]  # the corrected file's receipt, and nothing else
     assert (receipt["X-Councilbench-Council"], receipt["X-Councilbench-Kind"]) == ("E08000027", "receipt")

@@ -12,10 +12,11 @@ import re
 import smtplib
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+
 from councilbench.core import settings
 from councilbench.dev.mailcatcher import start_catcher
 from councilbench.orchestration import airflow_env
@@ -41,36 +42,86 @@ OPS = "platform-team@test.example"
 
 # --- building blocks ---------------------------------------------------------------------
 
+
 def _passing(*, except_: dict[str, CheckOutcome]) -> list[CheckOutcome]:
     return [except_.get(name) or CheckOutcome(name, severity, "pass", "OK") for name, severity in CHECKS.items()]
 
 
 def rejection_report(council: str = DUDLEY) -> ValidationReport:
-    bounds = CheckOutcome("within_bounds", "fail", "fail", "2 values are outside the range we accept.", [
-        FailingRow(7, "waste_missed_collections_per_100k", "25,000", "a number from 0 to 2000", "value"),
-        FailingRow(12, "wf_sickness_days_per_fte", "-1.5", "a number from 0 to 6", "value"),
-    ])
-    status = CheckOutcome("status", "fail", "fail", "1 row has a status we do not recognise.", [
-        FailingRow(15, "plan_applications_received", "n/a",
-                   "actual, estimate or not_available (with the reason in note)", "status"),
-    ])
-    jump = CheckOutcome("month_on_month", "warn", "warn", "1 value changed a lot from last month.", [
-        FailingRow(9, "roads_cat1_defects_repaired_in_time_pct", "41.0 (September 2026: 93.0, -56%)",
-                   "a change of at most 25% from last month, or a note confirming it", "value"),
-    ])
-    return ValidationReport(council, PERIOD, _passing(except_={"within_bounds": bounds, "status": status,
-                                                               "month_on_month": jump}),
-                            normalisations=["removed the byte-order mark (BOM) at the start of the file",
-                                            "read '£1,234' as 1234 in 2 values (currency sign and thousands separator)"])
+    bounds = CheckOutcome(
+        "within_bounds",
+        "fail",
+        "fail",
+        "2 values are outside the range we accept.",
+        [
+            FailingRow(7, "waste_missed_collections_per_100k", "25,000", "a number from 0 to 2000", "value"),
+            FailingRow(12, "wf_sickness_days_per_fte", "-1.5", "a number from 0 to 6", "value"),
+        ],
+    )
+    status = CheckOutcome(
+        "status",
+        "fail",
+        "fail",
+        "1 row has a status we do not recognise.",
+        [
+            FailingRow(
+                15,
+                "plan_applications_received",
+                "n/a",
+                "actual, estimate or not_available (with the reason in note)",
+                "status",
+            ),
+        ],
+    )
+    jump = CheckOutcome(
+        "month_on_month",
+        "warn",
+        "warn",
+        "1 value changed a lot from last month.",
+        [
+            FailingRow(
+                9,
+                "roads_cat1_defects_repaired_in_time_pct",
+                "41.0 (September 2026: 93.0, -56%)",
+                "a change of at most 25% from last month, or a note confirming it",
+                "value",
+            ),
+        ],
+    )
+    return ValidationReport(
+        council,
+        PERIOD,
+        _passing(except_={"within_bounds": bounds, "status": status, "month_on_month": jump}),
+        normalisations=[
+            "removed the byte-order mark (BOM) at the start of the file",
+            "read '£1,234' as 1234 in 2 values (currency sign and thousands separator)",
+        ],
+    )
 
 
 def warning_report(council: str = DUDLEY) -> ValidationReport:
-    jump = CheckOutcome("month_on_month", "warn", "warn", "2 values changed a lot from last month.", [
-        FailingRow(5, "waste_missed_collections_per_100k", "912 (September 2026: 410, +122%)",
-                   "a change of at most 50% from last month, or a note confirming it", "value"),
-        FailingRow(11, "wf_sickness_days_per_fte", "0.4 (September 2026: 1.1, -64%)",
-                   "a change of at most 30% from last month, or a note confirming it", "value"),
-    ])
+    jump = CheckOutcome(
+        "month_on_month",
+        "warn",
+        "warn",
+        "2 values changed a lot from last month.",
+        [
+            FailingRow(
+                5,
+                "waste_missed_collections_per_100k",
+                "912 (September 2026: 410, +122%)",
+                "a change of at most 50% from last month, or a note confirming it",
+                "value",
+            ),
+            FailingRow(
+                11,
+                "wf_sickness_days_per_fte",
+                "0.4 (September 2026: 1.1, -64%)",
+                "a change of at most 30% from last month, or a note confirming it",
+                "value",
+            ),
+        ],
+    )
     return ValidationReport(council, PERIOD, _passing(except_={"month_on_month": jump}))
 
 
@@ -84,24 +135,41 @@ def insert_submission(warehouse, report: ValidationReport) -> int:
                    media_type, original_name, landing_path, status, outcome)
                values ('council_return', %s, %s, %s, %s, 2048, 'text/csv', %s, %s, %s, %s)
                returning submission_id""",
-            [report.council_code, report.return_month, f"http://127.0.0.1:8765/returns/x/{PERIOD}.csv", sha,
-             f"{PERIOD}.csv", f"/landing/council_return/{sha}.csv", status, report.outcome],
+            [
+                report.council_code,
+                report.return_month,
+                f"http://127.0.0.1:8765/returns/x/{PERIOD}.csv",
+                sha,
+                f"{PERIOD}.csv",
+                f"/landing/council_return/{sha}.csv",
+                status,
+                report.outcome,
+            ],
         ).fetchone()[0]
         for c in report.checks:
             conn.execute(
                 """insert into ops.check_results (submission_id, check_name, severity, outcome, failing_row_count,
                        failing_rows, message) values (%s, %s, %s, %s, %s, %s::jsonb, %s)""",
-                [submission_id, c.check, c.severity, c.outcome, len(c.failing_rows),
-                 json.dumps([r.as_dict() for r in c.failing_rows]), c.message],
+                [
+                    submission_id,
+                    c.check,
+                    c.severity,
+                    c.outcome,
+                    len(c.failing_rows),
+                    json.dumps([r.as_dict() for r in c.failing_rows]),
+                    c.message,
+                ],
             )
         conn.commit()
     return submission_id
 
 
-TIDY_UPS = ["removed a byte-order mark (BOM) at the start of the file",
-            "read the file as Windows-1252 because it is not valid UTF-8 (row 6: '£' in note)",
-            "removed thousands separators (commas) from 2 numbers (row 3: '12,345' read as 12345)",
-            "removed the '%' sign from 1 percentage of metrics measured in percent (row 5: '85.3%' read as 85.3)"]
+TIDY_UPS = [
+    "removed a byte-order mark (BOM) at the start of the file",
+    "read the file as Windows-1252 because it is not valid UTF-8 (row 6: '£' in note)",
+    "removed thousands separators (commas) from 2 numbers (row 3: '12,345' read as 12345)",
+    "removed the '%' sign from 1 percentage of metrics measured in percent (row 5: '85.3%' read as 85.3)",
+]
 
 
 def accepted_report(council: str = WOLVERHAMPTON, *, warnings: bool = False) -> ValidationReport:
@@ -111,13 +179,26 @@ def accepted_report(council: str = WOLVERHAMPTON, *, warnings: bool = False) -> 
 
     checks = warning_report(council).checks if warnings else _passing(except_={})
     month = ACCEPTED_PERIOD
-    rows = pd.DataFrame([
-        (2, council, month, "waste_missed_collections_per_100k", month, 912.0, None, None, "actual", None),
-        (3, council, month, "plan_applications_received", month, 12345.0, None, None, "actual", None),
-        (4, council, month, "wf_sickness_days_per_fte", month, 0.4, None, None, "estimate", "payroll not closed"),
-        (5, council, month, "roads_cat1_defects_repaired_in_time_pct", month, None, None, None, "not_available",
-         "contractor system down"),
-    ], columns=list(load.LOAD_COLUMNS[1:]))
+    rows = pd.DataFrame(
+        [
+            (2, council, month, "waste_missed_collections_per_100k", month, 912.0, None, None, "actual", None),
+            (3, council, month, "plan_applications_received", month, 12345.0, None, None, "actual", None),
+            (4, council, month, "wf_sickness_days_per_fte", month, 0.4, None, None, "estimate", "payroll not closed"),
+            (
+                5,
+                council,
+                month,
+                "roads_cat1_defects_repaired_in_time_pct",
+                month,
+                None,
+                None,
+                None,
+                "not_available",
+                "contractor system down",
+            ),
+        ],
+        columns=list(load.LOAD_COLUMNS[1:]),
+    )
     return ValidationReport(council, month, checks, normalisations=list(TIDY_UPS), rows=rows)
 
 
@@ -131,8 +212,14 @@ def accept(warehouse, report: ValidationReport) -> int:
             """insert into ops.submissions (source_kind, subject, period, source_uri, sha256, size_bytes,
                    media_type, original_name, landing_path)
                values ('council_return', %s, %s, %s, %s, 2048, 'text/csv', %s, %s) returning submission_id""",
-            [report.council_code, report.return_month, f"http://127.0.0.1:8765/returns/x/{report.return_month}.csv",
-             sha, f"{report.return_month}.csv", f"/landing/council_return/{sha}.csv"],
+            [
+                report.council_code,
+                report.return_month,
+                f"http://127.0.0.1:8765/returns/x/{report.return_month}.csv",
+                sha,
+                f"{report.return_month}.csv",
+                f"/landing/council_return/{sha}.csv",
+            ],
         ).fetchone()[0]
         results.record_checks(conn, submission_id, report)
         conn.commit()
@@ -153,8 +240,10 @@ def contacts_of(warehouse, code: str) -> set[str]:
 
 def other_contacts(warehouse, code: str) -> set[str]:
     with connect(warehouse, role="loader") as conn:
-        return {r[0].lower() for r in conn.execute(
-            "select email from reference.council_contacts where gss_code <> %s", [code])}
+        return {
+            r[0].lower()
+            for r in conn.execute("select email from reference.council_contacts where gss_code <> %s", [code])
+        }
 
 
 def notifications(warehouse, submission_id: int) -> list[dict]:
@@ -176,8 +265,9 @@ def received_at(warehouse, sid: int) -> datetime:
 
 def check_results(warehouse, submission_id: int) -> list[tuple]:
     with connect(warehouse, role="loader") as conn:
-        return conn.execute("select * from ops.check_results where submission_id = %s order by check_name",
-                            [submission_id]).fetchall()
+        return conn.execute(
+            "select * from ops.check_results where submission_id = %s order by check_name", [submission_id]
+        ).fetchall()
 
 
 def parts(msg) -> tuple[str, str, list]:
@@ -207,6 +297,7 @@ def catcher(tmp_path, monkeypatch):
 
 
 # --- the tests -----------------------------------------------------------------------------
+
 
 def test_rejection_email_says_what_to_fix_to_that_council_only(reference_warehouse, catcher):
     report = rejection_report()
@@ -256,9 +347,11 @@ def test_rejection_email_says_what_to_fix_to_that_council_only(reference_warehou
     assert attachment.get_content_type() == "text/csv"
     rows = list(csv.DictReader(io.StringIO(attachment.get_content().lstrip("\ufeff"))))
     values = [set(map(str, r.values())) for r in rows]
-    for expected in [{"7", "waste_missed_collections_per_100k", "25,000"},
-                     {"12", "wf_sickness_days_per_fte", "-1.5"},
-                     {"15", "plan_applications_received", "n/a"}]:
+    for expected in [
+        {"7", "waste_missed_collections_per_100k", "25,000"},
+        {"12", "wf_sickness_days_per_fte", "-1.5"},
+        {"15", "plan_applications_received", "n/a"},
+    ]:
         assert any(expected <= v for v in values), f"{expected} not in the CSV"
 
     [row] = notifications(reference_warehouse, sid)
@@ -301,7 +394,7 @@ def test_an_accepted_return_gets_one_receipt_of_what_was_loaded_and_tidied(refer
         assert email_render.uk_time(received_at(reference_warehouse, sid)) in text
         for tidy_up in ("byte-order mark (BOM)", "Windows-1252", "'12,345' read as 12345", "'85.3%' read as 85.3"):
             assert tidy_up in text, tidy_up
-        assert "benchmarking pack" in text and "How Wolverhampton compares" in text   # where to see the figures
+        assert "benchmarking pack" in text and "How Wolverhampton compares" in text  # where to see the figures
         assert "replaces the file we accepted" not in text and "warning" not in text.lower()
     [row] = notifications(reference_warehouse, sid)
     assert (row["kind"], row["status"], row["attempts"]) == ("receipt", "sent", 1)
@@ -328,8 +421,10 @@ def test_accepted_with_warnings_gets_one_receipt_that_carries_the_warnings(refer
     for text in (one_line(plain), unescape(html)):
         assert "Action needed" not in text and "not accepted" not in text.lower()
         assert "accepted" in text and "4 rows" in text and "confirm" in text
-        for metric, found in [("waste_missed_collections_per_100k", "912 (September 2026: 410, +122%)"),
-                              ("wf_sickness_days_per_fte", "0.4 (September 2026: 1.1, -64%)")]:
+        for metric, found in [
+            ("waste_missed_collections_per_100k", "912 (September 2026: 410, +122%)"),
+            ("wf_sickness_days_per_fte", "0.4 (September 2026: 1.1, -64%)"),
+        ]:
             assert metric in text and found in text
         assert "'12,345' read as 12345" in text
     # One email for the submission: the receipt, with no separate warning.
@@ -338,10 +433,12 @@ def test_accepted_with_warnings_gets_one_receipt_that_carries_the_warnings(refer
 
 def test_a_receipt_for_a_resubmission_says_which_file_it_replaces(reference_warehouse, catcher):
     first = accept(reference_warehouse, accepted_report(SOLIHULL))
-    with connect(reference_warehouse, role="loader") as conn:   # the month's pack went out in between
-        conn.execute("""insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
+    with connect(reference_warehouse, role="loader") as conn:  # the month's pack went out in between
+        conn.execute(
+            """insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
                             status, sent_at) values (%s, %s, 'monthly_pack', '{}', 'pack', 'sent', %s)""",
-                     [SOLIHULL, ACCEPTED_PERIOD, datetime(2001, 11, 19, 9, tzinfo=timezone.utc)])
+            [SOLIHULL, ACCEPTED_PERIOD, datetime(2001, 11, 19, 9, tzinfo=UTC)],
+        )
         conn.commit()
     report = accepted_report(SOLIHULL)
     second = accept(reference_warehouse, report)
@@ -355,7 +452,7 @@ def test_a_receipt_for_a_resubmission_says_which_file_it_replaces(reference_ware
     for text in (one_line(plain), unescape(html)):
         assert "replaces the file we accepted" in text and earlier in text
         assert email_render.uk_time(received_at(reference_warehouse, first)) in text
-        assert "Monday 19 November 2001" in text   # the month's pack went out before, with the earlier figures
+        assert "Monday 19 November 2001" in text  # the month's pack went out before, with the earlier figures
     assert notifications(reference_warehouse, first) == []
 
 
@@ -402,8 +499,13 @@ def test_smtp_outage_records_the_failure_and_a_retry_sends_once(kind, reference_
         assert result.status == "sent" and result.attempts == 3
         assert notify_submission(reference_warehouse, sid, report).status == "already_sent"
         [msg] = back.messages
-        assert msg["Subject"] == {"rejection": "Action needed: Coventry's October 2026 return was not accepted",
-                                  "receipt": "Received and accepted: Cannock Chase's October 2001 return"}[kind]
+        assert (
+            msg["Subject"]
+            == {
+                "rejection": "Action needed: Coventry's October 2026 return was not accepted",
+                "receipt": "Received and accepted: Cannock Chase's October 2001 return",
+            }[kind]
+        )
         assert msg["X-Councilbench-Kind"] == kind
         assert every_address(msg) == {a.lower() for a in contacts_of(reference_warehouse, report.council_code)}
     [row] = notifications(reference_warehouse, sid)
@@ -452,8 +554,9 @@ def test_a_council_without_contacts_fails_loudly(reference_warehouse, catcher):
     # Take Tamworth's contacts away for this test only (as the admin: the loader may
     # only read the reference data), and put them back afterwards.
     with connect(reference_warehouse) as admin:
-        saved = admin.execute("select gss_code, contact_name, email, role from reference.council_contacts "
-                              "where gss_code = %s", [TAMWORTH]).fetchall()
+        saved = admin.execute(
+            "select gss_code, contact_name, email, role from reference.council_contacts where gss_code = %s", [TAMWORTH]
+        ).fetchall()
         admin.execute("delete from reference.council_contacts where gss_code = %s", [TAMWORTH])
         admin.commit()
     try:
@@ -461,8 +564,10 @@ def test_a_council_without_contacts_fails_loudly(reference_warehouse, catcher):
             notify_submission(reference_warehouse, sid, report)
     finally:
         with connect(reference_warehouse) as admin:
-            admin.cursor().executemany("insert into reference.council_contacts (gss_code, contact_name, email, role) "
-                                       "values (%s, %s, %s, %s)", saved)
+            admin.cursor().executemany(
+                "insert into reference.council_contacts (gss_code, contact_name, email, role) values (%s, %s, %s, %s)",
+                saved,
+            )
             admin.commit()
     assert catcher.messages == []
     [row] = notifications(reference_warehouse, sid)
@@ -482,26 +587,35 @@ def test_compose_refuses_contacts_of_another_council():
 
     with pytest.raises(ValueError, match="another council"):
         email_render.compose(
-            "rejection", rejection_report(), council=councils()[DUDLEY],
-            contacts=[Contact(DUDLEY, "A", "a@dudley.example", "primary"),
-                      Contact(COVENTRY, "B", "b@coventry.example", "primary")],
-            submission=email_render.SubmissionRef(1, "0" * 64, datetime(2026, 11, 2, tzinfo=timezone.utc)),
+            "rejection",
+            rejection_report(),
+            council=councils()[DUDLEY],
+            contacts=[
+                Contact(DUDLEY, "A", "a@dudley.example", "primary"),
+                Contact(COVENTRY, "B", "b@coventry.example", "primary"),
+            ],
+            submission=email_render.SubmissionRef(1, "0" * 64, datetime(2026, 11, 2, tzinfo=UTC)),
         )
 
 
 def _compose_dudley(kind: str, report: ValidationReport, now: datetime):
     from councilbench.core.catalogue import contacts, councils
 
-    return email_render.compose(kind, report, council=councils()[DUDLEY], contacts=contacts()[DUDLEY],
-                                submission=email_render.SubmissionRef(7, "ab" * 32, now - timedelta(hours=1)),
-                                now=now)
+    return email_render.compose(
+        kind,
+        report,
+        council=councils()[DUDLEY],
+        contacts=contacts()[DUDLEY],
+        submission=email_render.SubmissionRef(7, "ab" * 32, now - timedelta(hours=1)),
+        now=now,
+    )
 
 
 def test_due_date_is_stated_and_an_overdue_return_is_asked_for_promptly():
-    assert email_render.return_due("2026-10") == datetime(2026, 11, 15, 6, tzinfo=timezone.utc)
-    assert email_render.return_due("2026-12") == datetime(2027, 1, 15, 6, tzinfo=timezone.utc)
-    before = _compose_dudley("rejection", rejection_report(), datetime(2026, 11, 10, 12, tzinfo=timezone.utc))
-    after = _compose_dudley("rejection", rejection_report(), datetime(2026, 11, 16, 12, tzinfo=timezone.utc))
+    assert email_render.return_due("2026-10") == datetime(2026, 11, 15, 6, tzinfo=UTC)
+    assert email_render.return_due("2026-12") == datetime(2027, 1, 15, 6, tzinfo=UTC)
+    before = _compose_dudley("rejection", rejection_report(), datetime(2026, 11, 10, 12, tzinfo=UTC))
+    after = _compose_dudley("rejection", rejection_report(), datetime(2026, 11, 16, 12, tzinfo=UTC))
     due = "06:00 on Sunday 15 November 2026 (UK time)"
     for msg, verb, when in [(before, "is", f"by {due}"), (after, "was", "as soon as you can")]:
         plain, html, _ = parts(msg)
@@ -519,5 +633,7 @@ def test_every_council_gets_a_short_name_in_its_subject():
     assert names[DUDLEY] == "Dudley" and names["E08000031"] == "Wolverhampton"
     assert names["E06000020"] == "Telford & Wrekin" and names["E07000195"] == "Newcastle-under-Lyme"
     assert all(n and "Council" not in n for n in names.values())
-    assert email_render.subject_line("rejection", rejection_report(), councils()["E06000020"]) == \
-        "Action needed: Telford & Wrekin's October 2026 return was not accepted"
+    assert (
+        email_render.subject_line("rejection", rejection_report(), councils()["E06000020"])
+        == "Action needed: Telford & Wrekin's October 2026 return was not accepted"
+    )

@@ -30,7 +30,7 @@ import math
 import os
 import random
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -38,8 +38,12 @@ import pytest
 
 # Hypothesis keeps caches (and, on a failure, a patch) in a storage folder: the session's
 # temporary state folder (conftest), not the working tree. Read when first needed.
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
-                      os.path.join(os.environ.get("COUNCILBENCH_STATE_DIR", "/tmp"), "hypothesis"))
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(os.environ.get("COUNCILBENCH_STATE_DIR", "/tmp"), "hypothesis")
+)
+
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
 
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
@@ -55,8 +59,6 @@ from councilbench.returns.parse import parse_return
 from councilbench.returns.pipeline import process_return
 from councilbench.returns.validate import validate_return
 from councilbench.warehouse.connection import connect
-from hypothesis import HealthCheck, Phase, example, given, settings
-from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=1, read_timeout=2)
@@ -69,31 +71,111 @@ MONTHS = ("2002-03", "2002-06", "2002-08", "2003-03", "2003-11", "2004-12")
 #: forward, so the odd figures accepted here cannot reach their month-on-month checks.
 PIPELINE_CASES = ((DUDLEY, "2022-03"), (TAMWORTH, "2022-06"), (WARWICKSHIRE, "2022-03"), (HEREFORDSHIRE, "2022-08"))
 
-COMMON = dict(derandomize=True, database=None, deadline=None, print_blob=False,
-              phases=(Phase.explicit, Phase.generate),
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.filter_too_much, HealthCheck.large_base_example])
+COMMON = dict(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 # --- the cases --------------------------------------------------------------------------
 
-HUGE = "9" * 400                     # beyond a float: reads as infinity if nobody checks
-CELL_EDGES = ["", " ", "..", ".", "%", "50%", "n/a", "-", "—", "£", "£1,234", "1,234", "12,5", "1.2E+05", "1e-300",
-              "0", "-0", "-1", "0.0001", "  7 ", "NaN", "nan", "inf", "-inf", "Infinity", HUGE, "-" + HUGE,
-              "1" + "0" * 308, "9" * 20, "#DIV/0!", "#N/A", "approx 12", "١٢٣", "１２", "12\u00a0000", "\u200b5",
-              "x", "c", "TRUE", "=1+1", "'012", "\"", ",", "\n", "\t", "é", "日本", "🙂"]
-STATUS_EDGES = ["actual", "Actual", " estimate ", "not available", "not_available", "NOT-AVAILABLE", "", "final",
-                "provisional", "actual\u00a0"]
-HEADER_EDGES = ["Value", " value ", "VALUE", "Metric ID", "metric id", "council code", "Council_Code", "amount",
-                "", "metric", "period ", "numerator", "note", "status", "value"]
+HUGE = "9" * 400  # beyond a float: reads as infinity if nobody checks
+CELL_EDGES = [
+    "",
+    " ",
+    "..",
+    ".",
+    "%",
+    "50%",
+    "n/a",
+    "-",
+    "—",
+    "£",
+    "£1,234",
+    "1,234",
+    "12,5",
+    "1.2E+05",
+    "1e-300",
+    "0",
+    "-0",
+    "-1",
+    "0.0001",
+    "  7 ",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    HUGE,
+    "-" + HUGE,
+    "1" + "0" * 308,
+    "9" * 20,
+    "#DIV/0!",
+    "#N/A",
+    "approx 12",
+    "١٢٣",
+    "１２",
+    "12\u00a0000",
+    "\u200b5",
+    "x",
+    "c",
+    "TRUE",
+    "=1+1",
+    "'012",
+    '"',
+    ",",
+    "\n",
+    "\t",
+    "é",
+    "日本",
+    "🙂",
+]
+STATUS_EDGES = [
+    "actual",
+    "Actual",
+    " estimate ",
+    "not available",
+    "not_available",
+    "NOT-AVAILABLE",
+    "",
+    "final",
+    "provisional",
+    "actual\u00a0",
+]
+HEADER_EDGES = [
+    "Value",
+    " value ",
+    "VALUE",
+    "Metric ID",
+    "metric id",
+    "council code",
+    "Council_Code",
+    "amount",
+    "",
+    "metric",
+    "period ",
+    "numerator",
+    "note",
+    "status",
+    "value",
+]
 
 
 def numbers() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(CELL_EDGES),
-        st.integers(-10**7, 10**13).map(str),
+        st.integers(-(10**7), 10**13).map(str),
         st.floats(allow_nan=True, allow_infinity=True, width=64).map(repr),
-        st.decimals(min_value=-10**6, max_value=10**6, places=3, allow_nan=False).map(str),
+        st.decimals(min_value=-(10**6), max_value=10**6, places=3, allow_nan=False).map(str),
         st.text(max_size=12),
     )
 
@@ -112,10 +194,26 @@ def periods() -> st.SearchStrategy[str]:
 
 #: Edits of one row's figures relative to what the catalogue allows: the borderline
 #: cases a validator gets wrong (value blank asks the platform to compute it).
-NUDGES = ("value_at_lower", "value_at_upper", "value_below_lower", "value_above_upper", "value_x10", "negate_value",
-          "blank_value", "blank_fraction", "numerator_above_denominator", "numerator_equals_denominator",
-          "zero_denominator", "negative_fraction", "tiny_denominator", "huge_numerator", "huge_denominator",
-          "huge_fraction", "not_available_keeping_figures", "not_available_with_reason")
+NUDGES = (
+    "value_at_lower",
+    "value_at_upper",
+    "value_below_lower",
+    "value_above_upper",
+    "value_x10",
+    "negate_value",
+    "blank_value",
+    "blank_fraction",
+    "numerator_above_denominator",
+    "numerator_equals_denominator",
+    "zero_denominator",
+    "negative_fraction",
+    "tiny_denominator",
+    "huge_numerator",
+    "huge_denominator",
+    "huge_fraction",
+    "not_available_keeping_figures",
+    "not_available_with_reason",
+)
 index = st.integers(0, 200)
 ROW_MUTATIONS = st.one_of(
     st.tuples(st.just("delete_row"), index),
@@ -124,8 +222,11 @@ ROW_MUTATIONS = st.one_of(
     st.tuples(st.just("cell"), index, st.sampled_from(COLUMNS), numbers()),
     st.tuples(st.just("figures"), index, numbers(), numbers(), numbers()),
     st.tuples(st.just("status"), index, st.sampled_from(STATUS_EDGES) | st.text(max_size=8)),
-    st.tuples(st.just("council_code"), st.sampled_from([None, 0, 1, 2]), st.sampled_from(CODES + ["e08000027", "",
-                                                                                                    "E0800002"])),
+    st.tuples(
+        st.just("council_code"),
+        st.sampled_from([None, 0, 1, 2]),
+        st.sampled_from(CODES + ["e08000027", "", "E0800002"]),
+    ),
     st.tuples(st.just("period"), st.sampled_from([None, 0, 1, 2, 3, 5, 8]), periods()),
     st.tuples(st.just("metric_id"), index, st.sampled_from(sorted(catalogue.metrics())) | st.text(max_size=10)),
     st.tuples(st.just("drop_column"), st.sampled_from(COLUMNS)),
@@ -147,7 +248,7 @@ BYTE_MUTATIONS = st.one_of(
 class Case:
     council_code: str
     month: str
-    base: str = "csv"                        # csv: rows mutated, then rendered | xlsx: a workbook's bytes
+    base: str = "csv"  # csv: rows mutated, then rendered | xlsx: a workbook's bytes
     row_mutations: tuple = ()
     delimiter: str = ","
     encoding: str = "utf-8"
@@ -177,7 +278,7 @@ class Case:
         return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def base_bytes(council_code: str, month: str, kind: str) -> bytes:
     return sample.faulted_bytes(council_code, month, ["xlsx_single_sheet"] if kind == "xlsx" else [])
 
@@ -218,7 +319,7 @@ def apply_row_mutation(mutation: tuple, header: list[str], rows: list[list[str]]
     elif kind == "drop_column" and args[0] in col:
         i = col[args[0]]
         header.pop(i)
-        rows = [r[:i] + r[i + 1:] for r in rows]
+        rows = [r[:i] + r[i + 1 :] for r in rows]
     elif kind == "rename_column" and args[0] in col:
         header[col[args[0]]] = args[1]
     elif kind == "reorder_columns":
@@ -238,15 +339,18 @@ def nudge(r: list[str], how: str, col: dict[str, int]) -> None:
     if not all(c in col and col[c] < len(r) for c in ("metric_id", "value", "numerator", "denominator", "status")):
         return
     m = catalogue.metrics().get(r[col["metric_id"]].strip().lower())
-    get = lambda c: r[col[c]]                                   # noqa: E731
+    get = lambda c: r[col[c]]  # noqa: E731
+
     def put(**cells):
         for c, text in cells.items():
             r[col[c]] = text
+
     def num(text):
         try:
             return float(text)
         except ValueError:
             return None
+
     lo, hi = (m.lower_bound, m.upper_bound) if m else (0.0, 100.0)
     v, n, d = num(get("value")), num(get("numerator")), num(get("denominator"))
     if how == "value_at_lower":
@@ -291,12 +395,12 @@ def nudge(r: list[str], how: str, col: dict[str, int]) -> None:
 def apply_byte_mutation(mutation: tuple, data: bytes) -> bytes:
     kind, *args = mutation
     if kind == "truncate":
-        return data[:int(len(data) * args[0])]
+        return data[: int(len(data) * args[0])]
     if kind == "bom":
         return b"\xef\xbb\xbf" + data
     if kind == "flip" and data:
         i = args[0] % len(data)
-        return data[:i] + bytes([args[1]]) + data[i + 1:]
+        return data[:i] + bytes([args[1]]) + data[i + 1 :]
     if kind == "insert":
         i = args[0] % (len(data) + 1)
         return data[:i] + args[1] + data[i:]
@@ -315,12 +419,15 @@ def cases(draw, councils_months=None) -> Case:
     # Mostly files that still read as CSV, so that the rules about rows get exercised;
     # the file-level damage (delimiter, bytes) in about one case in six.
     return Case(
-        council_code, month, "csv",
+        council_code,
+        month,
+        "csv",
         row_mutations=tuple(draw(st.lists(ROW_MUTATIONS, min_size=1, max_size=4))),
         delimiter=draw(st.sampled_from(";\t|")) if draw(st.integers(0, 12)) == 6 else ",",
         encoding=draw(st.sampled_from(["utf-8", "utf-8", "cp1252"])),
         line_end=draw(st.sampled_from(["\r\n", "\n"])),
-        byte_mutations=tuple(draw(st.lists(BYTE_MUTATIONS, min_size=1, max_size=2))) if draw(st.integers(0, 8)) == 4
+        byte_mutations=tuple(draw(st.lists(BYTE_MUTATIONS, min_size=1, max_size=2)))
+        if draw(st.integers(0, 8)) == 4
         else (),
     )
 
@@ -331,7 +438,7 @@ AGREEMENT = json.loads((REPO / "expectations" / "council_return.json").read_text
 
 
 def _num(x):
-    return None if x is None else float(x)   # Decimal from Postgres, float from pandas (NaN stays NaN)
+    return None if x is None else float(x)  # Decimal from Postgres, float from pandas (NaN stays NaN)
 
 
 def rule_breaches(rows: list[dict], council_code: str, return_month: str) -> list[str]:
@@ -398,8 +505,9 @@ def validate_in_memory(data: bytes, case: Case, folder: Path, previous_values=No
     path = folder / "return.csv"
     path.write_bytes(data)
     parsed = parse_return(path)
-    report = validate_return(parsed, council_code=case.council_code, return_month=case.month,
-                             previous_values=previous_values)
+    report = validate_return(
+        parsed, council_code=case.council_code, return_month=case.month, previous_values=previous_values
+    )
     assert isinstance(report, ValidationReport)
     assert report.outcome in ("pass", "warn", "fail")
     assert all(isinstance(c.message, str) and c.message for c in report.checks)
@@ -425,7 +533,7 @@ def test_parser_and_validator_never_crash_and_accepted_rows_keep_the_rules(case)
 
 # --- through the pipeline and Postgres ----------------------------------------------------
 
-_mtimes = itertools.count(1_000_000_000 * 10**9, 10**7)   # distinct mtimes: the server's ETag follows them
+_mtimes = itertools.count(1_000_000_000 * 10**9, 10**7)  # distinct mtimes: the server's ETag follows them
 
 
 def fingerprint(warehouse, council_code: str, month: str) -> list[tuple]:
@@ -437,10 +545,14 @@ def fingerprint(warehouse, council_code: str, month: str) -> list[tuple]:
                       sum(coalesce(numerator, 0))::text, sum(coalesce(denominator, 0))::text,
                       string_agg(metric_id || period || status, ',' order by row_number)
                from raw.council_return_rows where (council_code, return_period) <> (%s, %s)
-               group by 1, 2, 3 order by 1, 2, 3""", [council_code, month]).fetchall()
+               group by 1, 2, 3 order by 1, 2, 3""",
+            [council_code, month],
+        ).fetchall()
         ledger = conn.execute(
             """select subject, period, submission_id, status, outcome, rows_loaded, sha256 from ops.submissions
-               where (subject, period) <> (%s, %s) order by submission_id""", [council_code, month]).fetchall()
+               where (subject, period) <> (%s, %s) order by submission_id""",
+            [council_code, month],
+        ).fetchall()
     return rows + ledger
 
 
@@ -465,7 +577,7 @@ def check_through_pipeline(case: Case, warehouse, server) -> None:
     stamp = next(_mtimes)
     os.utime(path, ns=(stamp, stamp))
     before = fingerprint(warehouse, case.council_code, case.month)
-    with connect(warehouse, role="loader") as conn:   # what the pipeline compares the file with
+    with connect(warehouse, role="loader") as conn:  # what the pipeline compares the file with
         history = load.previous_values(conn, case.council_code, case.month)
 
     outcome = process_return(warehouse, case.council_code, case.month, returns_base_url=server.url, policy=FAST)
@@ -473,17 +585,32 @@ def check_through_pipeline(case: Case, warehouse, server) -> None:
     with TemporaryDirectory() as tmp:
         expected = validate_in_memory(data, case, Path(tmp), history)
     with connect(warehouse, role="loader") as conn:
-        sub = conn.execute("select sha256, status, rows_loaded from ops.submissions where submission_id = %s",
-                           [outcome.submission_id]).fetchone()
+        sub = conn.execute(
+            "select sha256, status, rows_loaded from ops.submissions where submission_id = %s", [outcome.submission_id]
+        ).fetchone()
         loaded = conn.execute(
             """select row_number, council_code, return_period, metric_id, period, value, numerator, denominator,
                       status, note
                from raw.council_return_rows where submission_id = %s order by row_number""",
-            [outcome.submission_id]).fetchall()
-        live = conn.execute("""select count(*) from ops.submissions where subject = %s and period = %s
-                               and status = 'loaded'""", [case.council_code, case.month]).fetchone()[0]
-    names = ("row_number", "council_code", "return_period", "metric_id", "period", "value", "numerator",
-             "denominator", "status", "note")
+            [outcome.submission_id],
+        ).fetchall()
+        live = conn.execute(
+            """select count(*) from ops.submissions where subject = %s and period = %s
+                               and status = 'loaded'""",
+            [case.council_code, case.month],
+        ).fetchone()[0]
+    names = (
+        "row_number",
+        "council_code",
+        "return_period",
+        "metric_id",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "status",
+        "note",
+    )
     loaded = [dict(zip(names, r)) for r in loaded]
 
     # Every fetched file is kept as served, whatever happens to it.
@@ -495,7 +622,7 @@ def check_through_pipeline(case: Case, warehouse, server) -> None:
     else:
         assert outcome.status in ("loaded", "superseded") and sub[2] == len(loaded) > 0
         assert rule_breaches(loaded, case.council_code, case.month) == []
-    assert live <= 1   # one accepted file per council-month; earlier ones superseded
+    assert live <= 1  # one accepted file per council-month; earlier ones superseded
     assert fingerprint(warehouse, case.council_code, case.month) == before
 
 
@@ -523,5 +650,4 @@ def test_figures_too_large_for_a_float_are_rejected(name):
 
 def test_figures_too_large_for_a_float_never_reach_raw(pipeline):
     check_through_pipeline(Case(WARWICKSHIRE, "2022-03", row_mutations=(("nudge", 0, "huge_fraction"),)), *pipeline)
-    check_through_pipeline(Case(HEREFORDSHIRE, "2022-08", row_mutations=(("nudge", 1, "huge_denominator"),)),
-                           *pipeline)
+    check_through_pipeline(Case(HEREFORDSHIRE, "2022-08", row_mutations=(("nudge", 1, "huge_denominator"),)), *pipeline)

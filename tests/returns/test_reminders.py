@@ -6,15 +6,16 @@ another council's email. (tests/orchestration/test_airflow_scheduler.py runs the
 from __future__ import annotations
 
 import pytest
+
 from councilbench.core import catalogue
 from councilbench.core.settings import ops_email
 from councilbench.dev import sample_returns as sample
 from councilbench.returns.pipeline import run_month
 from councilbench.returns.reminders import send_month_summary, send_reminders
 
-MONTH = "2024-03"                                   # no other test uses it
-SENT = ["E08000025", "E08000026", "E08000027", "E07000234", "E10000028"]   # these sent a return
-REJECTED = "E08000027"                              # ... and this one's was rejected
+MONTH = "2024-03"  # no other test uses it
+SENT = ["E08000025", "E08000026", "E08000027", "E07000234", "E10000028"]  # these sent a return
+REJECTED = "E08000027"  # ... and this one's was rejected
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,8 @@ def test_reminders_go_to_each_council_without_a_return_once(month, mail_catcher)
         assert not m["Cc"] and not m["Bcc"]
         assert "due on 15 April 2024" in m["Subject"]
         text = m.get_body(("plain",)).get_content()
-        assert f"--council {code} --period {MONTH}" in text              # how to self-check
-        assert catalogue.councils()[code].return_uri(MONTH) in text      # where to put it
+        assert f"--council {code} --period {MONTH}" in text  # how to self-check
+        assert catalogue.councils()[code].return_uri(MONTH) in text  # where to put it
         [template] = list(m.iter_attachments())
         rows = template.get_content().splitlines()
         assert rows[0].startswith("council_code,period,metric_id") and len(rows) > 10

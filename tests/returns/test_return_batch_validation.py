@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.returns import validate as validation
@@ -27,7 +28,7 @@ from councilbench.returns.validate import (
 
 TODAY = date(2026, 11, 21)
 DUDLEY, SANDWELL, TAMWORTH, WARWICKSHIRE, SHROPSHIRE = "E08000027", "E08000028", "E07000199", "E10000031", "E06000051"
-SEPTEMBER, OCTOBER = "2026-09", "2026-10"     # a quarter-end month (quarterly metrics too) and the month after
+SEPTEMBER, OCTOBER = "2026-09", "2026-10"  # a quarter-end month (quarterly metrics too) and the month after
 
 #: (council, month, faults): good and bad returns of several councils and two months.
 MIXED = [
@@ -41,10 +42,10 @@ MIXED = [
     (WARWICKSHIRE, OCTOBER, []),
     (SHROPSHIRE, SEPTEMBER, ["other_council_code"]),
     (SHROPSHIRE, OCTOBER, ["month_on_month_jump"]),
-    ("E08000025", OCTOBER, ["text_in_numeric", "future_period"]),        # Birmingham
-    ("E06000020", OCTOBER, ["xlsx_second_sheet", "not_available_without_reason"]),   # Telford and Wrekin
-    ("E07000192", SEPTEMBER, ["semicolon_delimiter"]),                  # Cannock Chase
-    ("E07000234", OCTOBER, ["unknown_metric", "out_of_bounds"]),         # Bromsgrove
+    ("E08000025", OCTOBER, ["text_in_numeric", "future_period"]),  # Birmingham
+    ("E06000020", OCTOBER, ["xlsx_second_sheet", "not_available_without_reason"]),  # Telford and Wrekin
+    ("E07000192", SEPTEMBER, ["semicolon_delimiter"]),  # Cannock Chase
+    ("E07000234", OCTOBER, ["unknown_metric", "out_of_bounds"]),  # Bromsgrove
 ]
 
 
@@ -65,9 +66,12 @@ def previous_for(council_code: str, month: str) -> dict[str, float]:
 def canonical(report) -> dict:
     """Everything a council or the warehouse sees of a report."""
     return {
-        "council_code": report.council_code, "return_month": report.return_month, "outcome": report.outcome,
-        "checks": [(c.check, c.severity, c.outcome, c.message, [f.as_dict() for f in c.failing_rows])
-                   for c in report.checks],
+        "council_code": report.council_code,
+        "return_month": report.return_month,
+        "outcome": report.outcome,
+        "checks": [
+            (c.check, c.severity, c.outcome, c.message, [f.as_dict() for f in c.failing_rows]) for c in report.checks
+        ],
         "normalisations": report.normalisations,
         "rows": None if report.rows is None else json.loads(report.rows.to_json(orient="split")),
         "dtypes": None if report.rows is None else [str(t) for t in report.rows.dtypes],
@@ -81,7 +85,7 @@ def mixed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mixed")
     items = [(write(folder, code, month, faults), code, month) for code, month, faults in MIXED]
     previous = {(code, month): previous_for(code, month) for code, month, _ in MIXED}
-    previous[(DUDLEY, SEPTEMBER)] = None             # no previous month: month on month skipped
+    previous[(DUDLEY, SEPTEMBER)] = None  # no previous month: month on month skipped
     return items, previous
 
 
@@ -91,12 +95,17 @@ def test_a_batch_of_mixed_returns_gives_each_the_report_it_gets_alone(mixed, mon
     real_run_suite = validation._run_suite
     monkeypatch.setattr(validation, "_run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
 
-    batch = validate_returns([(parse_return(p), code, month) for p, code, month in items], today=TODAY,
-                             previous_values=previous)
-    assert len(runs) == 1                            # one GX run for the whole batch
-    alone = [validate_return(parse_return(p), council_code=code, return_month=month, today=TODAY,
-                             previous_values=previous[(code, month)]) for p, code, month in items]
-    assert len(runs) == 1 + sum(1 for r in alone if len(r.checks) > 2)   # unreadable files never reach GX
+    batch = validate_returns(
+        [(parse_return(p), code, month) for p, code, month in items], today=TODAY, previous_values=previous
+    )
+    assert len(runs) == 1  # one GX run for the whole batch
+    alone = [
+        validate_return(
+            parse_return(p), council_code=code, return_month=month, today=TODAY, previous_values=previous[(code, month)]
+        )
+        for p, code, month in items
+    ]
+    assert len(runs) == 1 + sum(1 for r in alone if len(r.checks) > 2)  # unreadable files never reach GX
     for (p, code, month), together, by_itself in zip(items, batch, alone):
         assert canonical(together) == canonical(by_itself), p.name
 
@@ -137,9 +146,16 @@ def test_one_councils_bad_rows_never_reach_another_councils_report(tmp_path):
     tamworth.write_bytes(sample.csv_bytes(tamworth_rows))
     warwickshire = write(tmp_path, WARWICKSHIRE, OCTOBER, [])
 
-    reports = validate_returns([(dudley, DUDLEY, OCTOBER), (sandwell, SANDWELL, OCTOBER),
-                                (tamworth, TAMWORTH, OCTOBER), (warwickshire, WARWICKSHIRE, OCTOBER),
-                                (dudley, DUDLEY, SEPTEMBER)], today=TODAY)
+    reports = validate_returns(
+        [
+            (dudley, DUDLEY, OCTOBER),
+            (sandwell, SANDWELL, OCTOBER),
+            (tamworth, TAMWORTH, OCTOBER),
+            (warwickshire, WARWICKSHIRE, OCTOBER),
+            (dudley, DUDLEY, SEPTEMBER),
+        ],
+        today=TODAY,
+    )
     by = {(r.council_code, r.return_month): r for r in reports}
 
     assert by[(DUDLEY, OCTOBER)].outcome == "pass"
@@ -158,21 +174,27 @@ def test_one_councils_bad_rows_never_reach_another_councils_report(tmp_path):
 
 
 def test_previous_figures_carry_an_accepted_month_to_the_next_month_of_the_batch(tmp_path):
-    august = {m: 1.0 for m in previous_for(SHROPSHIRE, SEPTEMBER)}     # far from September's figures
+    august = dict.fromkeys(previous_for(SHROPSHIRE, SEPTEMBER), 1.0)  # far from September's figures
     september = write(tmp_path, SHROPSHIRE, SEPTEMBER, [])
     october = write(tmp_path, SHROPSHIRE, OCTOBER, ["month_on_month_jump"])
 
     # October (listed first) compares with September from the batch itself, not with August.
-    chained = validate_returns([(october, SHROPSHIRE, OCTOBER), (september, SHROPSHIRE, SEPTEMBER)], today=TODAY,
-                               previous_values=PreviousFigures(before={SHROPSHIRE: august}))
-    september_alone = validate_return(september, council_code=SHROPSHIRE, return_month=SEPTEMBER, today=TODAY,
-                                      previous_values=august)
-    assert september_alone.outcome == "warn"                      # every figure jumped from 1.0
+    chained = validate_returns(
+        [(october, SHROPSHIRE, OCTOBER), (september, SHROPSHIRE, SEPTEMBER)],
+        today=TODAY,
+        previous_values=PreviousFigures(before={SHROPSHIRE: august}),
+    )
+    september_alone = validate_return(
+        september, council_code=SHROPSHIRE, return_month=SEPTEMBER, today=TODAY, previous_values=august
+    )
+    assert september_alone.outcome == "warn"  # every figure jumped from 1.0
     september_figures = dict(august)
-    september_figures.update({m: v for m, v in zip(september_alone.rows.metric_id, september_alone.rows.value)
-                              if v is not None})
-    october_alone = validate_return(october, council_code=SHROPSHIRE, return_month=OCTOBER, today=TODAY,
-                                    previous_values=september_figures)
+    september_figures.update(
+        {m: v for m, v in zip(september_alone.rows.metric_id, september_alone.rows.value) if v is not None}
+    )
+    october_alone = validate_return(
+        october, council_code=SHROPSHIRE, return_month=OCTOBER, today=TODAY, previous_values=september_figures
+    )
     assert canonical(chained[1]) == canonical(september_alone)
     assert canonical(chained[0]) == canonical(october_alone)
     [jump] = next(c for c in chained[0].checks if c.check == "month_on_month").failing_rows
@@ -180,11 +202,15 @@ def test_previous_figures_carry_an_accepted_month_to_the_next_month_of_the_batch
 
     # A rejected September is not loaded, so October compares with August.
     bad_september = write(tmp_path, SHROPSHIRE, SEPTEMBER, ["negative_count"])
-    chained = validate_returns([(bad_september, SHROPSHIRE, SEPTEMBER), (october, SHROPSHIRE, OCTOBER)], today=TODAY,
-                               previous_values=PreviousFigures(before={SHROPSHIRE: august}))
+    chained = validate_returns(
+        [(bad_september, SHROPSHIRE, SEPTEMBER), (october, SHROPSHIRE, OCTOBER)],
+        today=TODAY,
+        previous_values=PreviousFigures(before={SHROPSHIRE: august}),
+    )
     assert chained[0].outcome == "fail"
-    assert canonical(chained[1]) == canonical(validate_return(october, council_code=SHROPSHIRE, return_month=OCTOBER,
-                                                              today=TODAY, previous_values=august))
+    assert canonical(chained[1]) == canonical(
+        validate_return(october, council_code=SHROPSHIRE, return_month=OCTOBER, today=TODAY, previous_values=august)
+    )
 
 
 def test_a_batch_with_an_unknown_council_or_month_fails_before_any_work(tmp_path):

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import openpyxl
+
 from councilbench.returns.contract import COLUMNS
 from councilbench.returns.parse import parse_return
 
@@ -29,6 +30,7 @@ def csv_text(*rows: str, header: str = HEADER, newline: str = "\r\n") -> str:
 
 
 # --- what cannot be read ---------------------------------------------------------------
+
 
 def test_empty_file_fails(tmp_path):
     parsed = parse_return(write(tmp_path, b""))
@@ -61,7 +63,7 @@ def test_tab_delimiter_is_rejected_too(tmp_path):
 
 def test_file_larger_than_the_limit_fails_fast_on_its_size(tmp_path):
     path = tmp_path / "huge.csv"
-    with open(path, "wb") as f:          # sparse: a valid header, then a hole up to 200 MB
+    with open(path, "wb") as f:  # sparse: a valid header, then a hole up to 200 MB
         f.write((HEADER + "\r\n").encode())
         f.truncate(200 * 1024 * 1024)
     started = time.perf_counter()
@@ -69,15 +71,18 @@ def test_file_larger_than_the_limit_fails_fast_on_its_size(tmp_path):
     elapsed = time.perf_counter() - started
     assert parsed.readable.outcome == "fail"
     assert parsed.readable.message.startswith(
-        "The file is 200.0 MB; a monthly return is normally under 100 KB; the limit is 20 MB.")
-    assert elapsed < 0.5                 # decided from the size alone, nothing read
+        "The file is 200.0 MB; a monthly return is normally under 100 KB; the limit is 20 MB."
+    )
+    assert elapsed < 0.5  # decided from the size alone, nothing read
 
 
 def test_random_bytes_are_not_a_spreadsheet(tmp_path):
     data = random.Random(7).randbytes(4096)
     parsed = parse_return(write(tmp_path, data, "return.csv"))
     assert parsed.readable.outcome == "fail"
-    assert parsed.readable.message.startswith("The file is not a CSV or Excel (.xlsx) return: it looks like binary data")
+    assert parsed.readable.message.startswith(
+        "The file is not a CSV or Excel (.xlsx) return: it looks like binary data"
+    )
 
 
 def test_png_and_pdf_say_what_they_look_like(tmp_path):
@@ -89,12 +94,15 @@ def test_png_and_pdf_say_what_they_look_like(tmp_path):
 
 
 def test_html_error_page_served_with_status_200(tmp_path):
-    page = ("\ufeff\n  <!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            "<title>Sign in &ndash; Dudley Council</title></head><body>Please sign in</body></html>")
+    page = (
+        "\ufeff\n  <!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<title>Sign in &ndash; Dudley Council</title></head><body>Please sign in</body></html>"
+    )
     parsed = parse_return(write(tmp_path, page), media_type="text/html; charset=utf-8")
     assert parsed.readable.outcome == "fail"
     assert parsed.readable.message.startswith(
-        "The address served a web page, not a return (its title is 'Sign in – Dudley Council')")
+        "The address served a web page, not a return (its title is 'Sign in – Dudley Council')"
+    )
 
 
 def test_bytes_that_are_neither_utf8_nor_windows_1252_fail(tmp_path):
@@ -116,10 +124,11 @@ def test_title_rows_above_the_header_are_rejected_with_where_the_header_is(tmp_p
 
 # --- what is normalised ------------------------------------------------------------------
 
+
 def test_utf8_bom_is_removed_and_noted(tmp_path):
     parsed = parse_return(write(tmp_path, b"\xef\xbb\xbf" + csv_text(ROW_A).encode()))
     assert parsed.ok
-    assert list(parsed.frame.columns) == [*COLUMNS, "row_number"]      # no '\ufeffcouncil_code'
+    assert list(parsed.frame.columns) == [*COLUMNS, "row_number"]  # no '\ufeffcouncil_code'
     assert "removed a byte-order mark (BOM) at the start of the file" in parsed.normalisations
     assert parsed.encoding == "utf-8"
 
@@ -142,17 +151,18 @@ def test_blank_trailing_rows_are_dropped_and_noted(tmp_path):
 
 def test_header_matching_ignores_case_and_spaces_and_cells_stay_text(tmp_path):
     header = " Council_Code ,PERIOD,Metric ID,value,numerator,denominator,Status,note"
-    parsed = parse_return(write(tmp_path, csv_text("E08000027,2026-10,wf_sickness_days_per_fte,0.85,,,actual,",
-                                                   header=header)))
+    parsed = parse_return(
+        write(tmp_path, csv_text("E08000027,2026-10,wf_sickness_days_per_fte,0.85,,,actual,", header=header))
+    )
     assert parsed.ok
     row = parsed.frame.iloc[0]
-    assert row["metric_id"] == "wf_sickness_days_per_fte" and row["value"] == "0.85"   # text, not 0.85 float
+    assert row["metric_id"] == "wf_sickness_days_per_fte" and row["value"] == "0.85"  # text, not 0.85 float
     assert all(str(parsed.frame[c].dtype) in ("str", "object", "string") for c in COLUMNS)
     assert any("'Metric ID' as metric_id" in n for n in parsed.normalisations)
 
 
 def test_missing_required_column_fails_columns(tmp_path):
-    header = "council_code,period,metric_id,numerator,denominator,status,note"       # no value
+    header = "council_code,period,metric_id,numerator,denominator,status,note"  # no value
     parsed = parse_return(write(tmp_path, csv_text("E08000027,2026-10,x,1,2,actual,", header=header)))
     assert parsed.readable.passed
     assert parsed.columns.outcome == "fail" and not parsed.ok
@@ -183,6 +193,7 @@ def test_row_numbers_are_spreadsheet_rows_with_blank_rows_kept_out(tmp_path):
 
 # --- XLSX ------------------------------------------------------------------------------------
 
+
 def _workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -195,28 +206,40 @@ def _workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def test_xlsx_with_the_data_on_the_second_sheet(tmp_path):
-    path = _workbook(tmp_path / "dudley.xlsx", {
-        "Instructions": [["How to fill in the monthly return"], ["One row per metric"]],
-        "Return": [list(COLUMNS), ["E08000027", "2026-10", "waste_fly_tipping_incidents", 120, None, None, "actual", None],
-                   ["E08000027", "2026-10", "wf_sickness_days_per_fte", 0.85, None, None, "actual", None]],
-    })
+    path = _workbook(
+        tmp_path / "dudley.xlsx",
+        {
+            "Instructions": [["How to fill in the monthly return"], ["One row per metric"]],
+            "Return": [
+                list(COLUMNS),
+                ["E08000027", "2026-10", "waste_fly_tipping_incidents", 120, None, None, "actual", None],
+                ["E08000027", "2026-10", "wf_sickness_days_per_fte", 0.85, None, None, "actual", None],
+            ],
+        },
+    )
     parsed = parse_return(path)
     assert parsed.ok and parsed.file_format == "xlsx" and parsed.sheet_name == "Return"
-    assert ("used sheet 'Return' (the second sheet): the other sheet 'Instructions' has no return header"
-            in parsed.normalisations)
+    assert (
+        "used sheet 'Return' (the second sheet): the other sheet 'Instructions' has no return header"
+        in parsed.normalisations
+    )
     assert parsed.frame["value"].tolist() == ["120", "0.85"]
     assert parsed.frame.row_number.tolist() == [2, 3]
 
 
 def test_xlsx_detected_by_content_not_name(tmp_path):
-    path = _workbook(tmp_path / "upload.bin", {"Return": [list(COLUMNS), ["E08000027", "2026-10", "m", 1, None, None, "actual"]]})
+    path = _workbook(
+        tmp_path / "upload.bin", {"Return": [list(COLUMNS), ["E08000027", "2026-10", "m", 1, None, None, "actual"]]}
+    )
     parsed = parse_return(path, original_name="return.csv")
     assert parsed.ok and parsed.file_format == "xlsx"
     assert "read 'return.csv' as an Excel workbook (.xlsx): that is what its content is" in parsed.normalisations
 
 
 def test_xlsx_with_no_header_sheet_or_two_header_sheets_fails_naming_sheets(tmp_path):
-    none = parse_return(_workbook(tmp_path / "a.xlsx", {"Notes": [["hello"]], "Data": [["Dudley return"], list(COLUMNS)]}))
+    none = parse_return(
+        _workbook(tmp_path / "a.xlsx", {"Notes": [["hello"]], "Data": [["Dudley return"], list(COLUMNS)]})
+    )
     assert none.readable.outcome == "fail"
     assert "Sheets: 'Notes' and 'Data'" in none.readable.message
     two = parse_return(_workbook(tmp_path / "b.xlsx", {"Draft": [list(COLUMNS)], "Final": [list(COLUMNS)]}))

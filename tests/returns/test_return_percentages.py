@@ -19,6 +19,7 @@ import uuid
 from datetime import date
 
 import pytest
+
 from councilbench.cli.validate import add_command
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
@@ -33,7 +34,7 @@ from councilbench.warehouse.connection import connect
 DUDLEY, BIRMINGHAM, COVENTRY, SANDWELL = "E08000027", "E08000025", "E08000026", "E08000028"
 MONTH = "2026-10"
 TODAY = date(2026, 11, 21)
-AGENCY = "wf_agency_staff_pct"          # percent, every tier, monthly
+AGENCY = "wf_agency_staff_pct"  # percent, every tier, monthly
 FAST = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=1, read_timeout=2)
 
 
@@ -45,10 +46,18 @@ def good_rows(council_code: str = DUDLEY, month: str = MONTH) -> list[dict]:
         if m.required and period:
             value = m.lower_bound + (m.upper_bound - m.lower_bound) * 0.3
             ratio = m.value_type in ("proportion", "mean")
-            rows.append({"council_code": council_code, "period": period, "metric_id": m.metric_id,
-                         "value": "" if ratio else f"{round(value):d}",
-                         "numerator": f"{value * 2000 / m.scale:g}" if ratio else "",
-                         "denominator": "2000" if ratio else "", "status": "actual", "note": ""})
+            rows.append(
+                {
+                    "council_code": council_code,
+                    "period": period,
+                    "metric_id": m.metric_id,
+                    "value": "" if ratio else f"{round(value):d}",
+                    "numerator": f"{value * 2000 / m.scale:g}" if ratio else "",
+                    "denominator": "2000" if ratio else "",
+                    "status": "actual",
+                    "note": "",
+                }
+            )
     return rows
 
 
@@ -88,15 +97,16 @@ def test_a_fraction_given_for_a_percentage_is_rejected_with_why(tmp_path):
     assert finding.accepted == (
         "13.7: percentages are given from 0 to 100 (13.7 for 13.7%), not as a fraction of 1 (0.137), and 0.137 "
         "looks like one: your previous figure was 13.5 and the other 3 councils' latest figures have a median of "
-        "12.9. If 0.137% is right, give the numerator and denominator too")
+        "12.9. If 0.137% is right, give the numerator and denominator too"
+    )
     text = render_text(report, "Dudley Metropolitan Borough Council")
     assert "REJECTED" in text and "0.137 looks like one" in text
-    assert report.rows is None                                    # nothing of it is loaded
+    assert report.rows is None  # nothing of it is loaded
 
 
 def test_either_reference_alone_is_enough(tmp_path):
-    own_only = validate(tmp_path, with_agency("0.137"), {AGENCY: 13.5})          # a plain dict: own figures only
-    group_only = validate(tmp_path, with_agency("0.137"), history(None, [12.0, 12.9, 15.1]))   # a new council
+    own_only = validate(tmp_path, with_agency("0.137"), {AGENCY: 13.5})  # a plain dict: own figures only
+    group_only = validate(tmp_path, with_agency("0.137"), history(None, [12.0, 12.9, 15.1]))  # a new council
     assert check(own_only).outcome == "fail" and check(group_only).outcome == "fail"
     assert "the other 3 councils' latest figures have a median of 12.9" in check(group_only).failing_rows[0].accepted
 
@@ -105,9 +115,10 @@ def test_low_percentages_that_fit_their_references_or_carry_their_fraction_pass(
     # a genuinely low percentage, low last month and elsewhere too
     assert check(validate(tmp_path, with_agency("0.6"), history(0.8, [0.5, 0.9, 1.2]))).outcome == "pass"
     # 0.137% with numerator and denominator: the fraction fixes the scale (and is checked against value)
-    exact = validate(tmp_path, with_agency("0.137", numerator="2.74", denominator="2000"),
-                     history(13.5, [12.0, 12.9, 15.1]))
-    assert check(exact).outcome == "pass" and not exact.failures()   # (month on month still questions the drop)
+    exact = validate(
+        tmp_path, with_agency("0.137", numerator="2.74", denominator="2000"), history(13.5, [12.0, 12.9, 15.1])
+    )
+    assert check(exact).outcome == "pass" and not exact.failures()  # (month on month still questions the drop)
 
 
 def test_far_below_but_not_a_fraction_either_is_a_warning(tmp_path):
@@ -115,9 +126,11 @@ def test_far_below_but_not_a_fraction_either_is_a_warning(tmp_path):
     report = validate(tmp_path, with_agency("0.1"), history(45.0, [60.0, 58.0, 61.0]))
     assert report.outcome == "warn" and report.rows is not None
     [finding] = check(report).failing_rows
-    assert finding.accepted.startswith("a percentage from 0 to 100: 0.1 is far below the figures it is compared "
-                                       "with (your previous figure was 45 and the other 3 councils' latest figures "
-                                       "have a median of 60); if it is a fraction of 1, give 10. A warning only")
+    assert finding.accepted.startswith(
+        "a percentage from 0 to 100: 0.1 is far below the figures it is compared "
+        "with (your previous figure was 45 and the other 3 councils' latest figures "
+        "have a median of 60); if it is a fraction of 1, give 10. A warning only"
+    )
 
 
 def test_without_earlier_figures_it_is_only_questioned_and_says_so(tmp_path, capsys):
@@ -127,13 +140,15 @@ def test_without_earlier_figures_it_is_only_questioned_and_says_so(tmp_path, cap
     assert report.outcome == "warn" and check(report).outcome == "warn"
     [finding] = check(report).failing_rows
     assert finding.accepted.startswith("13.7 if 0.137 is a fraction: percentages are given from 0 to 100")
-    assert ("when we collect the file we compare it with your council's previous figure and the other councils', "
-            "and reject it if it looks like a fraction") in finding.accepted
+    assert (
+        "when we collect the file we compare it with your council's previous figure and the other councils', "
+        "and reject it if it looks like a fraction"
+    ) in finding.accepted
 
     parser = argparse.ArgumentParser(prog="councilbench")
     add_command(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["validate", str(tmp_path / "return.csv"), "--council", "dudley", "--period", MONTH])
-    assert args.func(args) == 0                               # accepted, with the warning printed
+    assert args.func(args) == 0  # accepted, with the warning printed
     out = capsys.readouterr().out
     assert "ACCEPTED WITH WARNINGS" in out and "13.7 if 0.137 is a fraction" in out
 
@@ -144,7 +159,7 @@ def test_without_earlier_figures_it_is_only_questioned_and_says_so(tmp_path, cap
 
 # --- through the pipeline: one council-month, and a batch of months ------------------------------
 
-INVOICES = "fin_invoices_paid_within_30_days_pct"     # 82-97% everywhere: a fraction is unmistakable
+INVOICES = "fin_invoices_paid_within_30_days_pct"  # 82-97% everywhere: a fraction is unmistakable
 
 
 def with_fraction(council_code: str, month: str) -> bytes:
@@ -185,7 +200,9 @@ def percent_scale_result(warehouse, council_code: str, month: str) -> tuple:
             """select s.status, c.outcome, c.failing_rows from ops.submissions s
                join ops.check_results c using (submission_id)
                where s.subject = %s and s.period = %s and c.check_name = 'percent_scale'
-               order by s.submission_id desc limit 1""", [council_code, month]).fetchone()
+               order by s.submission_id desc limit 1""",
+            [council_code, month],
+        ).fetchone()
 
 
 def test_the_pipeline_compares_with_the_warehouse_one_month_and_in_a_batch(history_warehouse, returns_server):
@@ -202,8 +219,9 @@ def test_the_pipeline_compares_with_the_warehouse_one_month_and_in_a_batch(histo
     assert process_return(wh, DUDLEY, "2008-06", returns_base_url=returns_server.url, policy=FAST).status == "rejected"
     status, outcome, [finding] = percent_scale_result(wh, DUDLEY, "2008-06")
     assert (status, outcome, finding["metric_id"]) == ("rejected", "fail", INVOICES)
-    assert "looks like one: your previous figure was 90.97 and the other 2 councils' latest figures" \
-        in finding["accepted"]
+    assert (
+        "looks like one: your previous figure was 90.97 and the other 2 councils' latest figures" in finding["accepted"]
+    )
 
     # a batch of two months: August compares with July, accepted earlier in the same batch
     serve(returns_server, DUDLEY, "2008-07", sample.faulted_bytes(DUDLEY, "2008-07"))
@@ -212,7 +230,10 @@ def test_the_pipeline_compares_with_the_warehouse_one_month_and_in_a_batch(histo
     assert percent_scale_result(wh, DUDLEY, "2008-07")[:2] == ("loaded", "pass")
     status, outcome, [finding] = percent_scale_result(wh, DUDLEY, "2008-08")
     with connect(wh, role="loader") as conn:
-        july = conn.execute("""select value from raw.council_return_rows where council_code = %s
-                               and return_period = '2008-07' and metric_id = %s""", [DUDLEY, INVOICES]).fetchone()[0]
+        july = conn.execute(
+            """select value from raw.council_return_rows where council_code = %s
+                               and return_period = '2008-07' and metric_id = %s""",
+            [DUDLEY, INVOICES],
+        ).fetchone()[0]
     assert (status, outcome) == ("rejected", "fail")
     assert f"your previous figure was {float(july):g}" in finding["accepted"]

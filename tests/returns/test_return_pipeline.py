@@ -13,6 +13,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.ingest.fetch import RetryPolicy
@@ -57,6 +58,7 @@ def emails_about(catcher, submission_id: int) -> list:
 @pytest.fixture
 def month_with_neighbour(reference_warehouse, returns_server):
     """A fresh month: the council's previous month and Coventry's same month loaded clean."""
+
     def prepare(council_code: str):
         previous, month = month_pair()
         serve(returns_server, council_code, previous, sample.faulted_bytes(council_code, previous))
@@ -64,6 +66,7 @@ def month_with_neighbour(reference_warehouse, returns_server):
         assert run(reference_warehouse, returns_server, council_code, previous).status == "loaded"
         assert run(reference_warehouse, returns_server, COVENTRY, month).status == "loaded"
         return month
+
     return prepare
 
 
@@ -71,8 +74,9 @@ BAD_INPUTS = [name for name, f in sample.FAULTS.items()]
 
 
 @pytest.mark.parametrize("fault", BAD_INPUTS)
-def test_bad_input_is_kept_explained_and_isolated(fault, reference_warehouse, returns_server, mail_catcher,
-                                                  month_with_neighbour):
+def test_bad_input_is_kept_explained_and_isolated(
+    fault, reference_warehouse, returns_server, mail_catcher, month_with_neighbour
+):
     expected = sample.FAULTS[fault]
     council = TAMWORTH if fault == "wrong_tier_metric" else DUDLEY
     month = month_with_neighbour(council)
@@ -84,12 +88,18 @@ def test_bad_input_is_kept_explained_and_isolated(fault, reference_warehouse, re
     sent = send_emails(reference_warehouse, [outcome.as_dict()])
 
     with connect(reference_warehouse, role="loader") as conn:
-        sub = conn.execute("select sha256, landing_path, status, size_bytes from ops.submissions where submission_id = %s",
-                           [outcome.submission_id]).fetchone()
-        checks = dict(conn.execute("select check_name, outcome from ops.check_results where submission_id = %s",
-                                   [outcome.submission_id]).fetchall())
-        loaded = conn.execute("select count(*) from raw.council_return_rows where submission_id = %s",
-                              [outcome.submission_id]).fetchone()[0]
+        sub = conn.execute(
+            "select sha256, landing_path, status, size_bytes from ops.submissions where submission_id = %s",
+            [outcome.submission_id],
+        ).fetchone()
+        checks = dict(
+            conn.execute(
+                "select check_name, outcome from ops.check_results where submission_id = %s", [outcome.submission_id]
+            ).fetchall()
+        )
+        loaded = conn.execute(
+            "select count(*) from raw.council_return_rows where submission_id = %s", [outcome.submission_id]
+        ).fetchone()[0]
     # Nothing is lost: the exact bytes served are kept under their hash, read-only.
     assert sub[0] == hashlib.sha256(data).hexdigest() and sub[3] == len(data)
     assert Path(sub[1]).read_bytes() == data and not (Path(sub[1]).stat().st_mode & 0o222)
@@ -123,8 +133,9 @@ def test_bad_input_is_kept_explained_and_isolated(fault, reference_warehouse, re
     assert others_fingerprint(reference_warehouse, council) == before
 
 
-def test_two_hundred_megabyte_file_is_refused_fast_and_kept(reference_warehouse, returns_server, mail_catcher,
-                                                             month_with_neighbour):
+def test_two_hundred_megabyte_file_is_refused_fast_and_kept(
+    reference_warehouse, returns_server, mail_catcher, month_with_neighbour
+):
     month = month_with_neighbour(DUDLEY)
     path = sample.return_path(returns_server.folder, catalogue.councils()[DUDLEY], month)
     row = b"E08000027,%s,waste_fly_tipping_incidents,120,,,actual,\n" % month.encode()
@@ -141,7 +152,9 @@ def test_two_hundred_megabyte_file_is_refused_fast_and_kept(reference_warehouse,
         with connect(reference_warehouse, role="loader") as conn:
             landed, message = conn.execute(
                 """select s.size_bytes, c.message from ops.submissions s join ops.check_results c using (submission_id)
-                   where s.submission_id = %s and c.check_name = 'readable'""", [outcome.submission_id]).fetchone()
+                   where s.submission_id = %s and c.check_name = 'readable'""",
+                [outcome.submission_id],
+            ).fetchone()
         assert landed == size
         assert "MB" in message and "limit" in message
         assert len(emails_about(mail_catcher, outcome.submission_id)) == 1
@@ -149,8 +162,9 @@ def test_two_hundred_megabyte_file_is_refused_fast_and_kept(reference_warehouse,
         path.unlink()
 
 
-def test_same_file_twice_is_a_no_op_and_a_correction_supersedes(reference_warehouse, returns_server, mail_catcher,
-                                                                month_with_neighbour):
+def test_same_file_twice_is_a_no_op_and_a_correction_supersedes(
+    reference_warehouse, returns_server, mail_catcher, month_with_neighbour
+):
     month = month_with_neighbour(DUDLEY)
     serve(returns_server, DUDLEY, month, sample.faulted_bytes(DUDLEY, month, ["numerator_above_denominator"]))
     first = run(reference_warehouse, returns_server, DUDLEY, month)
@@ -174,22 +188,26 @@ def test_same_file_twice_is_a_no_op_and_a_correction_supersedes(reference_wareho
     [second] = emails_about(mail_catcher, refixed.submission_id)
     assert "replacing" not in receipt["Subject"] and "replacing the earlier file" in second["Subject"]
     with connect(reference_warehouse, role="loader") as conn:
-        fixed_sha = conn.execute("select sha256 from ops.submissions where submission_id = %s",
-                                 [fixed.submission_id]).fetchone()[0]
+        fixed_sha = conn.execute(
+            "select sha256 from ops.submissions where submission_id = %s", [fixed.submission_id]
+        ).fetchone()[0]
     assert fixed_sha[:12] in second.get_body(("plain",)).get_content()
     with connect(reference_warehouse, role="loader") as conn:
         statuses = conn.execute(
             "select submission_id, status from ops.submissions where subject = %s and period = %s order by 1",
-            [DUDLEY, month]).fetchall()
+            [DUDLEY, month],
+        ).fetchall()
         history = conn.execute(
             "select count(distinct submission_id) from raw.council_return_rows where council_code = %s and return_period = %s",
-            [DUDLEY, month]).fetchone()[0]
+            [DUDLEY, month],
+        ).fetchone()[0]
     assert [s for _, s in statuses] == ["rejected", "superseded", "loaded"]
     assert history == 2  # the superseded rows stay queryable
 
 
-def test_an_accepted_return_gets_one_receipt_and_a_rerun_sends_nothing(reference_warehouse, returns_server,
-                                                                       mail_catcher, month_with_neighbour):
+def test_an_accepted_return_gets_one_receipt_and_a_rerun_sends_nothing(
+    reference_warehouse, returns_server, mail_catcher, month_with_neighbour
+):
     month = month_with_neighbour(DUDLEY)
     data = sample.faulted_bytes(DUDLEY, month, ["bom", "thousands_separators"])
     serve(returns_server, DUDLEY, month, data)
@@ -202,12 +220,16 @@ def test_an_accepted_return_gets_one_receipt_and_a_rerun_sends_nothing(reference
     assert receipt["X-Councilbench-Kind"] == "receipt"
     assert {a.addr_spec for a in receipt["To"].addresses} == {c.email for c in catalogue.contacts()[DUDLEY]}
     with connect(reference_warehouse, role="loader") as conn:
-        by_status = dict(conn.execute("select status, count(*) from raw.council_return_rows where submission_id = %s "
-                                      "group by 1", [outcome.submission_id]).fetchall())
+        by_status = dict(
+            conn.execute(
+                "select status, count(*) from raw.council_return_rows where submission_id = %s group by 1",
+                [outcome.submission_id],
+            ).fetchall()
+        )
     body = " ".join(receipt.get_body(("plain",)).get_content().split())
     assert f"{outcome.rows_loaded} rows, one per measure: {by_status['actual']} actual figures" in body
     assert hashlib.sha256(data).hexdigest()[:12] in body and f"{month}.csv" in body
-    assert "byte-order mark (BOM)" in body and "thousands separators" in body   # the tidy-ups
+    assert "byte-order mark (BOM)" in body and "thousands separators" in body  # the tidy-ups
 
     # A rerun finds the same file: nothing new, nothing sent.
     again = run(reference_warehouse, returns_server, DUDLEY, month)
@@ -225,6 +247,6 @@ def test_missing_file_is_not_received_and_others_go_on(reference_warehouse, retu
     assert present.status == "loaded"
     with connect(reference_warehouse, role="loader") as conn:
         outcome = conn.execute(
-            "select outcome, http_status from ops.fetch_attempts where subject = %s and period = %s",
-            [DUDLEY, month]).fetchone()
+            "select outcome, http_status from ops.fetch_attempts where subject = %s and period = %s", [DUDLEY, month]
+        ).fetchone()
     assert outcome == ("not_received", 404)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import openpyxl
+
 from councilbench.core import catalogue
 from councilbench.core.catalogue import Contact
 from councilbench.returns import reminders, template
@@ -55,7 +56,7 @@ def write_csv(path, rows) -> None:
 def assert_accepted_without_the_optional_rows(report, rows: list[dict]) -> None:
     assert report.outcome == "pass", render_text(report, "Worcester City Council")
     required = [r["metric_id"] for r in rows if r["status"] == "actual"]
-    assert sorted(report.rows["metric_id"]) == sorted(required)          # nothing loaded for the optional rows
+    assert sorted(report.rows["metric_id"]) == sorted(required)  # nothing loaded for the optional rows
     left_out = next(n for n in report.normalisations if n.startswith("left out"))
     assert all(m in left_out for m in NO_HOUSING_STOCK)
 
@@ -96,11 +97,16 @@ def test_worcesters_excel_template_with_the_required_figures_is_accepted(tmp_pat
 
 def test_the_template_a_reminder_attaches_comes_back_accepted(tmp_path):
     state = reminders.CouncilMonth(WORCESTER, "Worcester City Council", "missing")
-    msg = reminders.compose("reminder", state, MONTH, [Contact(WORCESTER, "L Grant", "l.grant@worcester.example",
-                                                               "primary")],
-                            due=datetime(2026, 11, 15, 6, tzinfo=timezone.utc),
-                            now=datetime(2026, 11, 10, 9, tzinfo=timezone.utc), sender="cb@test.example",
-                            ops_email="ops@test.example")
+    msg = reminders.compose(
+        "reminder",
+        state,
+        MONTH,
+        [Contact(WORCESTER, "L Grant", "l.grant@worcester.example", "primary")],
+        due=datetime(2026, 11, 15, 6, tzinfo=UTC),
+        now=datetime(2026, 11, 10, 9, tzinfo=UTC),
+        sender="cb@test.example",
+        ops_email="ops@test.example",
+    )
     [attachment] = msg.iter_attachments()
     rows = filled_in(list(csv.DictReader(io.StringIO(attachment.get_content()))))
     path = tmp_path / attachment.get_filename()
@@ -111,9 +117,9 @@ def test_the_template_a_reminder_attaches_comes_back_accepted(tmp_path):
 def test_an_optional_row_given_or_marked_not_available_is_read_as_the_council_means(tmp_path):
     rows = filled_in(template.template_rows(WORCESTER, MONTH))
     relet = next(r for r in rows if r["metric_id"] == "housing_average_relet_days")
-    relet.update(figures("housing_average_relet_days"), status="actual")          # given, the note left in
+    relet.update(figures("housing_average_relet_days"), status="actual")  # given, the note left in
     rent = next(r for r in rows if r["metric_id"] == "housing_rent_collected_pct")
-    rent.update(status="not_available")                                        # the template's note is no reason
+    rent.update(status="not_available")  # the template's note is no reason
     path = tmp_path / "worcester.csv"
     write_csv(path, rows)
     report = validate(path)
@@ -125,6 +131,6 @@ def test_an_optional_row_given_or_marked_not_available_is_read_as_the_council_me
     report = validate(path)
     assert report.outcome == "pass", render_text(report, "Worcester City Council")
     loaded = report.rows.set_index("metric_id")
-    assert loaded.loc["housing_average_relet_days", "note"] is None          # the template's words are not loaded
+    assert loaded.loc["housing_average_relet_days", "note"] is None  # the template's words are not loaded
     assert loaded.loc["housing_rent_collected_pct", "note"] == "The council owns no housing stock."
     assert any(n.startswith("did not load the template's note on optional metrics") for n in report.normalisations)

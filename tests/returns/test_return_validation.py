@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
 from councilbench.cli.validate import add_command
 from councilbench.core import catalogue
 from councilbench.returns.contract import CHECKS, COLUMNS, expected_period
@@ -27,9 +28,9 @@ from councilbench.returns.validate import (
     value_agreement_words,
 )
 
-DUDLEY = "E08000027"            # metropolitan borough: delivers almost everything
-CANNOCK = "E07000192"           # district of Staffordshire
-MONTH = "2026-10"               # a month with monthly metrics only
+DUDLEY = "E08000027"  # metropolitan borough: delivers almost everything
+CANNOCK = "E07000192"  # district of Staffordshire
+MONTH = "2026-10"  # a month with monthly metrics only
 TODAY = date(2026, 11, 21)
 
 
@@ -46,8 +47,16 @@ def good_rows(council_code: str = DUDLEY, month: str = MONTH) -> list[dict]:
         if not (m.required and period):
             continue
         value = m.lower_bound + (m.upper_bound - m.lower_bound) * 0.3
-        row = {"council_code": council_code, "period": period, "metric_id": m.metric_id, "value": "",
-               "numerator": "", "denominator": "", "status": "actual", "note": ""}
+        row = {
+            "council_code": council_code,
+            "period": period,
+            "metric_id": m.metric_id,
+            "value": "",
+            "numerator": "",
+            "denominator": "",
+            "status": "actual",
+            "note": "",
+        }
         if m.value_type in ("proportion", "mean"):
             row["denominator"] = "2000"
             row["numerator"] = f"{value * 2000 / m.scale:g}"
@@ -73,8 +82,9 @@ def row_of(rows: list[dict], metric_id: str) -> tuple[int, dict]:
 
 
 def validate(tmp_path, rows, council_code=DUDLEY, month=MONTH, **kw):
-    return validate_return(write_return(tmp_path, rows), council_code=council_code, return_month=month,
-                           today=kw.pop("today", TODAY), **kw)
+    return validate_return(
+        write_return(tmp_path, rows), council_code=council_code, return_month=month, today=kw.pop("today", TODAY), **kw
+    )
 
 
 def check(report, name):
@@ -87,6 +97,7 @@ def failed(report) -> list[str]:
 
 # --- good returns -------------------------------------------------------------------------
 
+
 def test_good_return_passes_every_check_and_gives_typed_rows(tmp_path):
     rows = good_rows()
     report = validate(tmp_path, rows)
@@ -98,7 +109,7 @@ def test_good_return_passes_every_check_and_gives_typed_rows(tmp_path):
     assert len(loaded) == len(rows) and set(loaded.return_period) == {MONTH}
     row, _ = row_of(rows, "wf_agency_staff_pct")
     agency = loaded[loaded.row_number == row].iloc[0]
-    assert agency["value"] == pytest.approx(18.0)            # 100 x 360 / 2000, computed and noted
+    assert agency["value"] == pytest.approx(18.0)  # 100 x 360 / 2000, computed and noted
     assert isinstance(agency["numerator"], float) and agency["note"] is None
     assert any(n.startswith("computed value from numerator and denominator in") for n in report.normalisations)
 
@@ -119,8 +130,9 @@ def test_xlsx_return_with_data_on_second_sheet_validates(tmp_path):
     ws = wb.create_sheet("Return")
     ws.append(list(COLUMNS))
     for r in rows:
-        ws.append([float(r[c]) if c in ("value", "numerator", "denominator") and r[c] else (r[c] or None)
-                   for c in COLUMNS])
+        ws.append(
+            [float(r[c]) if c in ("value", "numerator", "denominator") and r[c] else (r[c] or None) for c in COLUMNS]
+        )
     path = tmp_path / "return.xlsx"
     wb.save(path)
     report = validate_return(path, council_code=DUDLEY, return_month=MONTH, today=TODAY)
@@ -130,6 +142,7 @@ def test_xlsx_return_with_data_on_second_sheet_validates(tmp_path):
 
 # --- values: normalised or rejected ---------------------------------------------------------
 
+
 def test_thousands_separators_are_read_and_noted(tmp_path):
     rows = good_rows()
     row, r = row_of(rows, "wf_fte_employees")
@@ -137,8 +150,10 @@ def test_thousands_separators_are_read_and_noted(tmp_path):
     report = validate(tmp_path, rows)
     assert report.outcome == "pass"
     assert report.rows.loc[report.rows.row_number == row, "value"].item() == 7500.0
-    assert f"removed thousands separators (commas) from 1 number (row {row}: '7,500' read as 7500)" \
+    assert (
+        f"removed thousands separators (commas) from 1 number (row {row}: '7,500' read as 7500)"
         in report.normalisations
+    )
 
 
 def test_percent_sign_stripped_on_percent_metric_rejected_on_a_count(tmp_path):
@@ -148,8 +163,10 @@ def test_percent_sign_stripped_on_percent_metric_rejected_on_a_count(tmp_path):
     count_row, count = row_of(rows, "roads_potholes_repaired")
     count["value"] = "12%"
     report = validate(tmp_path, rows)
-    assert any(n.startswith("removed the '%' sign from 1 percentage") and f"row {pct_row}: '18%' read as 18" in n
-               for n in report.normalisations)
+    assert any(
+        n.startswith("removed the '%' sign from 1 percentage") and f"row {pct_row}: '18%' read as 18" in n
+        for n in report.normalisations
+    )
     assert failed(report) == ["columns"]
     [bad] = check(report, "columns").failing_rows
     assert (bad.row, bad.metric_id, bad.column, bad.found) == (count_row, "roads_potholes_repaired", "value", "12%")
@@ -166,8 +183,10 @@ def test_text_in_a_numeric_column_names_row_column_and_text(tmp_path):
     assert (bad.row, bad.column, bad.found) == (row, "value", "12,5x")
     assert bad.accepted.startswith("a number between 0 and 2000 (per 100,000)")
     text = render_text(report, "Dudley Metropolitan Borough Council")
-    assert (f"Row {row}, metric waste_missed_collections_per_100k (Missed bin collections per 100,000 collections): "
-            f"found '12,5x' in value; accepted: a number between 0 and 2000 (per 100,000)") in text
+    assert (
+        f"Row {row}, metric waste_missed_collections_per_100k (Missed bin collections per 100,000 collections): "
+        f"found '12,5x' in value; accepted: a number between 0 and 2000 (per 100,000)"
+    ) in text
 
 
 def test_decimal_comma_is_rejected_not_guessed(tmp_path):
@@ -190,8 +209,9 @@ def test_suppression_markers_ask_for_not_available(tmp_path):
     bad = {f.row: f for f in check(report, "columns").failing_rows}
     assert bad[row1].found == ".." and bad[row2].found == "n/a"
     for f in bad.values():
-        assert ("if the figure is not available leave value blank, set status to not_available and give the reason "
-                "in note") in f.accepted
+        assert (
+            "if the figure is not available leave value blank, set status to not_available and give the reason in note"
+        ) in f.accepted
     # the status check does not report the same cells again as "no value"
     assert check(report, "status").outcome == "pass"
 
@@ -212,6 +232,7 @@ def test_not_available_needs_a_reason_and_no_value(tmp_path):
 
 
 # --- row rules --------------------------------------------------------------------------------
+
 
 def test_duplicate_rows_fail_with_both_row_numbers(tmp_path):
     rows = good_rows()
@@ -234,7 +255,7 @@ def test_unknown_metric_suggests_the_closest_catalogue_id(tmp_path):
     [bad] = check(report, "metric_known").failing_rows
     assert (bad.row, bad.found) == (row, "waste_flytipping_incidents")
     assert "did you mean waste_fly_tipping_incidents (Fly-tipping incidents dealt with)?" in bad.accepted
-    assert "required_metrics" in failed(report)          # the real metric is now missing
+    assert "required_metrics" in failed(report)  # the real metric is now missing
     assert check(report, "metric_tier").outcome == "pass"  # reported once, not again as a tier problem
 
 
@@ -245,10 +266,15 @@ def test_another_councils_code_names_both_councils(tmp_path):
     report = validate(tmp_path, rows)
     assert failed(report) == ["council_code"]
     c = check(report, "council_code")
-    assert c.message.startswith("The file gives council code E08000025 (Birmingham City Council), but it was sent "
-                                "for E08000027 (Dudley Metropolitan Borough Council)")
+    assert c.message.startswith(
+        "The file gives council code E08000025 (Birmingham City Council), but it was sent "
+        "for E08000027 (Dudley Metropolitan Borough Council)"
+    )
     assert len(c.failing_rows) == len(rows)
-    assert c.failing_rows[0].accepted == "E08000027 (Dudley Metropolitan Borough Council), the council this file was sent for"
+    assert (
+        c.failing_rows[0].accepted
+        == "E08000027 (Dudley Metropolitan Borough Council), the council this file was sent for"
+    )
 
 
 def test_future_period_and_future_return_month(tmp_path):
@@ -258,22 +284,36 @@ def test_future_period_and_future_return_month(tmp_path):
     report = validate(tmp_path, rows)
     assert failed(report) == ["period"]
     c = check(report, "period")
-    assert c.message.startswith("1 row has a period that does not fit the metric's frequency and the October 2026 "
-                                "return, a future period (row")
+    assert c.message.startswith(
+        "1 row has a period that does not fit the metric's frequency and the October 2026 return, a future period (row"
+    )
     [bad] = c.failing_rows
     assert (bad.row, bad.found) == (row, "2026-11")
-    assert bad.accepted.startswith("2026-10 for a monthly metric in the October 2026 return (2026-11 is a future period")
+    assert bad.accepted.startswith(
+        "2026-10 for a monthly metric in the October 2026 return (2026-11 is a future period"
+    )
 
     ahead = validate(tmp_path, good_rows(month="2026-12"), month="2026-12")
     assert failed(ahead) == ["period"]
-    assert check(ahead, "period").message.startswith("Future period: the return is for December 2026, which has not "
-                                                     "started yet (today is 21 November 2026)")
+    assert check(ahead, "period").message.startswith(
+        "Future period: the return is for December 2026, which has not started yet (today is 21 November 2026)"
+    )
 
 
 def test_quarterly_metric_in_a_mid_quarter_month_fails_period(tmp_path):
     rows = good_rows()
-    rows.append({"council_code": DUDLEY, "period": "2026-Q3", "metric_id": "econ_vacant_retail_units_pct",
-                 "value": "14", "numerator": "", "denominator": "", "status": "actual", "note": ""})
+    rows.append(
+        {
+            "council_code": DUDLEY,
+            "period": "2026-Q3",
+            "metric_id": "econ_vacant_retail_units_pct",
+            "value": "14",
+            "numerator": "",
+            "denominator": "",
+            "status": "actual",
+            "note": "",
+        }
+    )
     report = validate(tmp_path, rows)
     [bad] = check(report, "period").failing_rows
     assert bad.row == len(rows) + 1
@@ -299,13 +339,13 @@ def test_numerator_above_denominator_fails_for_a_proportion(tmp_path):
     assert "numerator_denominator" in failed(report)
     bad = [f for f in check(report, "numerator_denominator").failing_rows if f.row == row]
     assert bad and bad[0].found == "numerator 130, denominator 120"
-    assert "within_bounds" in failed(report)       # 108.3% is also outside 0-100
+    assert "within_bounds" in failed(report)  # 108.3% is also outside 0-100
 
 
 def test_mean_metric_with_numerator_above_denominator_passes(tmp_path):
     rows = good_rows()
-    _, r = row_of(rows, "fin_hb_new_claims_days")     # total days / claims decided: a mean
-    r.update(numerator="4520", denominator="240")     # 18.8 days on average
+    _, r = row_of(rows, "fin_hb_new_claims_days")  # total days / claims decided: a mean
+    r.update(numerator="4520", denominator="240")  # 18.8 days on average
     report = validate(tmp_path, rows)
     assert report.outcome == "pass", render_text(report, "Dudley")
 
@@ -313,9 +353,9 @@ def test_mean_metric_with_numerator_above_denominator_passes(tmp_path):
 def test_value_must_agree_with_numerator_and_denominator(tmp_path):
     rows = good_rows()
     row, r = row_of(rows, "wf_agency_staff_pct")
-    r.update(value="18.05", numerator="360", denominator="2000")     # 18.0: within 0.5%
+    r.update(value="18.05", numerator="360", denominator="2000")  # 18.0: within 0.5%
     row2, r2 = row_of(rows, "wf_voluntary_turnover_pct")
-    r2.update(value="9", numerator="360", denominator="2000")        # 18.0, not 9
+    r2.update(value="9", numerator="360", denominator="2000")  # 18.0, not 9
     report = validate(tmp_path, rows)
     assert failed(report) == ["numerator_denominator"]
     [bad] = check(report, "numerator_denominator").failing_rows
@@ -327,8 +367,18 @@ def test_value_must_agree_with_numerator_and_denominator(tmp_path):
 
 def test_district_reporting_a_county_metric_fails_metric_tier(tmp_path):
     rows = good_rows(CANNOCK)
-    rows.append({"council_code": CANNOCK, "period": MONTH, "metric_id": "asc_people_awaiting_assessment",
-                 "value": "120", "numerator": "", "denominator": "", "status": "actual", "note": ""})
+    rows.append(
+        {
+            "council_code": CANNOCK,
+            "period": MONTH,
+            "metric_id": "asc_people_awaiting_assessment",
+            "value": "120",
+            "numerator": "",
+            "denominator": "",
+            "status": "actual",
+            "note": "",
+        }
+    )
     report = validate(tmp_path, rows, council_code=CANNOCK)
     assert failed(report) == ["metric_tier"]
     c = check(report, "metric_tier")
@@ -351,7 +401,7 @@ def test_missing_required_metric_is_listed_by_name(tmp_path):
 
 def test_month_on_month_jump_is_a_warning_not_a_failure(tmp_path):
     rows = good_rows()
-    row, r = row_of(rows, "wf_fte_employees")              # 7500; the threshold is 10%
+    row, r = row_of(rows, "wf_fte_employees")  # 7500; the threshold is 10%
     previous = {"wf_fte_employees": 5000.0, "roads_potholes_repaired": 12000.0}
     report = validate(tmp_path, rows, previous_values=previous)
     assert report.outcome == "warn" and not report.failures()
@@ -360,7 +410,7 @@ def test_month_on_month_jump_is_a_warning_not_a_failure(tmp_path):
     [jump] = c.failing_rows
     assert (jump.row, jump.metric_id) == (row, "wf_fte_employees")
     assert jump.found == "7500 (previous period 5000, a change of +50%)"
-    assert report.rows is not None                          # a warning still loads
+    assert report.rows is not None  # a warning still loads
     text = render_text(report, "Dudley Metropolitan Borough Council")
     assert "ACCEPTED WITH WARNINGS" in text and "What must be fixed" not in text
 
@@ -369,8 +419,8 @@ def test_failing_rows_carry_spreadsheet_row_numbers_after_blank_rows(tmp_path):
     rows = good_rows()
     path = write_return(tmp_path, rows)
     lines = path.read_text().splitlines()
-    lines.insert(3, ",,,,,,,")                               # a blank spreadsheet row 4
-    target = lines[10].split(",")                            # spreadsheet row 11
+    lines.insert(3, ",,,,,,,")  # a blank spreadsheet row 4
+    target = lines[10].split(",")  # spreadsheet row 11
     target[3], target[4], target[5] = "oops", "", ""
     lines[10] = ",".join(target)
     path.write_text("\r\n".join(lines) + "\r\n")
@@ -381,6 +431,7 @@ def test_failing_rows_carry_spreadsheet_row_numbers_after_blank_rows(tmp_path):
 
 
 # --- unreadable files, text and CSV for people, the CLI ---------------------------------------
+
 
 def test_unreadable_file_reports_only_the_readable_check(tmp_path):
     path = tmp_path / "return.csv"
@@ -396,8 +447,10 @@ def test_unreadable_file_reports_only_the_readable_check(tmp_path):
 
 def test_missing_column_stops_after_the_columns_check(tmp_path):
     path = tmp_path / "return.csv"
-    path.write_text("council_code,period,metric_id,numerator,denominator,status,note\r\n"
-                    "E08000027,2026-10,wf_agency_staff_pct,360,2000,actual,\r\n")
+    path.write_text(
+        "council_code,period,metric_id,numerator,denominator,status,note\r\n"
+        "E08000027,2026-10,wf_agency_staff_pct,360,2000,actual,\r\n"
+    )
     report = validate_return(path, council_code=DUDLEY, return_month=MONTH, today=TODAY)
     assert [(c.check, c.outcome) for c in report.checks] == [("readable", "pass"), ("columns", "fail")]
     text = render_text(report, "Dudley Metropolitan Borough Council")
@@ -422,9 +475,11 @@ def test_render_text_and_csv_attachment_list_every_row(tmp_path):
     # the same problem in every row is one finding that lists the rows; the CSV has every row
     assert text.count("in council_code; accepted: E08000027 (Dudley Metropolitan Borough Council)") == 1
     assert f"- Rows 2 to {len(rows) + 1} ({len(rows)} rows): found 'E08000028' in council_code" in text
-    assert ("How to resubmit: correct the file and upload it again to the same address; the newest file for a month "
-            "replaces the earlier one. Check it first with: councilbench validate FILE --council E08000027 "
-            "--period 2026-10") in text
+    assert (
+        "How to resubmit: correct the file and upload it again to the same address; the newest file for a month "
+        "replaces the earlier one. Check it first with: councilbench validate FILE --council E08000027 "
+        "--period 2026-10"
+    ) in text
     attachment = list(csv.DictReader(io.StringIO(failing_rows_csv(report))))
     assert len(attachment) == len(rows)
     assert list(attachment[0]) == ["row", "metric_id", "column", "found", "accepted", "check", "message"]
@@ -433,7 +488,7 @@ def test_render_text_and_csv_attachment_list_every_row(tmp_path):
 
 
 def test_render_text_caps_at_fifty_rows(tmp_path):
-    rows = good_rows() * 2                      # every row duplicated: more than 50 failing rows
+    rows = good_rows() * 2  # every row duplicated: more than 50 failing rows
     report = validate(tmp_path, rows)
     c = check(report, "no_duplicates")
     assert len(c.failing_rows) == len(rows) > 50
@@ -474,7 +529,15 @@ def test_suite_file_is_gx_json_and_every_rule_names_a_contract_check():
     assert len(suite.expectations) == len(raw["expectations"]) >= 15
     checks = {e["meta"]["check"] for e in raw["expectations"]}
     assert checks <= set(CHECKS)
-    assert {"council_code", "period", "metric_known", "metric_tier", "status", "no_duplicates", "within_bounds",
-            "numerator_denominator"} == checks
+    assert {
+        "council_code",
+        "period",
+        "metric_known",
+        "metric_tier",
+        "status",
+        "no_duplicates",
+        "within_bounds",
+        "numerator_denominator",
+    } == checks
     rules = [e["meta"]["rule"] for e in raw["expectations"]]
     assert len(rules) == len(set(rules))

@@ -16,6 +16,7 @@ import zlib
 
 import openpyxl
 import pytest
+
 from councilbench.cli import template as template_cli
 from councilbench.core import calendar, catalogue
 from councilbench.dev import sample_cli
@@ -41,6 +42,7 @@ def sheet_rows(ws) -> list[list]:
 
 # --- determinism ---------------------------------------------------------------------------
 
+
 def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path):
     faults = {DUDLEY: ["xlsx_second_sheet"], WARWICK: ["cp1252_pound", "thousands_separators"]}
     a = sample.write_returns(tmp_path / "a", ["2026-09", "2026-10"], seed=7, faults=faults)
@@ -57,8 +59,10 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path
 def test_a_fresh_process_writes_the_same_bytes(tmp_path):
     """No dependence on hash randomisation, caches or the order things were generated in."""
     here = sample.faulted_bytes(BIRMINGHAM, "2026-03", ["xlsx_second_sheet"], seed=3)
-    code = ("import sys; from councilbench.returns import sample; "
-            f"sys.stdout.buffer.write(sample.faulted_bytes('{BIRMINGHAM}', '2026-03', ['xlsx_second_sheet'], seed=3))")
+    code = (
+        "import sys; from councilbench.returns import sample; "
+        f"sys.stdout.buffer.write(sample.faulted_bytes('{BIRMINGHAM}', '2026-03', ['xlsx_second_sheet'], seed=3))"
+    )
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
     assert here == there
 
@@ -70,6 +74,7 @@ def test_one_month_alone_equals_the_same_month_in_a_history(tmp_path):
 
 
 # --- layout ----------------------------------------------------------------------------------
+
 
 def test_files_follow_the_registry_return_source_layout(tmp_path):
     written = sample.write_returns(tmp_path, ["2026-10"])
@@ -95,8 +100,9 @@ def test_councils_by_code_or_short_name_and_bad_input_is_refused(tmp_path):
 
 
 def test_a_fault_applies_to_the_last_month_only(tmp_path):
-    written = sample.write_returns(tmp_path, ["2026-08", "2026-09", "2026-10"], councils=["dudley"],
-                                   faults={"dudley": ["bom"]})
+    written = sample.write_returns(
+        tmp_path, ["2026-08", "2026-09", "2026-10"], councils=["dudley"], faults={"dudley": ["bom"]}
+    )
     starts = {p.name: p.read_bytes()[:3] for p in written}
     assert starts["2026-10.csv"] == b"\xef\xbb\xbf"
     assert starts["2026-08.csv"] == starts["2026-09.csv"] == b"cou"
@@ -104,15 +110,18 @@ def test_a_fault_applies_to_the_last_month_only(tmp_path):
 
 # --- tiers, periods, required metrics ----------------------------------------------------------
 
+
 def test_each_council_reports_exactly_its_tiers_metrics_due_that_month():
     for month in ("2026-03", "2026-06", "2026-10"):
         for code, council in COUNCILS.items():
             rows = sample.generate_return(code, month)
-            due = {m.metric_id: contract.expected_period(m.frequency, month)
-                   for m in catalogue.return_metrics_for(council.tier)
-                   if contract.expected_period(m.frequency, month)}
+            due = {
+                m.metric_id: contract.expected_period(m.frequency, month)
+                for m in catalogue.return_metrics_for(council.tier)
+                if contract.expected_period(m.frequency, month)
+            }
             assert {r["metric_id"]: r["period"] for r in rows} == due
-            assert len(rows) == len(due)             # one row per metric
+            assert len(rows) == len(due)  # one row per metric
             assert all(r["council_code"] == code for r in rows)
             assert list(rows[0]) == list(contract.COLUMNS)
 
@@ -122,8 +131,16 @@ def test_districts_have_no_social_care_and_counties_no_bins():
     county = {r["metric_id"] for r in sample.generate_return(STAFFORDSHIRE, "2026-03")}
     assert not any(m.startswith(("asc_", "cs_", "roads_")) for m in district)
     assert "waste_fly_tipping_incidents" in district and "fin_council_tax_collection_rate" in district
-    assert not {"waste_missed_collections_per_100k", "waste_fly_tipping_incidents", "waste_household_recycling_rate",
-                "fin_council_tax_collection_rate", "housing_temporary_accommodation_per_1000"} & county
+    assert (
+        not {
+            "waste_missed_collections_per_100k",
+            "waste_fly_tipping_incidents",
+            "waste_household_recycling_rate",
+            "fin_council_tax_collection_rate",
+            "housing_temporary_accommodation_per_1000",
+        }
+        & county
+    )
     assert "asc_direct_payments_pct" in county and "roads_potholes_repaired" in county
 
 
@@ -157,7 +174,7 @@ def test_values_inside_bounds_consistent_and_typed_over_three_years():
                 if m.value_type in ("count", "amount"):
                     assert isinstance(v, int) and r["numerator"] is None and r["denominator"] is None, r
                     if m.lower_bound == 0:
-                        assert v > 0 and v < m.upper_bound, r      # strictly inside
+                        assert v > 0 and v < m.upper_bound, r  # strictly inside
                 else:
                     num, den = r["numerator"], r["denominator"]
                     assert den > 0, r
@@ -179,7 +196,7 @@ def test_required_metrics_are_always_present_with_a_value():
 
 
 def test_councils_without_housing_stock_say_so():
-    rows = {r["metric_id"]: r for r in sample.generate_return("E07000221", "2026-10")}   # Stratford: no stock
+    rows = {r["metric_id"]: r for r in sample.generate_return("E07000221", "2026-10")}  # Stratford: no stock
     assert rows["housing_average_relet_days"]["status"] == "not_available"
     assert "housing stock" in rows["housing_average_relet_days"]["note"]
     rows = {r["metric_id"]: r for r in sample.generate_return(BIRMINGHAM, "2026-10")}
@@ -187,6 +204,7 @@ def test_councils_without_housing_stock_say_so():
 
 
 # --- realism -----------------------------------------------------------------------------------
+
 
 def value(code: str, month: str, metric_id: str):
     return next(r["value"] for r in sample.generate_return(code, month) if r["metric_id"] == metric_id)
@@ -207,8 +225,11 @@ def test_sizes_follow_the_population_table():
 
 def test_vacant_retail_units_worsen_for_most_councils():
     reporting = [c for c, k in COUNCILS.items() if k.tier != "county"]
-    worse = [c for c in reporting
-             if value(c, "2026-03", "econ_vacant_retail_units_pct") > value(c, "2017-03", "econ_vacant_retail_units_pct")]
+    worse = [
+        c
+        for c in reporting
+        if value(c, "2026-03", "econ_vacant_retail_units_pct") > value(c, "2017-03", "econ_vacant_retail_units_pct")
+    ]
     assert len(worse) >= 0.75 * len(reporting)
 
 
@@ -255,6 +276,7 @@ def test_month_on_month_changes_normally_stay_below_the_warning_threshold():
 
 # --- faults ------------------------------------------------------------------------------------
 
+
 def test_fault_catalogue_is_well_formed():
     assert len(sample.FAULTS) >= 22
     for name, fault in sample.FAULTS.items():
@@ -267,7 +289,13 @@ def test_fault_catalogue_is_well_formed():
         assert outcomes[accepted] == "accepted"
     assert outcomes["month_on_month_jump"] == "warning"
     assert sample.FAULTS["month_on_month_jump"].checks == ("month_on_month",)
-    for rejected in ("empty_file", "semicolon_delimiter", "suppression_markers", "html_error_page", "not_a_spreadsheet"):
+    for rejected in (
+        "empty_file",
+        "semicolon_delimiter",
+        "suppression_markers",
+        "html_error_page",
+        "not_a_spreadsheet",
+    ):
         assert outcomes[rejected] == "rejected"
 
 
@@ -296,8 +324,9 @@ def _check_cp1252(data, clean, code, month):
         data.decode("utf-8")
     rows = rows_of(data, "cp1252")
     assert any("£1.2m" in r["note"] for r in rows)
-    assert [{k: v for k, v in r.items() if k != "note"} for r in rows] == \
-           [{k: v for k, v in r.items() if k != "note"} for r in clean]
+    assert [{k: v for k, v in r.items() if k != "note"} for r in rows] == [
+        {k: v for k, v in r.items() if k != "note"} for r in clean
+    ]
 
 
 def _check_thousands(data, clean, code, month):
@@ -305,8 +334,10 @@ def _check_thousands(data, clean, code, month):
     rows = rows_of(data)
     with_commas = [r[c] for r in rows for c in ("value", "numerator", "denominator") if "," in r[c]]
     assert with_commas and all(len(w.split(",")[-1].split(".")[0]) == 3 for w in with_commas)
-    stripped = [{k: (v.replace(",", "") if k in ("value", "numerator", "denominator") else v) for k, v in r.items()}
-                for r in rows]
+    stripped = [
+        {k: (v.replace(",", "") if k in ("value", "numerator", "denominator") else v) for k, v in r.items()}
+        for r in rows
+    ]
     assert stripped == clean
 
 
@@ -321,7 +352,7 @@ def _check_percent(data, clean, code, month):
 
 def _check_blank_trailing(data, clean, code, month):
     assert data.endswith(b",,,,,,,\r\n" * 3)
-    assert rows_of(data)[:len(clean)] == clean
+    assert rows_of(data)[: len(clean)] == clean
 
 
 def _check_xlsx_single(data, clean, code, month):
@@ -330,7 +361,9 @@ def _check_xlsx_single(data, clean, code, month):
     assert wb.sheetnames == ["Return"]
     rows = sheet_rows(wb["Return"])
     assert tuple(rows[0]) == contract.COLUMNS
-    assert [str(v) if v is not None else "" for v in rows[1][:3]] == [clean[0][c] for c in ("council_code", "period", "metric_id")]
+    assert [str(v) if v is not None else "" for v in rows[1][:3]] == [
+        clean[0][c] for c in ("council_code", "period", "metric_id")
+    ]
     assert len(rows) == len(clean) + 1
 
 
@@ -374,7 +407,7 @@ def _check_wrong_tier(data, clean, code, month):
     extra = [r for r in rows_of(data) if not METRICS[r["metric_id"]].delivered_by(tier)]
     assert len(extra) == 1
     m = METRICS[extra[0]["metric_id"]]
-    assert m.lower_bound <= float(extra[0]["value"]) <= m.upper_bound     # only the tier is wrong
+    assert m.lower_bound <= float(extra[0]["value"]) <= m.upper_bound  # only the tier is wrong
 
 
 def _check_other_council(data, clean, code, month):
@@ -399,8 +432,13 @@ def _check_negative_count(data, clean, code, month):
 
 
 def _check_num_above_den(data, clean, code, month):
-    bad = [r for r in rows_of(data) if r["numerator"] and float(r["numerator"]) > float(r["denominator"])
-           and METRICS[r["metric_id"]].upper_bound <= METRICS[r["metric_id"]].scale]
+    bad = [
+        r
+        for r in rows_of(data)
+        if r["numerator"]
+        and float(r["numerator"]) > float(r["denominator"])
+        and METRICS[r["metric_id"]].upper_bound <= METRICS[r["metric_id"]].scale
+    ]
     assert len(bad) == 1
 
 
@@ -428,9 +466,9 @@ def _check_png(data, clean, code, month):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, kinds = 8, []
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF
         kinds.append(kind)
         pos += 12 + length
@@ -450,18 +488,32 @@ def _check_mom_jump(data, clean, code, month):
 
 
 BYTE_CHECKS = {
-    "empty_file": _check_empty, "header_only": _check_header_only, "semicolon_delimiter": _check_semicolon,
-    "bom": _check_bom, "cp1252_pound": _check_cp1252, "thousands_separators": _check_thousands,
-    "percent_signs": _check_percent, "blank_trailing_rows": _check_blank_trailing,
-    "xlsx_single_sheet": _check_xlsx_single, "xlsx_second_sheet": _check_xlsx_second,
-    "text_in_numeric": _check_text_in_numeric, "suppression_markers": _check_suppression,
-    "duplicate_rows": _check_duplicates, "unknown_metric": _check_unknown_metric,
-    "wrong_tier_metric": _check_wrong_tier, "other_council_code": _check_other_council,
-    "future_period": _check_future_period, "excel_date_period": _check_excel_date,
-    "negative_count": _check_negative_count, "numerator_above_denominator": _check_num_above_den,
-    "out_of_bounds": _check_out_of_bounds, "missing_required": _check_missing_required,
-    "not_available_without_reason": _check_na_without_reason, "html_error_page": _check_html,
-    "not_a_spreadsheet": _check_png, "month_on_month_jump": _check_mom_jump,
+    "empty_file": _check_empty,
+    "header_only": _check_header_only,
+    "semicolon_delimiter": _check_semicolon,
+    "bom": _check_bom,
+    "cp1252_pound": _check_cp1252,
+    "thousands_separators": _check_thousands,
+    "percent_signs": _check_percent,
+    "blank_trailing_rows": _check_blank_trailing,
+    "xlsx_single_sheet": _check_xlsx_single,
+    "xlsx_second_sheet": _check_xlsx_second,
+    "text_in_numeric": _check_text_in_numeric,
+    "suppression_markers": _check_suppression,
+    "duplicate_rows": _check_duplicates,
+    "unknown_metric": _check_unknown_metric,
+    "wrong_tier_metric": _check_wrong_tier,
+    "other_council_code": _check_other_council,
+    "future_period": _check_future_period,
+    "excel_date_period": _check_excel_date,
+    "negative_count": _check_negative_count,
+    "numerator_above_denominator": _check_num_above_den,
+    "out_of_bounds": _check_out_of_bounds,
+    "missing_required": _check_missing_required,
+    "not_available_without_reason": _check_na_without_reason,
+    "html_error_page": _check_html,
+    "not_a_spreadsheet": _check_png,
+    "month_on_month_jump": _check_mom_jump,
 }
 
 
@@ -479,7 +531,7 @@ def test_fault_produces_what_it_claims(tmp_path, fault, code):
         return
     written = sample.write_returns(tmp_path, ["2026-09", month], councils=[code], faults={code: [fault]})
     path = tmp_path / COUNCILS[code].short_name / f"{month}.csv"
-    assert path == written[-1]                       # the URL's name, whatever the content
+    assert path == written[-1]  # the URL's name, whatever the content
     BYTE_CHECKS[fault](path.read_bytes(), clean_rows(code, month), code, month)
 
 
@@ -491,6 +543,7 @@ def test_faults_combine_in_order():
 
 
 # --- history speed -------------------------------------------------------------------------------
+
 
 def test_ten_years_of_history_for_33_councils(tmp_path):
     started = time.monotonic()
@@ -504,12 +557,14 @@ def test_ten_years_of_history_for_33_councils(tmp_path):
 
 # --- template ------------------------------------------------------------------------------------
 
+
 def test_committed_blank_templates_are_up_to_date(tmp_path):
     fresh = template.write_blank_templates(tmp_path)
     assert [p.name for p in fresh] == ["return_template.csv", "return_template.xlsx"]
     assert template.BLANK_CSV.read_bytes() == fresh[0].read_bytes()
-    assert template.BLANK_XLSX.read_bytes() == fresh[1].read_bytes(), \
+    assert template.BLANK_XLSX.read_bytes() == fresh[1].read_bytes(), (
         "regenerate with: python -m councilbench.returns.template"
+    )
     assert template.BLANK_CSV.read_bytes() == (",".join(contract.COLUMNS) + "\r\n").encode()
 
 
@@ -539,13 +594,14 @@ def test_prefilled_template_lists_the_metrics_due_from_that_council(tmp_path):
     assert {r["council_code"] for r in rows} == {DUDLEY}
     # status pre-filled only where the council must give the figure; optional rows say so
     assert {(r["status"], r["note"]) for r in rows if METRICS[r["metric_id"]].required} == {("actual", "")}
-    assert {(r["status"], r["note"]) for r in rows if not METRICS[r["metric_id"]].required} == \
-        {("", contract.OPTIONAL_ROW_NOTE)}
+    assert {(r["status"], r["note"]) for r in rows if not METRICS[r["metric_id"]].required} == {
+        ("", contract.OPTIONAL_ROW_NOTE)
+    }
     assert all(r["value"] == "" for r in rows)
     wb = openpyxl.load_workbook(xlsx_path)
     ws = wb["Return"]
     assert [(ws.cell(i, 3).value, ws.cell(i, 2).value) for i in range(2, len(expected) + 2)] == expected
-    assert ws.cell(2, 2).number_format == "@"                       # Excel keeps 2026-Q3 / 2026-09 as text
+    assert ws.cell(2, 2).number_format == "@"  # Excel keeps 2026-Q3 / 2026-09 as text
     assert METRICS[expected[0][0]].metric_name in ws.cell(2, 3).comment.text
     assert ws.data_validations.dataValidation[0].formula1 == '"actual,estimate,not_available"'
     assert "15 October 2026" in " ".join(str(c) for row in sheet_rows(wb["Instructions"]) for c in row if c)
@@ -554,6 +610,7 @@ def test_prefilled_template_lists_the_metrics_due_from_that_council(tmp_path):
 
 
 # --- commands --------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def parser():
@@ -570,12 +627,32 @@ def run(parser, argv) -> int:
 
 
 def test_sample_command_writes_and_reports(parser, tmp_path, capsys):
-    code = run(parser, ["sample", "--months", "2026-09:2026-10", "--out", str(tmp_path), "--council", "dudley",
-                        "--fault", "dudley:semicolon_delimiter", "--fault", "warwick:month_on_month_jump", "--seed", "2"])
+    code = run(
+        parser,
+        [
+            "sample",
+            "--months",
+            "2026-09:2026-10",
+            "--out",
+            str(tmp_path),
+            "--council",
+            "dudley",
+            "--fault",
+            "dudley:semicolon_delimiter",
+            "--fault",
+            "warwick:month_on_month_jump",
+            "--seed",
+            "2",
+        ],
+    )
     out = capsys.readouterr().out
     assert code == 0
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.csv")) == \
-        ["dudley/2026-09.csv", "dudley/2026-10.csv", "warwick/2026-09.csv", "warwick/2026-10.csv"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.csv")) == [
+        "dudley/2026-09.csv",
+        "dudley/2026-10.csv",
+        "warwick/2026-09.csv",
+        "warwick/2026-10.csv",
+    ]
     assert (tmp_path / "dudley" / "2026-10.csv").read_bytes().startswith(b"council_code;period")
     assert "semicolon_delimiter (rejected)" in out and "month_on_month_jump (warning)" in out
     assert "wrote 4 returns for 2 councils" in out

@@ -7,6 +7,7 @@ import sys
 
 import psycopg
 import pytest
+
 from councilbench.core import settings
 from councilbench.warehouse import bootstrap
 from councilbench.warehouse.connection import connect
@@ -18,10 +19,12 @@ def test_db_up_twice_creates_then_changes_nothing(fresh_database):
     assert first["created"] is True
     assert second["created"] is False
     with connect(fresh_database) as conn:
-        owners = dict(conn.execute(
-            "select nspname, pg_get_userbyid(nspowner) from pg_namespace where nspname = any(%s)",
-            [list(settings.SCHEMA_OWNERS)],
-        ).fetchall())
+        owners = dict(
+            conn.execute(
+                "select nspname, pg_get_userbyid(nspowner) from pg_namespace where nspname = any(%s)",
+                [list(settings.SCHEMA_OWNERS)],
+            ).fetchall()
+        )
         roles = {r[0] for r in conn.execute("select rolname from pg_roles where rolname like 'councilbench_%'")}
     assert owners == {schema: settings.ROLES[key] for schema, key in settings.SCHEMA_OWNERS.items()}
     assert set(settings.ROLES.values()) <= roles

@@ -14,13 +14,14 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from psycopg.rows import dict_row
+
 import warehouse_data as wd
 from councilbench.dev.sample_returns import add_months
 from councilbench.reports import annual, data, render
 from councilbench.reports import format as fmt
 from councilbench.warehouse import build as warehouse_build
 from councilbench.warehouse.connection import connect
-from psycopg.rows import dict_row
 
 #: The return-based recycling rate has only 2025-Q1 of 2024-25 in the test history (it
 #: starts in March 2025), while DEFRA publishes England's figure for the whole year.
@@ -56,11 +57,18 @@ def analyst_rows(warehouse, sql: str, params=None) -> list[dict]:
 
 # --- item 1: a part-year is not compared with England's whole year ----------------------------
 
+
 def test_a_part_year_is_not_compared_with_englands_whole_year(built):
-    rows = {(r["financial_year"], r["metric_id"]): r for r in analyst_rows(built.warehouse, """
+    rows = {
+        (r["financial_year"], r["metric_id"]): r
+        for r in analyst_rows(
+            built.warehouse,
+            """
         select financial_year, metric_id, is_complete_year, periods_covered, region_vs_england,
                region_vs_england_withheld_reason
-        from marts.mart_region_performance where england_value is not null""")}
+        from marts.mart_region_performance where england_value is not null""",
+        )
+    }
     part = rows[PART_YEAR]
     assert (part["is_complete_year"], part["region_vs_england"]) == (False, "not comparable")
     assert part["region_vs_england_withheld_reason"] == WITHHELD
@@ -77,7 +85,7 @@ def test_the_annual_report_says_why_a_part_year_is_not_compared(built):
     with data.open_marts(built.warehouse) as conn:
         report = annual.build(data.annual_data(conn, PART_YEAR[0]))
     html = unescape(render.annual_html(report))
-    england_table = html[html.index('id="england"'):html.index("</section>", html.index('id="england"'))]
+    england_table = html[html.index('id="england"') : html.index("</section>", html.index('id="england"'))]
     row = re.search(r'<tr data-metric="waste_household_recycling_rate">.*?</tr>', england_table).group(0)
     assert f"Not compared: {WITHHELD}" in row and "Better" not in row and "Worse" not in row
     name = next(r.metric.metric_name for r in report.england_rows if r.metric.metric_id == PART_YEAR[1])
@@ -93,11 +101,15 @@ def test_the_annual_report_says_why_a_part_year_is_not_compared(built):
 
 # --- item 4: units, rounding and one name ----------------------------------------------------
 
+
 def test_every_value_in_a_reason_carries_its_unit(built):
-    rows = analyst_rows(built.warehouse, """
+    rows = analyst_rows(
+        built.warehouse,
+        """
         select p.*, m.unit as catalogue_unit, m.normalised_unit
         from marts.mart_region_problems p join marts.dim_metric m using (metric_id)
-        where p.problem_type in ('worse_than_england', 'region_worsening')""")
+        where p.problem_type in ('worse_than_england', 'region_worsening')""",
+    )
     kinds = {r["problem_type"] for r in rows}
     assert kinds == {"worse_than_england", "region_worsening"}, kinds
     for r in rows:
@@ -111,25 +123,36 @@ def test_every_value_in_a_reason_carries_its_unit(built):
 
 
 def test_catalogue_units_and_england_figures_are_published_as_people_read_them(built):
-    units = {r["metric_id"]: r["unit"] for r in analyst_rows(built.warehouse, "select metric_id, unit from marts.dim_metric")}
+    units = {
+        r["metric_id"]: r["unit"] for r in analyst_rows(built.warehouse, "select metric_id, unit from marts.dim_metric")
+    }
     assert units["waste_residual_household_waste_per_household"] == "kg"
     assert "number" not in units.values()
     for mart in ("mart_region_performance", "mart_region_problems"):
-        [scale] = analyst_rows(built.warehouse, f"""
-            select max(scale(england_value)) as england, max(scale(region_value)) as region from marts.{mart}""")
+        [scale] = analyst_rows(
+            built.warehouse,
+            f"""
+            select max(scale(england_value)) as england, max(scale(region_value)) as region from marts.{mart}""",
+        )
         assert scale["england"] <= 6 and scale["region"] <= 6, (mart, scale)
 
 
 def test_the_regional_figure_has_one_name_in_every_mart(built):
-    columns = analyst_rows(built.warehouse, """
+    columns = analyst_rows(
+        built.warehouse,
+        """
         select table_name, column_name from information_schema.columns
-        where table_schema = 'marts' and column_name in ('region_value', 'regional_value')""")
+        where table_schema = 'marts' and column_name in ('region_value', 'regional_value')""",
+    )
     assert {(c["table_name"], c["column_name"]) for c in columns} == {
-        ("mart_benchmark", "region_value"), ("mart_region_performance", "region_value"),
-        ("mart_region_problems", "region_value")}
+        ("mart_benchmark", "region_value"),
+        ("mart_region_performance", "region_value"),
+        ("mart_region_problems", "region_value"),
+    }
 
 
 # --- item 9: descriptions become PostgreSQL comments ----------------------------------------
+
 
 def test_model_and_column_descriptions_are_postgresql_comments(built):
     """What an analyst sees in DBeaver or Power BI: as the analyst role, every mart's
@@ -141,39 +164,54 @@ def test_model_and_column_descriptions_are_postgresql_comments(built):
             node = manifest["nodes"][f"model.councilbench.{mart}"]
             [comment] = conn.execute("select obj_description(%s::regclass, 'pg_class')", [f"marts.{mart}"]).fetchone()
             assert comment and comment.strip() == node["description"].strip(), mart
-            columns = dict(conn.execute("""
+            columns = dict(
+                conn.execute(
+                    """
                 select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a
                 where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped""",
-                                        [f"marts.{mart}"]).fetchall())
+                    [f"marts.{mart}"],
+                ).fetchall()
+            )
             assert set(columns) == set(node["columns"]), mart
             for name, col in node["columns"].items():
                 assert columns[name] and columns[name].strip() == col["description"].strip(), (mart, name)
         [region_value] = conn.execute(
             "select col_description('marts.mart_benchmark'::regclass, attnum) from pg_attribute"
-            " where attrelid = 'marts.mart_benchmark'::regclass and attname = 'region_value'").fetchone()
+            " where attrelid = 'marts.mart_benchmark'::regclass and attname = 'region_value'"
+        ).fetchone()
         assert region_value.startswith("The regional aggregate for the metric and period")
     # every incremental model (an intermediate one too) is documented column for column, or
     # each build would rebuild it from all of history (macros/should_full_refresh.sql)
     with connect(built.warehouse) as conn:
         for model in warehouse_build.INCREMENTAL_MODELS:
             node = manifest["nodes"][f"model.councilbench.{model}"]
-            table = {r[0] for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
-                [node["schema"], model]).fetchall()}
+            table = {
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+                    [node["schema"], model],
+                ).fetchall()
+            }
             assert table == set(node["columns"]), model
 
 
 # --- item 5: every period's problems, the latest marked (these build the warehouse again) -------
 
+
 def latest_region_periods(conn, month: str = "9999-12") -> dict[str, str]:
     """metric_id -> its latest period with region rows in mart_benchmark among those carried
     by returns up to the month (ranked metrics)."""
-    return dict(conn.execute("""
+    return dict(
+        conn.execute(
+            """
         select distinct on (b.metric_id) b.metric_id, b.period
         from marts.mart_benchmark b join marts.dim_metric m using (metric_id)
         join marts.dim_period d on d.period = b.period and d.frequency = b.frequency
         where b.group_type = 'region' and m.polarity <> 'context' and d.return_month <= %s
-        order by b.metric_id, b.period_index desc""", [month]).fetchall())
+        order by b.metric_id, b.period_index desc""",
+            [month],
+        ).fetchall()
+    )
 
 
 def marked_latest(conn) -> set[tuple[str, str]]:
@@ -184,8 +222,9 @@ def test_last_months_list_of_problems_can_be_read_again(own_warehouse):
     wh = own_warehouse
     with data.open_marts(wh) as conn:
         month = data.latest_return_month(conn)
-        before = {(p["metric_id"], p["period"], p["problem_type"]): p["reason"]
-                  for p in data.month_data(conn, month).problems}
+        before = {
+            (p["metric_id"], p["period"], p["problem_type"]): p["reason"] for p in data.month_data(conn, month).problems
+        }
         as_of_month = latest_region_periods(conn, month)
         assert before and {(m, p) for m, p, _ in before} <= set(as_of_month.items())
         assert marked_latest(conn) <= set(latest_region_periods(conn).items())
@@ -195,8 +234,9 @@ def test_last_months_list_of_problems_can_be_read_again(own_warehouse):
     wd.analyze(wh)
     warehouse_build.build_models(wh, unit_tests=False)
     with data.open_marts(wh) as conn:
-        again = {(p["metric_id"], p["period"], p["problem_type"]): p["reason"]
-                 for p in data.month_data(conn, month).problems}
+        again = {
+            (p["metric_id"], p["period"], p["problem_type"]): p["reason"] for p in data.month_data(conn, month).problems
+        }
         now = latest_region_periods(conn)
         marked = marked_latest(conn)
         periods_kept = conn.execute("""
@@ -214,19 +254,29 @@ def test_a_warehouse_built_before_the_rename_builds_to_the_same_rows(own_warehou
     region_vs_england_withheld_reason): the next production build rebuilds them instead of
     failing on the schema change, and they hold exactly the rows they held."""
     wh = own_warehouse
-    tables = {"marts.mart_benchmark": ("region_value", "regional_value"),
-              "marts.mart_region_performance": ("region_vs_england_withheld_reason", None)}
+    tables = {
+        "marts.mart_benchmark": ("region_value", "regional_value"),
+        "marts.mart_region_performance": ("region_vs_england_withheld_reason", None),
+    }
     with connect(wh, autocommit=True) as conn:
         for table in tables:
             conn.execute(f"create temp table {table.split('.')[1]}_now as select * from {table}")
         for table, (column, old_name) in tables.items():
-            conn.execute(f"alter table {table} rename column {column} to {old_name}" if old_name
-                         else f"alter table {table} drop column {column}")
+            conn.execute(
+                f"alter table {table} rename column {column} to {old_name}"
+                if old_name
+                else f"alter table {table} drop column {column}"
+            )
         warehouse_build.build_models(wh, unit_tests=False)
         for table in tables:
-            cols = ", ".join(r[0] for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
-                " and column_name <> 'dbt_updated_at'", table.split(".")).fetchall())
+            cols = ", ".join(
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+                    " and column_name <> 'dbt_updated_at'",
+                    table.split("."),
+                ).fetchall()
+            )
             snapshot = f"{table.split('.')[1]}_now"
             differ = conn.execute(f"""select (select count(*) from (select {cols} from {table}
                                               except all select {cols} from {snapshot}) a),

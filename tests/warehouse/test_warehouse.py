@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+
 from councilbench.warehouse import connection as warehouse
 from councilbench.warehouse.connection import UrlParts
 

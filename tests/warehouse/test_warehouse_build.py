@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 import warehouse_data as wd
 from councilbench.core import catalogue
 from councilbench.warehouse import build as warehouse_build
@@ -18,8 +19,14 @@ from councilbench.warehouse.transform import DbtResult
 
 ALL_COUNCILS = set(catalogue.councils())
 #: Marts with a row per council (mart_best_practice only has the councils worth asking).
-PER_COUNCIL_MARTS = ("dim_council", "fct_metric_value", "mart_benchmark", "mart_comparison_groups",
-                     "mart_council_neighbours", "mart_submission_quality")
+PER_COUNCIL_MARTS = (
+    "dim_council",
+    "fct_metric_value",
+    "mart_benchmark",
+    "mart_comparison_groups",
+    "mart_council_neighbours",
+    "mart_submission_quality",
+)
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +41,12 @@ def analyst_query(warehouse, sql: str, params=None):
 
 def test_dbt_build_passes_and_every_mart_has_rows(built):
     summary = built.summary
-    print(f"\nload {built.seconds['load']} s, dbt build + docs {built.seconds['build_and_docs']} s; "
-          f"{summary['nodes']} nodes {summary['statuses']}; marts {summary['marts']}")
+    print(
+        f"\nload {built.seconds['load']} s, dbt build + docs {built.seconds['build_and_docs']} s; "
+        f"{summary['nodes']} nodes {summary['statuses']}; marts {summary['marts']}"
+    )
     assert set(summary["statuses"]) <= {"success", "pass"}
-    assert summary["statuses"].get("pass", 0) > 100          # data and unit tests ran
+    assert summary["statuses"].get("pass", 0) > 100  # data and unit tests ran
     assert all(summary["marts"][m] for m in warehouse_build.MARTS), summary["marts"]
     assert Path(summary["docs"]).is_file()
 
@@ -49,12 +58,17 @@ def test_mart_covers_all_33_councils(built, mart):
 
 
 def test_benchmark_has_every_group_for_every_council(built):
-    rows = analyst_query(built.warehouse, """
+    rows = analyst_query(
+        built.warehouse,
+        """
         select council_code, array_agg(distinct group_type order by group_type)
-        from marts.mart_benchmark group by council_code""")
+        from marts.mart_benchmark group by council_code""",
+    )
     tiers = {c.code: c.tier for c in catalogue.councils().values()}
     for code, groups in rows:
-        expected = {"region", "tier", "nearest_neighbours"} | ({"county_family"} if tiers[code] in ("county", "district") else set())
+        expected = {"region", "tier", "nearest_neighbours"} | (
+            {"county_family"} if tiers[code] in ("county", "district") else set()
+        )
         assert set(groups) == expected, code
 
 
@@ -64,16 +78,25 @@ def test_region_marts_and_best_practice_have_rows(built):
     assert {"2024-25", "2025-26", "2026-27"} <= set(years)
     assert analyst_query(wh, "select count(distinct council_code) from marts.mart_best_practice")[0][0] >= 10
     # England comparators where public statistics carry them
-    compared = {r[0] for r in analyst_query(wh, """
+    compared = {
+        r[0]
+        for r in analyst_query(
+            wh,
+            """
         select metric_id from marts.mart_region_performance
-        where financial_year = '2025-26' and region_vs_england is not null""")}
+        where financial_year = '2025-26' and region_vs_england is not null""",
+        )
+    }
     assert {"econ_claimant_rate", "waste_household_recycling_rate", "waste_defra_household_recycling_rate"} <= compared
 
 
 def test_empty_shops_show_up_as_a_regional_problem(built):
-    rows = analyst_query(built.warehouse, """
+    rows = analyst_query(
+        built.warehouse,
+        """
         select problem_type, councils_worsening, councils_compared, reason from marts.mart_region_problems
-        where metric_id = 'econ_vacant_retail_units_pct' and is_latest""")
+        where metric_id = 'econ_vacant_retail_units_pct' and is_latest""",
+    )
     kinds = {r[0] for r in rows}
     assert kinds & {"most_councils_worsening", "most_councils_trending_worse", "region_worsening"}, rows
     for _, worse, compared, reason in rows:
@@ -87,10 +110,16 @@ def test_analyst_reads_every_mart_and_nothing_else(built):
     with connect(wh, role="analyst") as conn:
         for mart in warehouse_build.MARTS:
             conn.execute(f"select * from marts.{mart} limit 1").fetchall()
-    forbidden = ["staging.stg_returns__council_return_rows", "staging.stg_ops__submissions",
-                 "intermediate.int_returns__latest_values", "intermediate.int_council__features",
-                 "raw.council_return_rows", "raw.public_observations", "ops.submissions",
-                 "reference.council_contacts"]
+    forbidden = [
+        "staging.stg_returns__council_return_rows",
+        "staging.stg_ops__submissions",
+        "intermediate.int_returns__latest_values",
+        "intermediate.int_council__features",
+        "raw.council_return_rows",
+        "raw.public_observations",
+        "ops.submissions",
+        "reference.council_contacts",
+    ]
     for relation in forbidden:
         with connect(wh, role="analyst") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(f"select * from {relation} limit 1")
@@ -102,33 +131,49 @@ def test_superseded_and_rejected_submissions_never_count(built):
     wh, stories = built.warehouse, built.loaded.by_story
     with connect(wh) as conn:
         for bad, good in (("superseded", "correction"), ("rejected", "resubmission")):
-            mismatched = conn.execute("""
+            mismatched = conn.execute(
+                """
                 select count(*), count(*) filter (where f.submission_id = g.submission_id and f.value = g.value)
                 from raw.council_return_rows g
                 join marts.fct_metric_value f using (council_code, metric_id, period)
-                where g.submission_id = %s and g.value is not null""", [stories[good]]).fetchone()
+                where g.submission_id = %s and g.value is not null""",
+                [stories[good]],
+            ).fetchone()
             assert mismatched[0] > 20 and mismatched[0] == mismatched[1], (bad, mismatched)
-            assert conn.execute("select count(*) from marts.fct_metric_value where submission_id = %s",
-                                [stories[bad]]).fetchone()[0] == 0
+            assert (
+                conn.execute(
+                    "select count(*) from marts.fct_metric_value where submission_id = %s", [stories[bad]]
+                ).fetchone()[0]
+                == 0
+            )
         code, _, quarter = wd.SCENARIO.restated
-        fact = conn.execute("""
+        fact = conn.execute(
+            """
             select f.value, f.submission_id, f.loaded_versions, r.value
             from marts.fct_metric_value f
             join raw.council_return_rows r on r.submission_id = %s and r.metric_id = f.metric_id and r.period = f.period
             where f.council_code = %s and f.metric_id = %s and f.period = %s""",
-            [stories["restatement"], code, wd.SCENARIO.restated_metric, quarter]).fetchone()
+            [stories["restatement"], code, wd.SCENARIO.restated_metric, quarter],
+        ).fetchone()
         assert fact[1] == stories["restatement"] and fact[0] == fact[3] and fact[2] == 2
 
 
 def test_submission_quality_tells_each_story(built):
-    rows = {(r[0], r[1]): r[2:] for r in analyst_query(built.warehouse, """
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in analyst_query(
+            built.warehouse,
+            """
         select council_code, return_month, timeliness, rejected, resubmitted, checks_failed, final_status,
                files_received, accepted_by_due_date
-        from marts.mart_submission_quality where return_month = any(%s)""", [wd.HISTORY])}
+        from marts.mart_submission_quality where return_month = any(%s)""",
+            [wd.HISTORY],
+        )
+    }
     sc = wd.SCENARIO
     assert len(rows) == 33 * len(wd.HISTORY)
     assert rows[sc.missing] == ("missing", False, False, 0, "missing", 0, False)
-    assert rows[sc.rejected] == ("on_time", True, True, 1, "loaded", 2, False)      # the fix came late
+    assert rows[sc.rejected] == ("on_time", True, True, 1, "loaded", 2, False)  # the fix came late
     assert rows[sc.superseded] == ("on_time", False, True, 0, "loaded", 2, True)
     for late in sc.late:
         assert rows[late][0] == "late"
@@ -164,8 +209,12 @@ def test_docs_are_one_page_that_opens_from_disk(reference_warehouse):
 
     page = warehouse_build.docs_page()
     page.unlink(missing_ok=True)
-    out = subprocess.run([str(Path(sys.executable).with_name("councilbench")), "docs"], capture_output=True,
-                         text=True, env={**os.environ, "WAREHOUSE_URL": reference_warehouse.url})
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("councilbench")), "docs"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "WAREHOUSE_URL": reference_warehouse.url},
+    )
     assert out.returncode == 0, out.stderr
     assert str(page) in out.stdout
     html = page.read_text()
@@ -184,14 +233,33 @@ def test_docs_are_one_page_that_opens_from_disk(reference_warehouse):
 
 
 def test_failing_nodes_are_named_one_per_line():
-    result = DbtResult(["build"], False, [
-        {"node": "model.councilbench.fct_metric_value", "status": "error", "message": "Database Error\n  division by zero",
-         "failures": None, "seconds": 0.2},
-        {"node": "test.councilbench.unique_mart_benchmark_key.abc", "status": "fail", "message": "Got 3 results",
-         "failures": 3, "seconds": 0.1},
-        {"node": "model.councilbench.mart_benchmark", "status": "skipped", "message": None, "failures": None,
-         "seconds": 0},
-    ])
+    result = DbtResult(
+        ["build"],
+        False,
+        [
+            {
+                "node": "model.councilbench.fct_metric_value",
+                "status": "error",
+                "message": "Database Error\n  division by zero",
+                "failures": None,
+                "seconds": 0.2,
+            },
+            {
+                "node": "test.councilbench.unique_mart_benchmark_key.abc",
+                "status": "fail",
+                "message": "Got 3 results",
+                "failures": 3,
+                "seconds": 0.1,
+            },
+            {
+                "node": "model.councilbench.mart_benchmark",
+                "status": "skipped",
+                "message": None,
+                "failures": None,
+                "seconds": 0,
+            },
+        ],
+    )
     assert warehouse_build.describe_failures(result) == [
         "model fct_metric_value: error: Database Error division by zero",
         "test unique_mart_benchmark_key: fail (3 failing rows): Got 3 results",

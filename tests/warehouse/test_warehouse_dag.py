@@ -4,6 +4,7 @@ built warehouse, and the marts asset announced for the reports DAG."""
 from __future__ import annotations
 
 import pytest
+
 import warehouse_data as wd
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
 from councilbench.orchestration.assets import COUNCIL_RETURNS, MARTS, PUBLIC_STATISTICS
@@ -16,11 +17,12 @@ pytestmark = pytest.mark.airflow
 def test_dag_is_scheduled_on_the_loaders_assets():
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk.definitions.asset import AssetAny
+
     from councilbench.core import settings
 
     dag = DagBag(dag_folder=str(settings.dags_dir() / "warehouse_build.py")).dags["warehouse_build"]
     condition = dag.timetable.asset_condition
-    assert isinstance(condition, AssetAny)                   # either loader triggers a build
+    assert isinstance(condition, AssetAny)  # either loader triggers a build
     assert {a.uri for a in condition.objects} == {COUNCIL_RETURNS.uri, PUBLIC_STATISTICS.uri}
     assert [o.uri for o in dag.get_task("dbt_build").outlets] == [MARTS.uri]
     assert dag.max_active_runs == 1
@@ -39,6 +41,9 @@ def test_dag_builds_the_warehouse_and_announces_the_marts(reference_warehouse, s
     # The asset event, read from Airflow's metadata database (PostgreSQL).
     metadata = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg://", "postgresql://", 1)
     with connect(metadata) as conn:
-        events = conn.execute("""select count(*) from asset_event e join asset a on a.id = e.asset_id
-                                 where a.uri = %s and e.source_dag_id = 'warehouse_build'""", [MARTS.uri]).fetchone()[0]
+        events = conn.execute(
+            """select count(*) from asset_event e join asset a on a.id = e.asset_id
+                                 where a.uri = %s and e.source_dag_id = 'warehouse_build'""",
+            [MARTS.uri],
+        ).fetchone()[0]
     assert events >= 1

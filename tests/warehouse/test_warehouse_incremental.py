@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 import warehouse_data as wd
 from councilbench.dev.sample_returns import generate_return
 from councilbench.warehouse.connection import connect
@@ -18,7 +19,7 @@ INCREMENTAL = {
 }
 #: Incremental by financial year (no period column): checked against a full refresh too.
 ANNUAL = {"marts.mart_region_performance": "model.councilbench.mart_region_performance"}
-CORRECTED = ("E08000027", "2025-10")        # Dudley re-sends October 2025 without agency staff
+CORRECTED = ("E08000027", "2025-10")  # Dudley re-sends October 2025 without agency staff
 DROPPED_METRIC = "wf_agency_staff_pct"
 
 
@@ -42,15 +43,22 @@ def build(warehouse, *args: str) -> dict:
     result = run_dbt(warehouse, list(args) or ["build"])
     assert result.success
     nodes = {n["node"]: n for n in result.nodes}
-    return {t: (int(re.search(r"(\d+)$", nodes[n]["message"]).group(1)), nodes[n]["seconds"])
-            for t, n in INCREMENTAL.items()}
+    return {
+        t: (int(re.search(r"(\d+)$", nodes[n]["message"]).group(1)), nodes[n]["seconds"])
+        for t, n in INCREMENTAL.items()
+    }
 
 
 def columns(conn, table: str) -> list[str]:
     schema, name = table.split(".")
-    return [r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
-        " and column_name <> 'dbt_updated_at' order by ordinal_position", [schema, name])]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+            " and column_name <> 'dbt_updated_at' order by ordinal_position",
+            [schema, name],
+        )
+    ]
 
 
 def written_by_last_run(conn, table: str) -> list[tuple[str, int, str]]:
@@ -73,9 +81,13 @@ def assert_annual_rewrote_around(conn, month: str) -> None:
     """mart_region_performance's last run rewrote the month's financial year and, beyond
     it, only the years after it that the benchmark's look-forward (12 periods) and the
     next year's direction reach."""
-    written = {r[0] for r in conn.execute(
-        """select distinct financial_year from marts.mart_region_performance
-           where dbt_updated_at = (select max(dbt_updated_at) from marts.mart_region_performance)""")}
+    written = {
+        r[0]
+        for r in conn.execute(
+            """select distinct financial_year from marts.mart_region_performance
+           where dbt_updated_at = (select max(dbt_updated_at) from marts.mart_region_performance)"""
+        )
+    }
     assert financial_year(month) in written, written
     assert written <= {financial_year(month, d) for d in (0, 1, 2)}, written
 
@@ -90,11 +102,13 @@ def assert_benchmark_reaches_back_only_to(conn, month: str) -> None:
     trend windows): later periods exist when other tests loaded them."""
     base = month_index(month)
     written = written_by_last_run(conn, "marts.mart_benchmark")
-    assert written and all(freq == "monthly" and 0 <= index - base <= 12 for freq, index, _ in written), \
-        sorted({(f, i) for f, i, _ in written})
+    assert written and all(freq == "monthly" and 0 <= index - base <= 12 for freq, index, _ in written), sorted(
+        {(f, i) for f, i, _ in written}
+    )
     metrics = sorted({m for _, index, m in written if index == base})
-    in_month = conn.execute("select count(*) from marts.mart_benchmark where period = %s and metric_id = any(%s)",
-                            [month, metrics]).fetchone()[0]
+    in_month = conn.execute(
+        "select count(*) from marts.mart_benchmark where period = %s and metric_id = any(%s)", [month, metrics]
+    ).fetchone()[0]
     assert sum(1 for _, index, _ in written if index == base) == in_month > 0
 
 
@@ -125,25 +139,40 @@ def test_new_month_then_correction_then_full_refresh(built):
             _, written, periods = latest_batch(conn, table)
             assert periods == [CORRECTED[1]] and written == resent, (table, written, periods)
         assert_benchmark_reaches_back_only_to(conn, CORRECTED[1])
-        assert conn.execute("select count(*) from marts.fct_metric_value where council_code = %s and period = %s"
-                            " and metric_id = %s", [*CORRECTED, DROPPED_METRIC]).fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "select count(*) from marts.fct_metric_value where council_code = %s and period = %s"
+                " and metric_id = %s",
+                [*CORRECTED, DROPPED_METRIC],
+            ).fetchone()[0]
+            == 0
+        )
 
         # 3. The incremental result is exactly a full refresh's.
         for table in [*INCREMENTAL, *ANNUAL]:
-            conn.execute(f"create temp table {table.split('.')[1]}_incremental as "
-                         f"select {', '.join(columns(conn, table))} from {table}")
+            conn.execute(
+                f"create temp table {table.split('.')[1]}_incremental as "
+                f"select {', '.join(columns(conn, table))} from {table}"
+            )
         # (only the incremental models need rebuilding from scratch: the rest are tables
         # rebuilt by every run, and the last build just tested them)
-        full = build(wh, "run", "--full-refresh", "--select",
-                     *(n.split(".")[-1] for n in [*INCREMENTAL.values(), *ANNUAL.values()]))
+        full = build(
+            wh,
+            "run",
+            "--full-refresh",
+            "--select",
+            *(n.split(".")[-1] for n in [*INCREMENTAL.values(), *ANNUAL.values()]),
+        )
         print(f"\nrows written and seconds: new month {month}\ncorrection {correction}\nfull refresh {full}")
         for table in [*INCREMENTAL, *ANNUAL]:
             cols = ", ".join(columns(conn, table))
             snapshot = f"{table.split('.')[1]}_incremental"
             only_incremental = conn.execute(
-                f"select count(*) from (select {cols} from {snapshot} except all select {cols} from {table}) d").fetchone()[0]
+                f"select count(*) from (select {cols} from {snapshot} except all select {cols} from {table}) d"
+            ).fetchone()[0]
             only_full = conn.execute(
-                f"select count(*) from (select {cols} from {table} except all select {cols} from {snapshot}) d").fetchone()[0]
+                f"select count(*) from (select {cols} from {table} except all select {cols} from {snapshot}) d"
+            ).fetchone()[0]
             assert (only_incremental, only_full) == (0, 0), table
         for table in INCREMENTAL:
             assert full[table][0] == latest_batch(conn, table)[0] > before[table]

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
 import warehouse_data as wd
 from councilbench.core import catalogue
 from councilbench.warehouse.connection import connect
@@ -18,10 +19,10 @@ from councilbench.warehouse.connection import connect
 #: rate, a context count, a public statistic, and an annual metric.
 SAMPLE = [
     ("wf_sickness_days_per_fte", "2026-03"),
-    ("waste_fly_tipping_incidents", "2026-02"),        # Coventry's corrected month
+    ("waste_fly_tipping_incidents", "2026-02"),  # Coventry's corrected month
     ("econ_vacant_retail_units_pct", "2026-Q1"),
-    ("fin_council_tax_collection_rate", "2026-01"),    # Redditch's resubmitted month
-    ("plan_applications_received", "2025-11"),         # Staffordshire Moorlands missing
+    ("fin_council_tax_collection_rate", "2026-01"),  # Redditch's resubmitted month
+    ("plan_applications_received", "2025-11"),  # Staffordshire Moorlands missing
     ("econ_claimant_rate", "2026-04"),
     ("fin_non_ringfenced_reserves_pct", "2025-26"),
 ]
@@ -38,21 +39,40 @@ def built(reference_warehouse, state_dir):
 @pytest.fixture(scope="module")
 def raw(built):
     with connect(built.warehouse) as conn:
-        returns = pd.DataFrame(conn.execute("""
+        returns = pd.DataFrame(
+            conn.execute("""
             select r.council_code, r.metric_id, r.period, r.value, r.numerator, r.denominator,
                    r.submission_id, r.row_number, s.status, s.fetched_at
             from raw.council_return_rows r join ops.submissions s using (submission_id)""").fetchall(),
-            columns=["council_code", "metric_id", "period", "value", "numerator", "denominator",
-                     "submission_id", "row_number", "status", "fetched_at"])
-        public = pd.DataFrame(conn.execute("""
+            columns=[
+                "council_code",
+                "metric_id",
+                "period",
+                "value",
+                "numerator",
+                "denominator",
+                "submission_id",
+                "row_number",
+                "status",
+                "fetched_at",
+            ],
+        )
+        public = pd.DataFrame(
+            conn.execute("""
             select o.dataset, o.area_code, o.period, o.measure, o.value, o.submission_id, s.status, s.fetched_at
             from raw.public_observations o join ops.submissions s using (submission_id)""").fetchall(),
-            columns=["dataset", "area_code", "period", "measure", "value", "submission_id", "status", "fetched_at"])
-        mart = pd.DataFrame(conn.execute("select * from marts.mart_benchmark").fetchall(),
-                            columns=[c.name for c in conn.execute("select * from marts.mart_benchmark limit 0").description])
-        neighbours = pd.DataFrame(conn.execute(
-            "select council_code, neighbour_code, neighbour_rank, distance from marts.mart_council_neighbours").fetchall(),
-            columns=["council_code", "neighbour_code", "neighbour_rank", "distance"])
+            columns=["dataset", "area_code", "period", "measure", "value", "submission_id", "status", "fetched_at"],
+        )
+        mart = pd.DataFrame(
+            conn.execute("select * from marts.mart_benchmark").fetchall(),
+            columns=[c.name for c in conn.execute("select * from marts.mart_benchmark limit 0").description],
+        )
+        neighbours = pd.DataFrame(
+            conn.execute(
+                "select council_code, neighbour_code, neighbour_rank, distance from marts.mart_council_neighbours"
+            ).fetchall(),
+            columns=["council_code", "neighbour_code", "neighbour_rank", "distance"],
+        )
     return {"returns": returns, "public": public, "mart": mart, "neighbours": neighbours}
 
 
@@ -63,7 +83,9 @@ def newest_loaded(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
 
 def population(raw) -> pd.DataFrame:
     p = newest_loaded(raw["public"][raw["public"].dataset == "nomis_population"], ["area_code", "period", "measure"])
-    wide = p.pivot_table(index=["area_code", "period"], columns="measure", values="value", aggfunc="first").reset_index()
+    wide = p.pivot_table(
+        index=["area_code", "period"], columns="measure", values="value", aggfunc="first"
+    ).reset_index()
     wide["year"] = wide.period.astype(int)
     return wide
 
@@ -84,25 +106,31 @@ def facts(raw, metric_id: str) -> pd.DataFrame:
     metric = catalogue.metrics()[metric_id]
     councils = catalogue.councils()
     if metric.from_council_return:
-        f = newest_loaded(raw["returns"][raw["returns"].metric_id == metric_id], ["council_code", "metric_id", "period"])
+        f = newest_loaded(
+            raw["returns"][raw["returns"].metric_id == metric_id], ["council_code", "metric_id", "period"]
+        )
         f = f[["council_code", "period", "value", "numerator", "denominator"]].copy()
     else:
         p = newest_loaded(raw["public"], ["dataset", "area_code", "period", "measure"])
         rate = p[p.measure == metric_id][["area_code", "period", "value"]]
-        count = p[p.measure == "econ_claimant_count"][["area_code", "period", "value"]].rename(columns={"value": "numerator"})
+        count = p[p.measure == "econ_claimant_count"][["area_code", "period", "value"]].rename(
+            columns={"value": "numerator"}
+        )
         f = rate.merge(count, on=["area_code", "period"], how="left").rename(columns={"area_code": "council_code"})
         f = f[f.council_code.isin(councils)]
         pop = population(raw)
-        f["denominator"] = [population_for(pop, c, period_year(p), "population_16_64")
-                            for c, p in zip(f.council_code, f.period)]
+        f["denominator"] = [
+            population_for(pop, c, period_year(p), "population_16_64") for c, p in zip(f.council_code, f.period)
+        ]
     f = f[[councils[c].tier in metric.delivering_tiers for c in f.council_code]]
     f = f[f.value.notna()].copy()
     for c in ("value", "numerator", "denominator"):
         f[c] = f[c].astype(float)
     if metric.value_type in ("count", "amount") and metric.per_capita_basis:
         pop = population(raw)
-        f["denominator"] = [population_for(pop, c, period_year(p), metric.per_capita_basis)
-                            for c, p in zip(f.council_code, f.period)]
+        f["denominator"] = [
+            population_for(pop, c, period_year(p), metric.per_capita_basis) for c, p in zip(f.council_code, f.period)
+        ]
         f["numerator"] = f.value
         f["norm"] = 1000 * f.value / f.denominator
         f["scale"] = 1000.0
@@ -131,8 +159,11 @@ def expected_rows(raw, metric_id: str, period: str) -> list[dict]:
     if (not metric.from_council_return or metric_id in AREA_BASED) and {"county", "district"} <= tiers:
         tiers.discard("county")
     counted = now[now.tier.isin(tiers) & now.numerator.notna() & now.denominator.notna()]
-    regional = metric.scale * counted.numerator.sum() / counted.denominator.sum() if metric.per_capita_basis is None \
+    regional = (
+        metric.scale * counted.numerator.sum() / counted.denominator.sum()
+        if metric.per_capita_basis is None
         else 1000 * counted.numerator.sum() / counted.denominator.sum()
+    )
     prev_period, ly_period = previous_periods(period, metric.frequency)
     by_period = f.set_index(["council_code", "period"]).norm
     out = []
@@ -149,16 +180,26 @@ def expected_rows(raw, metric_id: str, period: str) -> list[dict]:
                 rank = int(better.sum()) + 1
             prev = by_period.get((code, prev_period))
             ly = by_period.get((code, ly_period))
-            out.append({
-                "council_code": code, "group_type": group, "normalised_value": v, "group_size": len(values),
-                "rank": rank, "quartile": None if rank is None else 1 + math.floor(4 * (rank - 1) / len(values)),
-                "group_median": median, "group_mean": float(values.mean()), "group_mad": mad,
-                "outlier_score": (v - median) / mad if mad else (0.0 if v == median else
-                                                                  (v - median) / (0.8453 * float(np.mean(np.abs(values - median))))),
-                "region_value": regional, "regional_councils": len(counted),
-                "direction_vs_previous": direction(v, prev, metric.polarity, metric_id in YEAR_TO_DATE),
-                "direction_vs_last_year": direction(v, ly, metric.polarity, False),
-            })
+            out.append(
+                {
+                    "council_code": code,
+                    "group_type": group,
+                    "normalised_value": v,
+                    "group_size": len(values),
+                    "rank": rank,
+                    "quartile": None if rank is None else 1 + math.floor(4 * (rank - 1) / len(values)),
+                    "group_median": median,
+                    "group_mean": float(values.mean()),
+                    "group_mad": mad,
+                    "outlier_score": (v - median) / mad
+                    if mad
+                    else (0.0 if v == median else (v - median) / (0.8453 * float(np.mean(np.abs(values - median))))),
+                    "region_value": regional,
+                    "regional_councils": len(counted),
+                    "direction_vs_previous": direction(v, prev, metric.polarity, metric_id in YEAR_TO_DATE),
+                    "direction_vs_last_year": direction(v, ly, metric.polarity, False),
+                }
+            )
     return out
 
 
@@ -171,7 +212,7 @@ def previous_periods(period: str, frequency: str) -> tuple[str, str]:
     if frequency == "monthly":
         m = int(period[5:])
         return (f"{y}-{m - 1:02d}" if m > 1 else f"{y - 1}-12"), f"{y - 1}-{m:02d}"
-    previous_year = f"{y - 1}-{y % 100:02d}"      # a financial year: the previous one, both ways
+    previous_year = f"{y - 1}-{y % 100:02d}"  # a financial year: the previous one, both ways
     return previous_year, previous_year
 
 
@@ -193,8 +234,14 @@ def test_benchmark_rows_match_an_independent_recomputation(raw, metric_id, perio
     for e in expected:
         row = got[(e["council_code"], e["group_type"])]
         where = f"{metric_id} {period} {e['council_code']} {e['group_type']}"
-        for col in ("group_size", "rank", "quartile", "regional_councils", "direction_vs_previous",
-                    "direction_vs_last_year"):
+        for col in (
+            "group_size",
+            "rank",
+            "quartile",
+            "regional_councils",
+            "direction_vs_previous",
+            "direction_vs_last_year",
+        ):
             actual = getattr(row, col)
             actual = None if actual is None or (isinstance(actual, float) and math.isnan(actual)) else actual
             assert actual == e[col], (where, col, actual, e[col])
@@ -205,13 +252,19 @@ def test_benchmark_rows_match_an_independent_recomputation(raw, metric_id, perio
 def test_superseded_figures_are_not_the_ones_benchmarked(raw):
     """Coventry's first February file said 50% more fly-tipping: the benchmark has the correction."""
     code, month = wd.SCENARIO.superseded
-    rows = raw["returns"][(raw["returns"].council_code == code) & (raw["returns"].period == month)
-                          & (raw["returns"].metric_id == "waste_fly_tipping_incidents")]
+    rows = raw["returns"][
+        (raw["returns"].council_code == code)
+        & (raw["returns"].period == month)
+        & (raw["returns"].metric_id == "waste_fly_tipping_incidents")
+    ]
     by_status = dict(zip(rows.status, rows.value.astype(float)))
     assert by_status["superseded"] == pytest.approx(1.5 * by_status["loaded"], rel=0.01)
     mart = raw["mart"]
-    value = mart[(mart.council_code == code) & (mart.metric_id == "waste_fly_tipping_incidents")
-                 & (mart.period == month)].value.astype(float).unique()
+    value = (
+        mart[(mart.council_code == code) & (mart.metric_id == "waste_fly_tipping_incidents") & (mart.period == month)]
+        .value.astype(float)
+        .unique()
+    )
     assert list(value) == [by_status["loaded"]]
 
 
@@ -219,14 +272,25 @@ def test_nearest_neighbours_match_an_independent_recomputation(raw):
     councils = catalogue.councils()
     pop = population(raw)
     latest = pop.sort_values("year").groupby("area_code").tail(1).set_index("area_code")
-    cc = newest_loaded(raw["public"][(raw["public"].dataset == "nomis_claimant_count")
-                                     & (raw["public"].measure == "econ_claimant_rate")], ["area_code", "period"])
+    cc = newest_loaded(
+        raw["public"][
+            (raw["public"].dataset == "nomis_claimant_count") & (raw["public"].measure == "econ_claimant_rate")
+        ],
+        ["area_code", "period"],
+    )
     cc = cc[cc.value.notna()].sort_values("period").groupby("area_code").tail(12)
     rate = cc.groupby("area_code").value.apply(lambda s: float(np.mean(s.astype(float))))
     codes = sorted(councils)
-    x = np.array([[math.log(float(latest.loc[c, "econ_population_all_ages"])),
-                   float(latest.loc[c, "econ_population_16_64"]) / float(latest.loc[c, "econ_population_all_ages"]),
-                   rate[c]] for c in codes])
+    x = np.array(
+        [
+            [
+                math.log(float(latest.loc[c, "econ_population_all_ages"])),
+                float(latest.loc[c, "econ_population_16_64"]) / float(latest.loc[c, "econ_population_all_ages"]),
+                rate[c],
+            ]
+            for c in codes
+        ]
+    )
     z = (x - x.mean(axis=0)) / x.std(axis=0)
     tiers = ["metropolitan_borough", "unitary", "county", "district"]
     onehot = np.array([[1.0 if councils[c].tier == t else 0.0 for t in tiers] for c in codes])

@@ -112,43 +112,63 @@ COMMAND_GROUP = "councilbench.commands"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="councilbench", description=DESCRIPTION, epilog=EPILOG,
+        prog="councilbench",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     db = sub.add_parser("db", help="warehouse: create (up), show (url) or stop the embedded server (stop)")
-    db.add_argument("action", choices=["up", "url", "stop"],
-                    help="up: database, schemas (raw, ops, reference, staging, intermediate, marts) and roles; "
-                         "url: the warehouse in use; stop: stop the embedded PostgreSQL")
+    db.add_argument(
+        "action",
+        choices=["up", "url", "stop"],
+        help="up: database, schemas (raw, ops, reference, staging, intermediate, marts) and roles; "
+        "url: the warehouse in use; stop: stop the embedded PostgreSQL",
+    )
     db.set_defaults(func=cmd_db)
 
-    dbt = sub.add_parser("dbt", help="run dbt against the warehouse as the transformer role",
-                         description="Any dbt arguments, e.g. `councilbench dbt build --select marts`.")
+    dbt = sub.add_parser(
+        "dbt",
+        help="run dbt against the warehouse as the transformer role",
+        description="Any dbt arguments, e.g. `councilbench dbt build --select marts`.",
+    )
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=cmd_dbt)
 
-    docs = sub.add_parser("docs", help="the dbt docs site of the warehouse, as one page that opens from disk",
-                          description="`dbt docs generate --static` as the transformer role: every model, column "
-                                      "and test with its description, in <state>/dbt/docs/index.html (the "
-                                      "warehouse_build DAG writes the same page after each build).")
+    docs = sub.add_parser(
+        "docs",
+        help="the dbt docs site of the warehouse, as one page that opens from disk",
+        description="`dbt docs generate --static` as the transformer role: every model, column "
+        "and test with its description, in <state>/dbt/docs/index.html (the "
+        "warehouse_build DAG writes the same page after each build).",
+    )
     docs.set_defaults(func=cmd_docs)
 
     env = sub.add_parser("airflow-env", help="print the project's Airflow environment as shell exports")
     env.set_defaults(func=cmd_airflow_env)
 
-    af = sub.add_parser("airflow", help="start Airflow locally (UI on http://127.0.0.1:PORT) and print its login",
-                        description="The api-server, scheduler, dag-processor and triggerer (and Celery workers "
-                                    "with --executor celery), metadata in PostgreSQL; Ctrl-C stops them all.")
+    af = sub.add_parser(
+        "airflow",
+        help="start Airflow locally (UI on http://127.0.0.1:PORT) and print its login",
+        description="The api-server, scheduler, dag-processor and triggerer (and Celery workers "
+        "with --executor celery), metadata in PostgreSQL; Ctrl-C stops them all.",
+    )
     af.add_argument("--port", type=int, default=8080, help="api-server port (default 8080)")
-    af.add_argument("--executor", choices=["local", "celery"],
-                    default=settings.get("COUNCILBENCH_AIRFLOW_EXECUTOR"),
-                    help="LocalExecutor (one machine, default) or CeleryExecutor with Redis "
-                         "(COUNCILBENCH_CELERY_BROKER_URL, default redis://127.0.0.1:6379/0)")
+    af.add_argument(
+        "--executor",
+        choices=["local", "celery"],
+        default=settings.get("COUNCILBENCH_AIRFLOW_EXECUTOR"),
+        help="LocalExecutor (one machine, default) or CeleryExecutor with Redis "
+        "(COUNCILBENCH_CELERY_BROKER_URL, default redis://127.0.0.1:6379/0)",
+    )
     af.add_argument("--workers", type=int, default=2, help="Celery workers to start on this machine (default 2)")
-    af.add_argument("--reset-metadata", action="store_true",
-                    help="drop Airflow's metadata database and migrate a new one, then exit")
+    af.add_argument(
+        "--reset-metadata",
+        action="store_true",
+        help="drop Airflow's metadata database and migrate a new one, then exit",
+    )
     af.set_defaults(func=cmd_airflow)
 
     from importlib.metadata import entry_points
@@ -164,8 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     if not args.verbose:  # Airflow's logging setup (on import) turns INFO on for everyone
         logging.getLogger("councilbench").setLevel(logging.WARNING)

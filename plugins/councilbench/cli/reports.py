@@ -16,21 +16,41 @@ import json
 def add_command(subparsers) -> None:
     """Register `councilbench report` on the CLI's subparsers."""
     p = subparsers.add_parser(
-        "report", help="render the Performance of the Region report and the council packs (HTML + PDF)",
+        "report",
+        help="render the Performance of the Region report and the council packs (HTML + PDF)",
         description="Render the annual Performance of the Region report (latest complete financial year and the "
-                    "year to date) and each council's monthly How <council> compares pack from the marts, into "
-                    "<state>/reports. Needs Chromium for the PDFs (apt-get install chromium).")
-    p.add_argument("--month", help="reporting month YYYY-MM for the packs (default: the newest with an accepted return)")
-    p.add_argument("--financial-year", help="financial year YYYY-YY of the annual report (default: the latest "
-                                            "complete one and the current year to date)")
-    p.add_argument("--council", action="append", default=[], metavar="CODE",
-                   help="only this council's pack (repeatable; default: all 33)")
+        "year to date) and each council's monthly How <council> compares pack from the marts, into "
+        "<state>/reports. Needs Chromium for the PDFs (apt-get install chromium).",
+    )
+    p.add_argument(
+        "--month", help="reporting month YYYY-MM for the packs (default: the newest with an accepted return)"
+    )
+    p.add_argument(
+        "--financial-year",
+        help="financial year YYYY-YY of the annual report (default: the latest "
+        "complete one and the current year to date)",
+    )
+    p.add_argument(
+        "--council",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="only this council's pack (repeatable; default: all 33)",
+    )
     p.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
     p.add_argument("--no-packs", action="store_true", help="the annual report only")
-    p.add_argument("--send", action="store_true",
-                   help="email each pack to its council's contacts through smtp_default (once per council and month)")
-    p.add_argument("--screenshot", type=int, default=0, metavar="PAGES",
-                   help="also write PNGs of the first PAGES pages of each PDF (pdftoppm) next to it")
+    p.add_argument(
+        "--send",
+        action="store_true",
+        help="email each pack to its council's contacts through smtp_default (once per council and month)",
+    )
+    p.add_argument(
+        "--screenshot",
+        type=int,
+        default=0,
+        metavar="PAGES",
+        help="also write PNGs of the first PAGES pages of each PDF (pdftoppm) next to it",
+    )
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.set_defaults(func=cmd_report)
 
@@ -44,8 +64,11 @@ def screenshots(pdf_path: str, pages: int, resolution: int = 60) -> list[str]:
     prefix = pdf.with_name(f"{pdf.stem}-page")
     for old in pdf.parent.glob(f"{pdf.stem}-page-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-r", str(resolution), "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(resolution), "-png", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
+        check=True,
+        capture_output=True,
+    )
     return sorted(str(p) for p in pdf.parent.glob(f"{pdf.stem}-page-*.png"))
 
 

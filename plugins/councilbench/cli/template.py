@@ -18,15 +18,20 @@ TEMPLATE_EPILOG = textwrap.dedent(
 
 def add_command(subparsers) -> None:
     template = subparsers.add_parser(
-        "template", help="write the return template (blank, or pre-filled for a council and month)",
+        "template",
+        help="write the return template (blank, or pre-filled for a council and month)",
         description="Write the CSV and Excel return template councils fill in. With --council and --period the "
-                    "template has one row per metric due from that council that month, with council_code, period, "
-                    "metric_id and status filled in; the Excel one explains every column and metric.",
-        epilog=TEMPLATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "template has one row per metric due from that council that month, with council_code, period, "
+        "metric_id and status filled in; the Excel one explains every column and metric.",
+        epilog=TEMPLATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     template.add_argument("--out", metavar="DIR", required=True, help="folder to write into (created if needed)")
     template.add_argument("--council", metavar="CODE", help="GSS code or short name of the council")
     template.add_argument("--period", metavar="YYYY-MM", help="the return month")
-    template.add_argument("--format", choices=["csv", "xlsx", "both"], default="both", help="which files (default both)")
+    template.add_argument(
+        "--format", choices=["csv", "xlsx", "both"], default="both", help="which files (default both)"
+    )
     template.set_defaults(func=cmd_template)
 
 

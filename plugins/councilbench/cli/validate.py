@@ -13,17 +13,23 @@ import sys
 from pathlib import Path
 
 HELP = "check a council return file (CSV or XLSX) against the return contract before sending it"
-DESCRIPTION = ("Check a monthly council return exactly as the platform will, and print what would be "
-               "rejected, row by row. Exit status 0 when it would be accepted (warnings are printed), "
-               "1 when it would be rejected.")
+DESCRIPTION = (
+    "Check a monthly council return exactly as the platform will, and print what would be "
+    "rejected, row by row. Exit status 0 when it would be accepted (warnings are printed), "
+    "1 when it would be rejected."
+)
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
     """Register `validate` on an argparse subparsers object (cli.build_parser calls this)."""
     p = subparsers.add_parser("validate", help=HELP, description=DESCRIPTION)
     p.add_argument("file", metavar="FILE", type=Path, help="the return file (.csv or .xlsx)")
-    p.add_argument("--council", required=True, metavar="CODE",
-                   help="the council's GSS code (e.g. E08000027) or short name (e.g. dudley)")
+    p.add_argument(
+        "--council",
+        required=True,
+        metavar="CODE",
+        help="the council's GSS code (e.g. E08000027) or short name (e.g. dudley)",
+    )
     p.add_argument("--period", required=True, metavar="YYYY-MM", help="the return month, e.g. 2026-10")
     p.set_defaults(func=run)
     return p
@@ -50,8 +56,11 @@ def run(args) -> int:
         print(f"councilbench validate: error: {exc}", file=sys.stderr)
         return 2
     if not MONTH_RE.match(args.period or ""):
-        print(f"councilbench validate: error: --period must be a month written YYYY-MM (e.g. 2026-10), got "
-              f"{args.period!r}", file=sys.stderr)
+        print(
+            f"councilbench validate: error: --period must be a month written YYYY-MM (e.g. 2026-10), got "
+            f"{args.period!r}",
+            file=sys.stderr,
+        )
         return 2
     path = Path(args.file)
     if not path.is_file():

@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from councilbench.core import settings
 
@@ -26,6 +26,7 @@ MONTH_NAMES = tuple(calendar.month_name[1:])
 
 
 # --- months as text ---------------------------------------------------------------------
+
 
 def month_index(month: str) -> int:
     """'YYYY-MM' -> a count of months (year * 12 + month - 1), for arithmetic."""
@@ -83,19 +84,20 @@ def day_label(dt: datetime) -> str:
 
 # --- months as datetimes (the timetables' data intervals) ---------------------------------
 
+
 def month_start(dt: datetime) -> datetime:
-    return datetime(dt.year, dt.month, 1, tzinfo=timezone.utc)
+    return datetime(dt.year, dt.month, 1, tzinfo=UTC)
 
 
 def shift_months(dt: datetime, months: int) -> datetime:
     """The start of the month `months` after the one `dt` is in."""
     index = dt.year * 12 + (dt.month - 1) + months
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=timezone.utc)
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
 
 
 def month_of(text: str) -> datetime:
     """The start of a 'YYYY-MM' reporting month."""
-    return datetime.fromisoformat(f"{month_from_index(month_index(text))}-01").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(f"{month_from_index(month_index(text))}-01").replace(tzinfo=UTC)
 
 
 def month_text(dt: datetime) -> str:
@@ -104,6 +106,7 @@ def month_text(dt: datetime) -> str:
 
 
 # --- due dates ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ReturnsCalendar:

@@ -23,9 +23,9 @@ class Metric:
     service_area: str
     definition: str
     unit: str
-    value_type: str        # proportion | count | mean | amount
+    value_type: str  # proportion | count | mean | amount
     polarity: str
-    frequency: str         # monthly | quarterly | annual
+    frequency: str  # monthly | quarterly | annual
     delivering_tiers: tuple[str, ...]
     required: bool
     numerator: str
@@ -59,8 +59,9 @@ class Council:
 
     def return_uri(self, period: str, returns_base_url: str | None = None) -> str:
         base = returns_base_url or settings.returns_base_url()
-        return self.return_source.format(returns_base_url=base.rstrip("/"), period=period,
-                                         gss_code=self.code, short_name=self.short_name)
+        return self.return_source.format(
+            returns_base_url=base.rstrip("/"), period=period, gss_code=self.code, short_name=self.short_name
+        )
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,25 @@ def metrics() -> dict[str, Metric]:
     out = {}
     for r in _rows("metric_catalogue.csv"):
         out[r["metric_id"]] = Metric(
-            metric_id=r["metric_id"], metric_name=r["metric_name"], service_area=r["service_area"],
-            definition=r["definition"], unit=r["unit"], value_type=r["value_type"], polarity=r["polarity"],
-            frequency=r["frequency"], delivering_tiers=tuple(r["delivering_tiers"].split("|")),
-            required=r["required"] == "yes", numerator=r["numerator"], denominator=r["denominator"],
-            scale=float(r["scale"]), per_capita_basis=None if r["per_capita_basis"] in ("", "none") else r["per_capita_basis"],
-            lower_bound=float(r["lower_bound"]), upper_bound=float(r["upper_bound"]),
-            mom_warn_pct=_num(r["mom_warn_pct"]), source=r["source"], reference=r["reference"],
+            metric_id=r["metric_id"],
+            metric_name=r["metric_name"],
+            service_area=r["service_area"],
+            definition=r["definition"],
+            unit=r["unit"],
+            value_type=r["value_type"],
+            polarity=r["polarity"],
+            frequency=r["frequency"],
+            delivering_tiers=tuple(r["delivering_tiers"].split("|")),
+            required=r["required"] == "yes",
+            numerator=r["numerator"],
+            denominator=r["denominator"],
+            scale=float(r["scale"]),
+            per_capita_basis=None if r["per_capita_basis"] in ("", "none") else r["per_capita_basis"],
+            lower_bound=float(r["lower_bound"]),
+            upper_bound=float(r["upper_bound"]),
+            mom_warn_pct=_num(r["mom_warn_pct"]),
+            source=r["source"],
+            reference=r["reference"],
         )
     return out
 
@@ -100,9 +113,14 @@ def metrics() -> dict[str, Metric]:
 def councils() -> dict[str, Council]:
     return {
         r["gss_code"]: Council(
-            code=r["gss_code"], name=r["council_name"], short_name=r["short_name"], tier=r["tier"],
-            county_code=r["county_gss_code"] or None, county_name=r["county_name"] or None,
-            return_source=r["return_source"], website=r["website"],
+            code=r["gss_code"],
+            name=r["council_name"],
+            short_name=r["short_name"],
+            tier=r["tier"],
+            county_code=r["county_gss_code"] or None,
+            county_name=r["county_name"] or None,
+            return_source=r["return_source"],
+            website=r["website"],
         )
         for r in _rows("council_registry.csv")
     }
@@ -125,8 +143,9 @@ def find_council(code_or_name: str) -> Council:
     for council in by_code.values():
         if council.short_name == key.lower():
             return council
-    raise UnknownCouncil(f"unknown council {code_or_name!r}: give its GSS code (e.g. E08000027) "
-                         f"or short name (e.g. dudley)")
+    raise UnknownCouncil(
+        f"unknown council {code_or_name!r}: give its GSS code (e.g. E08000027) or short name (e.g. dudley)"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -46,30 +46,37 @@ class Setting:
     meaning: str
 
 
-SETTINGS = {s.name: s for s in (
-    Setting("COUNCILBENCH_HOME", None, "the folder holding dags/, dbt_project/ and expectations/"),
-    Setting("COUNCILBENCH_STATE_DIR", None, "where everything generated goes (default <COUNCILBENCH_HOME>/.state)"),
-    Setting("COUNCILBENCH_AIRFLOW_DATABASE", None, "Airflow's metadata database (default <warehouse>_airflow)"),
-    Setting("COUNCILBENCH_AIRFLOW_EXECUTOR", "local", "the executor of `councilbench airflow`: local or celery"),
-    Setting("COUNCILBENCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0", "the Celery broker"),
-    Setting("COUNCILBENCH_CELERY_CONCURRENCY", "4", "task slots per Celery worker"),
-    Setting("COUNCILBENCH_WORKER_NAME", None, "a Celery worker's name, before the host name on its tasks"),
-    Setting("COUNCILBENCH_RETURNS_BASE_URL", "http://127.0.0.1:8765/returns", "{returns_base_url} in return sources"),
-    Setting("COUNCILBENCH_RETURNS_DUE_DAY", "15", "the day of the following month a return is due"),
-    Setting("COUNCILBENCH_RETURNS_DUE_TIME", "06:00", "the time (UTC) on the due day"),
-    Setting("COUNCILBENCH_REMINDER_DAYS_BEFORE", "5", "how many days before the due date reminders go"),
-    Setting("COUNCILBENCH_NOMIS_BASE_URL", "https://www.nomisweb.co.uk", "the NOMIS API"),
-    Setting("COUNCILBENCH_DEFRA_WASTE_URL", None, "the DEFRA waste statistics file (default: GOV.UK's)"),
-    Setting("COUNCILBENCH_SMTP_HOST", None, "the SMTP server (default 127.0.0.1; when set the demo sends there)"),
-    Setting("COUNCILBENCH_SMTP_PORT", "8025", "its port"),
-    Setting("COUNCILBENCH_MAIL_FROM", "councilbench@westmidlands-benchmarking.example", "the sender of every email"),
-    Setting("COUNCILBENCH_OPS_EMAIL", "data-platform@westmidlands-benchmarking.example", "the platform team"),
-    Setting("COUNCILBENCH_RETRY_DELAY_SECONDS", "120", "the first retry delay of every DAG task"),
-    Setting("COUNCILBENCH_CHROMIUM", None, "the browser that prints the PDFs (default: found on PATH)"),
-    Setting("COUNCILBENCH_DEMO_MONTH", None, "the month the demo and bench run (default: the latest due)"),
-    Setting("COUNCILBENCH_DEMO_HISTORY_MONTHS", "12", "the months of history the demo loads"),
-    Setting("COUNCILBENCH_DEBUG", None, "any value: the command line prints full tracebacks"),
-)}
+SETTINGS = {
+    s.name: s
+    for s in (
+        Setting("COUNCILBENCH_HOME", None, "the folder holding dags/, dbt_project/ and expectations/"),
+        Setting("COUNCILBENCH_STATE_DIR", None, "where everything generated goes (default <COUNCILBENCH_HOME>/.state)"),
+        Setting("COUNCILBENCH_AIRFLOW_DATABASE", None, "Airflow's metadata database (default <warehouse>_airflow)"),
+        Setting("COUNCILBENCH_AIRFLOW_EXECUTOR", "local", "the executor of `councilbench airflow`: local or celery"),
+        Setting("COUNCILBENCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0", "the Celery broker"),
+        Setting("COUNCILBENCH_CELERY_CONCURRENCY", "4", "task slots per Celery worker"),
+        Setting("COUNCILBENCH_WORKER_NAME", None, "a Celery worker's name, before the host name on its tasks"),
+        Setting(
+            "COUNCILBENCH_RETURNS_BASE_URL", "http://127.0.0.1:8765/returns", "{returns_base_url} in return sources"
+        ),
+        Setting("COUNCILBENCH_RETURNS_DUE_DAY", "15", "the day of the following month a return is due"),
+        Setting("COUNCILBENCH_RETURNS_DUE_TIME", "06:00", "the time (UTC) on the due day"),
+        Setting("COUNCILBENCH_REMINDER_DAYS_BEFORE", "5", "how many days before the due date reminders go"),
+        Setting("COUNCILBENCH_NOMIS_BASE_URL", "https://www.nomisweb.co.uk", "the NOMIS API"),
+        Setting("COUNCILBENCH_DEFRA_WASTE_URL", None, "the DEFRA waste statistics file (default: GOV.UK's)"),
+        Setting("COUNCILBENCH_SMTP_HOST", None, "the SMTP server (default 127.0.0.1; when set the demo sends there)"),
+        Setting("COUNCILBENCH_SMTP_PORT", "8025", "its port"),
+        Setting(
+            "COUNCILBENCH_MAIL_FROM", "councilbench@westmidlands-benchmarking.example", "the sender of every email"
+        ),
+        Setting("COUNCILBENCH_OPS_EMAIL", "data-platform@westmidlands-benchmarking.example", "the platform team"),
+        Setting("COUNCILBENCH_RETRY_DELAY_SECONDS", "120", "the first retry delay of every DAG task"),
+        Setting("COUNCILBENCH_CHROMIUM", None, "the browser that prints the PDFs (default: found on PATH)"),
+        Setting("COUNCILBENCH_DEMO_MONTH", None, "the month the demo and bench run (default: the latest due)"),
+        Setting("COUNCILBENCH_DEMO_HISTORY_MONTHS", "12", "the months of history the demo loads"),
+        Setting("COUNCILBENCH_DEBUG", None, "any value: the command line prints full tracebacks"),
+    )
+}
 
 
 def get(name: str, default: str | None = None, *, env: Mapping[str, str] | None = None) -> str | None:

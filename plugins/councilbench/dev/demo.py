@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from councilbench.core import catalogue, settings
@@ -37,8 +37,8 @@ from councilbench.warehouse.connection import Warehouse, connect
 #: The three councils whose demo returns are broken, and how.
 DEMO_FAULTS = {
     "E08000027": ["numerator_above_denominator", "text_in_numeric"],  # Dudley: two row-level faults
-    "E07000199": ["html_error_page"],                                  # Tamworth: a login page, not a return
-    "E10000031": ["missing_required"],                                 # Warwickshire: a required metric missing
+    "E07000199": ["html_error_page"],  # Tamworth: a login page, not a return
+    "E10000031": ["missing_required"],  # Warwickshire: a required metric missing
 }
 CORRECTED = "E08000027"
 HISTORY_MONTHS = int(settings.get("COUNCILBENCH_DEMO_HISTORY_MONTHS"))
@@ -52,8 +52,7 @@ def demo_month(today: date | None = None) -> str:
         return settings.get("COUNCILBENCH_DEMO_MONTH")
     from councilbench.core.calendar import ReturnsCalendar, month_text
 
-    now = datetime.now(timezone.utc) if today is None else datetime(today.year, today.month, today.day,
-                                                                     tzinfo=timezone.utc)
+    now = datetime.now(UTC) if today is None else datetime(today.year, today.month, today.day, tzinfo=UTC)
     return month_text(ReturnsCalendar.configured().latest_due_month(now))
 
 
@@ -72,13 +71,19 @@ def month_state(warehouse: Warehouse, month: str, returns_dir: Path) -> dict:
             """select subject, status, submission_id from ops.submissions
                where source_kind = 'council_return' and period = %s and (subject, sha256) in
                      (select * from unnest(%s::text[], %s::text[]))""",
-            [month, list(served), list(served.values())]).fetchall()
+            [month, list(served), list(served.values())],
+        ).fetchall()
         sends = conn.execute(
             """select s.subject, n.kind, n.status, array_to_string(n.recipients, ', '), n.subject_line
                from ops.notifications n join ops.submissions s using (submission_id)
-               where s.period = %s order by 1""", [month]).fetchall()
-        rows = conn.execute("""select count(*) from raw.council_return_rows r join ops.submissions s using (submission_id)
-                               where s.period = %s and s.status = 'loaded'""", [month]).fetchone()[0]
+               where s.period = %s order by 1""",
+            [month],
+        ).fetchall()
+        rows = conn.execute(
+            """select count(*) from raw.council_return_rows r join ops.submissions s using (submission_id)
+                               where s.period = %s and s.status = 'loaded'""",
+            [month],
+        ).fetchone()[0]
     return {"latest": {c: s for c, s, _ in latest}, "sends": sends, "rows": rows}
 
 
@@ -87,7 +92,9 @@ def reminder_sends(warehouse: Warehouse, months: list[str]) -> list[tuple]:
         return conn.execute(
             """select report_month, kind, council_code, status, array_to_string(recipients, ', '), subject_line
                from ops.report_sends where kind in ('return_reminder', 'return_chaser', 'month_summary')
-               and report_month = any(%s) order by report_month, kind, council_code""", [months]).fetchall()
+               and report_month = any(%s) order by report_month, kind, council_code""",
+            [months],
+        ).fetchall()
 
 
 def date_history_as_sent(warehouse: Warehouse, months: list[str]) -> int:
@@ -102,7 +109,9 @@ def date_history_as_sent(warehouse: Warehouse, months: list[str]) -> int:
                set fetched_at = (period || '-01')::date + interval '1 month'
                                 + (4 + abs(hashtext(subject || period)) %% 14) * interval '1 day'
                                 + interval '9 hours'
-               where source_kind = 'council_return' and period = any(%s)""", [months]).rowcount
+               where source_kind = 'council_return' and period = any(%s)""",
+            [months],
+        ).rowcount
         conn.commit()
     return count
 
@@ -124,8 +133,9 @@ def _quarantine_files(month: str) -> list[str]:
     return sorted(str(p) for p in root.glob(f"*/{month}/*"))
 
 
-def run_and_wait(api: AirflowApi, dag_id: str, conf: dict | None = None, *, due: bool = False,
-                 timeout: float = 900) -> dict:
+def run_and_wait(
+    api: AirflowApi, dag_id: str, conf: dict | None = None, *, due: bool = False, timeout: float = 900
+) -> dict:
     """Trigger a DAG through the REST API and unpause it (with `due`, as the run the
     scheduler would make now, so unpausing starts no second one), wait for it, and raise
     if it failed."""
@@ -133,8 +143,10 @@ def run_and_wait(api: AirflowApi, dag_id: str, conf: dict | None = None, *, due:
     api.set_paused(dag_id, False)
     final = api.wait_for_run(dag_id, run["dag_run_id"], timeout=timeout)
     if final["state"] != "success":
-        raise RuntimeError(f"{dag_id} run {final['dag_run_id']} ended {final['state']}: see its task logs in the UI "
-                           f"or under {settings.state_path('airflow')}/logs")
+        raise RuntimeError(
+            f"{dag_id} run {final['dag_run_id']} ended {final['state']}: see its task logs in the UI "
+            f"or under {settings.state_path('airflow')}/logs"
+        )
     return final
 
 
@@ -145,9 +157,17 @@ def dag_runs_since(api: AirflowApi, since: datetime) -> list[dict]:
         for run in api.runs(dag_id):
             queued = parse_time(run.get("queued_at") or run.get("start_date"))
             if queued and queued >= since:
-                runs.append({"dag_id": dag_id, "run_id": run["dag_run_id"], "run_type": run["run_type"],
-                             "state": run["state"], "seconds": run_seconds(run), "start": run.get("start_date"),
-                             "conf": run.get("conf") or {}})
+                runs.append(
+                    {
+                        "dag_id": dag_id,
+                        "run_id": run["dag_run_id"],
+                        "run_type": run["run_type"],
+                        "state": run["state"],
+                        "seconds": run_seconds(run),
+                        "start": run.get("start_date"),
+                        "conf": run.get("conf") or {},
+                    }
+                )
     return sorted(runs, key=lambda r: r["start"] or "")
 
 
@@ -160,7 +180,7 @@ def run_demo(warehouse: Warehouse) -> dict:
     from councilbench.orchestration.services import AirflowServices
     from councilbench.returns.pipeline import backfill
 
-    started, began = time.monotonic(), datetime.now(timezone.utc)
+    started, began = time.monotonic(), datetime.now(UTC)
     seconds: dict[str, float] = {}
     month = demo_month()
     next_month = add_months(month, 1)
@@ -174,10 +194,16 @@ def run_demo(warehouse: Warehouse) -> dict:
 
     # Mail goes to the server COUNCILBENCH_SMTP_HOST names (Mailpit in docker compose),
     # else to a catcher of the demo's own that saves each message under <state>/mail.
-    with serve_folder(returns_dir) as http, relay_or_catcher(settings.state_path("mail")) as mail, \
-            serve_demo_sources(settings.state_path("demo", "public-sources")) as public_env:
-        overrides = {**public_env, "COUNCILBENCH_RETURNS_BASE_URL": http.url,
-                     "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(mail.host, mail.port)}
+    with (
+        serve_folder(returns_dir) as http,
+        relay_or_catcher(settings.state_path("mail")) as mail,
+        serve_demo_sources(settings.state_path("demo", "public-sources")) as public_env,
+    ):
+        overrides = {
+            **public_env,
+            "COUNCILBENCH_RETURNS_BASE_URL": http.url,
+            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(mail.host, mail.port),
+        }
         t = time.monotonic()
         with AirflowServices(warehouse, port=None, env=overrides) as airflow:
             seconds["airflow_start"] = round(time.monotonic() - t, 1)
@@ -203,7 +229,7 @@ def run_demo(warehouse: Warehouse) -> dict:
             after_first = month_state(warehouse, month, returns_dir)
             mails_after_first = emails_so_far(warehouse, mail) - mails_before
 
-            run_and_wait(api, "council_returns", {"period": month})   # a rerun: changes nothing
+            run_and_wait(api, "council_returns", {"period": month})  # a rerun: changes nothing
             api.wait_until_idle(CHAIN, timeout=600)
             after_rerun = month_state(warehouse, month, returns_dir)
             mails_after_rerun = emails_so_far(warehouse, mail) - mails_before
@@ -217,13 +243,18 @@ def run_demo(warehouse: Warehouse) -> dict:
             run_and_wait(api, "return_reminders", {"period": month, "kind": "chaser"}, due=True)
             run_and_wait(api, "return_reminders", {"period": next_month, "kind": "reminder"})
             runs = dag_runs_since(api, began)
-            airflow_facts = {"executor": airflow.env["AIRFLOW__CORE__EXECUTOR"],
-                             "metadata": airflow.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[-1],
-                             "ui": airflow.url}
+            airflow_facts = {
+                "executor": airflow.env["AIRFLOW__CORE__EXECUTOR"],
+                "metadata": airflow.env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[-1],
+                "ui": airflow.url,
+            }
         caught = isinstance(mail, CatcherHandle)
         emails = [{"to": m["To"], "subject": m["Subject"]} for m in mail.messages] if caught else []
-        where_mail_is = (f"saved as .eml in {mail.folder}" if caught
-                         else f"sent through SMTP {mail.host}:{mail.port} (COUNCILBENCH_SMTP_HOST): read them there")
+        where_mail_is = (
+            f"saved as .eml in {mail.folder}"
+            if caught
+            else f"sent through SMTP {mail.host}:{mail.port} (COUNCILBENCH_SMTP_HOST): read them there"
+        )
 
     names = {c.code: c.name for c in catalogue.councils().values()}
     statuses = after_first["latest"]
@@ -241,12 +272,25 @@ def run_demo(warehouse: Warehouse) -> dict:
             "emails_this_session": mails_after_first,
         },
         "rerun_changed_nothing": after_rerun == after_first and mails_after_rerun == mails_after_first,
-        "resubmission": {"council": names[CORRECTED], "now": final["latest"].get(CORRECTED),
-                         "rows_loaded_for_month": final["rows"]},
-        "emails_sent": [{"council": names[s[0]], "kind": s[1], "status": s[2], "to": s[3], "subject": s[4]}
-                        for s in final["sends"]],
-        "reminders": [{"month": r[0], "kind": r[1], "council": names.get(r[2], "platform team"), "status": r[3],
-                       "to": r[4], "subject": r[5]} for r in reminder_sends(warehouse, [month, next_month])],
+        "resubmission": {
+            "council": names[CORRECTED],
+            "now": final["latest"].get(CORRECTED),
+            "rows_loaded_for_month": final["rows"],
+        },
+        "emails_sent": [
+            {"council": names[s[0]], "kind": s[1], "status": s[2], "to": s[3], "subject": s[4]} for s in final["sends"]
+        ],
+        "reminders": [
+            {
+                "month": r[0],
+                "kind": r[1],
+                "council": names.get(r[2], "platform team"),
+                "status": r[3],
+                "to": r[4],
+                "subject": r[5],
+            }
+            for r in reminder_sends(warehouse, [month, next_month])
+        ],
         "emails_caught_this_run": emails,
         "mail": where_mail_is,
         "quarantined_files": _quarantine_files(month),
@@ -301,8 +345,10 @@ def print_summary(summary: dict) -> None:
     print(f"\ncouncilbench demo: reporting month {summary['demo_month']} on {summary['warehouse']}")
     print(f"  history loaded: {summary['history']}")
     _print_runs(summary)
-    print(f"  first run: {first['loaded']} returns loaded ({first['rows_loaded']} rows), "
-          f"{len(first['rejected'])} rejected and quarantined: {', '.join(first['rejected'])}")
+    print(
+        f"  first run: {first['loaded']} returns loaded ({first['rows_loaded']} rows), "
+        f"{len(first['rejected'])} rejected and quarantined: {', '.join(first['rejected'])}"
+    )
     if first["not_received"]:
         print(f"  not received: {', '.join(first['not_received'])}")
     print(f"  rerun of the month changed nothing, sent nothing and rebuilt nothing: {summary['rerun_changed_nothing']}")
@@ -313,8 +359,13 @@ def print_summary(summary: dict) -> None:
     print(f"  emails {summary['mail']}")
     for path in summary["quarantined_files"]:
         print(f"  quarantined: {path}")
-    print(f"  Airflow logs: {settings.state_path('logs', 'airflow')} (components), "
-          f"{settings.state_path('airflow')}/logs (tasks)")
+    print(
+        f"  Airflow logs: {settings.state_path('logs', 'airflow')} (components), "
+        f"{settings.state_path('airflow')}/logs (tasks)"
+    )
     print_reports(summary.get("reports"))
-    print("  seconds: " + ", ".join(f"{k} {v}" for k, v in summary["seconds"].items())
-          + f"; total {summary['total_seconds']}")
+    print(
+        "  seconds: "
+        + ", ".join(f"{k} {v}" for k, v in summary["seconds"].items())
+        + f"; total {summary['total_seconds']}"
+    )

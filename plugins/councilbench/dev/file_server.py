@@ -28,7 +28,7 @@ from pathlib import Path
 log = logging.getLogger("councilbench.dev.file_server")
 
 CONTENT_TYPES = {
-    ".csv": "text/csv",      # no charset: a council's CSV may be UTF-8 or Windows-1252
+    ".csv": "text/csv",  # no charset: a council's CSV may be UTF-8 or Windows-1252
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".xls": "application/vnd.ms-excel",
     ".json": "application/json",
@@ -53,28 +53,30 @@ LOGIN_PAGE = """<!DOCTYPE html>
 </html>
 """
 
-BEHAVIOURS_HELP = ("status_NNN (answer with that HTTP status, e.g. status_500, status_503, status_404), "
-                   "slow:SECONDS (wait, then answer normally), drop (close the connection without answering), "
-                   "html_login (200 with an HTML sign-in page), normal")
+BEHAVIOURS_HELP = (
+    "status_NNN (answer with that HTTP status, e.g. status_500, status_503, status_404), "
+    "slow:SECONDS (wait, then answer normally), drop (close the connection without answering), "
+    "html_login (200 with an HTML sign-in page), normal"
+)
 
 
 @dataclass
 class Behaviour:
-    kind: str                       # status | slow | drop | html_login | normal
+    kind: str  # status | slow | drop | html_login | normal
     status: int = 200
     seconds: float = 0.0
-    times: int | None = None        # how many requests it applies to; None = until cleared
+    times: int | None = None  # how many requests it applies to; None = until cleared
 
     @classmethod
-    def parse(cls, text: str, times: int | None = None) -> "Behaviour":
+    def parse(cls, text: str, times: int | None = None) -> Behaviour:
         text = text.strip()
         if text.startswith("status_"):
-            code = int(text[len("status_"):])
+            code = int(text[len("status_") :])
             if not 100 <= code <= 599:
                 raise ValueError(f"not an HTTP status: {code}")
             return cls("status", status=code, times=times)
         if text.startswith("slow:"):
-            return cls("slow", seconds=float(text[len("slow:"):]), times=times)
+            return cls("slow", seconds=float(text[len("slow:") :]), times=times)
         if text in ("drop", "html_login", "normal"):
             return cls(text, times=times)
         raise ValueError(f"unknown behaviour {text!r}; use {BEHAVIOURS_HELP}")
@@ -86,7 +88,7 @@ class RequestRecord:
 
     method: str
     path: str
-    status: int | None              # None when the connection was dropped
+    status: int | None  # None when the connection was dropped
     if_none_match: str | None
     if_modified_since: str | None
     behaviour: str
@@ -101,7 +103,7 @@ class _State:
     requests: list[RequestRecord] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
-    etags: dict[tuple[str, int, int], str] = field(default_factory=dict)   # (path, mtime_ns, size) -> etag
+    etags: dict[tuple[str, int, int], str] = field(default_factory=dict)  # (path, mtime_ns, size) -> etag
 
     def take_behaviour(self, path: str) -> Behaviour | None:
         with self.lock:
@@ -139,7 +141,7 @@ class _Server(ThreadingHTTPServer):
         self.state = state
         super().__init__(address, handler)
 
-    def handle_error(self, request, client_address):   # no tracebacks on stderr
+    def handle_error(self, request, client_address):  # no tracebacks on stderr
         log.debug("error while answering %s", client_address, exc_info=True)
 
 
@@ -147,18 +149,26 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "councilbench-demo/1.0"
-    disable_nagle_algorithm = True   # headers and body go in separate writes: no 40 ms stalls on keep-alive
+    disable_nagle_algorithm = True  # headers and body go in separate writes: no 40 ms stalls on keep-alive
 
-    def log_message(self, format, *args):   # noqa: A002 (the base class's name)
+    def log_message(self, format, *args):
         log.debug("%s - %s", self.address_string(), format % args)
 
     # --- helpers ----------------------------------------------------------------------
     def _record(self, status: int | None, behaviour: str) -> None:
         state = self.server.state
         with state.lock:
-            state.requests.append(RequestRecord(self.command, self._url_path(), status,
-                                                self.headers.get("If-None-Match"),
-                                                self.headers.get("If-Modified-Since"), behaviour, time.time()))
+            state.requests.append(
+                RequestRecord(
+                    self.command,
+                    self._url_path(),
+                    status,
+                    self.headers.get("If-None-Match"),
+                    self.headers.get("If-Modified-Since"),
+                    behaviour,
+                    time.time(),
+                )
+            )
 
     def _url_path(self) -> str:
         return urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
@@ -174,8 +184,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _error(self, status: int, message: str, behaviour: str = "normal") -> None:
-        body = (f"<!DOCTYPE html><html><head><title>{status} {html.escape(message)}</title></head>"
-                f"<body><h1>{status}</h1><p>{html.escape(message)}</p></body></html>").encode()
+        body = (
+            f"<!DOCTYPE html><html><head><title>{status} {html.escape(message)}</title></head>"
+            f"<body><h1>{status}</h1><p>{html.escape(message)}</p></body></html>"
+        ).encode()
         self._send_body(status, body, "text/html; charset=utf-8")
         self._record(status, behaviour)
 
@@ -184,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
         if state.prefix:
             if url_path != state.prefix and not url_path.startswith(state.prefix + "/"):
                 return None
-            url_path = url_path[len(state.prefix):]
+            url_path = url_path[len(state.prefix) :]
         parts = [p for p in url_path.split("/") if p]
         if any(p in ("..", ".") or "\\" in p or "\x00" in p for p in parts):
             return None
@@ -197,17 +209,18 @@ class _Handler(BaseHTTPRequestHandler):
         return resolved if resolved.is_file() else None
 
     # --- methods ----------------------------------------------------------------------
-    def do_HEAD(self):  # noqa: N802
+    def do_HEAD(self):
         self.do_GET()
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         state = self.server.state
         url_path = self._url_path()
         behaviour = state.take_behaviour(url_path)
         label = "normal"
         if behaviour is not None:
             label = {"status": f"status_{behaviour.status}", "slow": f"slow:{behaviour.seconds:g}"}.get(
-                behaviour.kind, behaviour.kind)
+                behaviour.kind, behaviour.kind
+            )
             if behaviour.kind == "status":
                 return self._error(behaviour.status, self.responses.get(behaviour.status, ("Error",))[0], label)
             if behaviour.kind == "drop":
@@ -223,7 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_body(200, body, "text/html; charset=utf-8", {"Cache-Control": "no-store"})
                 return self._record(200, label)
             if behaviour.kind == "slow":
-                if state.stopping.wait(behaviour.seconds):   # stop() wakes a sleeping answer
+                if state.stopping.wait(behaviour.seconds):  # stop() wakes a sleeping answer
                     self.close_connection = True
                     return self._record(None, label)
 
@@ -242,14 +255,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return self._record(304, label)
 
-        content_type = CONTENT_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] \
-            or "application/octet-stream"
+        content_type = (
+            CONTENT_TYPES.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        )
         self._send_body(200, file.read_bytes(), content_type, headers)
         self._record(200, label)
 
     def _not_modified(self, etag: str, mtime: int) -> bool:
         inm = self.headers.get("If-None-Match")
-        if inm is not None:   # If-None-Match wins over If-Modified-Since (RFC 9110 13.1.3)
+        if inm is not None:  # If-None-Match wins over If-Modified-Since (RFC 9110 13.1.3)
             tags = [t.strip() for t in inm.split(",")]
             weak = [t[2:] if t.startswith("W/") else t for t in tags]
             return "*" in tags or etag in weak
@@ -318,7 +332,7 @@ class ServerHandle:
     def running(self) -> bool:
         return self._thread.is_alive() and not self._server.state.stopping.is_set()
 
-    def __enter__(self) -> "ServerHandle":
+    def __enter__(self) -> ServerHandle:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -341,8 +355,12 @@ def serve_folder(root: Path | str, host: str = "127.0.0.1", port: int = 0, *, pr
     prefix = ("/" + prefix.strip("/")) if prefix.strip("/") else ""
     state = _State(root=root, prefix=prefix)
     server = _Server((host, port), _Handler, state)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              name=f"demo-http-{server.server_address[1]}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name=f"demo-http-{server.server_address[1]}",
+        daemon=True,
+    )
     thread.start()
     handle = ServerHandle(server, thread, host)
     log.debug("serving %s on %s", root, handle.url)

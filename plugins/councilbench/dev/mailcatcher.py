@@ -18,11 +18,11 @@ import email.policy
 import logging
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Iterator
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
@@ -117,7 +117,9 @@ class _Handler:
         if self.faults.take("451"):
             return _FAULT_REPLIES["451"]
         try:
-            caught = self._store(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content)
+            caught = self._store(
+                envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content
+            )
         except Exception as exc:  # a full disk must not look like a delivered message
             log.exception("could not store a message")
             return f"451 4.3.0 Could not store the message: {exc}"
@@ -129,13 +131,12 @@ class _Handler:
         if isinstance(content, str):
             content = content.encode("utf-8")
         # Like an MTA's Return-Path / Delivered-To: the envelope travels with the file.
-        envelope_headers = (f"X-Envelope-From: <{mail_from}>\r\n"
-                            f"X-Envelope-To: {', '.join(rcpt_tos)}\r\n").encode("utf-8")
+        envelope_headers = (f"X-Envelope-From: <{mail_from}>\r\nX-Envelope-To: {', '.join(rcpt_tos)}\r\n").encode()
         raw = envelope_headers + content
         with self._lock:
             self._counter += 1
             counter = self._counter
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         first = re.sub(r"[^A-Za-z0-9@._-]+", "_", rcpt_tos[0] if rcpt_tos else "no-recipient")[:80]
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{stamp}-{counter:04d}-{first}.eml"
@@ -234,7 +235,7 @@ class CatcherHandle:
             self._controller.stop()
             self._running = False
 
-    def __enter__(self) -> "CatcherHandle":
+    def __enter__(self) -> CatcherHandle:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -244,8 +245,9 @@ class CatcherHandle:
         return f"<CatcherHandle {self.host}:{self.port} -> {self.folder} ({len(self.caught)} messages)>"
 
 
-def start_catcher(folder: Path | str | None = None, host: str = DEFAULT_HOST, port: int = 0,
-                  *, on_message=None) -> CatcherHandle:
+def start_catcher(
+    folder: Path | str | None = None, host: str = DEFAULT_HOST, port: int = 0, *, on_message=None
+) -> CatcherHandle:
     """Start an SMTP server on host:port (0 = a free port) in a background thread.
 
     Messages are written to `folder` (default <state>/mail/) as
@@ -259,8 +261,9 @@ def start_catcher(folder: Path | str | None = None, host: str = DEFAULT_HOST, po
     if smtp_log.level == logging.NOTSET:
         smtp_log.setLevel(logging.WARNING)
     handler = _Handler(folder, _Faults(), on_message)
-    controller = _CatcherController(handler, hostname=host, port=port, ready_timeout=10,
-                                    server_hostname="councilbench-mailcatcher")
+    controller = _CatcherController(
+        handler, hostname=host, port=port, ready_timeout=10, server_hostname="councilbench-mailcatcher"
+    )
     controller.start()
     return CatcherHandle(controller, handler, folder)
 
@@ -296,18 +299,24 @@ def relay_or_catcher(folder: Path | str | None = None) -> Iterator[SmtpRelay | C
 
 # --- command line ----------------------------------------------------------------------
 
+
 def add_command(subparsers) -> None:
     """Register `councilbench mailcatcher` on the CLI's subparsers."""
     p = subparsers.add_parser(
-        "mailcatcher", help="run a local SMTP server that saves every email as an .eml file",
+        "mailcatcher",
+        help="run a local SMTP server that saves every email as an .eml file",
         description="A local SMTP server for development: every message Airflow or councilbench "
-                    "sends is written as an .eml file under the folder. Runs until Ctrl-C.",
+        "sends is written as an .eml file under the folder. Runs until Ctrl-C.",
     )
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     port = settings.smtp_port()
-    p.add_argument("--port", type=int, default=port,
-                   help=f"port (default {port}: COUNCILBENCH_SMTP_PORT or {DEFAULT_PORT}, where the "
-                        f"smtp_default connection points; 0 = any free port)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=port,
+        help=f"port (default {port}: COUNCILBENCH_SMTP_PORT or {DEFAULT_PORT}, where the "
+        f"smtp_default connection points; 0 = any free port)",
+    )
     p.add_argument("--folder", default=None, help="where .eml files go (default <state>/mail/)")
     p.set_defaults(func=cmd_mailcatcher)
 
@@ -317,8 +326,9 @@ def cmd_mailcatcher(args) -> int:
         print(f"{caught.path.name}: to {', '.join(caught.rcpt_tos)}: {caught.message['Subject']}", flush=True)
 
     handle = start_catcher(args.folder, host=args.host, port=args.port, on_message=announce)
-    print(f"mailcatcher listening on {handle.host}:{handle.port}, saving to {handle.folder} (Ctrl-C to stop)",
-          flush=True)
+    print(
+        f"mailcatcher listening on {handle.host}:{handle.port}, saving to {handle.folder} (Ctrl-C to stop)", flush=True
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -26,14 +26,14 @@ from councilbench.public.datasets import years_between
 @dataclass(frozen=True)
 class Area:
     code: str
-    nomis_name: str          # as NOMIS names it (ONS names: "Herefordshire, County of")
+    nomis_name: str  # as NOMIS names it (ONS names: "Herefordshire, County of")
     nomis_id: int
-    kind: str                # district | unitary | met | county | region | country
-    county: str | None       # county code for districts
-    population: int          # mid-2023, all ages (approximate, for plausibility)
+    kind: str  # district | unitary | met | county | region | country
+    county: str | None  # county code for districts
+    population: int  # mid-2023, all ages (approximate, for plausibility)
     share_16_64: float
-    claimant_rate: float     # typical claimant rate, % of residents 16-64
-    recycling: float         # typical household recycling rate (fraction)
+    claimant_rate: float  # typical claimant rate, % of residents 16-64
+    recycling: float  # typical household recycling rate (fraction)
 
 
 _A = [  # code, NOMIS name, kind, county, population, 16-64 share, claimant rate, recycling
@@ -68,13 +68,19 @@ _A = [  # code, NOMIS name, kind, county, population, 16-64 share, claimant rate
     ("E07000238", "Wychavon", "district", "E10000034", 133_000, 0.575, 2.2, 0.50),
     ("E07000239", "Wyre Forest", "district", "E10000034", 102_000, 0.590, 3.2, 0.42),
 ]
-_COUNTIES = [("E10000028", "Staffordshire", 0.43), ("E10000031", "Warwickshire", 0.52), ("E10000034", "Worcestershire", 0.44)]
+_COUNTIES = [
+    ("E10000028", "Staffordshire", 0.43),
+    ("E10000031", "Warwickshire", 0.52),
+    ("E10000034", "Worcestershire", 0.44),
+]
 
 
 def areas() -> list[Area]:
     """Councils (counties as the sum of their districts), then the region and England."""
-    out = [Area(code, name, 1778384897 + i, kind, county, pop, share, rate, rec)
-           for i, (code, name, kind, county, pop, share, rate, rec) in enumerate(_A)]
+    out = [
+        Area(code, name, 1778384897 + i, kind, county, pop, share, rate, rec)
+        for i, (code, name, kind, county, pop, share, rate, rec) in enumerate(_A)
+    ]
     for j, (code, name, rec) in enumerate(_COUNTIES):
         members = [a for a in out if a.county == code]
         pop = sum(a.population for a in members)
@@ -96,6 +102,7 @@ GEOGRAPHY_TYPES = {
     "region": ("regions", 480),
     "country": ("countries", 499),
 }
+
 
 def _q(text: str) -> str:
     return '"' + str(text).replace('"', '""') + '"'
@@ -138,7 +145,7 @@ def claimant_table(months: list[str]) -> dict[tuple[str, str], tuple[int, float]
     pops = population_table(sorted({m[:4] for m in months} | {str(int(m[:4]) - 1) for m in months}))
     for m in months:
         year, month = int(m[:4]), int(m[5:])
-        base_year = str(year - 1 if month < 7 else year)   # NOMIS uses the latest mid-year estimate
+        base_year = str(year - 1 if month < 7 else year)  # NOMIS uses the latest mid-year estimate
 
         def denominator(code):
             return pops[(code, base_year)][1]
@@ -161,16 +168,52 @@ def claimant_table(months: list[str]) -> dict[tuple[str, str], tuple[int, float]
 
 
 CLAIMANT_HEADER = [
-    "DATE", "DATE_NAME", "DATE_CODE", "DATE_TYPE", "DATE_TYPECODE", "DATE_SORTORDER",
-    "GEOGRAPHY", "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "GEOGRAPHY_TYPE", "GEOGRAPHY_TYPECODE", "GEOGRAPHY_SORTORDER",
-    "GENDER", "GENDER_NAME", "GENDER_CODE", "GENDER_TYPE", "GENDER_TYPECODE", "GENDER_SORTORDER",
-    "AGE", "AGE_NAME", "AGE_CODE", "AGE_TYPE", "AGE_TYPECODE", "AGE_SORTORDER",
-    "MEASURE", "MEASURE_NAME", "MEASURE_CODE", "MEASURE_TYPE", "MEASURE_TYPECODE", "MEASURE_SORTORDER",
-    "MEASURES", "MEASURES_NAME", "OBS_VALUE", "OBS_STATUS", "OBS_STATUS_NAME", "OBS_CONF", "OBS_CONF_NAME",
-    "URN", "RECORD_OFFSET", "RECORD_COUNT",
+    "DATE",
+    "DATE_NAME",
+    "DATE_CODE",
+    "DATE_TYPE",
+    "DATE_TYPECODE",
+    "DATE_SORTORDER",
+    "GEOGRAPHY",
+    "GEOGRAPHY_NAME",
+    "GEOGRAPHY_CODE",
+    "GEOGRAPHY_TYPE",
+    "GEOGRAPHY_TYPECODE",
+    "GEOGRAPHY_SORTORDER",
+    "GENDER",
+    "GENDER_NAME",
+    "GENDER_CODE",
+    "GENDER_TYPE",
+    "GENDER_TYPECODE",
+    "GENDER_SORTORDER",
+    "AGE",
+    "AGE_NAME",
+    "AGE_CODE",
+    "AGE_TYPE",
+    "AGE_TYPECODE",
+    "AGE_SORTORDER",
+    "MEASURE",
+    "MEASURE_NAME",
+    "MEASURE_CODE",
+    "MEASURE_TYPE",
+    "MEASURE_TYPECODE",
+    "MEASURE_SORTORDER",
+    "MEASURES",
+    "MEASURES_NAME",
+    "OBS_VALUE",
+    "OBS_STATUS",
+    "OBS_STATUS_NAME",
+    "OBS_CONF",
+    "OBS_CONF_NAME",
+    "URN",
+    "RECORD_OFFSET",
+    "RECORD_COUNT",
 ]
-POPULATION_HEADER = [h.replace("AGE", "C_AGE") if h.startswith("AGE") else h for h in CLAIMANT_HEADER
-                     if not h.startswith("MEASURE_") and h != "MEASURE"]
+POPULATION_HEADER = [
+    h.replace("AGE", "C_AGE") if h.startswith("AGE") else h
+    for h in CLAIMANT_HEADER
+    if not h.startswith("MEASURE_") and h != "MEASURE"
+]
 
 #: (area code, period, measure code) -> (OBS_STATUS, OBS_STATUS_NAME): suppressed cells.
 SUPPRESSED = {("E07000235", "2024-02", "2"): ("Q", "These figures are missing.")}
@@ -195,12 +238,38 @@ def nomis_claimant_csv(months: list[str], suppressed=SUPPRESSED) -> str:
                 status, status_name = suppressed.get((a.code, m, code), ("A", "Normal Value"))
                 if status != "A":
                     value = ""
-                rows.append(date + _geo(a, g) + ["0", _q("Total"), _q("0"), _q("gender"), "0", "0",
-                            "0", _q("All categories: Age 16+"), _q("0"), _q("age"), "0", "0",
-                            code, _q(name), _q(code), _q("measure"), "0", str(k),
-                            "20100", _q("Value"), value, _q(status), _q(status_name), _q("F"),
-                            _q("Free (free for publication)"),
-                            _q(f"Nm-162d1d32e{d}d{a.nomis_id}d0d0d{code}d20100")])
+                rows.append(
+                    date
+                    + _geo(a, g)
+                    + [
+                        "0",
+                        _q("Total"),
+                        _q("0"),
+                        _q("gender"),
+                        "0",
+                        "0",
+                        "0",
+                        _q("All categories: Age 16+"),
+                        _q("0"),
+                        _q("age"),
+                        "0",
+                        "0",
+                        code,
+                        _q(name),
+                        _q(code),
+                        _q("measure"),
+                        "0",
+                        str(k),
+                        "20100",
+                        _q("Value"),
+                        value,
+                        _q(status),
+                        _q(status_name),
+                        _q("F"),
+                        _q("Free (free for publication)"),
+                        _q(f"Nm-162d1d32e{d}d{a.nomis_id}d0d0d{code}d20100"),
+                    ]
+                )
     for i, r in enumerate(rows):
         lines.append(",".join(r + [str(i), str(len(rows))]))
     return "\n".join(lines) + "\n"
@@ -216,11 +285,32 @@ def nomis_population_csv(years: list[str]) -> str:
         for g, a in enumerate(areas()):
             values = table[(a.code, y)]
             for k, (code, name) in enumerate(ages):
-                rows.append(date + _geo(a, g) + ["0", _q("Total"), _q("0"), _q("gender"), "0", "0",
-                            code, _q(name), _q(code), _q("age"), "0", str(k),
-                            "20100", _q("Value"), str(values[k]), _q("A"), _q("Normal Value"), _q("F"),
-                            _q("Free (free for publication)"),
-                            _q(f"Nm-2002d1d32e{d}d{a.nomis_id}d0d{code}d20100")])
+                rows.append(
+                    date
+                    + _geo(a, g)
+                    + [
+                        "0",
+                        _q("Total"),
+                        _q("0"),
+                        _q("gender"),
+                        "0",
+                        "0",
+                        code,
+                        _q(name),
+                        _q(code),
+                        _q("age"),
+                        "0",
+                        str(k),
+                        "20100",
+                        _q("Value"),
+                        str(values[k]),
+                        _q("A"),
+                        _q("Normal Value"),
+                        _q("F"),
+                        _q("Free (free for publication)"),
+                        _q(f"Nm-2002d1d32e{d}d{a.nomis_id}d0d{code}d20100"),
+                    ]
+                )
     for i, r in enumerate(rows):
         lines.append(",".join(r + [str(i), str(len(rows))]))
     return "\n".join(lines) + "\n"
@@ -228,12 +318,21 @@ def nomis_population_csv(years: list[str]) -> str:
 
 # --- DEFRA LA and regional spreadsheet, Table 3 ------------------------------------------
 
-DEFRA_HEADER = ["Year", "Region", "ONS code", "JPP order", "Authority", "Authority type",
-                "Residual household waste per household (kg/household) [note 4]",
-                "Percentage of household waste sent for reuse, recycling or composting (Ex NI192)"]
-_OTHER_REGIONS = [("East Midlands", "E06000015", "Derby City Council", "Unitary", 0.33),
-                  ("East Midlands", "E06000018", "Nottingham City Council", "Unitary", 0.24),
-                  ("London", "E09000007", "London Borough of Camden", "Collection", 0.27)]
+DEFRA_HEADER = [
+    "Year",
+    "Region",
+    "ONS code",
+    "JPP order",
+    "Authority",
+    "Authority type",
+    "Residual household waste per household (kg/household) [note 4]",
+    "Percentage of household waste sent for reuse, recycling or composting (Ex NI192)",
+]
+_OTHER_REGIONS = [
+    ("East Midlands", "E06000015", "Derby City Council", "Unitary", 0.33),
+    ("East Midlands", "E06000018", "Nottingham City Council", "Unitary", 0.24),
+    ("London", "E09000007", "London Borough of Camden", "Collection", 0.27),
+]
 #: (area code, financial year) -> marker: values DEFRA did not publish.
 DEFRA_SUPPRESSED = {("E07000199", "2019-20"): "[x]"}
 
@@ -250,10 +349,14 @@ def defra_table3_rows(years: list[str], suppressed=DEFRA_SUPPRESSED) -> list[lis
     registry = councils()
     kinds = {"met": "Unitary", "unitary": "Unitary", "district": "Collection", "county": "Disposal"}
     rows: list[list] = [
-        [f"Table 3: Local authority collected waste: residual household waste per household and household "
-         f"recycling rate (Ex NI191 and Ex NI192), England, {years[0]} to {years[-1]}"],
-        ["This worksheet contains one table. Some cells refer to notes which can be found in the Notes worksheet. "
-         "[x] = data not available."],
+        [
+            f"Table 3: Local authority collected waste: residual household waste per household and household "
+            f"recycling rate (Ex NI191 and Ex NI192), England, {years[0]} to {years[-1]}"
+        ],
+        [
+            "This worksheet contains one table. Some cells refer to notes which can be found in the Notes worksheet. "
+            "[x] = data not available."
+        ],
         ["Source: WasteDataFlow, Defra"],
         list(DEFRA_HEADER),
     ]
@@ -261,28 +364,53 @@ def defra_table3_rows(years: list[str], suppressed=DEFRA_SUPPRESSED) -> list[lis
     for y in years:
         rnd = random.Random(f"defra:{y}")
         drift = (int(y[:4]) - 2023) * 0.004
-        rows.append([y, "Total England", None, None, None, None, 520.3 - 4 * (int(y[:4]) - 2023),
-                     round(0.417 + drift, 4)])
+        rows.append(
+            [y, "Total England", None, None, None, None, 520.3 - 4 * (int(y[:4]) - 2023), round(0.417 + drift, 4)]
+        )
         for region, code, name, kind, rate in _OTHER_REGIONS:
-            rows.append([y, region, code, None, name, kind, round(rnd.uniform(450, 620), 1),
-                         round(rate + drift + rnd.uniform(-0.01, 0.01), 4)])
+            rows.append(
+                [
+                    y,
+                    region,
+                    code,
+                    None,
+                    name,
+                    kind,
+                    round(rnd.uniform(450, 620), 1),
+                    round(rate + drift + rnd.uniform(-0.01, 0.01), 4),
+                ]
+            )
         for order, a in enumerate(wm, start=1):
             rate = round(min(0.7, a.recycling + drift + rnd.uniform(-0.015, 0.015)), 4)
             residual = round(rnd.uniform(380, 600), 1)
             marker = suppressed.get((a.code, y))
-            rows.append([y, "West Midlands", a.code, order, registry[a.code].name, kinds[a.kind],
-                         marker or residual, marker or rate])
+            rows.append(
+                [
+                    y,
+                    "West Midlands",
+                    a.code,
+                    order,
+                    registry[a.code].name,
+                    kinds[a.kind],
+                    marker or residual,
+                    marker or rate,
+                ]
+            )
         rows.append([y, "Total West Midlands", None, None, None, None, 548.2, round(0.405 + drift, 4)])
     return rows
 
 
 def write_ods(path: Path, sheets: dict[str, list[list]]) -> None:
     """A minimal OpenDocument spreadsheet (mimetype first and stored, fixed timestamps)."""
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
-    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ns} office:version="1.2">'
-             "<office:body><office:spreadsheet>"]
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    parts = [
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ns} office:version="1.2">'
+        "<office:body><office:spreadsheet>"
+    ]
     for name, rows in sheets.items():
         parts.append(f'<table:table table:name="{escape(name)}">')
         for row in rows:
@@ -291,25 +419,33 @@ def write_ods(path: Path, sheets: dict[str, list[list]]) -> None:
                 if cell is None:
                     parts.append("<table:table-cell/>")
                 elif isinstance(cell, (int, float)):
-                    parts.append(f'<table:table-cell office:value-type="float" office:value="{cell}">'
-                                 f"<text:p>{cell}</text:p></table:table-cell>")
+                    parts.append(
+                        f'<table:table-cell office:value-type="float" office:value="{cell}">'
+                        f"<text:p>{cell}</text:p></table:table-cell>"
+                    )
                 else:
-                    parts.append(f'<table:table-cell office:value-type="string"><text:p>{escape(str(cell))}'
-                                 "</text:p></table:table-cell>")
+                    parts.append(
+                        f'<table:table-cell office:value-type="string"><text:p>{escape(str(cell))}'
+                        "</text:p></table:table-cell>"
+                    )
             parts.append("</table:table-row>")
         parts.append("</table:table>")
     parts.append("</office:spreadsheet></office:body></office:document-content>")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w") as z:
-        for name, data, method in [("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED),
-                                   ("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED),
-                                   ("content.xml", "".join(parts), zipfile.ZIP_DEFLATED)]:
+        for name, data, method in [
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED),
+            ("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED),
+            ("content.xml", "".join(parts), zipfile.ZIP_DEFLATED),
+        ]:
             info = zipfile.ZipInfo(name, date_time=(2025, 3, 27, 9, 30, 0))
             info.compress_type = method
             z.writestr(info, data)
@@ -330,10 +466,14 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> None:
 
 def defra_sheets(years: list[str]) -> dict[str, list[list]]:
     return {
-        "Cover_sheet": [["Local authority collected waste management - annual results"],
-                        ["Statistics on waste managed by local authorities in England"]],
-        "Notes": [["Note number", "Note text"],
-                  ["note 4", "Household figures are per household on the council tax base."]],
+        "Cover_sheet": [
+            ["Local authority collected waste management - annual results"],
+            ["Statistics on waste managed by local authorities in England"],
+        ],
+        "Notes": [
+            ["Note number", "Note text"],
+            ["note 4", "Household figures are per household on the council tax base."],
+        ],
         "Table_3": defra_table3_rows(years),
     }
 
@@ -356,8 +496,12 @@ def write_sources(folder: Path, *, months: list[str], years: list[str], financia
 def write_fixtures(folder: Path) -> dict[str, Path]:
     """The committed test fixtures: claimant count 2024-01..2025-12, population 2019..2024,
     DEFRA 2019-20..2023-24 as ODS (as published now) and XLSX (as published before)."""
-    out = write_sources(folder, months=months_between("2024-01", "2025-12"), years=years_between(2019, 2024),
-                        financial=financial_years(2019, 2023))
+    out = write_sources(
+        folder,
+        months=months_between("2024-01", "2025-12"),
+        years=years_between(2019, 2024),
+        financial=financial_years(2019, 2023),
+    )
     out["defra_xlsx"] = Path(folder) / "defra" / "LA_and_Regional_Spreadsheet_202324.xlsx"
     write_xlsx(out["defra_xlsx"], defra_sheets(financial_years(2019, 2023)))
     return out

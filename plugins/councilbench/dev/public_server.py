@@ -39,7 +39,7 @@ def raw_fields(line: str) -> list[str]:
                     j += 2
                     continue
                 break
-            out.append(line[i:j + 1])
+            out.append(line[i : j + 1])
             i = j + 1
         else:
             j = line.find(",", i)
@@ -102,7 +102,7 @@ class SourceServer:
     def requests_to(self, prefix: str) -> list[str]:
         return [r for r in self.requests if r.startswith(prefix)]
 
-    def start(self) -> "SourceServer":
+    def start(self) -> SourceServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="source-server", daemon=True)
         self._thread.start()
         return self
@@ -111,7 +111,7 @@ class SourceServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "SourceServer":
+    def __enter__(self) -> SourceServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -156,7 +156,7 @@ class SourceServer:
         total = len(rows)
         offset = 0 if self.ignore_offset else int(params.get("recordoffset") or 0)
         limit = min(int(params.get("recordlimit") or self.cell_cap), self.cell_cap)
-        page = rows[offset:offset + limit]
+        page = rows[offset : offset + limit]
         select = [s.strip().upper() for s in params["select"].split(",")] if params.get("select") else header
         missing = [s for s in select if s not in header]
         if missing:
@@ -199,18 +199,17 @@ class SourceServer:
                 elif fault:
                     return self._send(fault.status, b"Internal Server Error\n", {"Content-Type": "text/plain"})
                 if path.startswith("/api/v01/dataset/") and path.endswith(".data.csv"):
-                    dataset = path[len("/api/v01/dataset/"):-len(".data.csv")]
+                    dataset = path[len("/api/v01/dataset/") : -len(".data.csv")]
                     status, body = server.nomis_answer(dataset, parse_qs(split.query, keep_blank_values=True))
                     return self._send(status, body, {"Content-Type": "text/csv"})
                 if path.startswith("/files/"):
-                    target = (server.folder / path[len("/files/"):]).resolve()
+                    target = (server.folder / path[len("/files/") :]).resolve()
                     if server.folder.resolve() not in target.parents or not target.is_file():
                         return self._send(404, b"Not Found\n")
                     body = target.read_bytes()
                     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
                     modified = email.utils.formatdate(target.stat().st_mtime, usegmt=True)
-                    headers = {"ETag": etag, "Last-Modified": modified,
-                               "Content-Type": _media_type(target.suffix)}
+                    headers = {"ETag": etag, "Last-Modified": modified, "Content-Type": _media_type(target.suffix)}
                     if self.headers.get("If-None-Match") == etag:
                         return self._send(304, b"", {"ETag": etag})
                     return self._send(200, body, headers)
@@ -220,6 +219,8 @@ class SourceServer:
 
 
 def _media_type(suffix: str) -> str:
-    return {".ods": "application/vnd.oasis.opendocument.spreadsheet",
-            ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ".csv": "text/csv"}.get(suffix.lower(), "application/octet-stream")
+    return {
+        ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".csv": "text/csv",
+    }.get(suffix.lower(), "application/octet-stream")

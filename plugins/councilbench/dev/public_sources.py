@@ -16,9 +16,9 @@ same bytes (a no-op), like the real sources between releases.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 from councilbench.core import calendar
 from councilbench.dev import public_samples as demo_data
@@ -32,9 +32,10 @@ def write_demo_sources(folder: Path, as_of: date | None = None) -> dict[str, Pat
     last_month = calendar.month_index(ranges.month_to)
     months = calendar.months_between(calendar.month_from_index(last_month - 35), ranges.month_to)
     years = datasets.years_between(int(ranges.year_to) - 5, ranges.year_to)
-    last_fy = as_of.year - 2 if as_of.month < 12 else as_of.year - 1   # FY Y-(Y+1) is out by the December after
-    return demo_data.write_sources(folder, months=months, years=years,
-                                   financial=demo_data.financial_years(last_fy - 4, last_fy))
+    last_fy = as_of.year - 2 if as_of.month < 12 else as_of.year - 1  # FY Y-(Y+1) is out by the December after
+    return demo_data.write_sources(
+        folder, months=months, years=years, financial=demo_data.financial_years(last_fy - 4, last_fy)
+    )
 
 
 @contextlib.contextmanager

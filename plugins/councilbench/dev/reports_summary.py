@@ -12,8 +12,11 @@ def reports_summary(warehouse: Warehouse, month: str) -> dict:
     from councilbench.reports import pdf, pipeline
 
     with connect(warehouse, role="loader") as conn:
-        sends = conn.execute("""select status, count(*), max(attempts) from ops.report_sends
-                                where report_month = %s and kind = 'monthly_pack' group by 1""", [month]).fetchall()
+        sends = conn.execute(
+            """select status, count(*), max(attempts) from ops.report_sends
+                                where report_month = %s and kind = 'monthly_pack' group by 1""",
+            [month],
+        ).fetchall()
     stem = sorted(settings.state_path("reports").glob("performance-of-the-region-*.html"))
     folder = pipeline.packs_dir(month)
     return {
@@ -38,5 +41,7 @@ def print_reports(reports: dict | None) -> None:
     print(f"    {reports['packs']} council packs in {reports['packs_dir']} (e.g. {reports['example_pack']})")
     if not reports["pdf"]:
         print("    PDFs skipped: no Chromium found (apt-get install chromium)")
-    print(f"    pack emails (ops.report_sends): {reports['report_sends']}, each sent once "
-          f"(most attempts for one pack: {reports['most_attempts']})")
+    print(
+        f"    pack emails (ops.report_sends): {reports['report_sends']}, each sent once "
+        f"(most attempts for one pack: {reports['most_attempts']})"
+    )

@@ -23,6 +23,7 @@ SAMPLE_EPILOG = textwrap.dedent(
     """
 )
 
+
 def _fault_arg(text: str) -> tuple[str, str]:
     council, sep, fault = text.partition(":")
     if not sep or not council or not fault:
@@ -32,21 +33,39 @@ def _fault_arg(text: str) -> tuple[str, str]:
 
 def add_command(subparsers) -> None:
     sample = subparsers.add_parser(
-        "sample", help="write realistic sample council returns (any months, optional faults)",
+        "sample",
+        help="write realistic sample council returns (any months, optional faults)",
         description="Write realistic monthly returns for the 33 councils: tier-aware metrics and periods, "
-                    "plausible sizes, trends, seasons and noise, deterministic for a seed. --fault injects a "
-                    "named mistake into a council's return for the last month given.",
-        epilog=SAMPLE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sample.add_argument("--months", metavar="MONTHS",
-                        help="YYYY-MM, a range FIRST:LAST (2026-01:2026-10) or a comma-separated list")
+        "plausible sizes, trends, seasons and noise, deterministic for a seed. --fault injects a "
+        "named mistake into a council's return for the last month given.",
+        epilog=SAMPLE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sample.add_argument(
+        "--months", metavar="MONTHS", help="YYYY-MM, a range FIRST:LAST (2026-01:2026-10) or a comma-separated list"
+    )
     sample.add_argument("--out", metavar="DIR", help="folder to write into (created if needed)")
-    sample.add_argument("--council", action="append", metavar="CODE",
-                        help="only this council: GSS code or short name (repeatable; default all 33)")
-    sample.add_argument("--fault", action="append", type=_fault_arg, metavar="COUNCIL:FAULT", default=[],
-                        help="inject a fault into COUNCIL's last-month return, e.g. dudley:bom (repeatable; "
-                             "see --list-faults); with --council, COUNCIL is added to the councils written")
-    sample.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives identical files (default 0)")
-    sample.add_argument("--list-faults", action="store_true", help="list the named faults and what the validator should do")
+    sample.add_argument(
+        "--council",
+        action="append",
+        metavar="CODE",
+        help="only this council: GSS code or short name (repeatable; default all 33)",
+    )
+    sample.add_argument(
+        "--fault",
+        action="append",
+        type=_fault_arg,
+        metavar="COUNCIL:FAULT",
+        default=[],
+        help="inject a fault into COUNCIL's last-month return, e.g. dudley:bom (repeatable; "
+        "see --list-faults); with --council, COUNCIL is added to the councils written",
+    )
+    sample.add_argument(
+        "--seed", type=int, default=0, help="random seed: the same seed gives identical files (default 0)"
+    )
+    sample.add_argument(
+        "--list-faults", action="store_true", help="list the named faults and what the validator should do"
+    )
     sample.set_defaults(func=cmd_sample)
 
 
@@ -102,7 +121,9 @@ def cmd_sample(args) -> int:
         outcome = ", ".join(f"{n} ({FAULTS[n].outcome})" for n in names)
         print(f"fault: {out / council.short_name / (last + '.csv')}: {outcome}")
     span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
-    print(f"wrote {len(written)} return{'s' if len(written) != 1 else ''} for {n_councils} "
-          f"council{'s' if n_councils != 1 else ''}, {span} ({len(months)} month{'s' if len(months) != 1 else ''}), "
-          f"seed {args.seed}, to {out} in {seconds:.1f} s")
+    print(
+        f"wrote {len(written)} return{'s' if len(written) != 1 else ''} for {n_councils} "
+        f"council{'s' if n_councils != 1 else ''}, {span} ({len(months)} month{'s' if len(months) != 1 else ''}), "
+        f"seed {args.seed}, to {out} in {seconds:.1f} s"
+    )
     return 0

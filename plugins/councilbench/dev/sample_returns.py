@@ -33,7 +33,7 @@ import struct
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from councilbench.core import catalogue
@@ -52,8 +52,8 @@ ANCHOR_YEAR, ANCHOR_MONTH = 2026, 4
 _ANCHOR = ANCHOR_YEAR * 12 + ANCHOR_MONTH - 1
 
 
-
 # --- the councils' areas ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Area:
@@ -70,7 +70,7 @@ class Area:
     over_65: float
     deprivation: float
     household_size: float = 2.35
-    growth: float = 0.006           # population growth a year
+    growth: float = 0.006  # population growth a year
     council_homes: int = 0
     road_a_km: float = 0.0
     road_bc_km: float = 0.0
@@ -125,7 +125,7 @@ AREAS: dict[str, Area] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def area(council_code: str) -> Area:
     """The council's area; a county's population, ages and deprivation from its districts."""
     council = catalogue.councils()[council_code]
@@ -135,11 +135,22 @@ def area(council_code: str) -> Area:
     districts = [AREAS[c.short_name] for c in catalogue.councils().values() if c.county_code == council_code]
     pop = sum(d.population for d in districts)
     share = lambda attr: sum(getattr(d, attr) * d.population for d in districts) / pop  # noqa: E731
-    return Area(pop, share("under_18"), share("over_65"), share("deprivation"), a.household_size, a.growth,
-                0, a.road_a_km, a.road_bc_km, a.road_total_km)
+    return Area(
+        pop,
+        share("under_18"),
+        share("over_65"),
+        share("deprivation"),
+        a.household_size,
+        a.growth,
+        0,
+        a.road_a_km,
+        a.road_bc_km,
+        a.road_total_km,
+    )
 
 
 # --- deterministic random numbers ---------------------------------------------------------
+
 
 def _uniforms(*key) -> list[float]:
     """Eight uniforms in (0, 1) from a key: stable across runs, machines and Python versions."""
@@ -161,6 +172,7 @@ def _sround(x: float, u: float) -> int:
 
 # --- the metric models ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Model:
     """How one metric behaves, in model space (logit of value/100 for percentages, log for
@@ -176,7 +188,7 @@ class Model:
     """
 
     level: float
-    shape: str = "logit"            # logit | log | ytd | signed
+    shape: str = "logit"  # logit | log | ytd | signed
     spread: float = 0.2
     dep: float = 0.0
     drift: float = 0.0
@@ -190,7 +202,7 @@ class Model:
     den_dp: int = 0
     den_noise: float = 0.02
     tier: dict = field(default_factory=dict)
-    min_num: float = 0.0            # smallest expected numerator or count
+    min_num: float = 0.0  # smallest expected numerator or count
     council_homes_only: bool = False
 
 
@@ -202,8 +214,8 @@ class _Place:
     council: Council
     area: Area
     month_index: int
-    fy_offset: int                  # financial years since 2026-27 (negative before)
-    fy_month: int                   # 1 = April ... 12 = March
+    fy_offset: int  # financial years since 2026-27 (negative before)
+    fy_month: int  # 1 = April ... 12 = March
 
     @property
     def growth(self) -> float:
@@ -241,12 +253,12 @@ class _Place:
     def budget(self) -> float:
         """Net revenue budget (£) for the financial year."""
         per_head = {"metropolitan_borough": 950, "unitary": 1_000, "county": 900, "district": 145}[self.council.tier]
-        return self.pop * per_head * 1.04 ** self.fy_offset
+        return self.pop * per_head * 1.04**self.fy_offset
 
     @property
     def ct_debit(self) -> float:
         """Net collectable council tax debit (£) for the financial year."""
-        return self.hh * 1_900 * 1.045 ** self.fy_offset
+        return self.hh * 1_900 * 1.045**self.fy_offset
 
     @property
     def fte(self) -> float:
@@ -260,7 +272,7 @@ class _Place:
     @property
     def rent_due_to_date(self) -> float:
         """Council housing rent due in the financial year to date plus arrears brought forward (£)."""
-        year = self.area.council_homes * 5_200 * 1.04 ** self.fy_offset
+        year = self.area.council_homes * 5_200 * 1.04**self.fy_offset
         return year * (self.fy_month / 12 + 0.035)
 
 
@@ -279,145 +291,400 @@ _INVOICES = {_MET: 8, _UNI: 9, _CTY: 10, _DIS: 4}
 
 MODELS: dict[str, Model] = {
     # waste
-    "waste_household_recycling_rate": Model(44, spread=0.25, dep=-0.8, drift_sd=0.03, season=0.12, peak=7, noise=0.03,
-                                            den=lambda p: p.hh * 0.2375 * _season(p, 0.08, 7),
-                                            num_dp=1, den_dp=1),
-    "waste_residual_household_waste_per_household": Model(128, "log", spread=0.12, dep=0.1, drift=-0.015, season=0.05,
-                                                          peak=1, noise=0.02, den=lambda p: p.hh, den_noise=0.0),
-    "waste_municipal_waste_landfilled_pct": Model(5, spread=0.7, drift=-0.06, drift_sd=0.03, noise=0.08,
-                                                  den=lambda p: p.pop * 0.11, num_dp=1, den_dp=1),
-    "waste_missed_collections_per_100k": Model(55, "log", spread=0.45, dep=0.2, season=0.1, peak=1, noise=0.08,
-                                               den=lambda p: p.hh * 5.2, min_num=3),
-    "waste_fly_tipping_incidents": Model(1.6, "log", spread=0.3, dep=1.6, drift=0.02, drift_sd=0.03, season=0.12, peak=7,
-                                         noise=0.06, size=lambda p: p.pop / 1000, min_num=5),
-    "waste_fly_tipping_enforcement_actions": Model(0.7, "log", spread=0.6, dep=0.8, drift=0.02, season=0.08, peak=7,
-                                                   noise=0.08, size=lambda p: p.pop / 1000, min_num=3),
+    "waste_household_recycling_rate": Model(
+        44,
+        spread=0.25,
+        dep=-0.8,
+        drift_sd=0.03,
+        season=0.12,
+        peak=7,
+        noise=0.03,
+        den=lambda p: p.hh * 0.2375 * _season(p, 0.08, 7),
+        num_dp=1,
+        den_dp=1,
+    ),
+    "waste_residual_household_waste_per_household": Model(
+        128,
+        "log",
+        spread=0.12,
+        dep=0.1,
+        drift=-0.015,
+        season=0.05,
+        peak=1,
+        noise=0.02,
+        den=lambda p: p.hh,
+        den_noise=0.0,
+    ),
+    "waste_municipal_waste_landfilled_pct": Model(
+        5, spread=0.7, drift=-0.06, drift_sd=0.03, noise=0.08, den=lambda p: p.pop * 0.11, num_dp=1, den_dp=1
+    ),
+    "waste_missed_collections_per_100k": Model(
+        55, "log", spread=0.45, dep=0.2, season=0.1, peak=1, noise=0.08, den=lambda p: p.hh * 5.2, min_num=3
+    ),
+    "waste_fly_tipping_incidents": Model(
+        1.6,
+        "log",
+        spread=0.3,
+        dep=1.6,
+        drift=0.02,
+        drift_sd=0.03,
+        season=0.12,
+        peak=7,
+        noise=0.06,
+        size=lambda p: p.pop / 1000,
+        min_num=5,
+    ),
+    "waste_fly_tipping_enforcement_actions": Model(
+        0.7,
+        "log",
+        spread=0.6,
+        dep=0.8,
+        drift=0.02,
+        season=0.08,
+        peak=7,
+        noise=0.08,
+        size=lambda p: p.pop / 1000,
+        min_num=3,
+    ),
     # roads
-    "roads_principal_roads_maintenance_pct": Model(3.5, spread=0.35, drift_sd=0.02, noise=0.08,
-                                                   den=lambda p: p.area.road_a_km * 0.9, num_dp=1, den_dp=1, den_noise=0.01),
-    "roads_non_principal_roads_maintenance_pct": Model(6.5, spread=0.35, drift=0.01, noise=0.08,
-                                                       den=lambda p: p.area.road_bc_km * 0.8, num_dp=1, den_dp=1,
-                                                       den_noise=0.01),
-    "roads_cat1_defects_repaired_in_time_pct": Model(91, spread=0.5, drift=0.02, season=-0.2, peak=2, noise=0.12,
-                                                     den=lambda p: p.roads * 0.11 * _season(p, 0.35, 2),
-                                                     min_num=10),
-    "roads_potholes_repaired": Model(0.55, "log", spread=0.3, drift=0.03, season=0.3, peak=3, noise=0.07,
-                                     size=lambda p: p.roads, min_num=50),
-    "roads_street_light_faults_repaired_in_time_pct": Model(93, spread=0.4, noise=0.1,
-                                                            den=lambda p: p.pop / 1000 * 1.3 * _season(p, 0.25, 12),
-                                                            min_num=10),
-    "roads_ksi_casualties": Model(0.42, "log", spread=0.2, drift=-0.01, noise=0.06, size=lambda p: p.pop / 1000, min_num=20),
+    "roads_principal_roads_maintenance_pct": Model(
+        3.5,
+        spread=0.35,
+        drift_sd=0.02,
+        noise=0.08,
+        den=lambda p: p.area.road_a_km * 0.9,
+        num_dp=1,
+        den_dp=1,
+        den_noise=0.01,
+    ),
+    "roads_non_principal_roads_maintenance_pct": Model(
+        6.5,
+        spread=0.35,
+        drift=0.01,
+        noise=0.08,
+        den=lambda p: p.area.road_bc_km * 0.8,
+        num_dp=1,
+        den_dp=1,
+        den_noise=0.01,
+    ),
+    "roads_cat1_defects_repaired_in_time_pct": Model(
+        91,
+        spread=0.5,
+        drift=0.02,
+        season=-0.2,
+        peak=2,
+        noise=0.12,
+        den=lambda p: p.roads * 0.11 * _season(p, 0.35, 2),
+        min_num=10,
+    ),
+    "roads_potholes_repaired": Model(
+        0.55, "log", spread=0.3, drift=0.03, season=0.3, peak=3, noise=0.07, size=lambda p: p.roads, min_num=50
+    ),
+    "roads_street_light_faults_repaired_in_time_pct": Model(
+        93, spread=0.4, noise=0.1, den=lambda p: p.pop / 1000 * 1.3 * _season(p, 0.25, 12), min_num=10
+    ),
+    "roads_ksi_casualties": Model(
+        0.42, "log", spread=0.2, drift=-0.01, noise=0.06, size=lambda p: p.pop / 1000, min_num=20
+    ),
     # planning
-    "plan_major_applications_in_time_pct": Model(89, spread=0.5, dep=-0.2, drift=0.03, noise=0.1,
-                                                 den=lambda p: p.pop / 100_000 * _MAJORS[p.council.tier],
-                                                 den_noise=0.1, min_num=1),
-    "plan_minor_applications_in_time_pct": Model(86, spread=0.5, drift=0.02, noise=0.08,
-                                                 den=lambda p: p.pop / 100_000 * _MINORS[p.council.tier],
-                                                 den_noise=0.06, min_num=3),
-    "plan_other_applications_in_time_pct": Model(91, spread=0.5, drift=0.01, noise=0.06,
-                                                 den=lambda p: p.pop / 100_000 * _OTHERS[p.council.tier],
-                                                 den_noise=0.05, min_num=10),
-    "plan_applications_received": Model(0.8, "log", spread=0.2, dep=-0.5, drift=-0.02, season=0.08, peak=5, noise=0.05,
-                                        size=lambda p: p.pop / 1000, tier={_MET: -0.6, _UNI: -0.1}, min_num=20),
-    "plan_major_decisions_overturned_at_appeal_pct": Model(1.2, spread=0.4, noise=0.1,
-                                                           den=lambda p: p.pop / 100_000 * 3 * _MAJORS[p.council.tier],
-                                                           den_noise=0.1),
-    "plan_net_additional_dwellings": Model(5.5, "log", spread=0.35, dep=-0.3, drift=0.02, noise=0.12,
-                                           size=lambda p: p.pop / 1000, tier={_MET: -0.35}, min_num=50),
+    "plan_major_applications_in_time_pct": Model(
+        89,
+        spread=0.5,
+        dep=-0.2,
+        drift=0.03,
+        noise=0.1,
+        den=lambda p: p.pop / 100_000 * _MAJORS[p.council.tier],
+        den_noise=0.1,
+        min_num=1,
+    ),
+    "plan_minor_applications_in_time_pct": Model(
+        86,
+        spread=0.5,
+        drift=0.02,
+        noise=0.08,
+        den=lambda p: p.pop / 100_000 * _MINORS[p.council.tier],
+        den_noise=0.06,
+        min_num=3,
+    ),
+    "plan_other_applications_in_time_pct": Model(
+        91,
+        spread=0.5,
+        drift=0.01,
+        noise=0.06,
+        den=lambda p: p.pop / 100_000 * _OTHERS[p.council.tier],
+        den_noise=0.05,
+        min_num=10,
+    ),
+    "plan_applications_received": Model(
+        0.8,
+        "log",
+        spread=0.2,
+        dep=-0.5,
+        drift=-0.02,
+        season=0.08,
+        peak=5,
+        noise=0.05,
+        size=lambda p: p.pop / 1000,
+        tier={_MET: -0.6, _UNI: -0.1},
+        min_num=20,
+    ),
+    "plan_major_decisions_overturned_at_appeal_pct": Model(
+        1.2, spread=0.4, noise=0.1, den=lambda p: p.pop / 100_000 * 3 * _MAJORS[p.council.tier], den_noise=0.1
+    ),
+    "plan_net_additional_dwellings": Model(
+        5.5,
+        "log",
+        spread=0.35,
+        dep=-0.3,
+        drift=0.02,
+        noise=0.12,
+        size=lambda p: p.pop / 1000,
+        tier={_MET: -0.35},
+        min_num=50,
+    ),
     # housing
-    "housing_temporary_accommodation_per_1000": Model(2.0, "log", spread=0.3, dep=3.5, drift=0.07, drift_sd=0.03,
-                                                      noise=0.02, den=lambda p: p.hh, den_noise=0.0, min_num=5),
-    "housing_families_in_bb_over_6_weeks": Model(2.0, "log", spread=0.4, dep=2.5, drift=0.08, drift_sd=0.04, noise=0.06,
-                                                 size=lambda p: p.pop / 100_000, min_num=1.2),
-    "housing_homelessness_preventions": Model(16, "log", spread=0.3, dep=0.3, noise=0.06, size=lambda p: p.pop / 100_000,
-                                              min_num=4),
+    "housing_temporary_accommodation_per_1000": Model(
+        2.0,
+        "log",
+        spread=0.3,
+        dep=3.5,
+        drift=0.07,
+        drift_sd=0.03,
+        noise=0.02,
+        den=lambda p: p.hh,
+        den_noise=0.0,
+        min_num=5,
+    ),
+    "housing_families_in_bb_over_6_weeks": Model(
+        2.0,
+        "log",
+        spread=0.4,
+        dep=2.5,
+        drift=0.08,
+        drift_sd=0.04,
+        noise=0.06,
+        size=lambda p: p.pop / 100_000,
+        min_num=1.2,
+    ),
+    "housing_homelessness_preventions": Model(
+        16, "log", spread=0.3, dep=0.3, noise=0.06, size=lambda p: p.pop / 100_000, min_num=4
+    ),
     "housing_prevention_success_pct": Model(52, spread=0.3, noise=0.05, den=lambda p: p.pop / 100_000 * 92, min_num=5),
-    "housing_average_relet_days": Model(45, "log", spread=0.35, dep=0.2, drift=-0.01, noise=0.06,
-                                        den=lambda p: p.area.council_homes * 0.075 / 12, den_noise=0.08,
-                                        council_homes_only=True),
-    "housing_rent_collected_pct": Model(97.6, spread=0.25, dep=-0.3, noise=0.05,
-                                        den=lambda p: p.rent_due_to_date,
-                                        den_noise=0.0, council_homes_only=True),
-    "housing_long_term_empty_homes": Model(0.011, "log", spread=0.3, dep=0.3, drift=0.02, noise=0.02,
-                                           size=lambda p: p.hh, min_num=50),
+    "housing_average_relet_days": Model(
+        45,
+        "log",
+        spread=0.35,
+        dep=0.2,
+        drift=-0.01,
+        noise=0.06,
+        den=lambda p: p.area.council_homes * 0.075 / 12,
+        den_noise=0.08,
+        council_homes_only=True,
+    ),
+    "housing_rent_collected_pct": Model(
+        97.6,
+        spread=0.25,
+        dep=-0.3,
+        noise=0.05,
+        den=lambda p: p.rent_due_to_date,
+        den_noise=0.0,
+        council_homes_only=True,
+    ),
+    "housing_long_term_empty_homes": Model(
+        0.011, "log", spread=0.3, dep=0.3, drift=0.02, noise=0.02, size=lambda p: p.hh, min_num=50
+    ),
     # adult social care
-    "asc_admissions_65_plus_per_100k": Model(46, "log", spread=0.2, dep=0.15, drift=-0.02, noise=0.08,
-                                             den=lambda p: p.o65, den_noise=0.0, min_num=3),
-    "asc_admissions_18_64_per_100k": Model(1.2, "log", spread=0.3, drift=-0.01, noise=0.08,
-                                           den=lambda p: p.a18_64, den_noise=0.0, min_num=1.2),
-    "asc_still_at_home_91_days_pct": Model(82, spread=0.35, drift=0.01, noise=0.05, den=lambda p: p.o65 / 100_000 * 150,
-                                           min_num=10),
-    "asc_delayed_discharges_per_100k": Model(5.5, "log", spread=0.4, dep=0.1, drift=-0.04, season=0.12, peak=1, noise=0.06,
-                                             den=lambda p: p.a18p, den_noise=0.0, num_dp=1, min_num=3),
+    "asc_admissions_65_plus_per_100k": Model(
+        46, "log", spread=0.2, dep=0.15, drift=-0.02, noise=0.08, den=lambda p: p.o65, den_noise=0.0, min_num=3
+    ),
+    "asc_admissions_18_64_per_100k": Model(
+        1.2, "log", spread=0.3, drift=-0.01, noise=0.08, den=lambda p: p.a18_64, den_noise=0.0, min_num=1.2
+    ),
+    "asc_still_at_home_91_days_pct": Model(
+        82, spread=0.35, drift=0.01, noise=0.05, den=lambda p: p.o65 / 100_000 * 150, min_num=10
+    ),
+    "asc_delayed_discharges_per_100k": Model(
+        5.5,
+        "log",
+        spread=0.4,
+        dep=0.1,
+        drift=-0.04,
+        season=0.12,
+        peak=1,
+        noise=0.06,
+        den=lambda p: p.a18p,
+        den_noise=0.0,
+        num_dp=1,
+        min_num=3,
+    ),
     "asc_direct_payments_pct": Model(26, spread=0.3, drift=-0.01, noise=0.015, den=lambda p: p.a18p * 0.0075),
-    "asc_assessments_within_28_days_pct": Model(58, spread=0.6, drift=0.02, noise=0.06, den=lambda p: p.a18p / 100_000 * 45,
-                                                min_num=10),
-    "asc_people_awaiting_assessment": Model(1.4, "log", spread=0.45, dep=0.2, drift=-0.03, noise=0.05,
-                                            size=lambda p: p.pop / 1000, min_num=20),
+    "asc_assessments_within_28_days_pct": Model(
+        58, spread=0.6, drift=0.02, noise=0.06, den=lambda p: p.a18p / 100_000 * 45, min_num=10
+    ),
+    "asc_people_awaiting_assessment": Model(
+        1.4, "log", spread=0.45, dep=0.2, drift=-0.03, noise=0.05, size=lambda p: p.pop / 1000, min_num=20
+    ),
     # children's services
-    "cs_children_in_need_per_1000": Model(33, "log", spread=0.15, dep=0.5, drift=0.005, noise=0.012,
-                                          den=lambda p: p.u18, den_noise=0.0),
-    "cs_re_referrals_12_months_pct": Model(21, spread=0.25, noise=0.05,
-                                           den=lambda p: p.u18 * 0.047 / 12 * _season(p, 0.12, 11),
-                                           min_num=5),
-    "cs_assessments_within_45_days_pct": Model(84, spread=0.55, drift=0.01, noise=0.08,
-                                               den=lambda p: p.u18 * 0.045 / 12, min_num=10),
-    "cs_children_looked_after_per_1000": Model(8.5, "log", spread=0.15, dep=0.6, drift=0.02, noise=0.006,
-                                               den=lambda p: p.u18, den_noise=0.0),
-    "cs_child_protection_plans_per_1000": Model(4.3, "log", spread=0.2, dep=0.4, noise=0.02,
-                                                den=lambda p: p.u18, den_noise=0.0),
-    "cs_ehcp_within_20_weeks_pct": Model(48, spread=0.9, drift=-0.05, drift_sd=0.03, noise=0.08,
-                                         den=lambda p: p.u18 * 0.0075 / 12, den_noise=0.06, min_num=3),
-    "cs_cla_three_plus_placements_pct": Model(10, spread=0.25, noise=0.05,
-                                              den=lambda p: p.children_looked_after,
-                                              den_noise=0.0, min_num=3),
-    "cs_neet_or_not_known_16_17_pct": Model(5.2, spread=0.3, dep=0.4, season=0.08, peak=10, noise=0.04,
-                                            den=lambda p: p.u18 * 2 / 18, min_num=10),
+    "cs_children_in_need_per_1000": Model(
+        33, "log", spread=0.15, dep=0.5, drift=0.005, noise=0.012, den=lambda p: p.u18, den_noise=0.0
+    ),
+    "cs_re_referrals_12_months_pct": Model(
+        21, spread=0.25, noise=0.05, den=lambda p: p.u18 * 0.047 / 12 * _season(p, 0.12, 11), min_num=5
+    ),
+    "cs_assessments_within_45_days_pct": Model(
+        84, spread=0.55, drift=0.01, noise=0.08, den=lambda p: p.u18 * 0.045 / 12, min_num=10
+    ),
+    "cs_children_looked_after_per_1000": Model(
+        8.5, "log", spread=0.15, dep=0.6, drift=0.02, noise=0.006, den=lambda p: p.u18, den_noise=0.0
+    ),
+    "cs_child_protection_plans_per_1000": Model(
+        4.3, "log", spread=0.2, dep=0.4, noise=0.02, den=lambda p: p.u18, den_noise=0.0
+    ),
+    "cs_ehcp_within_20_weeks_pct": Model(
+        48,
+        spread=0.9,
+        drift=-0.05,
+        drift_sd=0.03,
+        noise=0.08,
+        den=lambda p: p.u18 * 0.0075 / 12,
+        den_noise=0.06,
+        min_num=3,
+    ),
+    "cs_cla_three_plus_placements_pct": Model(
+        10, spread=0.25, noise=0.05, den=lambda p: p.children_looked_after, den_noise=0.0, min_num=3
+    ),
+    "cs_neet_or_not_known_16_17_pct": Model(
+        5.2, spread=0.3, dep=0.4, season=0.08, peak=10, noise=0.04, den=lambda p: p.u18 * 2 / 18, min_num=10
+    ),
     # finance
-    "fin_council_tax_collection_rate": Model(96.5, "ytd", spread=0.6, dep=-5.0, drift=-0.1, drift_sd=0.05, noise=0.15,
-                                             den=lambda p: p.ct_debit, den_noise=0.0),
-    "fin_business_rates_collection_rate": Model(97.6, "ytd", spread=0.6, dep=-3.0, drift=-0.05, drift_sd=0.05, noise=0.2,
-                                                den=lambda p: p.pop * 330 * 1.03 ** p.fy_offset, den_noise=0.0),
-    "fin_invoices_paid_within_30_days_pct": Model(92, spread=0.4, drift=0.02, noise=0.05,
-                                                  den=lambda p: p.pop / 1000 * _INVOICES[p.council.tier],
-                                                  min_num=20),
-    "fin_hb_new_claims_days": Model(20, "log", spread=0.3, dep=0.2, drift=0.01, noise=0.06,
-                                    den=lambda p: p.pop / 1000 * 0.25 * 0.9 ** p.fy_offset, den_noise=0.06),
-    "fin_forecast_revenue_variance_pct": Model(1.2, "signed", spread=1.2, dep=3.0, noise=0.06, den=lambda p: p.budget,
-                                               den_noise=0.0),
-    "fin_non_ringfenced_reserves_pct": Model(28, "log", spread=0.35, dep=-0.4, noise=0.08,
-                                             tier={_DIS: 1.2, _CTY: -0.1}, den=lambda p: p.budget, den_noise=0.0),
-    "fin_total_debt_pct_core_spending_power": Model(180, "log", spread=0.6, noise=0.05,
-                                                    tier={_UNI: 0.2, _CTY: -0.4, _DIS: 0.3}, den=lambda p: p.budget * 1.05,
-                                                    den_noise=0.0),
-    "fin_council_tax_arrears_gbp": Model(0.07, "log", spread=0.25, dep=0.6, drift=0.05, noise=0.02,
-                                         size=lambda p: p.ct_debit),
+    "fin_council_tax_collection_rate": Model(
+        96.5,
+        "ytd",
+        spread=0.6,
+        dep=-5.0,
+        drift=-0.1,
+        drift_sd=0.05,
+        noise=0.15,
+        den=lambda p: p.ct_debit,
+        den_noise=0.0,
+    ),
+    "fin_business_rates_collection_rate": Model(
+        97.6,
+        "ytd",
+        spread=0.6,
+        dep=-3.0,
+        drift=-0.05,
+        drift_sd=0.05,
+        noise=0.2,
+        den=lambda p: p.pop * 330 * 1.03**p.fy_offset,
+        den_noise=0.0,
+    ),
+    "fin_invoices_paid_within_30_days_pct": Model(
+        92, spread=0.4, drift=0.02, noise=0.05, den=lambda p: p.pop / 1000 * _INVOICES[p.council.tier], min_num=20
+    ),
+    "fin_hb_new_claims_days": Model(
+        20,
+        "log",
+        spread=0.3,
+        dep=0.2,
+        drift=0.01,
+        noise=0.06,
+        den=lambda p: p.pop / 1000 * 0.25 * 0.9**p.fy_offset,
+        den_noise=0.06,
+    ),
+    "fin_forecast_revenue_variance_pct": Model(
+        1.2, "signed", spread=1.2, dep=3.0, noise=0.06, den=lambda p: p.budget, den_noise=0.0
+    ),
+    "fin_non_ringfenced_reserves_pct": Model(
+        28,
+        "log",
+        spread=0.35,
+        dep=-0.4,
+        noise=0.08,
+        tier={_DIS: 1.2, _CTY: -0.1},
+        den=lambda p: p.budget,
+        den_noise=0.0,
+    ),
+    "fin_total_debt_pct_core_spending_power": Model(
+        180,
+        "log",
+        spread=0.6,
+        noise=0.05,
+        tier={_UNI: 0.2, _CTY: -0.4, _DIS: 0.3},
+        den=lambda p: p.budget * 1.05,
+        den_noise=0.0,
+    ),
+    "fin_council_tax_arrears_gbp": Model(
+        0.07, "log", spread=0.25, dep=0.6, drift=0.05, noise=0.02, size=lambda p: p.ct_debit
+    ),
     # workforce
-    "wf_sickness_days_per_fte": Model(0.92, "log", spread=0.1, dep=0.25, drift=0.01, season=0.12, peak=1, noise=0.04,
-                                      den=lambda p: p.fte, num_dp=1, den_dp=1, den_noise=0.005),
-    "wf_agency_staff_pct": Model(9, spread=0.35, dep=0.3, drift=-0.02, noise=0.04, den=lambda p: p.fte, num_dp=1, den_dp=1,
-                                 den_noise=0.005),
+    "wf_sickness_days_per_fte": Model(
+        0.92,
+        "log",
+        spread=0.1,
+        dep=0.25,
+        drift=0.01,
+        season=0.12,
+        peak=1,
+        noise=0.04,
+        den=lambda p: p.fte,
+        num_dp=1,
+        den_dp=1,
+        den_noise=0.005,
+    ),
+    "wf_agency_staff_pct": Model(
+        9, spread=0.35, dep=0.3, drift=-0.02, noise=0.04, den=lambda p: p.fte, num_dp=1, den_dp=1, den_noise=0.005
+    ),
     "wf_voluntary_turnover_pct": Model(10.5, spread=0.2, noise=0.015, den=lambda p: p.fte * 1.28, den_noise=0.005),
-    "wf_fte_employees": Model(9.0, "log", spread=0.12, drift=-0.005, noise=0.008, size=lambda p: p.pop / 1000,
-                              tier={_UNI: 0.1, _CTY: -0.4, _DIS: -0.84}),
-    "wf_childrens_social_worker_vacancy_pct": Model(19, spread=0.35, dep=0.3, drift=-0.02, noise=0.05,
-                                                    den=lambda p: p.u18 / 1000 * 1.55, num_dp=1, den_dp=1, den_noise=0.01),
-    "wf_apprentices_pct": Model(2.6, spread=0.25, drift=0.03, noise=0.04, den=lambda p: p.fte * 1.28, den_noise=0.005,
-                                min_num=5),
+    "wf_fte_employees": Model(
+        9.0,
+        "log",
+        spread=0.12,
+        drift=-0.005,
+        noise=0.008,
+        size=lambda p: p.pop / 1000,
+        tier={_UNI: 0.1, _CTY: -0.4, _DIS: -0.84},
+    ),
+    "wf_childrens_social_worker_vacancy_pct": Model(
+        19,
+        spread=0.35,
+        dep=0.3,
+        drift=-0.02,
+        noise=0.05,
+        den=lambda p: p.u18 / 1000 * 1.55,
+        num_dp=1,
+        den_dp=1,
+        den_noise=0.01,
+    ),
+    "wf_apprentices_pct": Model(
+        2.6, spread=0.25, drift=0.03, noise=0.04, den=lambda p: p.fte * 1.28, den_noise=0.005, min_num=5
+    ),
     # economy
-    "econ_vacant_retail_units_pct": Model(15, spread=0.2, dep=0.45, drift=0.05, drift_sd=0.035, season=0.03, peak=3,
-                                          noise=0.025, den=lambda p: p.pop / 1000 * 4.6, den_noise=0.01),
-    "econ_empty_business_premises_pct": Model(9.5, spread=0.2, dep=0.35, drift=0.02, noise=0.015,
-                                              den=lambda p: p.pop / 1000 * 37, den_noise=0.003),
+    "econ_vacant_retail_units_pct": Model(
+        15,
+        spread=0.2,
+        dep=0.45,
+        drift=0.05,
+        drift_sd=0.035,
+        season=0.03,
+        peak=3,
+        noise=0.025,
+        den=lambda p: p.pop / 1000 * 4.6,
+        den_noise=0.01,
+    ),
+    "econ_empty_business_premises_pct": Model(
+        9.5, spread=0.2, dep=0.35, drift=0.02, noise=0.015, den=lambda p: p.pop / 1000 * 37, den_noise=0.003
+    ),
     "econ_local_spend_pct": Model(48, spread=0.3, noise=0.05, den=lambda p: p.budget * 0.55 / 4, den_noise=0.05),
-    "econ_businesses_supported": Model(0.55, "log", spread=0.5, drift=0.05, noise=0.08, size=lambda p: p.pop / 1000,
-                                       tier={_CTY: -0.8}, min_num=5),
+    "econ_businesses_supported": Model(
+        0.55, "log", spread=0.5, drift=0.05, noise=0.08, size=lambda p: p.pop / 1000, tier={_CTY: -0.8}, min_num=5
+    ),
 }
 
 #: Per-council shifts (model space) for figures the region knows stand out.
 OVERRIDES: dict[tuple[str, str], float] = {
-    ("birmingham", "cs_ehcp_within_20_weeks_pct"): -1.8,       # long-standing SEND delays
-    ("birmingham", "fin_non_ringfenced_reserves_pct"): -0.7,   # s114 notice, reserves run down
+    ("birmingham", "cs_ehcp_within_20_weeks_pct"): -1.8,  # long-standing SEND delays
+    ("birmingham", "fin_non_ringfenced_reserves_pct"): -0.7,  # s114 notice, reserves run down
     ("birmingham", "fin_forecast_revenue_variance_pct"): 2.5,
     ("birmingham", "waste_missed_collections_per_100k"): 0.6,
     ("stoke-on-trent", "econ_vacant_retail_units_pct"): 0.35,
@@ -437,7 +704,9 @@ _NOT_AVAILABLE_REASONS = (
     "Not available: the data owner is on leave; it will be sent with next month's return.",
     "Not available this month: the supplier's monthly extract did not arrive in time.",
 )
-_NO_HOUSING_STOCK = "Not applicable: the council owns no housing stock (its homes were transferred to a housing association)."
+_NO_HOUSING_STOCK = (
+    "Not applicable: the council owns no housing stock (its homes were transferred to a housing association)."
+)
 _ESTIMATE_NOTES = (
     "Provisional figure; it will be confirmed in next month's return.",
     "Estimate: the final figure depends on a supplier's data due after the return date.",
@@ -452,6 +721,7 @@ _ACTUAL_NOTES = (
 
 
 # --- months ---------------------------------------------------------------------------------
+
 
 def parse_months(text: str) -> list[str]:
     """'2026-01:2026-10' -> the months in between (inclusive); '2026-10' -> one month;
@@ -472,12 +742,13 @@ def parse_months(text: str) -> list[str]:
 
 # --- generating one return -----------------------------------------------------------------
 
+
 def _place(seed: int, council: Council, mi: int) -> _Place:
-    fy_start = mi - ((mi % 12) - 3) % 12          # the April that starts the financial year
+    fy_start = mi - ((mi % 12) - 3) % 12  # the April that starts the financial year
     return _Place(seed, council, area(council.code), mi, (fy_start - _ANCHOR) // 12, (mi - fy_start) + 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _council_effects(seed: int, council_code: str, metric_id: str) -> tuple[float, float]:
     """(level shift, trend a year) for one council and metric."""
     model = MODELS[metric_id]
@@ -490,7 +761,7 @@ def _council_effects(seed: int, council_code: str, metric_id: str) -> tuple[floa
     return level, trend
 
 
-@lru_cache(maxsize=None)
+@cache
 def _effective_noise(metric_id: str) -> float:
     """The model's noise, capped so that noise plus season rarely crosses the metric's
     month-on-month warning threshold (which compares a period with the one before)."""
@@ -509,8 +780,13 @@ def _x(seed: int, council_code: str, metric_id: str, mi: int) -> float:
     model = MODELS[metric_id]
     level, trend = _council_effects(seed, council_code, metric_id)
     u = _uniforms(seed, "noise", council_code, metric_id, mi)
-    base = math.log(model.level / (100 - model.level)) if model.shape == "logit" else \
-        math.log(model.level) if model.shape == "log" else 0.0
+    base = (
+        math.log(model.level / (100 - model.level))
+        if model.shape == "logit"
+        else math.log(model.level)
+        if model.shape == "log"
+        else 0.0
+    )
     t = (mi - _ANCHOR) / 12
     season = model.season * math.cos(2 * math.pi * ((mi % 12 + 1) - model.peak) / 12)
     return base + level + trend * t + season + _effective_noise(metric_id) * _normal(u[0], u[1])
@@ -573,9 +849,16 @@ def _metric_row(seed: int, council: Council, metric: Metric, mi: int) -> dict:
     model = MODELS[metric.metric_id]
     p = _place(seed, council, mi)
     u = _uniforms(seed, "row", council.code, metric.metric_id, mi)
-    row = {"council_code": council.code, "period": expected_period(metric.frequency, month_from_index(mi)),
-           "metric_id": metric.metric_id, "value": None, "numerator": None, "denominator": None,
-           "status": "actual", "note": ""}
+    row = {
+        "council_code": council.code,
+        "period": expected_period(metric.frequency, month_from_index(mi)),
+        "metric_id": metric.metric_id,
+        "value": None,
+        "numerator": None,
+        "denominator": None,
+        "status": "actual",
+        "note": "",
+    }
 
     if model.council_homes_only and p.area.council_homes == 0:
         row.update(status="not_available", note=_NO_HOUSING_STOCK)
@@ -586,7 +869,9 @@ def _metric_row(seed: int, council: Council, metric: Metric, mi: int) -> dict:
     estimate_chance = 0.25 if metric.metric_id.startswith("waste_") and metric.frequency == "quarterly" else 0.03
     if u[5] > 1 - estimate_chance:
         row["status"] = "estimate"
-        row["note"] = _WASTE_ESTIMATE_NOTE if estimate_chance > 0.1 else _ESTIMATE_NOTES[int(u[6] * len(_ESTIMATE_NOTES))]
+        row["note"] = (
+            _WASTE_ESTIMATE_NOTE if estimate_chance > 0.1 else _ESTIMATE_NOTES[int(u[6] * len(_ESTIMATE_NOTES))]
+        )
     elif u[6] < 0.01:
         row["note"] = _ACTUAL_NOTES[int(u[7] * len(_ACTUAL_NOTES))]
 
@@ -609,17 +894,17 @@ def _metric_row(seed: int, council: Council, metric: Metric, mi: int) -> dict:
     value = _inside(value, metric)
     den = model.den(p) * math.exp(model.den_noise * _normal(u[1], u[2]))
     if metric.metric_id == "wf_agency_staff_pct":
-        den /= 1 - value / 100           # employees plus the agency workers on top of them
+        den /= 1 - value / 100  # employees plus the agency workers on top of them
     den = max(_round(den, model.den_dp, u[3]), 1 if model.den_dp == 0 else 1.0)
     num_exact = value * den / metric.scale
     if model.min_num:
         num_exact = max(num_exact, model.min_num)
     num = _round(num_exact, model.num_dp, u[4])
     if metric.value_type == "proportion" and metric.upper_bound <= metric.scale:
-        num = min(num, den)              # a part of a whole
+        num = min(num, den)  # a part of a whole
     row["numerator"], row["denominator"] = num, den
     row["value"] = round(metric.scale * num / den, 2)
-    if not (metric.lower_bound <= row["value"] <= metric.upper_bound):   # tiny denominators only
+    if not (metric.lower_bound <= row["value"] <= metric.upper_bound):  # tiny denominators only
         num = _round(_inside(row["value"], metric) * den / metric.scale, model.num_dp, 0.5)
         row["numerator"], row["value"] = num, round(metric.scale * num / den, 2)
     return row
@@ -628,8 +913,9 @@ def _metric_row(seed: int, council: Council, metric: Metric, mi: int) -> dict:
 def metrics_due(council_code: str, return_month: str) -> list[Metric]:
     """Metrics this council reports in this month's return (its tier's, due this month)."""
     council = catalogue.councils()[council_code]
-    return [m for m in catalogue.return_metrics_for(council.tier)
-            if expected_period(m.frequency, return_month) is not None]
+    return [
+        m for m in catalogue.return_metrics_for(council.tier) if expected_period(m.frequency, return_month) is not None
+    ]
 
 
 def generate_return(council_code: str, return_month: str, *, seed: int = 0) -> list[dict]:
@@ -651,6 +937,7 @@ def resolve_council(code_or_name: str) -> str:
 
 # --- rendering ------------------------------------------------------------------------------
 
+
 def format_number(x) -> str:
     if x is None:
         return ""
@@ -668,13 +955,24 @@ def as_text_rows(rows: Iterable[dict]) -> list[dict[str, str]]:
     """Rows with every cell as the text written to the file."""
     out = []
     for r in rows:
-        out.append({c: format_number(r.get(c)) if c in ("value", "numerator", "denominator") else (r.get(c) or "")
-                    for c in COLUMNS})
+        out.append(
+            {
+                c: format_number(r.get(c)) if c in ("value", "numerator", "denominator") else (r.get(c) or "")
+                for c in COLUMNS
+            }
+        )
     return out
 
 
-def csv_bytes(rows: Iterable[dict], *, columns: Sequence[str] = COLUMNS, delimiter: str = ",",
-              encoding: str = "utf-8", bom: bool = False, trailing_blank_rows: int = 0) -> bytes:
+def csv_bytes(
+    rows: Iterable[dict],
+    *,
+    columns: Sequence[str] = COLUMNS,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    bom: bool = False,
+    trailing_blank_rows: int = 0,
+) -> bytes:
     """A CSV file as Excel writes it (CRLF line ends, quotes only where needed)."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
@@ -698,8 +996,13 @@ def _cell_value(text: str):
     return int(number) if number.is_integer() and "." not in text else number
 
 
-def xlsx_bytes(rows: Iterable[dict], *, columns: Sequence[str] = COLUMNS, instructions_first: bool = False,
-               sheet_name: str = "Return") -> bytes:
+def xlsx_bytes(
+    rows: Iterable[dict],
+    *,
+    columns: Sequence[str] = COLUMNS,
+    instructions_first: bool = False,
+    sheet_name: str = "Return",
+) -> bytes:
     """An Excel workbook holding the return; with instructions_first, an 'Instructions'
     sheet (no header) comes before the data sheet, as in many councils' own workbooks."""
     import openpyxl
@@ -708,9 +1011,11 @@ def xlsx_bytes(rows: Iterable[dict], *, columns: Sequence[str] = COLUMNS, instru
     ws = wb.active
     if instructions_first:
         ws.title = "Instructions"
-        for line in ("Monthly performance return to the West Midlands benchmarking partnership",
-                     "Fill in the 'Return' sheet: one row per metric. Do not change the header row.",
-                     "Signed off by the Head of Performance before sending."):
+        for line in (
+            "Monthly performance return to the West Midlands benchmarking partnership",
+            "Fill in the 'Return' sheet: one row per metric. Do not change the header row.",
+            "Signed off by the Head of Performance before sending.",
+        ):
             ws.append([line])
         ws = wb.create_sheet(sheet_name)
     else:
@@ -723,12 +1028,19 @@ def xlsx_bytes(rows: Iterable[dict], *, columns: Sequence[str] = COLUMNS, instru
 
 def png_bytes(width: int = 32, height: int = 16) -> bytes:
     """A small valid PNG (a bar chart someone pasted): bytes that are no spreadsheet."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + bytes(0 if (x // 8) % 2 and y > height // 3 else 255 for x in range(width))
-                   for y in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+    raw = b"".join(
+        b"\x00" + bytes(0 if (x // 8) % 2 and y > height // 3 else 255 for x in range(width)) for y in range(height)
+    )
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 LOGIN_PAGE = """<!DOCTYPE html>
@@ -749,6 +1061,7 @@ LOGIN_PAGE = """<!DOCTYPE html>
 
 # --- faults ----------------------------------------------------------------------------------
 
+
 @dataclass
 class ReturnFile:
     """A return on its way to bytes; faults change it, render() writes it."""
@@ -761,23 +1074,32 @@ class ReturnFile:
     delimiter: str = ","
     encoding: str = "utf-8"
     bom: bool = False
-    format: str = "csv"                       # csv | xlsx
-    instructions_first: bool = False          # xlsx: an instructions sheet before the data
+    format: str = "csv"  # csv | xlsx
+    instructions_first: bool = False  # xlsx: an instructions sheet before the data
     trailing_blank_rows: int = 0
-    content: bytes | None = None              # bytes that replace the file entirely
+    content: bytes | None = None  # bytes that replace the file entirely
 
     def render(self) -> bytes:
         if self.content is not None:
             return self.content
         if self.format == "xlsx":
             return xlsx_bytes(self.rows, columns=self.columns, instructions_first=self.instructions_first)
-        return csv_bytes(self.rows, columns=self.columns, delimiter=self.delimiter, encoding=self.encoding,
-                         bom=self.bom, trailing_blank_rows=self.trailing_blank_rows)
+        return csv_bytes(
+            self.rows,
+            columns=self.columns,
+            delimiter=self.delimiter,
+            encoding=self.encoding,
+            bom=self.bom,
+            trailing_blank_rows=self.trailing_blank_rows,
+        )
 
     def rows_for(self, predicate: Callable[[Metric], bool]) -> list[dict[str, str]]:
         metrics = catalogue.metrics()
-        return [r for r in self.rows if r["metric_id"] in metrics and r["value"] != ""
-                and predicate(metrics[r["metric_id"]])]
+        return [
+            r
+            for r in self.rows
+            if r["metric_id"] in metrics and r["value"] != "" and predicate(metrics[r["metric_id"]])
+        ]
 
 
 class FaultNotApplicable(ValueError):
@@ -879,8 +1201,18 @@ def _duplicate_rows(rf):
 
 def _unknown_metric(rf):
     period = rf.return_month
-    rf.rows.append({"council_code": rf.council.code, "period": period, "metric_id": "waste_garden_waste_subscribers",
-                    "value": "18250", "numerator": "", "denominator": "", "status": "actual", "note": ""})
+    rf.rows.append(
+        {
+            "council_code": rf.council.code,
+            "period": period,
+            "metric_id": "waste_garden_waste_subscribers",
+            "value": "18250",
+            "numerator": "",
+            "denominator": "",
+            "status": "actual",
+            "note": "",
+        }
+    )
 
 
 def _other_council_code(rf):
@@ -901,7 +1233,7 @@ def _future_period(rf):
 def _excel_date_period(rf):
     import calendar
 
-    label = f"{calendar.month_abbr[int(rf.return_month[5:])]}-{rf.return_month[2:4]}"   # Excel shows 2026-10 as Oct-26
+    label = f"{calendar.month_abbr[int(rf.return_month[5:])]}-{rf.return_month[2:4]}"  # Excel shows 2026-10 as Oct-26
     for r in rf.rows:
         if r["period"] == rf.return_month:
             r["period"] = label
@@ -922,7 +1254,7 @@ def _numerator_above_denominator(rf):
 def _out_of_bounds(rf):
     row = _first(rf, lambda m: m.metric_id == "fin_invoices_paid_within_30_days_pct", "invoice payment row")
     metric = catalogue.metrics()[row["metric_id"]]
-    value = max(float(row["value"]) * 10, metric.upper_bound + 1)   # a decimal point lost: 93.4 -> 934
+    value = max(float(row["value"]) * 10, metric.upper_bound + 1)  # a decimal point lost: 93.4 -> 934
     row.update(value=format_number(round(value, 1)), numerator="", denominator="")
 
 
@@ -938,15 +1270,28 @@ def _not_available_without_reason(rf):
 
 def _wrong_tier_metric(rf):
     tier = rf.council.tier
-    other = next((m for m in catalogue.metrics().values() if m.from_council_return and not m.delivered_by(tier)
-                  and expected_period(m.frequency, rf.return_month)), None)
+    other = next(
+        (
+            m
+            for m in catalogue.metrics().values()
+            if m.from_council_return and not m.delivered_by(tier) and expected_period(m.frequency, rf.return_month)
+        ),
+        None,
+    )
     if other is None:
         raise FaultNotApplicable(f"a {tier.replace('_', ' ')} reports every metric due this month")
-    rf.rows.append({"council_code": rf.council.code, "period": expected_period(other.frequency, rf.return_month),
-                    "metric_id": other.metric_id,
-                    "value": format_number(round(other.lower_bound + (other.upper_bound - other.lower_bound) / 4)),
-                    "numerator": "", "denominator": "",
-                    "status": "actual", "note": ""})
+    rf.rows.append(
+        {
+            "council_code": rf.council.code,
+            "period": expected_period(other.frequency, rf.return_month),
+            "metric_id": other.metric_id,
+            "value": format_number(round(other.lower_bound + (other.upper_bound - other.lower_bound) / 4)),
+            "numerator": "",
+            "denominator": "",
+            "status": "actual",
+            "note": "",
+        }
+    )
 
 
 def _blank_trailing_rows(rf):
@@ -986,54 +1331,144 @@ def _month_on_month_jump(rf):
     target = min(prev * (1 + 1.6 * metric.mom_warn_pct / 100), metric.upper_bound * 0.9)
     agency = round(employees * target / (100 - target), 1)
     den = round(employees + agency, 1)
-    row.update(numerator=format_number(agency), denominator=format_number(den),
-               value=format_number(round(100 * agency / den, 2)),
-               note="Agency use up to cover vacancies during the restructure.")
+    row.update(
+        numerator=format_number(agency),
+        denominator=format_number(den),
+        value=format_number(round(100 * agency / den, 2)),
+        note="Agency use up to cover vacancies during the restructure.",
+    )
 
 
 _F = Fault
-FAULTS: dict[str, Fault] = {f.name: f for f in (
-    _F("empty_file", "a 0-byte file", "rejected", ("readable",), _empty_file),
-    _F("header_only", "the header row and no data rows", "rejected", ("readable", "required_metrics"), _header_only),
-    _F("semicolon_delimiter", "columns separated by ';' (Excel in a decimal-comma region)", "rejected",
-       ("readable",), _semicolon_delimiter),
-    _F("bom", "a UTF-8 byte-order mark (EF BB BF) before the header", "accepted", (), _bom),
-    _F("cp1252_pound", "saved in Windows-1252, with a '£' (byte A3) in a note", "accepted", (), _cp1252_pound),
-    _F("thousands_separators", "figures of 1,000 or more written with commas (quoted: \"12,345\")", "accepted", (),
-       _thousands_separators),
-    _F("percent_signs", "a '%' after the value of every percentage metric", "accepted", (), _percent_signs),
-    _F("blank_trailing_rows", "three blank rows (',,,,,,,') after the data", "accepted", (), _blank_trailing_rows),
-    _F("xlsx_single_sheet", "an Excel workbook with the return on its only sheet", "accepted", (), _xlsx_single_sheet),
-    _F("xlsx_second_sheet", "an Excel workbook: an 'Instructions' sheet first, the return on the second sheet",
-       "accepted", (), _xlsx_second_sheet),
-    _F("text_in_numeric", "text in a number column ('approx 1234')", "rejected", ("columns",), _text_in_numeric),
-    _F("suppression_markers", "'..' and 'n/a' as values (statistical suppression habits)", "rejected",
-       ("columns",), _suppression_markers),
-    _F("duplicate_rows", "the first data row repeated at the end", "rejected", ("no_duplicates",), _duplicate_rows),
-    _F("unknown_metric", "an extra row for a metric not in the catalogue (waste_garden_waste_subscribers)",
-       "rejected", ("metric_known",), _unknown_metric),
-    _F("wrong_tier_metric", "a row for a metric the council's tier does not deliver (districts and counties only)",
-       "rejected", ("metric_tier",), _wrong_tier_metric),
-    _F("other_council_code", "every row carries the next council's GSS code (a neighbour's file reused)",
-       "rejected", ("council_code",), _other_council_code),
-    _F("future_period", "monthly rows dated the month after the return month", "rejected", ("period",), _future_period),
-    _F("excel_date_period", "monthly periods written as Excel shows a date ('Oct-26') in a CSV", "rejected",
-       ("period",), _excel_date_period),
-    _F("negative_count", "a count written as a negative number", "rejected", ("within_bounds",), _negative_count),
-    _F("numerator_above_denominator", "a proportion's numerator larger than its denominator", "rejected",
-       ("numerator_denominator",), _numerator_above_denominator),
-    _F("out_of_bounds", "invoices paid on time written as 934 (a lost decimal point), value only", "rejected",
-       ("within_bounds",), _out_of_bounds),
-    _F("missing_required", "the required metric wf_sickness_days_per_fte left out", "rejected",
-       ("required_metrics",), _missing_required),
-    _F("not_available_without_reason", "a required metric marked not_available with no reason in note",
-       "rejected", ("status",), _not_available_without_reason),
-    _F("html_error_page", "a sign-in web page (HTML) served instead of the return", "rejected", ("readable",),
-       _html_error_page),
-    _F("not_a_spreadsheet", "a PNG image instead of the return", "rejected", ("readable",), _not_a_spreadsheet),
-    _F("month_on_month_jump", f"{JUMP_METRIC} up by 1.6 x its month-on-month threshold: plausible, inside bounds",
-       "warning", ("month_on_month",), _month_on_month_jump),
-)}
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in (
+        _F("empty_file", "a 0-byte file", "rejected", ("readable",), _empty_file),
+        _F(
+            "header_only", "the header row and no data rows", "rejected", ("readable", "required_metrics"), _header_only
+        ),
+        _F(
+            "semicolon_delimiter",
+            "columns separated by ';' (Excel in a decimal-comma region)",
+            "rejected",
+            ("readable",),
+            _semicolon_delimiter,
+        ),
+        _F("bom", "a UTF-8 byte-order mark (EF BB BF) before the header", "accepted", (), _bom),
+        _F("cp1252_pound", "saved in Windows-1252, with a '£' (byte A3) in a note", "accepted", (), _cp1252_pound),
+        _F(
+            "thousands_separators",
+            'figures of 1,000 or more written with commas (quoted: "12,345")',
+            "accepted",
+            (),
+            _thousands_separators,
+        ),
+        _F("percent_signs", "a '%' after the value of every percentage metric", "accepted", (), _percent_signs),
+        _F("blank_trailing_rows", "three blank rows (',,,,,,,') after the data", "accepted", (), _blank_trailing_rows),
+        _F(
+            "xlsx_single_sheet",
+            "an Excel workbook with the return on its only sheet",
+            "accepted",
+            (),
+            _xlsx_single_sheet,
+        ),
+        _F(
+            "xlsx_second_sheet",
+            "an Excel workbook: an 'Instructions' sheet first, the return on the second sheet",
+            "accepted",
+            (),
+            _xlsx_second_sheet,
+        ),
+        _F("text_in_numeric", "text in a number column ('approx 1234')", "rejected", ("columns",), _text_in_numeric),
+        _F(
+            "suppression_markers",
+            "'..' and 'n/a' as values (statistical suppression habits)",
+            "rejected",
+            ("columns",),
+            _suppression_markers,
+        ),
+        _F("duplicate_rows", "the first data row repeated at the end", "rejected", ("no_duplicates",), _duplicate_rows),
+        _F(
+            "unknown_metric",
+            "an extra row for a metric not in the catalogue (waste_garden_waste_subscribers)",
+            "rejected",
+            ("metric_known",),
+            _unknown_metric,
+        ),
+        _F(
+            "wrong_tier_metric",
+            "a row for a metric the council's tier does not deliver (districts and counties only)",
+            "rejected",
+            ("metric_tier",),
+            _wrong_tier_metric,
+        ),
+        _F(
+            "other_council_code",
+            "every row carries the next council's GSS code (a neighbour's file reused)",
+            "rejected",
+            ("council_code",),
+            _other_council_code,
+        ),
+        _F(
+            "future_period",
+            "monthly rows dated the month after the return month",
+            "rejected",
+            ("period",),
+            _future_period,
+        ),
+        _F(
+            "excel_date_period",
+            "monthly periods written as Excel shows a date ('Oct-26') in a CSV",
+            "rejected",
+            ("period",),
+            _excel_date_period,
+        ),
+        _F("negative_count", "a count written as a negative number", "rejected", ("within_bounds",), _negative_count),
+        _F(
+            "numerator_above_denominator",
+            "a proportion's numerator larger than its denominator",
+            "rejected",
+            ("numerator_denominator",),
+            _numerator_above_denominator,
+        ),
+        _F(
+            "out_of_bounds",
+            "invoices paid on time written as 934 (a lost decimal point), value only",
+            "rejected",
+            ("within_bounds",),
+            _out_of_bounds,
+        ),
+        _F(
+            "missing_required",
+            "the required metric wf_sickness_days_per_fte left out",
+            "rejected",
+            ("required_metrics",),
+            _missing_required,
+        ),
+        _F(
+            "not_available_without_reason",
+            "a required metric marked not_available with no reason in note",
+            "rejected",
+            ("status",),
+            _not_available_without_reason,
+        ),
+        _F(
+            "html_error_page",
+            "a sign-in web page (HTML) served instead of the return",
+            "rejected",
+            ("readable",),
+            _html_error_page,
+        ),
+        _F("not_a_spreadsheet", "a PNG image instead of the return", "rejected", ("readable",), _not_a_spreadsheet),
+        _F(
+            "month_on_month_jump",
+            f"{JUMP_METRIC} up by 1.6 x its month-on-month threshold: plausible, inside bounds",
+            "warning",
+            ("month_on_month",),
+            _month_on_month_jump,
+        ),
+    )
+}
 
 
 def faulted_bytes(council_code: str, return_month: str, fault_names: Sequence[str] = (), *, seed: int = 0) -> bytes:
@@ -1050,13 +1485,20 @@ def faulted_bytes(council_code: str, return_month: str, fault_names: Sequence[st
 
 # --- writing many returns --------------------------------------------------------------------
 
+
 def return_path(out_dir: Path | str, council: Council, return_month: str) -> Path:
     """<out_dir>/<short_name>/<YYYY-MM>.csv: the layout of the registry's return_source."""
     return Path(out_dir) / council.short_name / f"{return_month}.csv"
 
 
-def write_returns(out_dir: Path | str, months: Iterable[str], *, councils: Iterable[str] | None = None, seed: int = 0,
-                  faults: dict[str, list[str]] | None = None) -> list[Path]:
+def write_returns(
+    out_dir: Path | str,
+    months: Iterable[str],
+    *,
+    councils: Iterable[str] | None = None,
+    seed: int = 0,
+    faults: dict[str, list[str]] | None = None,
+) -> list[Path]:
     """Write each council's return for each month; the files written, in order.
 
     councils: GSS codes or short names (default: all 33). faults: council -> fault names,
@@ -1095,8 +1537,15 @@ def write_returns(out_dir: Path | str, months: Iterable[str], *, councils: Itera
     return written
 
 
-def generate_history(out_dir: Path | str, first_month: str, last_month: str, *, councils: Iterable[str] | None = None,
-                     seed: int = 0, faults: dict[str, list[str]] | None = None) -> list[Path]:
+def generate_history(
+    out_dir: Path | str,
+    first_month: str,
+    last_month: str,
+    *,
+    councils: Iterable[str] | None = None,
+    seed: int = 0,
+    faults: dict[str, list[str]] | None = None,
+) -> list[Path]:
     """Every council's return for every month from first_month to last_month inclusive
     (10 years x 33 councils is about 4,000 files, written in a few seconds)."""
     return write_returns(out_dir, months_between(first_month, last_month), councils=councils, seed=seed, faults=faults)

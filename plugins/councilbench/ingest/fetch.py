@@ -29,7 +29,7 @@ class Fetched:
     uri: str
     outcome: str
     http_status: int | None = None
-    path: Path | None = None          # temporary file to land (outcome == received)
+    path: Path | None = None  # temporary file to land (outcome == received)
     media_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -44,7 +44,7 @@ class Fetched:
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 3
-    backoff_seconds: float = 1.0      # 1 s, 2 s, 4 s ...
+    backoff_seconds: float = 1.0  # 1 s, 2 s, 4 s ...
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
 
@@ -57,8 +57,15 @@ def _temp_file() -> tuple[int, Path]:
     return fd, Path(name)
 
 
-def fetch_http(url: str, *, etag: str | None = None, last_modified: str | None = None,
-               policy: RetryPolicy = RetryPolicy(), session=None, params: dict | None = None) -> Fetched:
+def fetch_http(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    session=None,
+    params: dict | None = None,
+) -> Fetched:
     """GET with conditional headers; retry connection errors, timeouts and 5xx/429."""
     import requests
 
@@ -71,15 +78,23 @@ def fetch_http(url: str, *, etag: str | None = None, last_modified: str | None =
     last_problem = ""
     for attempt in range(1, policy.attempts + 1):
         try:
-            with http.get(url, headers=headers, params=params, stream=True,
-                          timeout=(policy.connect_timeout, policy.read_timeout)) as resp:
+            with http.get(
+                url, headers=headers, params=params, stream=True, timeout=(policy.connect_timeout, policy.read_timeout)
+            ) as resp:
                 status = resp.status_code
-                common = dict(uri=url, http_status=status, attempts=attempt,
-                              etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"))
+                common = dict(
+                    uri=url,
+                    http_status=status,
+                    attempts=attempt,
+                    etag=resp.headers.get("ETag"),
+                    last_modified=resp.headers.get("Last-Modified"),
+                )
                 if status == 304:
                     return Fetched(outcome="unchanged", message="not modified since the last fetch", **common)
                 if status in NOT_THERE_STATUS:
-                    return Fetched(outcome="not_received", message=f"no file at the source yet (HTTP {status})", **common)
+                    return Fetched(
+                        outcome="not_received", message=f"no file at the source yet (HTTP {status})", **common
+                    )
                 if status in RETRYABLE_STATUS:
                     last_problem = f"HTTP {status} from the source"
                 elif status >= 400:
@@ -104,11 +119,21 @@ def fetch_http(url: str, *, etag: str | None = None, last_modified: str | None =
         except requests.exceptions.ChunkedEncodingError as exc:
             last_problem = f"the answer was cut off ({_short(exc)})"
         if attempt < policy.attempts:
-            log.warning("fetch %s: %s; retrying in %.1f s (attempt %d of %d)",
-                        url, last_problem, policy.delay(attempt), attempt, policy.attempts)
+            log.warning(
+                "fetch %s: %s; retrying in %.1f s (attempt %d of %d)",
+                url,
+                last_problem,
+                policy.delay(attempt),
+                attempt,
+                policy.attempts,
+            )
             time.sleep(policy.delay(attempt))
-    return Fetched(uri=url, outcome="error", attempts=policy.attempts,
-                   message=f"{last_problem} (gave up after {policy.attempts} attempts)")
+    return Fetched(
+        uri=url,
+        outcome="error",
+        attempts=policy.attempts,
+        message=f"{last_problem} (gave up after {policy.attempts} attempts)",
+    )
 
 
 def fetch_path(uri: str) -> Fetched:
@@ -127,7 +152,9 @@ def fetch_path(uri: str) -> Fetched:
         path.unlink(missing_ok=True)
         raise
     suffix = Path(str(src)).suffix.lower()
-    media = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(suffix)
+    media = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(
+        suffix
+    )
     return Fetched(uri=uri, outcome="received", path=path, media_type=media)
 
 

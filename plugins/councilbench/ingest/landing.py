@@ -15,9 +15,10 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from councilbench.core import settings
 
@@ -31,7 +32,7 @@ class Landed:
     size_bytes: int
     path: Path
     is_new: bool  # False when these bytes were already in the ledger for this subject and period
-    status: str   # the ledger status (received, rejected, loaded, superseded)
+    status: str  # the ledger status (received, rejected, loaded, superseded)
 
 
 def landing_root() -> Path:
@@ -84,9 +85,19 @@ def iter_file(f: BinaryIO) -> Iterable[bytes]:
     return iter(lambda: f.read(CHUNK), b"")
 
 
-def record_submission(conn, *, source_kind: str, subject: str, period: str, source_uri: str,
-                      sha256: str, size_bytes: int, path: Path, media_type: str | None = None,
-                      original_name: str | None = None) -> Landed:
+def record_submission(
+    conn,
+    *,
+    source_kind: str,
+    subject: str,
+    period: str,
+    source_uri: str,
+    sha256: str,
+    size_bytes: int,
+    path: Path,
+    media_type: str | None = None,
+    original_name: str | None = None,
+) -> Landed:
     """Insert the ledger row, or return the existing one for the same bytes."""
     row = conn.execute(
         """
@@ -108,20 +119,49 @@ def record_submission(conn, *, source_kind: str, subject: str, period: str, sour
     return Landed(row[0], sha256, size_bytes, path, is_new, row[1])
 
 
-def land(conn, *, chunks: Iterable[bytes], source_kind: str, subject: str, period: str,
-         source_uri: str, media_type: str | None = None, original_name: str | None = None) -> Landed:
+def land(
+    conn,
+    *,
+    chunks: Iterable[bytes],
+    source_kind: str,
+    subject: str,
+    period: str,
+    source_uri: str,
+    media_type: str | None = None,
+    original_name: str | None = None,
+) -> Landed:
     """Store the bytes, then record them; commits so the file is never unaccounted for."""
     sha, size, path = store_stream(chunks)
-    landed = record_submission(conn, source_kind=source_kind, subject=subject, period=period,
-                               source_uri=source_uri, sha256=sha, size_bytes=size, path=path,
-                               media_type=media_type, original_name=original_name)
+    landed = record_submission(
+        conn,
+        source_kind=source_kind,
+        subject=subject,
+        period=period,
+        source_uri=source_uri,
+        sha256=sha,
+        size_bytes=size,
+        path=path,
+        media_type=media_type,
+        original_name=original_name,
+    )
     conn.commit()
     return landed
 
 
-def record_fetch(conn, *, source_kind: str, subject: str, period: str, source_uri: str, outcome: str,
-                 http_status: int | None = None, etag: str | None = None, last_modified: str | None = None,
-                 message: str | None = None, submission_id: int | None = None) -> None:
+def record_fetch(
+    conn,
+    *,
+    source_kind: str,
+    subject: str,
+    period: str,
+    source_uri: str,
+    outcome: str,
+    http_status: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    message: str | None = None,
+    submission_id: int | None = None,
+) -> None:
     conn.execute(
         """
         insert into ops.fetch_attempts
@@ -133,7 +173,9 @@ def record_fetch(conn, *, source_kind: str, subject: str, period: str, source_ur
     conn.commit()
 
 
-def last_validators(conn, *, source_kind: str, subject: str, period: str, source_uri: str) -> tuple[str | None, str | None]:
+def last_validators(
+    conn, *, source_kind: str, subject: str, period: str, source_uri: str
+) -> tuple[str | None, str | None]:
     """ETag and Last-Modified of the last successful fetch, for a conditional request."""
     row = conn.execute(
         """
@@ -181,8 +223,10 @@ def write_check_results(conn, submission_id: int, results: Iterable[tuple]) -> N
     results: (check, severity, outcome, failing_row_count, failing_rows: list[dict], message).
     A rerun replaces what an earlier validation of the same submission wrote.
     """
-    rows = [(submission_id, check, severity, outcome, count, json.dumps(failing, default=str), message)
-            for check, severity, outcome, count, failing, message in results]
+    rows = [
+        (submission_id, check, severity, outcome, count, json.dumps(failing, default=str), message)
+        for check, severity, outcome, count, failing, message in results
+    ]
     conn.execute("delete from ops.check_results where submission_id = %s", [submission_id])
     with conn.cursor() as cur:
         cur.executemany(
@@ -199,21 +243,24 @@ def settle_loaded(conn, submission_id: int, rows_loaded: int, outcome: str | Non
     (their rows stay, so history stays queryable). If a newer one is loaded already,
     this one is `superseded` at once. Returns the status given."""
     kind, subject, period = conn.execute(
-        "select source_kind, subject, period from ops.submissions where submission_id = %s for update",
-        [submission_id]).fetchone()
+        "select source_kind, subject, period from ops.submissions where submission_id = %s for update", [submission_id]
+    ).fetchone()
     newer = conn.execute(
         """select 1 from ops.submissions where source_kind = %s and subject = %s and period = %s
            and status = 'loaded' and submission_id > %s limit 1""",
-        [kind, subject, period, submission_id]).fetchone()
+        [kind, subject, period, submission_id],
+    ).fetchone()
     status = "superseded" if newer else "loaded"
     conn.execute(
         """update ops.submissions set status = %s, rows_loaded = %s, outcome = coalesce(%s, outcome),
                   status_changed_at = now() where submission_id = %s""",
-        [status, rows_loaded, outcome, submission_id])
+        [status, rows_loaded, outcome, submission_id],
+    )
     conn.execute(
         """update ops.submissions set status = 'superseded', status_changed_at = now()
            where source_kind = %s and subject = %s and period = %s and status = 'loaded' and submission_id < %s""",
-        [kind, subject, period, submission_id])
+        [kind, subject, period, submission_id],
+    )
     return status
 
 

@@ -62,7 +62,7 @@ class SendResult:
     council_code: str
     month: str
     kind: str
-    status: str                       # sent | already_sent | no_contacts
+    status: str  # sent | already_sent | no_contacts
     recipients: tuple[str, ...] = field(default_factory=tuple)
     subject: str | None = None
     message_id: str | None = None
@@ -70,9 +70,17 @@ class SendResult:
     error: str | None = None
 
     def as_dict(self) -> dict:
-        return {"council_code": self.council_code, "month": self.month, "kind": self.kind, "status": self.status,
-                "recipients": list(self.recipients), "subject": self.subject, "message_id": self.message_id,
-                "attempts": self.attempts, "error": self.error}
+        return {
+            "council_code": self.council_code,
+            "month": self.month,
+            "kind": self.kind,
+            "status": self.status,
+            "recipients": list(self.recipients),
+            "subject": self.subject,
+            "message_id": self.message_id,
+            "attempts": self.attempts,
+            "error": self.error,
+        }
 
 
 def _where(key: OutboxKey) -> list[str]:
@@ -80,9 +88,11 @@ def _where(key: OutboxKey) -> list[str]:
 
 
 def sent_row(conn, key: OutboxKey):
-    return conn.execute("""select recipients, subject_line, message_id, attempts from ops.report_sends
+    return conn.execute(
+        """select recipients, subject_line, message_id, attempts from ops.report_sends
                            where council_code = %s and report_month = %s and kind = %s and status = 'sent'""",
-                        _where(key)).fetchone()
+        _where(key),
+    ).fetchone()
 
 
 def already_sent(warehouse: Warehouse, key: OutboxKey) -> bool:
@@ -100,7 +110,9 @@ def _mark_failed(conn, key: OutboxKey, recipients: list[str], subject: str, erro
                status = 'failed', attempts = ops.report_sends.attempts + 1, last_error = excluded.last_error,
                recipients = excluded.recipients, subject_line = excluded.subject_line
            where ops.report_sends.status <> 'sent'
-           returning attempts""", [*_where(key), recipients, subject, error[:MAX_ERROR_LENGTH]]).fetchone()
+           returning attempts""",
+        [*_where(key), recipients, subject, error[:MAX_ERROR_LENGTH]],
+    ).fetchone()
     conn.commit()
     return row[0] if row else 0
 
@@ -111,47 +123,68 @@ def _recipients(msg: EmailMessage) -> list[str]:
     return [a.addr_spec for a in msg["To"].addresses]
 
 
-def send_once(warehouse: Warehouse, key: OutboxKey, subject: str, prepare: Callable[[object], EmailMessage], *,
-              smtp_conn_id: str = "smtp_default") -> SendResult:
+def send_once(
+    warehouse: Warehouse,
+    key: OutboxKey,
+    subject: str,
+    prepare: Callable[[object], EmailMessage],
+    *,
+    smtp_conn_id: str = "smtp_default",
+) -> SendResult:
     """Send the email `prepare(conn)` builds, at most once for `key` (see the module docstring)."""
     conn = connect(warehouse, role="loader")
     try:
         done = sent_row(conn, key)
         if done:
             conn.commit()
-            return SendResult(key.council_code, key.month, key.kind, "already_sent", tuple(done[0]), done[1],
-                              done[2], done[3])
+            return SendResult(
+                key.council_code, key.month, key.kind, "already_sent", tuple(done[0]), done[1], done[2], done[3]
+            )
         try:
             msg = prepare(conn)
         except NoRecipients as exc:
             attempts = _mark_failed(conn, key, [], subject, str(exc))
             log.error("%s %s %s: %s", key.kind, key.council_code, key.month, exc)
-            return SendResult(key.council_code, key.month, key.kind, "no_contacts", (), subject, None, attempts,
-                              str(exc))
+            return SendResult(
+                key.council_code, key.month, key.kind, "no_contacts", (), subject, None, attempts, str(exc)
+            )
         recipients = _recipients(msg)
         names = [p.get_filename() for p in msg.iter_attachments()]
-        conn.execute("""insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
+        conn.execute(
+            """insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
                                                       attachments, status)
                         values (%s, %s, %s, %s, %s, %s, 'pending')
                         on conflict (council_code, report_month, kind) do nothing""",
-                     [*_where(key), recipients, subject, names])
+            [*_where(key), recipients, subject, names],
+        )
         conn.commit()
         conn.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
-        row = conn.execute("""select status, attempts, recipients, subject_line, message_id from ops.report_sends
+        row = conn.execute(
+            """select status, attempts, recipients, subject_line, message_id from ops.report_sends
                               where council_code = %s and report_month = %s and kind = %s for update""",
-                           _where(key)).fetchone()
+            _where(key),
+        ).fetchone()
         if row[0] == "sent":
             conn.commit()
-            return SendResult(key.council_code, key.month, key.kind, "already_sent", tuple(row[2]), row[3], row[4],
-                              row[1])
+            return SendResult(
+                key.council_code, key.month, key.kind, "already_sent", tuple(row[2]), row[3], row[4], row[1]
+            )
         try:
-            refused = send_message(msg, from_addr=msg["From"].addresses[0].addr_spec, to_addrs=recipients,
-                                   smtp_conn_id=smtp_conn_id)
+            refused = send_message(
+                msg, from_addr=msg["From"].addresses[0].addr_spec, to_addrs=recipients, smtp_conn_id=smtp_conn_id
+            )
         except Exception as exc:
-            conn.rollback()   # release the lock; _mark_failed records the failure on its own
+            conn.rollback()  # release the lock; _mark_failed records the failure on its own
             attempts = _mark_failed(conn, key, recipients, subject, describe_error(exc))
-            log.error("%s for %s %s to %s failed (attempt %s): %s", key.kind, key.council_code, key.month,
-                      ", ".join(recipients), attempts, describe_error(exc))
+            log.error(
+                "%s for %s %s to %s failed (attempt %s): %s",
+                key.kind,
+                key.council_code,
+                key.month,
+                ", ".join(recipients),
+                attempts,
+                describe_error(exc),
+            )
             raise
         # Some recipients refused, others accepted: resending would duplicate for the
         # ones who got it, so the email counts as sent and the refusal is recorded.
@@ -160,11 +193,13 @@ def send_once(warehouse: Warehouse, key: OutboxKey, subject: str, prepare: Calla
             """update ops.report_sends set status = 'sent', sent_at = now(), message_id = %s, attempts = attempts + 1,
                    last_error = %s, recipients = %s, subject_line = %s, attachments = %s
                where council_code = %s and report_month = %s and kind = %s returning attempts""",
-            [msg["Message-ID"], note, recipients, subject, names, *_where(key)]).fetchone()[0]
+            [msg["Message-ID"], note, recipients, subject, names, *_where(key)],
+        ).fetchone()[0]
         conn.commit()
         log.info("%s for %s %s sent to %s", key.kind, key.council_code, key.month, ", ".join(recipients))
-        return SendResult(key.council_code, key.month, key.kind, "sent", tuple(recipients), subject,
-                          msg["Message-ID"], attempts)
+        return SendResult(
+            key.council_code, key.month, key.kind, "sent", tuple(recipients), subject, msg["Message-ID"], attempts
+        )
     except BaseException:
         conn.rollback()
         raise

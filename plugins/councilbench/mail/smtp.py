@@ -37,8 +37,10 @@ def send_message(msg, *, from_addr: str, to_addrs: list[str], smtp_conn_id: str 
     with SmtpHook(smtp_conn_id=smtp_conn_id) as hook:
         client = getattr(hook, "_smtp_client", None)
         if not isinstance(client, smtplib.SMTP):
-            raise RuntimeError(f"SmtpHook({smtp_conn_id!r}) opened no smtplib client "
-                              f"(got {type(client).__name__}); has the SMTP provider changed?")
+            raise RuntimeError(
+                f"SmtpHook({smtp_conn_id!r}) opened no smtplib client "
+                f"(got {type(client).__name__}); has the SMTP provider changed?"
+            )
         refused = client.send_message(msg, from_addr=from_addr, to_addrs=list(to_addrs))
         try:
             client.quit()

@@ -54,8 +54,14 @@ def warehouse_connection(warehouse: Warehouse) -> str:
     """The warehouse as an Airflow connection in JSON form (handles socket hosts)."""
     p = warehouse.parts
     return json.dumps(
-        {"conn_type": "postgres", "host": p.host, "port": p.port, "login": p.user,
-         "password": p.password, "schema": p.database}
+        {
+            "conn_type": "postgres",
+            "host": p.host,
+            "port": p.port,
+            "login": p.user,
+            "password": p.password,
+            "schema": p.database,
+        }
     )
 
 
@@ -64,11 +70,20 @@ def smtp_connection(host: str | None = None, port: int | None = None) -> str:
     host = host or settings.smtp_host() or "127.0.0.1"
     port = port or settings.smtp_port()
     return json.dumps(
-        {"conn_type": "smtp", "host": host, "port": port,
-         # retry_limit only re-connects after a dropped connection; a refused message
-         # is retried by Airflow, so it is never sent twice by the hook.
-         "extra": {"disable_tls": True, "disable_ssl": True, "from_email": settings.mail_from(),
-                   "timeout": 30, "retry_limit": 2}}
+        {
+            "conn_type": "smtp",
+            "host": host,
+            "port": port,
+            # retry_limit only re-connects after a dropped connection; a refused message
+            # is retried by Airflow, so it is never sent twice by the hook.
+            "extra": {
+                "disable_tls": True,
+                "disable_ssl": True,
+                "from_email": settings.mail_from(),
+                "timeout": 30,
+                "retry_limit": 2,
+            },
+        }
     )
 
 
@@ -81,8 +96,11 @@ def shared_secrets(home: Path) -> dict[str, str]:
         return json.loads(path.read_text())
     from cryptography.fernet import Fernet
 
-    values = {"jwt_secret": secrets.token_urlsafe(32), "api_secret_key": secrets.token_urlsafe(32),
-              "fernet_key": Fernet.generate_key().decode()}
+    values = {
+        "jwt_secret": secrets.token_urlsafe(32),
+        "api_secret_key": secrets.token_urlsafe(32),
+        "fernet_key": Fernet.generate_key().decode(),
+    }
     path.write_text(json.dumps(values))
     path.chmod(0o600)
     return values
@@ -95,19 +113,22 @@ def executor_environ(executor: str, metadata_url: str, base: dict | None = None)
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)} (got {executor!r})")
     env = {"AIRFLOW__CORE__EXECUTOR": EXECUTORS[executor]}
     if executor == "celery":
-        env.update({
-            "AIRFLOW__CELERY__BROKER_URL": settings.get("COUNCILBENCH_CELERY_BROKER_URL", env=base),
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": settings.get("COUNCILBENCH_CELERY_CONCURRENCY", env=base),
-            # A message taken by a worker that died is handed to another after this long;
-            # longer than any task here (a full dbt build takes minutes).
-            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "1800",
-        })
+        env.update(
+            {
+                "AIRFLOW__CELERY__BROKER_URL": settings.get("COUNCILBENCH_CELERY_BROKER_URL", env=base),
+                "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_url,
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": settings.get("COUNCILBENCH_CELERY_CONCURRENCY", env=base),
+                # A message taken by a worker that died is handed to another after this long;
+                # longer than any task here (a full dbt build takes minutes).
+                "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "1800",
+            }
+        )
     return env
 
 
-def airflow_environ(warehouse: Warehouse, base: dict | None = None, *, executor: str | None = None,
-                    api_port: int = 8080) -> dict[str, str]:
+def airflow_environ(
+    warehouse: Warehouse, base: dict | None = None, *, executor: str | None = None, api_port: int = 8080
+) -> dict[str, str]:
     """os.environ plus what a project Airflow needs; explicit settings already set win."""
     env = dict(os.environ if base is None else base)
     home = airflow_home()
@@ -191,8 +212,12 @@ def airflow(env: dict[str, str], *args: str, check: bool = True, capture: bool =
     """Run an `airflow` command of this virtualenv with the project environment."""
     exe = Path(sys.executable).with_name("airflow")
     return subprocess.run(
-        [str(exe), *args], env=env, check=check, text=True,
-        stdout=subprocess.PIPE if capture else None, stderr=subprocess.STDOUT if capture else None,
+        [str(exe), *args],
+        env=env,
+        check=check,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
     )
 
 
@@ -200,9 +225,11 @@ def _metadata_server_database(env: dict[str, str]) -> Warehouse:
     url = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     scheme = url.split("://", 1)[0]
     if not scheme.startswith("postgresql"):
-        raise ValueError(f"Airflow's metadata must be in PostgreSQL, not {scheme!r}: under a scheduler SQLite locks "
-                         "and the components die. Unset AIRFLOW__DATABASE__SQL_ALCHEMY_CONN to use "
-                         "<warehouse>_airflow on the warehouse's server.")
+        raise ValueError(
+            f"Airflow's metadata must be in PostgreSQL, not {scheme!r}: under a scheduler SQLite locks "
+            "and the components die. Unset AIRFLOW__DATABASE__SQL_ALCHEMY_CONN to use "
+            "<warehouse>_airflow on the warehouse's server."
+        )
     return Warehouse("postgresql://" + url.split("://", 1)[1], "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
 
 

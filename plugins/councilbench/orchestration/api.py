@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -53,9 +53,11 @@ class AirflowApi:
     # --- plumbing -------------------------------------------------------------------
     def _auth(self) -> dict[str, str]:
         if self._token is None:
-            answer = requests.post(f"{self.base_url}/auth/token", json={"username": self.user,
-                                                                      "password": self.password},
-                                   timeout=self.timeout)
+            answer = requests.post(
+                f"{self.base_url}/auth/token",
+                json={"username": self.user, "password": self.password},
+                timeout=self.timeout,
+            )
             if answer.status_code not in (200, 201):
                 raise AirflowApiError(f"login as {self.user} failed: HTTP {answer.status_code} {answer.text[:200]}")
             self._token = answer.json()["access_token"]
@@ -63,10 +65,11 @@ class AirflowApi:
 
     def request(self, method: str, path: str, **kwargs) -> dict:
         for attempt in (1, 2):
-            answer = requests.request(method, f"{self.base_url}/api/v2{path}", headers=self._auth(),
-                                      timeout=self.timeout, **kwargs)
+            answer = requests.request(
+                method, f"{self.base_url}/api/v2{path}", headers=self._auth(), timeout=self.timeout, **kwargs
+            )
             if answer.status_code == 401 and attempt == 1:
-                self._token = None   # expired: log in again once
+                self._token = None  # expired: log in again once
                 continue
             break
         if answer.status_code >= 400:
@@ -123,8 +126,15 @@ class AirflowApi:
     def set_paused(self, dag_id: str, paused: bool) -> dict:
         return self.request("PATCH", f"/dags/{dag_id}", json={"is_paused": paused})
 
-    def trigger(self, dag_id: str, conf: dict | None = None, *, logical_date: str | None = None,
-                data_interval: tuple[str, str] | None = None, note: str | None = None) -> dict:
+    def trigger(
+        self,
+        dag_id: str,
+        conf: dict | None = None,
+        *,
+        logical_date: str | None = None,
+        data_interval: tuple[str, str] | None = None,
+        note: str | None = None,
+    ) -> dict:
         body: dict = {"logical_date": logical_date, "conf": conf or {}}
         if data_interval:
             body["data_interval_start"], body["data_interval_end"] = data_interval
@@ -156,7 +166,7 @@ class AirflowApi:
         except AirflowApiError as exc:
             if "HTTP 409" not in str(exc):
                 raise
-            return self.trigger(dag_id, conf)   # that logical date has its run already
+            return self.trigger(dag_id, conf)  # that logical date has its run already
 
     def wait_for_run(self, dag_id: str, run_id: str, *, timeout: float = 600, poll: float = 2.0) -> dict:
         """Poll until the run finishes; its final state (raises on timeout, not on failure)."""
@@ -169,8 +179,9 @@ class AirflowApi:
                 raise AirflowApiError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f} s")
             time.sleep(poll)
 
-    def wait_for_new_run(self, dag_id: str, after: datetime, *, run_type: str | None = None,
-                         timeout: float = 300, poll: float = 2.0) -> dict:
+    def wait_for_new_run(
+        self, dag_id: str, after: datetime, *, run_type: str | None = None, timeout: float = 300, poll: float = 2.0
+    ) -> dict:
         """The first run of `dag_id` queued after `after` (e.g. an asset-triggered one)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -179,12 +190,14 @@ class AirflowApi:
                 if queued and queued > after and (run_type is None or run["run_type"] == run_type):
                     return run
             if time.monotonic() > deadline:
-                raise AirflowApiError(f"no {run_type or ''} run of {dag_id} after {after.isoformat()} "
-                                      f"within {timeout:.0f} s")
+                raise AirflowApiError(
+                    f"no {run_type or ''} run of {dag_id} after {after.isoformat()} within {timeout:.0f} s"
+                )
             time.sleep(poll)
 
-    def wait_until_idle(self, dag_ids: list[str], *, timeout: float = 600, poll: float = 2.0,
-                        settle: float = 6.0) -> None:
+    def wait_until_idle(
+        self, dag_ids: list[str], *, timeout: float = 600, poll: float = 2.0, settle: float = 6.0
+    ) -> None:
         """Until no run of these DAGs is queued or running for `settle` seconds (asset
         events turn into runs one scheduler loop after the producer finishes)."""
         deadline, quiet_since = time.monotonic() + timeout, None
@@ -203,7 +216,7 @@ class AirflowApi:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def wait_until(predicate, *, timeout: float, poll: float = 1.0, what: str = "condition"):

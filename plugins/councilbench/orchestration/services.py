@@ -62,8 +62,14 @@ class Component:
         exe = Path(sys.executable).with_name("airflow")
         with open(self.log_path, "ab") as out:
             out.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} starting airflow {' '.join(self.args)}\n".encode())
-            self.proc = subprocess.Popen([str(exe), *self.args], env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [str(exe), *self.args],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     @property
     def running(self) -> bool:
@@ -85,7 +91,7 @@ class Component:
                 self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 log.warning("airflow %s did not stop within %.0f s: killing it", self.name, grace)
-        self.signal_group(signal.SIGKILL)   # and any child the component left behind
+        self.signal_group(signal.SIGKILL)  # and any child the component left behind
         self.proc.wait()
 
     def log_tail(self, lines: int = 25) -> str:
@@ -120,7 +126,7 @@ class HealthWatch:
         finally:
             self._allowed = frozenset()
 
-    def start(self) -> "HealthWatch":
+    def start(self) -> HealthWatch:
         self._thread = threading.Thread(target=self._run, name="airflow-health-watch", daemon=True)
         self._thread.start()
         return self
@@ -144,13 +150,20 @@ class HealthWatch:
 class AirflowServices:
     """Start, watch and stop a whole local Airflow."""
 
-    def __init__(self, warehouse: Warehouse, *, executor: str = "local", workers: int = 2, port: int | None = 8080,
-                 env: dict[str, str] | None = None, log_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        *,
+        executor: str = "local",
+        workers: int = 2,
+        port: int | None = 8080,
+        env: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
         self.executor = executor
         self.port = port or free_port()
         # Explicit settings win (airflow_environ only fills in what is not set).
-        self.env = airflow_environ(warehouse, base={**os.environ, **(env or {})}, executor=executor,
-                                   api_port=self.port)
+        self.env = airflow_environ(warehouse, base={**os.environ, **(env or {})}, executor=executor, api_port=self.port)
         # Log servers of their own, so two Airflows (a developer's and the tests') never clash.
         self.env.setdefault("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", str(8793 if port == 8080 else free_port()))
         self.env.setdefault("AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT", str(8794 if port == 8080 else free_port()))
@@ -158,8 +171,11 @@ class AirflowServices:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.components: dict[str, Component] = {}
         for name in CORE_COMPONENTS:
-            args = ["api-server", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"] \
-                if name == "api-server" else [name]
+            args = (
+                ["api-server", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+                if name == "api-server"
+                else [name]
+            )
             self.components[name] = Component(name, args, self.env, self.log_dir / f"{name}.log")
         if executor == "celery":
             for n in range(1, workers + 1):
@@ -172,8 +188,11 @@ class AirflowServices:
         """A Celery worker with a name of its own (on its task instances' hostname too)
         and its own log server port."""
         name = f"celery-worker-{n}"
-        env = {**self.env, "COUNCILBENCH_WORKER_NAME": name,
-               "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}
+        env = {
+            **self.env,
+            "COUNCILBENCH_WORKER_NAME": name,
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        }
         args = ["celery", "worker", "--celery-hostname", f"{name}@%h", "--without-gossip", "--without-mingle"]
         self.components[name] = Component(name, args, env, self.log_dir / f"{name}.log")
         return self.components[name]
@@ -196,17 +215,23 @@ class AirflowServices:
         with psycopg.connect(url) as conn:
             if conn.execute("select to_regclass('job') is null").fetchone()[0]:
                 return []
-            return [f"{job} on {host}" for job, host in conn.execute(
-                """select job_type, hostname from job where state = 'running'
-                   and latest_heartbeat > now() - interval '30 seconds' order by 1""").fetchall()]
+            return [
+                f"{job} on {host}"
+                for job, host in conn.execute(
+                    """select job_type, hostname from job where state = 'running'
+                   and latest_heartbeat > now() - interval '30 seconds' order by 1"""
+                ).fetchall()
+            ]
 
-    def start(self, *, timeout: float = 180.0) -> "AirflowServices":
+    def start(self, *, timeout: float = 180.0) -> AirflowServices:
         migrate(self.env)
         others = self.running_elsewhere()
         if others:
-            raise RuntimeError("an Airflow is already running on the metadata database "
-                               f"{self.env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'].rsplit('/', 1)[-1]} "
-                               f"({', '.join(others)}): stop it (make airflow?) or set COUNCILBENCH_AIRFLOW_DATABASE")
+            raise RuntimeError(
+                "an Airflow is already running on the metadata database "
+                f"{self.env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'].rsplit('/', 1)[-1]} "
+                f"({', '.join(others)}): stop it (make airflow?) or set COUNCILBENCH_AIRFLOW_DATABASE"
+            )
         self.password = ui_password(self.env)
         self.api = AirflowApi(self.url, UI_USER, self.password)
         for component in self.components.values():
@@ -225,7 +250,7 @@ class AirflowServices:
         for name in order:
             self.components[name].stop(grace=grace)
 
-    def __enter__(self) -> "AirflowServices":
+    def __enter__(self) -> AirflowServices:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -272,8 +297,10 @@ class AirflowServices:
         while True:
             errors = self.api.import_errors()
             if errors:
-                self._fail("could not import DAG files: " + "; ".join(f"{e['filename']}: {e['stack_trace'][-300:]}"
-                                                                     for e in errors))
+                self._fail(
+                    "could not import DAG files: "
+                    + "; ".join(f"{e['filename']}: {e['stack_trace'][-300:]}" for e in errors)
+                )
             dags = set(self.api.dag_ids())
             if expected <= dags:
                 return sorted(dags)
@@ -285,18 +312,26 @@ class AirflowServices:
         return HealthWatch(self.api, interval).start()
 
     def describe(self) -> str:
-        lines = [f"Airflow UI:  {self.url}", f"login:       {UI_USER} / {self.password}",
-                 f"executor:    {self.env['AIRFLOW__CORE__EXECUTOR']}"
-                 + (f" with {len(self.workers)} workers on {self.env['AIRFLOW__CELERY__BROKER_URL']}"
-                    if self.workers else ""),
-                 f"metadata:    {self.env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'].split('@')[-1]} (PostgreSQL)",
-                 f"home:        {self.env['AIRFLOW_HOME']}", f"logs:        {self.log_dir}/<component>.log"]
+        lines = [
+            f"Airflow UI:  {self.url}",
+            f"login:       {UI_USER} / {self.password}",
+            f"executor:    {self.env['AIRFLOW__CORE__EXECUTOR']}"
+            + (
+                f" with {len(self.workers)} workers on {self.env['AIRFLOW__CELERY__BROKER_URL']}"
+                if self.workers
+                else ""
+            ),
+            f"metadata:    {self.env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'].split('@')[-1]} (PostgreSQL)",
+            f"home:        {self.env['AIRFLOW_HOME']}",
+            f"logs:        {self.log_dir}/<component>.log",
+        ]
         return "\n".join(lines)
 
 
 def _stop_on(*signals: int) -> None:
     """Turn these signals into KeyboardInterrupt. SIGINT too: a shell starting us in the
     background without job control (make ... &, nohup) leaves SIGINT ignored."""
+
     def interrupt(signum, frame):
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -316,18 +351,23 @@ def run_foreground(warehouse: Warehouse, *, port: int = 8080, executor: str = "l
             time.sleep(10)
             died = services._died()
             for name in died:
-                print(f"airflow {name} exited (code {services.components[name].proc.returncode}); restarting it; "
-                      f"log: {services.components[name].log_path}", flush=True)
+                print(
+                    f"airflow {name} exited (code {services.components[name].proc.returncode}); restarting it; "
+                    f"log: {services.components[name].log_path}",
+                    flush=True,
+                )
                 services.components[name].start()
             bad = services.api.unhealthy()
             if bad != last:
-                print(f"{time.strftime('%H:%M:%S')} " + (f"unhealthy: {', '.join(bad)}" if bad else "all healthy"),
-                      flush=True)
+                print(
+                    f"{time.strftime('%H:%M:%S')} " + (f"unhealthy: {', '.join(bad)}" if bad else "all healthy"),
+                    flush=True,
+                )
                 last = bad
     except KeyboardInterrupt:
         print("stopping Airflow ...", flush=True)
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C must not cut the stop short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
         services.stop()
         print("Airflow stopped", flush=True)
     return 0

@@ -50,11 +50,12 @@ class ReportingMonthTimetable(Timetable):
 
     def __init__(self, due_day: int = 15, due_hour: int = 6, due_minute: int = 0) -> None:
         self.calendar = ReturnsCalendar(due_day, due_hour, due_minute)
-        self.description = (f"Each reporting month, due on day {due_day} of the next month at "
-                            f"{due_hour:02d}:{due_minute:02d} UTC")
+        self.description = (
+            f"Each reporting month, due on day {due_day} of the next month at {due_hour:02d}:{due_minute:02d} UTC"
+        )
 
     @classmethod
-    def from_env(cls) -> "ReportingMonthTimetable":
+    def from_env(cls) -> ReportingMonthTimetable:
         return cls(**ReturnsCalendar.configured().as_dict())
 
     @property
@@ -65,7 +66,7 @@ class ReportingMonthTimetable(Timetable):
         return self.calendar.as_dict()
 
     @classmethod
-    def deserialize(cls, data: dict) -> "ReportingMonthTimetable":
+    def deserialize(cls, data: dict) -> ReportingMonthTimetable:
         return cls(**data)
 
     def _info(self, start: DateTime) -> DagRunInfo:
@@ -77,8 +78,9 @@ class ReportingMonthTimetable(Timetable):
         start = _dt(self.calendar.latest_due_month(run_after))
         return DataInterval(start=start, end=add_months(start, 1))
 
-    def next_dagrun_info(self, *, last_automated_data_interval: DataInterval | None,
-                         restriction: TimeRestriction) -> DagRunInfo | None:
+    def next_dagrun_info(
+        self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction
+    ) -> DagRunInfo | None:
         if last_automated_data_interval is not None:
             start = add_months(month_start(last_automated_data_interval.start), 1)
         elif restriction.earliest is None:
@@ -104,11 +106,13 @@ class ReturnRemindersTimetable(Timetable):
             raise ValueError(f"days before the due date must be 1..20 (got {days_before})")
         self.calendar = ReturnsCalendar(due_day, due_hour, due_minute)
         self.days_before = days_before
-        self.description = (f"Reminder {days_before} days before each month's return is due "
-                            f"(day {due_day} of the next month), chaser the day after")
+        self.description = (
+            f"Reminder {days_before} days before each month's return is due "
+            f"(day {due_day} of the next month), chaser the day after"
+        )
 
     @classmethod
-    def from_env(cls) -> "ReturnRemindersTimetable":
+    def from_env(cls) -> ReturnRemindersTimetable:
         days = settings.reminder_days_before()
         return cls(**ReturnsCalendar.configured().as_dict(), days_before=days)
 
@@ -120,7 +124,7 @@ class ReturnRemindersTimetable(Timetable):
         return {**self.calendar.as_dict(), "days_before": self.days_before}
 
     @classmethod
-    def deserialize(cls, data: dict) -> "ReturnRemindersTimetable":
+    def deserialize(cls, data: dict) -> ReturnRemindersTimetable:
         return cls(**data)
 
     def moment(self, month: DateTime | str, kind: str) -> DateTime:
@@ -130,8 +134,11 @@ class ReturnRemindersTimetable(Timetable):
     def _events_around(self, dt: DateTime) -> list[tuple[DateTime, DateTime, str]]:
         """(moment, month start, kind) for the reporting months whose events fall near dt."""
         base = month_start(dt)
-        events = [(self.moment(add_months(base, k), kind), add_months(base, k), kind)
-                  for k in range(-3, 2) for kind in (REMINDER, CHASER)]
+        events = [
+            (self.moment(add_months(base, k), kind), add_months(base, k), kind)
+            for k in range(-3, 2)
+            for kind in (REMINDER, CHASER)
+        ]
         return sorted(events)
 
     def event(self, at: DateTime) -> tuple[str, str] | None:
@@ -149,8 +156,9 @@ class ReturnRemindersTimetable(Timetable):
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
         return DataInterval.exact(run_after)
 
-    def next_dagrun_info(self, *, last_automated_data_interval: DataInterval | None,
-                         restriction: TimeRestriction) -> DagRunInfo | None:
+    def next_dagrun_info(
+        self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction
+    ) -> DagRunInfo | None:
         if last_automated_data_interval is not None:
             after = last_automated_data_interval.end
             nxt = next(e for e in self._events_around(after) if e[0] > after)[0]

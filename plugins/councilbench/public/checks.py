@@ -25,15 +25,25 @@ from councilbench.public import datasets as dsets
 MAX_FAILING_ROWS = 500
 
 #: Checks in the order people should read them (readable first: nothing else runs without it).
-CHECK_ORDER = ["readable", "no_truncation", "area_known", "areas_complete", "periods_parse", "measure_known",
-               "no_duplicates", "values_numeric", "within_bounds", "suppressed"]
+CHECK_ORDER = [
+    "readable",
+    "no_truncation",
+    "area_known",
+    "areas_complete",
+    "periods_parse",
+    "measure_known",
+    "no_duplicates",
+    "values_numeric",
+    "within_bounds",
+    "suppressed",
+]
 
 
 @dataclass
 class CheckOutcome:
     check: str
-    severity: str                # fail | warn: what failing this check means
-    outcome: str                 # pass | warn | fail
+    severity: str  # fail | warn: what failing this check means
+    outcome: str  # pass | warn | fail
     message: str
     failing_rows: list[dict] = field(default_factory=list)
     failing_row_count: int = 0
@@ -73,16 +83,27 @@ def build_frame(ds, observations: list[dict], expected_periods: list[str] | None
     measures = dsets.metric_ids(ds)
     period_re = re.compile(dsets.PERIOD_REGEX[ds.frequency])
     rows = [dict(o, present=True) for o in observations]
-    if expected_periods is None:   # as published: the periods the file holds
+    if expected_periods is None:  # as published: the periods the file holds
         expected_periods = sorted({o["period"] for o in observations if period_re.match(o["period"])})
     have = {(o["area_code"], o["period"], o["measure"]) for o in observations}
     for code, name in expected.items():
         for period in expected_periods:
             for measure in measures:
                 if (code, period, measure) not in have:
-                    rows.append({"row_number": None, "area_code": code, "area_name": name, "period": period,
-                                 "measure": measure, "raw_value": "", "value": None, "obs_status": None,
-                                 "obs_status_name": None, "present": False})
+                    rows.append(
+                        {
+                            "row_number": None,
+                            "area_code": code,
+                            "area_name": name,
+                            "period": period,
+                            "measure": measure,
+                            "raw_value": "",
+                            "value": None,
+                            "obs_status": None,
+                            "obs_status_name": None,
+                            "present": False,
+                        }
+                    )
     frame = pd.DataFrame(rows)
     markers = set(getattr(ds, "suppression_markers", ()))
     catalogue = metrics()
@@ -93,24 +114,28 @@ def build_frame(ds, observations: list[dict], expected_periods: list[str] | None
             return (math.nan, math.nan)
         # Catalogue bounds are sized for councils: the region's and England's counts are
         # far bigger, so for them only the lower bound of a count applies.
-        upper = m.upper_bound if (row["area_code"] not in dsets.AGGREGATE_AREAS or m.value_type != "count") else math.nan
+        upper = (
+            m.upper_bound if (row["area_code"] not in dsets.AGGREGATE_AREAS or m.value_type != "count") else math.nan
+        )
         return (m.lower_bound, upper)
 
     if len(frame):
         b = frame.apply(bounds, axis=1, result_type="expand")
         frame["lower_bound"], frame["upper_bound"] = b[0].astype("float64"), b[1].astype("float64")
         frame["value"] = frame["value"].astype("float64")
-        frame["suppressed"] = frame["present"] & frame["value"].isna() & (
-            (frame["raw_value"] == "") | frame["raw_value"].isin(markers))
+        frame["suppressed"] = (
+            frame["present"] & frame["value"].isna() & ((frame["raw_value"] == "") | frame["raw_value"].isin(markers))
+        )
         frame["row_number"] = frame["row_number"].astype("Int64")
     if getattr(ds, "kind", "") == "nomis":
-        for col in ("record_offset", "record_count"):   # even when the answer had no rows at all
+        for col in ("record_offset", "record_count"):  # even when the answer had no rows at all
             frame[col] = frame[col].astype("float64") if col in frame else math.nan
     return frame, expected, expected_periods
 
 
-def validate(ds, observations: list[dict], *, expected_periods: list[str] | None = None,
-             fetch_note: str = "") -> tuple[list[CheckOutcome], object]:
+def validate(
+    ds, observations: list[dict], *, expected_periods: list[str] | None = None, fetch_note: str = ""
+) -> tuple[list[CheckOutcome], object]:
     """Run the dataset's suite over the observations; (check outcomes, frame validated)."""
     from councilbench.ingest.gx import import_gx
 
@@ -128,23 +153,33 @@ def validate(ds, observations: list[dict], *, expected_periods: list[str] | None
     }
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = {"globally": False}
-    batch_def = (ctx.data_sources.add_pandas("public").add_dataframe_asset(ds.dataset_id)
-                 .add_batch_definition_whole_dataframe("landed_file"))
+    batch_def = (
+        ctx.data_sources.add_pandas("public")
+        .add_dataframe_asset(ds.dataset_id)
+        .add_batch_definition_whole_dataframe("landed_file")
+    )
     batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(gx.ExpectationSuite(**suite_dict), expectation_parameters=params,
-                            result_format="COMPLETE")
+    result = batch.validate(gx.ExpectationSuite(**suite_dict), expectation_parameters=params, result_format="COMPLETE")
 
     by_check: dict[str, dict] = {}
     for r in result.results:
         meta = r.expectation_config.meta or {}
-        entry = by_check.setdefault(meta["check"], {"severity": meta.get("severity", "fail"), "ok": True,
-                                                    "index": set(), "results": []})
+        entry = by_check.setdefault(
+            meta["check"], {"severity": meta.get("severity", "fail"), "ok": True, "index": set(), "results": []}
+        )
         entry["results"].append(r)
         if not r.success:
             entry["ok"] = False
             entry["index"].update(r.result.get("unexpected_index_list") or [])
-    context = {"frame": frame, "expected": expected, "periods": periods, "known": known,
-               "received": len(observations), "fetch_note": fetch_note, "ds": ds}
+    context = {
+        "frame": frame,
+        "expected": expected,
+        "periods": periods,
+        "known": known,
+        "received": len(observations),
+        "fetch_note": fetch_note,
+        "ds": ds,
+    }
     outcomes = []
     for check in sorted(by_check, key=lambda c: CHECK_ORDER.index(c) if c in CHECK_ORDER else len(CHECK_ORDER)):
         entry = by_check[check]
@@ -152,8 +187,9 @@ def validate(ds, observations: list[dict], *, expected_periods: list[str] | None
         failing = [_failing_row(check, frame.loc[i]) for i in index]
         outcome = "pass" if entry["ok"] else entry["severity"]
         message = MESSAGES[check](context, entry, failing) if not entry["ok"] else PASS_MESSAGES[check](context)
-        outcomes.append(CheckOutcome(check, entry["severity"], outcome, message,
-                                     failing[:MAX_FAILING_ROWS], len(failing)))
+        outcomes.append(
+            CheckOutcome(check, entry["severity"], outcome, message, failing[:MAX_FAILING_ROWS], len(failing))
+        )
     return outcomes, frame
 
 
@@ -195,9 +231,16 @@ def _failing_row(check: str, row) -> dict:
         found = row.get("period")
     elif check == "measure_known":
         found = row.get("measure")
-    return {"row": _clean(row.get("row_number")), "area_code": row.get("area_code"), "area_name": row.get("area_name"),
-            "period": row.get("period"), "measure": row.get("measure"), "found": found, "accepted": accepted,
-            "obs_status": _clean(row.get("obs_status"))}
+    return {
+        "row": _clean(row.get("row_number")),
+        "area_code": row.get("area_code"),
+        "area_name": row.get("area_name"),
+        "period": row.get("period"),
+        "measure": row.get("measure"),
+        "found": found,
+        "accepted": accepted,
+        "obs_status": _clean(row.get("obs_status")),
+    }
 
 
 def _cell(r: dict) -> str:
@@ -219,8 +262,10 @@ def _missing_message(ctx, entry, failing):
     parts = []
     if absent:
         names = ", ".join(f"{ctx['expected'][c]} ({c})" for c in absent[:10])
-        parts.append(f"{len(absent)} expected area{'s' * (len(absent) != 1)} absent from the file: {names}"
-                     + (" ..." if len(absent) > 10 else ""))
+        parts.append(
+            f"{len(absent)} expected area{'s' * (len(absent) != 1)} absent from the file: {names}"
+            + (" ..." if len(absent) > 10 else "")
+        )
     partial = [r for r in failing if r["area_code"] not in absent]
     if partial:
         parts.append(f"{len(partial)} observation{'s' * (len(partial) != 1)} missing: {_listing(partial)}")
@@ -231,23 +276,31 @@ MESSAGES = {
     "areas_complete": _missing_message,
     "area_known": lambda ctx, e, f: (
         "area codes not in the registry (the 33 councils, E12000005, E92000001): "
-        + _listing(f, lambda r: f"{r['area_code'] or '(no code)'} {r['area_name'] or ''} (row {r['row']})".strip())),
+        + _listing(f, lambda r: f"{r['area_code'] or '(no code)'} {r['area_name'] or ''} (row {r['row']})".strip())
+    ),
     "periods_parse": lambda ctx, e, f: (
         f"periods that do not parse as {dsets.PERIOD_REGEX[ctx['ds'].frequency]}: "
-        + _listing(f, lambda r: f"'{r['period']}' (row {r['row']})")),
+        + _listing(f, lambda r: f"'{r['period']}' (row {r['row']})")
+    ),
     "measure_known": lambda ctx, e, f: (
         f"measures not configured for {ctx['ds'].dataset_id}: "
-        + _listing(f, lambda r: f"{r['measure']} (row {r['row']})")),
-    "no_duplicates": lambda ctx, e, f: "more than one observation for the same area, period and measure: " + _listing(f),
+        + _listing(f, lambda r: f"{r['measure']} (row {r['row']})")
+    ),
+    "no_duplicates": lambda ctx, e, f: (
+        "more than one observation for the same area, period and measure: " + _listing(f)
+    ),
     "no_truncation": lambda ctx, e, f: _truncation_message(ctx, e),
     "values_numeric": lambda ctx, e, f: (
-        "values that are not numbers: " + _listing(f, lambda r: f"'{r['found']}' for {_cell(r)}")),
+        "values that are not numbers: " + _listing(f, lambda r: f"'{r['found']}' for {_cell(r)}")
+    ),
     "within_bounds": lambda ctx, e, f: (
         "values outside the catalogue's plausible bounds: "
-        + _listing(f, lambda r: f"{_cell(r)} = {r['found']} (accepted {r['accepted']})")),
+        + _listing(f, lambda r: f"{_cell(r)} = {r['found']} (accepted {r['accepted']})")
+    ),
     "suppressed": lambda ctx, e, f: (
         f"{len(f)} value{'s' * (len(f) != 1)} suppressed or not available at the source (loaded as empty): "
-        + _listing(f, lambda r: f"{_cell(r)} [{r['obs_status'] or 'empty'}]")),
+        + _listing(f, lambda r: f"{_cell(r)} [{r['obs_status'] or 'empty'}]")
+    ),
 }
 
 
@@ -256,14 +309,16 @@ def _truncation_message(ctx, entry) -> str:
     declared = frame["record_count"].dropna()
     declared_text = f"{int(declared.max())}" if len(declared) else "unknown"
     note = f" ({ctx['fetch_note']})" if ctx["fetch_note"] else ""
-    return (f"truncated: the source declared RECORD_COUNT {declared_text} but {ctx['received']} records were "
-            f"received{note}")
+    return (
+        f"truncated: the source declared RECORD_COUNT {declared_text} but {ctx['received']} records were received{note}"
+    )
 
 
 PASS_MESSAGES = {
     "areas_complete": lambda ctx: (
         f"all {len(ctx['expected'])} expected areas present for {len(ctx['periods'])} period"
-        f"{'s' * (len(ctx['periods']) != 1)} and every measure"),
+        f"{'s' * (len(ctx['periods']) != 1)} and every measure"
+    ),
     "area_known": lambda ctx: "every area code is a registered council, the West Midlands region or England",
     "periods_parse": lambda ctx: "every period parses",
     "measure_known": lambda ctx: "every measure is configured for the dataset",

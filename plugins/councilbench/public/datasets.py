@@ -25,7 +25,7 @@ from datetime import date
 
 from councilbench.core import calendar, settings
 
-REGION_CODE = "E12000005"      # West Midlands (region)
+REGION_CODE = "E12000005"  # West Midlands (region)
 REGION_NAME = "West Midlands"
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
@@ -45,23 +45,27 @@ DATASETS: dict[str, dict] = {
         "publisher": "nomis",
         "title": "Claimant count by sex and age (ONS/DWP via NOMIS)",
         "nomis_id": "NM_162_1",
-        "frequency": "monthly",                  # DATE_CODE is YYYY-MM
-        "fixed": {"gender": "0", "age": "0", "measures": "20100"},   # total, all 16+, value
+        "frequency": "monthly",  # DATE_CODE is YYYY-MM
+        "fixed": {"gender": "0", "age": "0", "measures": "20100"},  # total, all 16+, value
         "measure_dimension": "measure",
-        "measures": {"1": "econ_claimant_count",  # Claimant count
-                     "2": "econ_claimant_rate"},  # Claimants as a proportion of residents aged 16-64
-        "areas": "all_councils",                 # counties too: NOMIS publishes E10 areas
+        "measures": {
+            "1": "econ_claimant_count",  # Claimant count
+            "2": "econ_claimant_rate",
+        },  # Claimants as a proportion of residents aged 16-64
+        "areas": "all_councils",  # counties too: NOMIS publishes E10 areas
     },
     "nomis_population": {
         "kind": "nomis",
         "publisher": "nomis",
         "title": "Population estimates - local authority based by single year of age (ONS via NOMIS)",
         "nomis_id": "NM_2002_1",
-        "frequency": "annual",                   # DATE_CODE is YYYY (mid-year, 30 June)
-        "fixed": {"gender": "0", "measures": "20100"},               # total, value
+        "frequency": "annual",  # DATE_CODE is YYYY (mid-year, 30 June)
+        "fixed": {"gender": "0", "measures": "20100"},  # total, value
         "measure_dimension": "c_age",
-        "measures": {"200": "econ_population_all_ages",   # All Ages
-                     "203": "econ_population_16_64"},     # Aged 16 - 64
+        "measures": {
+            "200": "econ_population_all_ages",  # All Ages
+            "203": "econ_population_16_64",
+        },  # Aged 16 - 64
         "areas": "all_councils",
     },
     "defra_waste": {
@@ -70,9 +74,9 @@ DATASETS: dict[str, dict] = {
         "title": "Local authority collected waste management - annual results (LA and regional spreadsheet, Table 3)",
         "url_env": "COUNCILBENCH_DEFRA_WASTE_URL",
         "default_url": "https://assets.publishing.service.gov.uk/media/69c3ce2b93cc6e8b87a6f62c/"
-                       "LA_and_Regional_Spreadsheet_2023-24.ods",
+        "LA_and_Regional_Spreadsheet_2023-24.ods",
         "sheet": "Table_3",
-        "frequency": "financial_year",           # Year is YYYY-YY
+        "frequency": "financial_year",  # Year is YYYY-YY
         # Header names to find (any of the alternatives; case, spacing and "[note n]"
         # markers ignored). The header row is the first row holding all of them.
         "columns": {
@@ -83,8 +87,10 @@ DATASETS: dict[str, dict] = {
         },
         "measures": {
             "waste_defra_household_recycling_rate": {
-                "column": ["Percentage of household waste sent for reuse, recycling or composting (Ex NI192)",
-                           "Percentage of household waste sent for reuse, recycling or composting"],
+                "column": [
+                    "Percentage of household waste sent for reuse, recycling or composting (Ex NI192)",
+                    "Percentage of household waste sent for reuse, recycling or composting",
+                ],
                 # DEFRA publishes the rate as a fraction (0.4312); the catalogue's unit is percent.
                 "scale": 100,
             },
@@ -92,12 +98,11 @@ DATASETS: dict[str, dict] = {
         # Only West Midlands rows are ours; the England and region totals come as labelled
         # rows without a code.
         "scope_region": "West Midlands",
-        "label_areas": {"Total England": ENGLAND_CODE, "England": ENGLAND_CODE,
-                        "Total West Midlands": REGION_CODE},
+        "label_areas": {"Total England": ENGLAND_CODE, "England": ENGLAND_CODE, "Total West Midlands": REGION_CODE},
         "suppression_markers": ["[x]", "[c]", "[z]", "[u]", "..", ":", "-"],
         # The release is named in the published file name (..._2023-24.ods, ..._202122.xlsx).
         "release_pattern": r"(20\d\d)[-_]?(\d\d)(?!\d)",
-        "areas": "delivering_councils",          # the tiers the catalogue says deliver the metric
+        "areas": "delivering_councils",  # the tiers the catalogue says deliver the metric
     },
 }
 
@@ -113,7 +118,7 @@ class NomisDataset:
     frequency: str
     fixed: dict[str, str]
     measure_dimension: str
-    measures: dict[str, str]          # dimension code -> metric id
+    measures: dict[str, str]  # dimension code -> metric id
     areas: str
     kind: str = "nomis"
 
@@ -130,9 +135,20 @@ class NomisDataset:
     @property
     def select(self) -> list[str]:
         dim = self.measure_dimension.lower()
-        return ["date_code", "date_name", "geography_code", "geography_name", "geography_type",
-                dim, f"{dim}_name", "obs_value", "obs_status", "obs_status_name",
-                "record_offset", "record_count"]
+        return [
+            "date_code",
+            "date_name",
+            "geography_code",
+            "geography_name",
+            "geography_type",
+            dim,
+            f"{dim}_name",
+            "obs_value",
+            "obs_status",
+            "obs_status_name",
+            "record_offset",
+            "record_count",
+        ]
 
 
 @dataclass(frozen=True)
@@ -184,10 +200,17 @@ def get(dataset_id: str) -> NomisDataset | SpreadsheetDataset:
         return NomisDataset(dataset_id=dataset_id, **cfg)
     if kind == "spreadsheet":
         columns = {k: tuple(v) for k, v in cfg.pop("columns").items()}
-        measures = tuple(MeasureColumn(metric_id=m, headers=tuple(spec["column"]), scale=float(spec.get("scale", 1)))
-                         for m, spec in cfg.pop("measures").items())
-        return SpreadsheetDataset(dataset_id=dataset_id, columns=columns, measures=measures,
-                                  suppression_markers=tuple(cfg.pop("suppression_markers")), **cfg)
+        measures = tuple(
+            MeasureColumn(metric_id=m, headers=tuple(spec["column"]), scale=float(spec.get("scale", 1)))
+            for m, spec in cfg.pop("measures").items()
+        )
+        return SpreadsheetDataset(
+            dataset_id=dataset_id,
+            columns=columns,
+            measures=measures,
+            suppression_markers=tuple(cfg.pop("suppression_markers")),
+            **cfg,
+        )
     raise ValueError(f"dataset {dataset_id!r}: unknown kind {kind!r}")
 
 
@@ -273,8 +296,12 @@ def default_ranges(as_of: date) -> Ranges:
     (mid-year Y is out by about August of Y+1)."""
     last_month = calendar.month_index(f"{as_of.year:04d}-{as_of.month:02d}") - (1 if as_of.day >= 20 else 2)
     year_to = as_of.year - 1 if as_of.month >= 8 else as_of.year - 2
-    return Ranges(month_from=calendar.month_from_index(last_month - 11), month_to=calendar.month_from_index(last_month),
-                  year_from=str(year_to - 2), year_to=str(year_to))
+    return Ranges(
+        month_from=calendar.month_from_index(last_month - 11),
+        month_to=calendar.month_from_index(last_month),
+        year_from=str(year_to - 2),
+        year_to=str(year_to),
+    )
 
 
 def ranges_from_params(params: dict | None, as_of: date) -> Ranges:
@@ -296,8 +323,8 @@ class Request:
     """One dataset to fetch for one run, with its ledger period."""
 
     dataset_id: str
-    period: str                       # ledger period: requested range or release
-    periods: list[str] = field(default_factory=list)   # requested periods (NOMIS); empty = as published
+    period: str  # ledger period: requested range or release
+    periods: list[str] = field(default_factory=list)  # requested periods (NOMIS); empty = as published
 
 
 def request_for(dataset_id: str, ranges: Ranges) -> Request:

@@ -35,8 +35,9 @@ class NomisFormatError(ValueError):
     """The answer is not a NOMIS data CSV with the columns we asked for."""
 
 
-def query(ds: NomisDataset, areas: list[str], periods: list[str], *, offset: int = 0,
-          base_url: str | None = None) -> str:
+def query(
+    ds: NomisDataset, areas: list[str], periods: list[str], *, offset: int = 0, base_url: str | None = None
+) -> str:
     """The data URL for one page. Commas stay literal, as in NOMIS's own examples."""
     params = [("geography", ",".join(areas)), ("date", ",".join(periods))]
     params += list(ds.fixed.items())
@@ -51,11 +52,11 @@ def query(ds: NomisDataset, areas: list[str], periods: list[str], *, offset: int
 class NomisAnswer:
     """Everything one request brought back, page by page."""
 
-    uri: str                                  # the first page's URL (the ledger's source_uri)
-    outcome: str                              # received | error | not_received
-    data: bytes = b""                         # the pages joined (outcome == received)
+    uri: str  # the first page's URL (the ledger's source_uri)
+    outcome: str  # received | error | not_received
+    data: bytes = b""  # the pages joined (outcome == received)
     pages: list[Fetched] = field(default_factory=list)
-    record_count: int | None = None           # RECORD_COUNT the source declared
+    record_count: int | None = None  # RECORD_COUNT the source declared
     records_received: int = 0
     message: str = ""
 
@@ -69,7 +70,7 @@ def _split_page(raw: bytes) -> tuple[bytes, bytes, list[list[str]]]:
     newline = raw.find(b"\n")
     if newline < 0:
         return raw, b"", []
-    head, body = raw[: newline + 1], raw[newline + 1:]
+    head, body = raw[: newline + 1], raw[newline + 1 :]
     rows = [r for r in csv.reader(io.StringIO(body.decode("utf-8"))) if r]
     return head, body, rows
 
@@ -82,8 +83,15 @@ def _column(header: list[str], name: str) -> int:
         raise NomisFormatError(f"column {name.upper()} not found; columns found: {', '.join(header)}") from None
 
 
-def fetch_dataset(ds: NomisDataset, areas: list[str], periods: list[str], *, base_url: str | None = None,
-                  policy: RetryPolicy = RetryPolicy(), max_pages: int = 200) -> NomisAnswer:
+def fetch_dataset(
+    ds: NomisDataset,
+    areas: list[str],
+    periods: list[str],
+    *,
+    base_url: str | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    max_pages: int = 200,
+) -> NomisAnswer:
     """Fetch every page of one request (see the module docstring for the paging rules)."""
     import requests
 
@@ -120,8 +128,10 @@ def fetch_dataset(ds: NomisDataset, areas: list[str], periods: list[str], *, bas
                 answer.record_count = int(rows[0][i_count])
             if len(answer.pages) > 1:
                 if first_offset != offset:
-                    answer.message = (f"asked for RecordOffset {offset} and got rows from offset {first_offset}:"
-                                      " the source does not page; paging stopped")
+                    answer.message = (
+                        f"asked for RecordOffset {offset} and got rows from offset {first_offset}:"
+                        " the source does not page; paging stopped"
+                    )
                     break
                 chunks.append(body if body.endswith(b"\n") else body + b"\n")
             answer.records_received += len(rows)
@@ -131,8 +141,13 @@ def fetch_dataset(ds: NomisDataset, areas: list[str], periods: list[str], *, bas
                 answer.message = f"stopped after {max_pages} pages"
                 break
             offset = answer.records_received
-            log.info("NOMIS %s: %d of %d records received; fetching from RecordOffset %d",
-                     ds.nomis_id, answer.records_received, answer.record_count, offset)
+            log.info(
+                "NOMIS %s: %d of %d records received; fetching from RecordOffset %d",
+                ds.nomis_id,
+                answer.records_received,
+                answer.record_count,
+                offset,
+            )
     except NomisFormatError as exc:
         answer.message = str(exc)
     answer.data = b"".join(chunks)
@@ -158,9 +173,20 @@ def read_observations(ds: NomisDataset, path: Path) -> list[dict]:
         if not header:
             raise NomisFormatError("the answer is empty: no header row")
         dim = ds.measure_dimension.upper()
-        idx = {name: _column(header, name) for name in
-               ("DATE_CODE", "GEOGRAPHY_CODE", "GEOGRAPHY_NAME", dim, "OBS_VALUE", "OBS_STATUS",
-                "OBS_STATUS_NAME", "RECORD_OFFSET", "RECORD_COUNT")}
+        idx = {
+            name: _column(header, name)
+            for name in (
+                "DATE_CODE",
+                "GEOGRAPHY_CODE",
+                "GEOGRAPHY_NAME",
+                dim,
+                "OBS_VALUE",
+                "OBS_STATUS",
+                "OBS_STATUS_NAME",
+                "RECORD_OFFSET",
+                "RECORD_COUNT",
+            )
+        }
         out = []
         for line_no, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
@@ -170,19 +196,21 @@ def read_observations(ds: NomisDataset, path: Path) -> list[dict]:
             code = row[idx[dim]].strip()
             raw_value = row[idx["OBS_VALUE"]].strip()
             status = row[idx["OBS_STATUS"]].strip() or None
-            out.append({
-                "row_number": line_no,
-                "area_code": row[idx["GEOGRAPHY_CODE"]].strip(),
-                "area_name": row[idx["GEOGRAPHY_NAME"]].strip(),
-                "period": row[idx["DATE_CODE"]].strip(),
-                "measure": ds.measures.get(code, f"{ds.measure_dimension}={code}"),
-                "raw_value": raw_value,
-                "value": _number(raw_value),
-                "obs_status": status,
-                "obs_status_name": row[idx["OBS_STATUS_NAME"]].strip() or None,
-                "record_offset": _int(row[idx["RECORD_OFFSET"]]),
-                "record_count": _int(row[idx["RECORD_COUNT"]]),
-            })
+            out.append(
+                {
+                    "row_number": line_no,
+                    "area_code": row[idx["GEOGRAPHY_CODE"]].strip(),
+                    "area_name": row[idx["GEOGRAPHY_NAME"]].strip(),
+                    "period": row[idx["DATE_CODE"]].strip(),
+                    "measure": ds.measures.get(code, f"{ds.measure_dimension}={code}"),
+                    "raw_value": raw_value,
+                    "value": _number(raw_value),
+                    "obs_status": status,
+                    "obs_status_name": row[idx["OBS_STATUS_NAME"]].strip() or None,
+                    "record_offset": _int(row[idx["RECORD_OFFSET"]]),
+                    "record_count": _int(row[idx["RECORD_COUNT"]]),
+                }
+            )
     return out
 
 

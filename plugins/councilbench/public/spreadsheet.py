@@ -19,9 +19,9 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 from xml.etree import ElementTree
 
 from councilbench.public.datasets import SpreadsheetDataset
@@ -169,14 +169,14 @@ def normalise(text) -> str:
 class Layout:
     header_row: int
     headers: list[str]
-    columns: dict[str, int]          # role -> column index (period, region, area_code, area_name)
-    measures: dict[str, int]         # metric id -> column index
+    columns: dict[str, int]  # role -> column index (period, region, area_code, area_name)
+    measures: dict[str, int]  # metric id -> column index
 
 
 def find_layout(ds: SpreadsheetDataset, rows: list[tuple[int, list]]) -> Layout:
     """Locate the header row by the configured names; fail naming what is missing."""
     wanted: dict[str, tuple[str, ...]] = {**ds.columns, **{f"measure:{m.metric_id}": m.headers for m in ds.measures}}
-    best: tuple[int, int, list] | None = None   # (matches, row number, cells)
+    best: tuple[int, int, list] | None = None  # (matches, row number, cells)
     for number, cells in rows[:HEADER_SEARCH_ROWS]:
         names = [normalise(c) for c in cells]
         found = sum(1 for alternatives in wanted.values() if any(normalise(a) in names for a in alternatives))
@@ -265,17 +265,18 @@ def read_observations(ds: SpreadsheetDataset, path: Path, known: dict[str, str])
         period = _period(cells[c["period"]])
         for measure in ds.measures:
             raw, value, marker = _value(cells[layout.measures[measure.metric_id]], measure.scale, markers)
-            out.append({
-                "row_number": number,
-                "area_code": code,
-                "area_name": name or (str(cells[c["region"]] or "").strip()),
-                "period": period,
-                "measure": measure.metric_id,
-                "raw_value": raw,
-                "value": value,
-                "obs_status": marker,
-                "obs_status_name": "suppressed or not available" if marker else None,
-            })
-    info = {"header_row": layout.header_row, "rows_out_of_scope": skipped,
-            "headers": [h for h in layout.headers if h]}
+            out.append(
+                {
+                    "row_number": number,
+                    "area_code": code,
+                    "area_name": name or (str(cells[c["region"]] or "").strip()),
+                    "period": period,
+                    "measure": measure.metric_id,
+                    "raw_value": raw,
+                    "value": value,
+                    "obs_status": marker,
+                    "obs_status_name": "suppressed or not available" if marker else None,
+                }
+            )
+    info = {"header_row": layout.header_row, "rows_out_of_scope": skipped, "headers": [h for h in layout.headers if h]}
     return out, info

@@ -40,8 +40,8 @@ class MetricRow:
     region: Figure
     previous: Figure | None
     england: Figure | None
-    vs_england: str | None                    # better, worse, same, 'not comparable' (withheld) or None
-    england_withheld: str | None              # why vs_england is 'not comparable', in plain words
+    vs_england: str | None  # better, worse, same, 'not comparable' (withheld) or None
+    england_withheld: str | None  # why vs_england is 'not comparable', in plain words
     trend: str
     vs_previous_year: str
     improving: int
@@ -59,10 +59,10 @@ class AreaSection:
     anchor: str
     intro: str
     rows: list[MetricRow]
-    trend_charts: list[tuple[str, str]]      # (caption, svg)
+    trend_charts: list[tuple[str, str]]  # (caption, svg)
     spotlight: str | None
     spotlight_caption: str | None
-    strips: list[tuple[str, str]]          # (caption, svg)
+    strips: list[tuple[str, str]]  # (caption, svg)
 
 
 @dataclass
@@ -91,7 +91,7 @@ class AnnualReport:
     sources: list[dict]
     file_stem: str
     coverage: str = ""
-    problems_as_of: str = ""                 # the month whose list of region-wide problems is shown
+    problems_as_of: str = ""  # the month whose list of region-wide problems is shown
     toc: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -101,7 +101,9 @@ def file_stem(financial_year: str, year_to_date: bool) -> str:
 
 
 def _trend_phrase(direction: str | None) -> str:
-    return {"improving": "improving", "worsening": "worsening", "no change": "flat"}.get(direction or "", "not comparable")
+    return {"improving": "improving", "worsening": "worsening", "no change": "flat"}.get(
+        direction or "", "not comparable"
+    )
 
 
 def _metric_rows(d: AnnualData) -> list[MetricRow]:
@@ -112,17 +114,39 @@ def _metric_rows(d: AnnualData) -> list[MetricRow]:
         key = {"financial_year": fy, "metric_id": m.metric_id}
         region = figure(m.short(r["region_value"]), r["region_value"], "mart_region_performance", "region_value", **key)
         prev_row = d.previous_year.get(m.metric_id)
-        previous = (figure(m.short(prev_row["region_value"]), prev_row["region_value"], "mart_region_performance",
-                           "region_value", financial_year=prev_row["financial_year"], metric_id=m.metric_id)
-                    if prev_row and prev_row["region_value"] is not None else None)
-        england = (figure(m.short(r["england_value"]), r["england_value"], "mart_region_performance", "england_value",
-                          **key) if r["england_value"] is not None else None)
+        previous = (
+            figure(
+                m.short(prev_row["region_value"]),
+                prev_row["region_value"],
+                "mart_region_performance",
+                "region_value",
+                financial_year=prev_row["financial_year"],
+                metric_id=m.metric_id,
+            )
+            if prev_row and prev_row["region_value"] is not None
+            else None
+        )
+        england = (
+            figure(m.short(r["england_value"]), r["england_value"], "mart_region_performance", "england_value", **key)
+            if r["england_value"] is not None
+            else None
+        )
         best = worst = None
         if m.ranked and r["best_council_name"]:
-            best = figure(f"{fmt.display_name(r['best_council_name'])} ({m.short(r['best_council_value'])})",
-                          r["best_council_value"], "mart_region_performance", "best_council_value", **key)
-            worst = figure(f"{fmt.display_name(r['worst_council_name'])} ({m.short(r['worst_council_value'])})",
-                           r["worst_council_value"], "mart_region_performance", "worst_council_value", **key)
+            best = figure(
+                f"{fmt.display_name(r['best_council_name'])} ({m.short(r['best_council_value'])})",
+                r["best_council_value"],
+                "mart_region_performance",
+                "best_council_value",
+                **key,
+            )
+            worst = figure(
+                f"{fmt.display_name(r['worst_council_name'])} ({m.short(r['worst_council_value'])})",
+                r["worst_council_value"],
+                "mart_region_performance",
+                "worst_council_value",
+                **key,
+            )
         notes = []
         if not r["is_complete_year"]:
             notes.append(f"{r['periods_covered']} of {r['periods_expected']} periods")
@@ -136,9 +160,25 @@ def _metric_rows(d: AnnualData) -> list[MetricRow]:
         if withheld:
             notes.append(f"not compared with England: {withheld}")
         coverage = f"{r['periods_covered']} of {r['periods_expected']}"
-        rows.append(MetricRow(m, r, region, previous, england, r["region_vs_england"], withheld,
-                              r["region_trend_direction"], r["direction_vs_previous_year"], r["councils_improving"],
-                              r["councils_worsening"], best, worst, coverage, notes))
+        rows.append(
+            MetricRow(
+                m,
+                r,
+                region,
+                previous,
+                england,
+                r["region_vs_england"],
+                withheld,
+                r["region_trend_direction"],
+                r["direction_vs_previous_year"],
+                r["councils_improving"],
+                r["councils_worsening"],
+                best,
+                worst,
+                coverage,
+                notes,
+            )
+        )
     return rows
 
 
@@ -146,23 +186,43 @@ def _series_chart(d: AnnualData, row: MetricRow, idx: int, width: float = 330, h
     m, fy = row.metric, d.financial_year
     cid = f"trend-{m.metric_id}"
     if m.frequency == "annual":
-        points = [charts.Point(r["financial_year"], r["region_value"],
-                               {"mart": "mart_region_performance", "field": "region_value",
-                                "key": f"financial_year={r['financial_year']}; metric_id={m.metric_id}"})
-                  for r in d.annual_series.get(m.metric_id, []) if r["region_value"] is not None]
+        points = [
+            charts.Point(
+                r["financial_year"],
+                r["region_value"],
+                {
+                    "mart": "mart_region_performance",
+                    "field": "region_value",
+                    "key": f"financial_year={r['financial_year']}; metric_id={m.metric_id}",
+                },
+            )
+            for r in d.annual_series.get(m.metric_id, [])
+            if r["region_value"] is not None
+        ]
         periods = [p.x_label for p in points]
-        england = [charts.Point(r["financial_year"], r["england_value"]) for r in d.annual_series.get(m.metric_id, [])
-                   if r["england_value"] is not None]
+        england = [
+            charts.Point(r["financial_year"], r["england_value"])
+            for r in d.annual_series.get(m.metric_id, [])
+            if r["england_value"] is not None
+        ]
         series = [charts.Series("West Midlands", "region", points)]
         if england:
             series.append(charts.Series("England", "england", england))
         shade = (fy, fy) if fy in periods else None
     else:
         rows = [r for r in d.regional_series.get(m.metric_id, []) if r["region_value"] is not None]
-        points = [charts.Point(r["period"], r["region_value"],
-                               {"mart": "mart_benchmark", "field": "region_value",
-                                "key": f"metric_id={m.metric_id}; period={r['period']}; group_id=region"})
-                  for r in rows]
+        points = [
+            charts.Point(
+                r["period"],
+                r["region_value"],
+                {
+                    "mart": "mart_benchmark",
+                    "field": "region_value",
+                    "key": f"metric_id={m.metric_id}; period={r['period']}; group_id=region",
+                },
+            )
+            for r in rows
+        ]
         periods = [r["period"] for r in rows]
         this_year = [r["period"] for r in rows if r["financial_year"] == fy]
         shade = (this_year[0], this_year[-1]) if this_year else None
@@ -173,18 +233,31 @@ def _series_chart(d: AnnualData, row: MetricRow, idx: int, width: float = 330, h
     values = [p.value for p in points]
     if values:
         first, last = points[0], points[-1]
-        desc = (f"The West Midlands figure for {m.metric_name} went from {m.show(first.value)} in "
-                f"{d.period_labels.get(first.x_label, first.x_label)} to {m.show(last.value)} in "
-                f"{d.period_labels.get(last.x_label, last.x_label)}; the trend over the last 12 periods is "
-                f"{_trend_phrase(row.trend)} ({fmt.polarity_text(m.polarity).lower()}).")
+        desc = (
+            f"The West Midlands figure for {m.metric_name} went from {m.show(first.value)} in "
+            f"{d.period_labels.get(first.x_label, first.x_label)} to {m.show(last.value)} in "
+            f"{d.period_labels.get(last.x_label, last.x_label)}; the trend over the last 12 periods is "
+            f"{_trend_phrase(row.trend)} ({fmt.polarity_text(m.polarity).lower()})."
+        )
         if row.england is not None:
             desc += f" England: {row.england.text} in {fy}."
     else:
         desc = f"No regional figure for {m.metric_name} in these periods."
-    return charts.trend_chart(cid, series, periods, unit=m.normalised_unit, money=m.money,
-                              title=f"{m.metric_name}: West Midlands over time", desc=desc, width=width,
-                              height=height, shade=shade, shade_label=fy if shade else None, reference=reference,
-                              data={"metric": m.metric_id})
+    return charts.trend_chart(
+        cid,
+        series,
+        periods,
+        unit=m.normalised_unit,
+        money=m.money,
+        title=f"{m.metric_name}: West Midlands over time",
+        desc=desc,
+        width=width,
+        height=height,
+        shade=shade,
+        shade_label=fy if shade else None,
+        reference=reference,
+        data={"metric": m.metric_id},
+    )
 
 
 def _council_label(r: dict) -> str:
@@ -197,22 +270,44 @@ def _bars(d: AnnualData, m: MetricInfo, cid: str, title_suffix: str = "") -> tup
         return None
     period = values[0]["period"]
     ordered = sorted(values, key=lambda r: (r["rank"] if r["rank"] is not None else 999, -float(r["normalised_value"])))
-    bars = [charts.Bar(_council_label(r), float(r["normalised_value"]), r["rank"], "plain",
-                       {"mart": "mart_benchmark", "field": "normalised_value",
-                        "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; group_id=region",
-                        "council": r["council_code"]}) for r in ordered]
+    bars = [
+        charts.Bar(
+            _council_label(r),
+            float(r["normalised_value"]),
+            r["rank"],
+            "plain",
+            {
+                "mart": "mart_benchmark",
+                "field": "normalised_value",
+                "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; group_id=region",
+                "council": r["council_code"],
+            },
+        )
+        for r in ordered
+    ]
     median = float(values[0]["group_median"]) if values[0]["group_median"] is not None else None
     best, worst = ordered[0], ordered[-1]
     label = d.period_labels.get(period, period)
-    desc = (f"{len(values)} councils ranked on {m.metric_name} in {label} ({fmt.polarity_text(m.polarity).lower()}). "
-            f"Best: {_council_label(best)} at {m.show(best['normalised_value'])}; "
-            f"worst: {_council_label(worst)} at {m.show(worst['normalised_value'])}; "
-            f"region median {m.show(median)}.")
-    svg = charts.ranked_bars(cid, bars, unit=m.normalised_unit, money=m.money,
-                             title=f"{m.metric_name}: councils ranked, {label}{title_suffix}", desc=desc,
-                             median=median, data={"metric": m.metric_id, "period": period})
-    caption = (f"{m.metric_name}, {label}: every council that delivers the service, best first "
-               f"(rank 1 is best; {fmt.polarity_text(m.polarity).lower()}). The dashed line is the median council.")
+    desc = (
+        f"{len(values)} councils ranked on {m.metric_name} in {label} ({fmt.polarity_text(m.polarity).lower()}). "
+        f"Best: {_council_label(best)} at {m.show(best['normalised_value'])}; "
+        f"worst: {_council_label(worst)} at {m.show(worst['normalised_value'])}; "
+        f"region median {m.show(median)}."
+    )
+    svg = charts.ranked_bars(
+        cid,
+        bars,
+        unit=m.normalised_unit,
+        money=m.money,
+        title=f"{m.metric_name}: councils ranked, {label}{title_suffix}",
+        desc=desc,
+        median=median,
+        data={"metric": m.metric_id, "period": period},
+    )
+    caption = (
+        f"{m.metric_name}, {label}: every council that delivers the service, best first "
+        f"(rank 1 is best; {fmt.polarity_text(m.polarity).lower()}). The dashed line is the median council."
+    )
     return svg, caption
 
 
@@ -222,21 +317,48 @@ def _strip(d: AnnualData, m: MetricInfo) -> tuple[str, str] | None:
         return None
     period = values[0]["period"]
     label = d.period_labels.get(period, period)
-    dots = [charts.Dot(_council_label(r), float(r["normalised_value"]), r["quartile"], "other",
-                       {"mart": "mart_benchmark", "field": "normalised_value", "council": r["council_code"],
-                        "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; group_id=region"})
-            for r in values]
+    dots = [
+        charts.Dot(
+            _council_label(r),
+            float(r["normalised_value"]),
+            r["quartile"],
+            "other",
+            {
+                "mart": "mart_benchmark",
+                "field": "normalised_value",
+                "council": r["council_code"],
+                "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; group_id=region",
+            },
+        )
+        for r in values
+    ]
     median = float(values[0]["group_median"]) if values[0]["group_median"] is not None else None
     regional = float(values[0]["region_value"]) if values[0]["region_value"] is not None else None
     q_counts = Counter(r["quartile"] for r in values if r["quartile"])
-    desc = (f"{len(values)} councils on {m.metric_name} in {label}: median {m.show(median)}"
-            + (f", West Midlands figure {m.show(regional)}" if regional is not None else "")
-            + (". Quartiles (Q1 best): " + ", ".join(f"Q{q} {n} councils" for q, n in sorted(q_counts.items()))
-               if q_counts else ". A context metric: councils are not ranked.") + ".")
-    svg = charts.quartile_strip(f"strip-{m.metric_id}", dots, unit=m.normalised_unit, polarity=m.polarity,
-                                money=m.money, title=f"{m.metric_name}: where councils sit, {label}", desc=desc,
-                                median=median, regional=regional, width=640, height=84,
-                                data={"metric": m.metric_id, "period": period})
+    desc = (
+        f"{len(values)} councils on {m.metric_name} in {label}: median {m.show(median)}"
+        + (f", West Midlands figure {m.show(regional)}" if regional is not None else "")
+        + (
+            ". Quartiles (Q1 best): " + ", ".join(f"Q{q} {n} councils" for q, n in sorted(q_counts.items()))
+            if q_counts
+            else ". A context metric: councils are not ranked."
+        )
+        + "."
+    )
+    svg = charts.quartile_strip(
+        f"strip-{m.metric_id}",
+        dots,
+        unit=m.normalised_unit,
+        polarity=m.polarity,
+        money=m.money,
+        title=f"{m.metric_name}: where councils sit, {label}",
+        desc=desc,
+        median=median,
+        regional=regional,
+        width=640,
+        height=84,
+        data={"metric": m.metric_id, "period": period},
+    )
     caption = f"{m.metric_name} ({m.unit_text}), {label}"
     return caption, svg
 
@@ -257,20 +379,35 @@ def build(d: AnnualData) -> AnnualReport:
         ranked = [r for r in area_rows if r.metric.ranked]
         up = sum(1 for r in ranked if r.trend == "improving")
         down = sum(1 for r in ranked if r.trend == "worsening")
-        intro = (f"{len(area_rows)} metrics ({len(ranked)} ranked). Over the last 12 periods to the year's latest, "
-                 f"the West Midlands figure improved on {up} and worsened on {down}.")
+        intro = (
+            f"{len(area_rows)} metrics ({len(ranked)} ranked). Over the last 12 periods to the year's latest, "
+            f"the West Midlands figure improved on {up} and worsened on {down}."
+        )
         problem_metrics = [r for r in ranked if problems_by_metric.get(r.metric.metric_id)]
         if problem_metrics:
             intro += " Region-wide problems: " + ", ".join(r.metric.metric_name for r in problem_metrics) + "."
-        spotlight_row = max(ranked, key=lambda r: (len(problems_by_metric.get(r.metric.metric_id, [])),
-                                                   r.worsening - r.improving), default=None)
+        spotlight_row = max(
+            ranked,
+            key=lambda r: (len(problems_by_metric.get(r.metric.metric_id, [])), r.worsening - r.improving),
+            default=None,
+        )
         spotlight = _bars(d, spotlight_row.metric, f"bars-{spotlight_row.metric.metric_id}") if spotlight_row else None
-        sections.append(AreaSection(
-            area=area, title=fmt.service_area_label(area), anchor=f"area-{area}", intro=intro, rows=area_rows,
-            trend_charts=[(f"{r.metric.metric_name} ({r.metric.unit_text})", _series_chart(d, r, i))
-                          for i, r in enumerate(area_rows)],
-            spotlight=spotlight[0] if spotlight else None, spotlight_caption=spotlight[1] if spotlight else None,
-            strips=[s for s in (_strip(d, r.metric) for r in ranked) if s]))
+        sections.append(
+            AreaSection(
+                area=area,
+                title=fmt.service_area_label(area),
+                anchor=f"area-{area}",
+                intro=intro,
+                rows=area_rows,
+                trend_charts=[
+                    (f"{r.metric.metric_name} ({r.metric.unit_text})", _series_chart(d, r, i))
+                    for i, r in enumerate(area_rows)
+                ],
+                spotlight=spotlight[0] if spotlight else None,
+                spotlight_caption=spotlight[1] if spotlight else None,
+                strips=[s for s in (_strip(d, r.metric) for r in ranked) if s],
+            )
+        )
 
     ranked_rows = [r for r in rows if r.metric.ranked]
     improving = [r for r in ranked_rows if r.trend == "improving"]
@@ -290,14 +427,27 @@ def build(d: AnnualData) -> AnnualReport:
     problems = []
     for p in sorted(d.problems, key=severity):
         m = d.metrics[p["metric_id"]]
-        problems.append({**p, "area": fmt.service_area_label(p["service_area"]),
-                         "region_text": m.show(p["region_value"]) if p["region_value"] is not None else "–",
-                         "kind": p["problem_type"].replace("_", " "),
-                         "source": Source.of("mart_region_problems", "reason", metric_id=p["metric_id"],
-                                             period=p["period"], problem_type=p["problem_type"])})
+        problems.append(
+            {
+                **p,
+                "area": fmt.service_area_label(p["service_area"]),
+                "region_text": m.show(p["region_value"]) if p["region_value"] is not None else "–",
+                "kind": p["problem_type"].replace("_", " "),
+                "source": Source.of(
+                    "mart_region_problems",
+                    "reason",
+                    metric_id=p["metric_id"],
+                    period=p["period"],
+                    problem_type=p["problem_type"],
+                ),
+            }
+        )
     problem_metric_ids = list(dict.fromkeys(p["metric_id"] for p in problems))
-    spotlight_id = ("econ_vacant_retail_units_pct" if "econ_vacant_retail_units_pct" in problem_metric_ids
-                    else (problem_metric_ids[0] if problem_metric_ids else None))
+    spotlight_id = (
+        "econ_vacant_retail_units_pct"
+        if "econ_vacant_retail_units_pct" in problem_metric_ids
+        else (problem_metric_ids[0] if problem_metric_ids else None)
+    )
     problem_spotlight = None
     if spotlight_id:
         m = d.metrics[spotlight_id]
@@ -313,55 +463,102 @@ def build(d: AnnualData) -> AnnualReport:
 
     best = []
     for b in d.best_practice:
-        best.append({**b, "display_name": fmt.display_name(b["council_name"]),
-                     "area": fmt.service_area_label(b["service_area"]),
-                     "value_text": d.metrics[b["metric_id"]].show(b["normalised_value"]),
-                     "source": Source.of("mart_best_practice", "why", council_code=b["council_code"],
-                                         metric_id=b["metric_id"])})
+        best.append(
+            {
+                **b,
+                "display_name": fmt.display_name(b["council_name"]),
+                "area": fmt.service_area_label(b["service_area"]),
+                "value_text": d.metrics[b["metric_id"]].show(b["normalised_value"]),
+                "source": Source.of(
+                    "mart_best_practice", "why", council_code=b["council_code"], metric_id=b["metric_id"]
+                ),
+            }
+        )
     best.sort(key=lambda b: (fmt.service_area_rank(b["service_area"]), b["metric_name"], b["rank"]))
     best_by_metric = []
     for b in best:
         if not best_by_metric or best_by_metric[-1]["metric_id"] != b["metric_id"]:
-            best_by_metric.append({"metric_id": b["metric_id"], "metric_name": b["metric_name"], "area": b["area"],
-                                   "period": b["period"], "councils": []})
+            best_by_metric.append(
+                {
+                    "metric_id": b["metric_id"],
+                    "metric_name": b["metric_name"],
+                    "area": b["area"],
+                    "period": b["period"],
+                    "councils": [],
+                }
+            )
         best_by_metric[-1]["councils"].append(b)
     per_council = Counter(b["council_code"] for b in best)
     best_chart = None
     if per_council:
         top = per_council.most_common(12)
-        bars = [charts.Bar(fmt.display_name(d.councils[c].council_name), n, i + 1, "plain",
-                           {"mart": "mart_best_practice", "council": c, "key": f"council_code={c}"})
-                for i, (c, n) in enumerate(top)]
-        desc = ("Councils with the most metrics where they are in the region's top quartile, improving over the "
-                "last 12 periods and better than a year earlier: "
-                + "; ".join(f"{b.label} {int(b.value)}" for b in bars) + ".")
-        best_chart = charts.ranked_bars("best-practice-councils", bars, unit="count",
-                                        title="Councils to learn from: metrics each leads on", desc=desc, width=640)
+        bars = [
+            charts.Bar(
+                fmt.display_name(d.councils[c].council_name),
+                n,
+                i + 1,
+                "plain",
+                {"mart": "mart_best_practice", "council": c, "key": f"council_code={c}"},
+            )
+            for i, (c, n) in enumerate(top)
+        ]
+        desc = (
+            "Councils with the most metrics where they are in the region's top quartile, improving over the "
+            "last 12 periods and better than a year earlier: "
+            + "; ".join(f"{b.label} {int(b.value)}" for b in bars)
+            + "."
+        )
+        best_chart = charts.ranked_bars(
+            "best-practice-councils",
+            bars,
+            unit="count",
+            title="Councils to learn from: metrics each leads on",
+            desc=desc,
+            width=640,
+        )
 
     quality_rows, quality_months, quality_chart, missing = _quality(d)
 
     months_first, months_last = fmt.financial_year_months(fy)
     last = min(months_last, d.as_at.latest_month)
-    months_text = (fmt.financial_year_label(fy) if not d.year_to_date
-                   else f"{fmt.month_label(months_first)} to {fmt.month_label(last)} (year to date)")
+    months_text = (
+        fmt.financial_year_label(fy)
+        if not d.year_to_date
+        else f"{fmt.month_label(months_first)} to {fmt.month_label(last)} (year to date)"
+    )
     complete = sum(1 for r in rows if r.row["is_complete_year"])
     key_figures = [
-        {"value": str(len(ranked_rows)), "label": "ranked metrics compared across the councils that deliver them",
-         "source": "mart_region_performance rows of the year with a polarity"},
-        {"value": f"{len(improving)} ▲ / {len(worsening)} ▼",
-         "label": "metrics on which the region's 12-period trend improved / worsened",
-         "source": "mart_region_performance.region_trend_direction"},
-        {"value": f"{len(better_than_england)} of {len(compared_with_england)}",
-         "label": "metrics compared with England where the region does better",
-         "source": "mart_region_performance.region_vs_england"},
-        {"value": str(len(problem_metric_ids)), "label": "region-wide problems to tackle together (metrics)",
-         "source": "mart_region_problems"},
+        {
+            "value": str(len(ranked_rows)),
+            "label": "ranked metrics compared across the councils that deliver them",
+            "source": "mart_region_performance rows of the year with a polarity",
+        },
+        {
+            "value": f"{len(improving)} ▲ / {len(worsening)} ▼",
+            "label": "metrics on which the region's 12-period trend improved / worsened",
+            "source": "mart_region_performance.region_trend_direction",
+        },
+        {
+            "value": f"{len(better_than_england)} of {len(compared_with_england)}",
+            "label": "metrics compared with England where the region does better",
+            "source": "mart_region_performance.region_vs_england",
+        },
+        {
+            "value": str(len(problem_metric_ids)),
+            "label": "region-wide problems to tackle together (metrics)",
+            "source": "mart_region_problems",
+        },
     ]
     on_time = sum(1 for q in d.submission_quality if q["timeliness"] == "on_time")
     due = sum(1 for q in d.submission_quality if q["timeliness"] != "not_yet_due")
     if due:
-        key_figures.append({"value": f"{round(100 * on_time / due)}%", "label": f"of {due} monthly returns arrived on time",
-                            "source": "mart_submission_quality.timeliness"})
+        key_figures.append(
+            {
+                "value": f"{round(100 * on_time / due)}%",
+                "label": f"of {due} monthly returns arrived on time",
+                "source": "mart_submission_quality.timeliness",
+            }
+        )
 
     findings = [
         f"Over the 12 periods to the year's latest data, the West Midlands figure improved on {len(improving)} of "
@@ -371,63 +568,120 @@ def build(d: AnnualData) -> AnnualReport:
         findings.append(
             "Against England the region does better on "
             + (", ".join(r.metric.metric_name for r in better_than_england) or "none of the metrics compared")
-            + " and worse on " + (", ".join(r.metric.metric_name for r in worse_than_england) or "none") + ".")
+            + " and worse on "
+            + (", ".join(r.metric.metric_name for r in worse_than_england) or "none")
+            + "."
+        )
     if not_compared_with_england:
-        findings.append("Not compared with England yet: " + "; ".join(
-            f"{r.metric.metric_name} ({r.england_withheld})" for r in not_compared_with_england) + ".")
+        findings.append(
+            "Not compared with England yet: "
+            + "; ".join(f"{r.metric.metric_name} ({r.england_withheld})" for r in not_compared_with_england)
+            + "."
+        )
     if problems:
         top = problems[:3]
-        findings.append("The most widespread problems: " + "; ".join(
-            f"{p['metric_name']} ({p['councils_worsening']} of {p['councils_compared']} councils worse)"
-            if p["councils_compared"] else f"{p['metric_name']} ({p['kind']})" for p in top) + ".")
+        findings.append(
+            "The most widespread problems: "
+            + "; ".join(
+                f"{p['metric_name']} ({p['councils_worsening']} of {p['councils_compared']} councils worse)"
+                if p["councils_compared"]
+                else f"{p['metric_name']} ({p['kind']})"
+                for p in top
+            )
+            + "."
+        )
     if per_council:
         leaders = per_council.most_common(3)
-        findings.append("Councils to learn from lead on the most metrics: " + ", ".join(
-            f"{fmt.display_name(d.councils[c].council_name)} ({n})" for c, n in leaders) + ".")
+        findings.append(
+            "Councils to learn from lead on the most metrics: "
+            + ", ".join(f"{fmt.display_name(d.councils[c].council_name)} ({n})" for c, n in leaders)
+            + "."
+        )
     if due:
-        findings.append(f"{on_time} of {due} monthly returns due in the period arrived by the due date"
-                        + (f"; {len(missing)} council{'s have' if len(missing) != 1 else ' has'} months missing or not accepted."
-                           if missing else "."))
+        findings.append(
+            f"{on_time} of {due} monthly returns due in the period arrived by the due date"
+            + (
+                f"; {len(missing)} council{'s have' if len(missing) != 1 else ' has'} months missing or not accepted."
+                if missing
+                else "."
+            )
+        )
     if complete < len(rows):
-        findings.append(f"{len(rows) - complete} of {len(rows)} metrics do not have every period of the year yet "
-                        "(marked in the tables).")
+        findings.append(
+            f"{len(rows) - complete} of {len(rows)} metrics do not have every period of the year yet "
+            "(marked in the tables)."
+        )
 
     overview_rows = []
     for s in sections:
         ranked = [r for r in s.rows if r.metric.ranked]
-        overview_rows.append((s.title, sum(1 for r in ranked if r.trend == "worsening"),
-                              sum(1 for r in ranked if r.trend == "improving")))
+        overview_rows.append(
+            (
+                s.title,
+                sum(1 for r in ranked if r.trend == "worsening"),
+                sum(1 for r in ranked if r.trend == "improving"),
+            )
+        )
     overview = charts.diverging_counts(
-        "overview-trends", overview_rows, left_label="worsening", right_label="improving",
+        "overview-trends",
+        overview_rows,
+        left_label="worsening",
+        right_label="improving",
         title="Direction of the region's trend by service area",
         desc="Number of ranked metrics in each service area whose West Midlands trend over the last 12 periods is "
-             "worsening (left) or improving (right): "
-             + "; ".join(f"{t}: {w} worsening, {i} improving" for t, w, i in overview_rows) + ".")
+        "worsening (left) or improving (right): "
+        + "; ".join(f"{t}: {w} worsening, {i} improving" for t, w, i in overview_rows)
+        + ".",
+    )
 
     received = sorted({q["return_month"] for q in d.submission_quality if q["files_received"]})
     coverage = f"{complete} of {len(rows)} metrics have every period of the year"
     if received and received[0] > months_first:
-        coverage += (f"; council returns from {fmt.month_label(received[0])} (the platform holds no earlier "
-                     f"return for this year)")
+        coverage += (
+            f"; council returns from {fmt.month_label(received[0])} (the platform holds no earlier "
+            f"return for this year)"
+        )
     elif received:
         coverage += f"; council returns {fmt.month_label(received[0])} to {fmt.month_label(received[-1])}"
     title = f"Performance of the Region {fy}" + (": year to date" if d.year_to_date else "")
     report = AnnualReport(
         title=title,
         subtitle="How the West Midlands councils' services performed, against England and over the year",
-        financial_year=fy, year_to_date=d.year_to_date, months_text=months_text,
-        as_at=_as_at(d), key_figures=key_figures, findings=findings, overview_chart=overview,
-        sections=sections, england_rows=england_rows, problems=problems, problem_spotlight=problem_spotlight,
-        best_practice=best, best_practice_by_metric=best_by_metric, best_practice_chart=best_chart, quality_rows=quality_rows,
-        quality_months=quality_months, quality_chart=quality_chart, missing=missing,
+        financial_year=fy,
+        year_to_date=d.year_to_date,
+        months_text=months_text,
+        as_at=_as_at(d),
+        key_figures=key_figures,
+        findings=findings,
+        overview_chart=overview,
+        sections=sections,
+        england_rows=england_rows,
+        problems=problems,
+        problem_spotlight=problem_spotlight,
+        best_practice=best,
+        best_practice_by_metric=best_by_metric,
+        best_practice_chart=best_chart,
+        quality_rows=quality_rows,
+        quality_months=quality_months,
+        quality_chart=quality_chart,
+        missing=missing,
         metrics=sorted(d.metrics.values(), key=lambda m: (fmt.service_area_rank(m.service_area), m.metric_name)),
-        sources=SOURCES, file_stem=file_stem(fy, d.year_to_date), coverage=coverage,
-        problems_as_of=fmt.month_label(last))
-    report.toc = ([("summary", "Summary"), ("england", "The region against England")]
-                  + [(s.anchor, s.title) for s in sections]
-                  + [("problems", "Region-wide problems"), ("learn", "Councils to learn from"),
-                     ("quality", "Data-submission quality"), ("missing", "Data missing"),
-                     ("derivation", "How figures are derived")])
+        sources=SOURCES,
+        file_stem=file_stem(fy, d.year_to_date),
+        coverage=coverage,
+        problems_as_of=fmt.month_label(last),
+    )
+    report.toc = (
+        [("summary", "Summary"), ("england", "The region against England")]
+        + [(s.anchor, s.title) for s in sections]
+        + [
+            ("problems", "Region-wide problems"),
+            ("learn", "Councils to learn from"),
+            ("quality", "Data-submission quality"),
+            ("missing", "Data missing"),
+            ("derivation", "How figures are derived"),
+        ]
+    )
     return report
 
 
@@ -449,69 +703,118 @@ def _quality(d: AnnualData):
     rows = []
     for code, qs in per.items():
         due = [q for q in qs if q["timeliness"] != "not_yet_due"]
-        rows.append({
-            "council_code": code, "council_name": qs[0]["council_name"],
-            "display_name": fmt.display_name(qs[0]["council_name"]),
-            "due": len(due),
-            "on_time": sum(1 for q in due if q["timeliness"] == "on_time"),
-            "late": sum(1 for q in due if q["timeliness"] == "late"),
-            "missing": sum(1 for q in due if q["timeliness"] == "missing"),
-            "rejected": sum(1 for q in due if q["rejected"]),
-            "resubmitted": sum(1 for q in due if q["resubmitted"]),
-            "not_accepted": [q["return_month"] for q in due if q["final_status"] != "loaded"],
-            "missing_months": [q["return_month"] for q in due if q["timeliness"] == "missing"],
-        })
+        rows.append(
+            {
+                "council_code": code,
+                "council_name": qs[0]["council_name"],
+                "display_name": fmt.display_name(qs[0]["council_name"]),
+                "due": len(due),
+                "on_time": sum(1 for q in due if q["timeliness"] == "on_time"),
+                "late": sum(1 for q in due if q["timeliness"] == "late"),
+                "missing": sum(1 for q in due if q["timeliness"] == "missing"),
+                "rejected": sum(1 for q in due if q["rejected"]),
+                "resubmitted": sum(1 for q in due if q["resubmitted"]),
+                "not_accepted": [q["return_month"] for q in due if q["final_status"] != "loaded"],
+                "missing_months": [q["return_month"] for q in due if q["timeliness"] == "missing"],
+            }
+        )
     rows.sort(key=lambda r: (-(r["on_time"] / r["due"] if r["due"] else 0), r["council_name"]))
     months = []
     for month in sorted({q["return_month"] for q in d.submission_quality}):
         qs = [q for q in d.submission_quality if q["return_month"] == month]
-        months.append({"month": month, "label": fmt.month_label(month),
-                       "on_time": sum(1 for q in qs if q["timeliness"] == "on_time"),
-                       "late": sum(1 for q in qs if q["timeliness"] == "late"),
-                       "missing": sum(1 for q in qs if q["timeliness"] == "missing"),
-                       "rejected": sum(1 for q in qs if q["rejected"]),
-                       "accepted": sum(1 for q in qs if q["final_status"] == "loaded")})
+        months.append(
+            {
+                "month": month,
+                "label": fmt.month_label(month),
+                "on_time": sum(1 for q in qs if q["timeliness"] == "on_time"),
+                "late": sum(1 for q in qs if q["timeliness"] == "late"),
+                "missing": sum(1 for q in qs if q["timeliness"] == "missing"),
+                "rejected": sum(1 for q in qs if q["rejected"]),
+                "accepted": sum(1 for q in qs if q["final_status"] == "loaded"),
+            }
+        )
     chart = None
     if rows:
-        bars = [charts.Bar(r["display_name"], round(100 * r["on_time"] / r["due"], 1) if r["due"] else 0.0, i + 1,
-                           "other", {"mart": "mart_submission_quality", "council": r["council_code"],
-                                     "key": f"council_code={r['council_code']}"})
-                for i, r in enumerate(rows)]
+        bars = [
+            charts.Bar(
+                r["display_name"],
+                round(100 * r["on_time"] / r["due"], 1) if r["due"] else 0.0,
+                i + 1,
+                "other",
+                {
+                    "mart": "mart_submission_quality",
+                    "council": r["council_code"],
+                    "key": f"council_code={r['council_code']}",
+                },
+            )
+            for i, r in enumerate(rows)
+        ]
         median_values = sorted(b.value for b in bars)
         n = len(median_values)
         median = (median_values[(n - 1) // 2] + median_values[n // 2]) / 2
         worst = [b for b in bars if b.value < 100]
-        desc = (f"Share of each council's monthly returns received by the due date, {len(rows)} councils; median "
-                f"{median:.0f}%. " + ("Below 100%: " + "; ".join(f"{b.label} {b.value:.0f}%" for b in worst) + "."
-                                      if worst else "Every council sent every return on time."))
-        chart = charts.ranked_bars("quality-on-time", bars, unit="percent", title="Returns received on time, by council",
-                                   desc=desc, median=median, median_label="Median council")
+        desc = (
+            f"Share of each council's monthly returns received by the due date, {len(rows)} councils; median "
+            f"{median:.0f}%. "
+            + (
+                "Below 100%: " + "; ".join(f"{b.label} {b.value:.0f}%" for b in worst) + "."
+                if worst
+                else "Every council sent every return on time."
+            )
+        )
+        chart = charts.ranked_bars(
+            "quality-on-time",
+            bars,
+            unit="percent",
+            title="Returns received on time, by council",
+            desc=desc,
+            median=median,
+            median_label="Median council",
+        )
     missing = [r for r in rows if r["not_accepted"]]
     return rows, months, chart, missing
 
 
 SOURCES = [
-    {"mart": "mart_region_performance", "key": "financial_year, metric_id",
-     "what": "The region's year per metric: the West Midlands value (sum of numerators over sum of denominators of "
-             "the councils that deliver the service, so a county and its districts are never both counted; or the "
-             "published West Midlands figure where councils report rates only), England's figure where a public "
-             "comparator exists, best and worst councils on their annual values, the least-squares trend of the "
-             "regional value over the last 12 periods and how many councils' own trends improve or worsen."},
-    {"mart": "mart_benchmark", "key": "council_code, metric_id, period, group_id",
-     "what": "Each council's normalised value per metric and period with its rank (1 = best, by polarity; ties "
-             "share a rank), quartile (1 = best quarter), the group median and the regional aggregate. Trend lines "
-             "plot the regional aggregate per period; bars and strips plot councils at the year's latest period."},
-    {"mart": "mart_region_problems", "key": "metric_id, period, problem_type",
-     "what": "Where the region as a whole has a problem, as the list stood at each of a metric's periods (the "
-             "report shows each metric's latest period up to the report's last month): worse than England in the "
-             "latest complete year, the regional figure worse three periods in a row, most councils worse than a "
-             "year earlier, or most councils trending worse. Context metrics never appear."},
-    {"mart": "mart_best_practice", "key": "council_code, metric_id",
-     "what": "Councils in the region's top quartile at a metric's latest period that are improving over the last "
-             "12 periods and better than a year earlier: whom to ask."},
-    {"mart": "mart_submission_quality", "key": "council_code, return_month",
-     "what": "How each council's monthly return arrived: on time (by the 15th of the following month, UK time), "
-             "late, missing, rejected, resubmitted, and the status of its newest file."},
-    {"mart": "dim_metric, dim_council, dim_period", "key": "metric_id; council_code; period",
-     "what": "Names, units, polarity, delivering tiers and period labels."},
+    {
+        "mart": "mart_region_performance",
+        "key": "financial_year, metric_id",
+        "what": "The region's year per metric: the West Midlands value (sum of numerators over sum of denominators of "
+        "the councils that deliver the service, so a county and its districts are never both counted; or the "
+        "published West Midlands figure where councils report rates only), England's figure where a public "
+        "comparator exists, best and worst councils on their annual values, the least-squares trend of the "
+        "regional value over the last 12 periods and how many councils' own trends improve or worsen.",
+    },
+    {
+        "mart": "mart_benchmark",
+        "key": "council_code, metric_id, period, group_id",
+        "what": "Each council's normalised value per metric and period with its rank (1 = best, by polarity; ties "
+        "share a rank), quartile (1 = best quarter), the group median and the regional aggregate. Trend lines "
+        "plot the regional aggregate per period; bars and strips plot councils at the year's latest period.",
+    },
+    {
+        "mart": "mart_region_problems",
+        "key": "metric_id, period, problem_type",
+        "what": "Where the region as a whole has a problem, as the list stood at each of a metric's periods (the "
+        "report shows each metric's latest period up to the report's last month): worse than England in the "
+        "latest complete year, the regional figure worse three periods in a row, most councils worse than a "
+        "year earlier, or most councils trending worse. Context metrics never appear.",
+    },
+    {
+        "mart": "mart_best_practice",
+        "key": "council_code, metric_id",
+        "what": "Councils in the region's top quartile at a metric's latest period that are improving over the last "
+        "12 periods and better than a year earlier: whom to ask.",
+    },
+    {
+        "mart": "mart_submission_quality",
+        "key": "council_code, return_month",
+        "what": "How each council's monthly return arrived: on time (by the 15th of the following month, UK time), "
+        "late, missing, rejected, resubmitted, and the status of its newest file.",
+    },
+    {
+        "mart": "dim_metric, dim_council, dim_period",
+        "key": "metric_id; council_code; period",
+        "what": "Names, units, polarity, delivering tiers and period labels.",
+    },
 ]

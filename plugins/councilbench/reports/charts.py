@@ -30,13 +30,13 @@ YELLOW = "#F0E442"
 BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
-GREY = "#767676"          # 4.5:1 on white
+GREY = "#767676"  # 4.5:1 on white
 LIGHT_GREY = "#E6E6E6"
 GRID = "#D0D0D0"
 TEXT = "#1A1A1A"
 
 FONT = "'Liberation Sans', Arial, 'DejaVu Sans', Helvetica, sans-serif"
-CHAR_WIDTH = 0.56         # average glyph width of the font, in ems (for label layout)
+CHAR_WIDTH = 0.56  # average glyph width of the font, in ems (for label layout)
 
 #: Series styles: colour, dash pattern, marker. The council is always blue with circles,
 #: the region black and dashed with squares, neighbours vermillion dotted with triangles,
@@ -54,7 +54,7 @@ STYLES = {
 class Point:
     x_label: str
     value: float | None
-    data: dict = field(default_factory=dict)   # data-* attributes (mart, key, ...)
+    data: dict = field(default_factory=dict)  # data-* attributes (mart, key, ...)
 
     def __post_init__(self):
         self.value = fmt.to_float(self.value)
@@ -106,7 +106,7 @@ def tick_digits(ticks: list[float]) -> int:
         return 0
     step = abs(ticks[1] - ticks[0])
     digits = 0
-    while digits < 6 and abs(step * 10 ** digits - round(step * 10 ** digits)) > 1e-6:
+    while digits < 6 and abs(step * 10**digits - round(step * 10**digits)) > 1e-6:
         digits += 1
     return digits
 
@@ -128,24 +128,32 @@ def _marker(shape: str, x: float, y: float, r: float, colour: str, extra: str = 
         return f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}" {common}/>'
     if shape == "triangle":
         h = r * 1.25
-        return (f'<path d="M{x:.1f},{y - h:.1f} L{x + h:.1f},{y + h * 0.8:.1f} L{x - h:.1f},{y + h * 0.8:.1f} Z" '
-                f'{common}/>')
+        return (
+            f'<path d="M{x:.1f},{y - h:.1f} L{x + h:.1f},{y + h * 0.8:.1f} L{x - h:.1f},{y + h * 0.8:.1f} Z" {common}/>'
+        )
     if shape == "diamond":
         h = r * 1.3
         return f'<path d="M{x:.1f},{y - h:.1f} L{x + h:.1f},{y:.1f} L{x:.1f},{y + h:.1f} L{x - h:.1f},{y:.1f} Z" {common}/>'
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {common}/>'
 
 
-def _svg(chart_id: str, kind: str, width: float, height: float, title: str, desc: str, body: list[str],
-         data: dict | None = None) -> str:
+def _svg(
+    chart_id: str,
+    kind: str,
+    width: float,
+    height: float,
+    title: str,
+    desc: str,
+    body: list[str],
+    data: dict | None = None,
+) -> str:
     """The accessible wrapper every chart shares."""
     t, d = f"{chart_id}-title", f"{chart_id}-desc"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" id="{chart_id}" role="img" '
         f'aria-labelledby="{t} {d}" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
         f'height="{height:.0f}" font-family="{escape(FONT)}" data-chart="{kind}"{_attrs(data or {})}>'
-        f'<title id="{t}">{escape(title)}</title><desc id="{d}">{escape(desc)}</desc>'
-        + "".join(body) + "</svg>"
+        f'<title id="{t}">{escape(title)}</title><desc id="{d}">{escape(desc)}</desc>' + "".join(body) + "</svg>"
     )
 
 
@@ -153,8 +161,7 @@ def _svg(chart_id: str, kind: str, width: float, height: float, title: str, desc
 LEGEND_ROW = 16
 
 
-def _legend(items: list[tuple[str, str]], x: float, y: float, width: float,
-            size: float = 11) -> tuple[list[str], int]:
+def _legend(items: list[tuple[str, str]], x: float, y: float, width: float, size: float = 11) -> tuple[list[str], int]:
     """(style, label) samples in rows that fit `width` (a sample that would cross the
     right edge starts a new row, a label too long for a row of its own is shortened);
     returns the elements and the number of rows."""
@@ -166,21 +173,39 @@ def _legend(items: list[tuple[str, str]], x: float, y: float, width: float,
             cx, y, rows = x, y + LEGEND_ROW, rows + 1
         colour, dash, shape = STYLES[style]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<line x1="{cx:.1f}" y1="{y:.1f}" x2="{cx + 22:.1f}" y2="{y:.1f}" stroke="{colour}" '
-                   f'stroke-width="2"{dash_attr}/>')
+        out.append(
+            f'<line x1="{cx:.1f}" y1="{y:.1f}" x2="{cx + 22:.1f}" y2="{y:.1f}" stroke="{colour}" '
+            f'stroke-width="2"{dash_attr}/>'
+        )
         out.append(_marker(shape, cx + 11, y, 3.2, colour))
-        out.append(f'<text x="{cx + 27:.1f}" y="{y + size * 0.35:.1f}" font-size="{size}" fill="{TEXT}" '
-                   f'data-legend="{escape(style)}">{escape(label)}</text>')
+        out.append(
+            f'<text x="{cx + 27:.1f}" y="{y + size * 0.35:.1f}" font-size="{size}" fill="{TEXT}" '
+            f'data-legend="{escape(style)}">{escape(label)}</text>'
+        )
         cx += item_w + 14
     return out, rows
 
 
 # --- trend lines ---------------------------------------------------------------------------
 
-def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit: str, money: bool = False,
-                title: str, desc: str, width: float = 520, height: float = 230, shade: tuple[str, str] | None = None,
-                shade_label: str | None = None, reference: tuple[str, str, float] | None = None,
-                breaks: frozenset[str] | set[str] = frozenset(), data: dict | None = None) -> str:
+
+def trend_chart(
+    chart_id: str,
+    series: list[Series],
+    periods: list[str],
+    *,
+    unit: str,
+    money: bool = False,
+    title: str,
+    desc: str,
+    width: float = 520,
+    height: float = 230,
+    shade: tuple[str, str] | None = None,
+    shade_label: str | None = None,
+    reference: tuple[str, str, float] | None = None,
+    breaks: frozenset[str] | set[str] = frozenset(),
+    data: dict | None = None,
+) -> str:
     """Lines over periods (x: the periods in order; y: the metric's unit), with a legend
     on top (in as many rows as it needs), the unit above the value axis when its ticks do
     not carry it, and each line's latest value written beside its last point.
@@ -196,8 +221,10 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
     if reference:
         values.append(reference[2])
     money_unit = "gbp" if money else None
-    last_labels = [fmt.short_value(next((p.value for p in reversed(s.points) if p.value is not None), None), unit,
-                                   money_unit) for s in series]
+    last_labels = [
+        fmt.short_value(next((p.value for p in reversed(s.points) if p.value is not None), None), unit, money_unit)
+        for s in series
+    ]
     left = max(34.0, max((text_width(_tick_label(v, unit, money), 10.5) for v in values), default=20) + 12)
     right = max(28.0, max((text_width(t, 10.5) for t in last_labels), default=20) + 12)
     legend_items = [(s.style, s.name) for s in series] + ([(reference[0], reference[1])] if reference else [])
@@ -205,11 +232,14 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
     axis_title = fmt.axis_title(unit, money_unit)
     top, bottom = 30 + LEGEND_ROW * (legend_rows - 1 + bool(axis_title)), 22
     if axis_title:
-        body.append(f'<text x="4" y="{top - 9}" font-size="9.5" fill="{GREY}" data-axis-title="y">'
-                    f'{escape(axis_title)}</text>')
+        body.append(
+            f'<text x="4" y="{top - 9}" font-size="9.5" fill="{GREY}" data-axis-title="y">{escape(axis_title)}</text>'
+        )
     if not values or not periods:
-        body.append(f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" font-size="12" '
-                    f'fill="{TEXT}">No values for these periods</text>')
+        body.append(
+            f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" font-size="12" '
+            f'fill="{TEXT}">No values for these periods</text>'
+        )
         return _svg(chart_id, "trend", width, height, title, desc, body, data)
     lo, hi = min(values), max(values)
     ticks = nice_ticks(lo, hi, 4)
@@ -219,8 +249,10 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(periods)
     pad_x = 6
-    xs = {p: left + pad_x + ((plot_w - 2 * pad_x) * (i / (n - 1)) if n > 1 else (plot_w - 2 * pad_x) / 2)
-          for i, p in enumerate(periods)}
+    xs = {
+        p: left + pad_x + ((plot_w - 2 * pad_x) * (i / (n - 1)) if n > 1 else (plot_w - 2 * pad_x) / 2)
+        for i, p in enumerate(periods)
+    }
 
     def y_of(v: float) -> float:
         return top + plot_h * (1 - (v - y0) / (y1 - y0 or 1))
@@ -231,13 +263,19 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
         x_b = min(left + plot_w, xs[shade[1]] + step / 2)
         body.append(f'<rect x="{x_a:.1f}" y="{top}" width="{x_b - x_a:.1f}" height="{plot_h}" fill="#EFEFEF"/>')
         if shade_label:
-            body.append(f'<text x="{x_b - 3:.1f}" y="{top + plot_h - 4}" font-size="9.5" text-anchor="end" '
-                        f'fill="{GREY}">{escape(shade_label)}</text>')
+            body.append(
+                f'<text x="{x_b - 3:.1f}" y="{top + plot_h - 4}" font-size="9.5" text-anchor="end" '
+                f'fill="{GREY}">{escape(shade_label)}</text>'
+            )
     for t in ticks:
         y = y_of(t)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(f'<text x="{left - 5:.1f}" y="{y + 3.5:.1f}" font-size="10.5" text-anchor="end" fill="{TEXT}">'
-                    f'{escape(_tick_label(t, unit, money, digits))}</text>')
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        body.append(
+            f'<text x="{left - 5:.1f}" y="{y + 3.5:.1f}" font-size="10.5" text-anchor="end" fill="{TEXT}">'
+            f"{escape(_tick_label(t, unit, money, digits))}</text>"
+        )
     # as many x labels as fit, always the last one
     label_w = max(text_width(fmt.short_period(p), 10) for p in periods) + 8
     fits = max(1, int(plot_w // label_w))
@@ -245,20 +283,26 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
     shown = [i for i in range(n - 1, -1, -every)]
     for i in shown:
         p = periods[i]
-        body.append(f'<text x="{xs[p]:.1f}" y="{top + plot_h + 14}" font-size="10" text-anchor="middle" '
-                    f'fill="{TEXT}">{escape(fmt.short_period(p))}</text>')
+        body.append(
+            f'<text x="{xs[p]:.1f}" y="{top + plot_h + 14}" font-size="10" text-anchor="middle" '
+            f'fill="{TEXT}">{escape(fmt.short_period(p))}</text>'
+        )
     body.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{GREY}"/>')
     for p in breaks:
         i = periods.index(p) if p in xs else 0
         if i:
             xb = (xs[periods[i - 1]] + xs[p]) / 2
-            body.append(f'<line x1="{xb:.1f}" y1="{top}" x2="{xb:.1f}" y2="{top + plot_h}" stroke="{GREY}" '
-                        f'stroke-dasharray="2 2" data-break="{escape(p)}"/>')
+            body.append(
+                f'<line x1="{xb:.1f}" y1="{top}" x2="{xb:.1f}" y2="{top + plot_h}" stroke="{GREY}" '
+                f'stroke-dasharray="2 2" data-break="{escape(p)}"/>'
+            )
     if reference:
         style, label, v = reference
         colour, dash, _ = STYLES[style]
-        body.append(f'<line x1="{left}" y1="{y_of(v):.1f}" x2="{left + plot_w}" y2="{y_of(v):.1f}" stroke="{colour}" '
-                    f'stroke-width="2" stroke-dasharray="{dash}" data-series="{escape(label)}" data-value="{v}"/>')
+        body.append(
+            f'<line x1="{left}" y1="{y_of(v):.1f}" x2="{left + plot_w}" y2="{y_of(v):.1f}" stroke="{colour}" '
+            f'stroke-width="2" stroke-dasharray="{dash}" data-series="{escape(label)}" data-value="{v}"/>'
+        )
     end_labels = []
     order = {p: i for i, p in enumerate(periods)}
     for s, last_label in zip(series, last_labels):
@@ -275,8 +319,16 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
                 body.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width_attr}"{dash_attr}/>')
         body.append(f'<g data-series="{escape(s.name)}">')
         for x, y, p in pts:
-            body.append(_marker(shape, x, y, 3.4 if s.style == "council" else 3.0, colour,
-                                _attrs({"period": p.x_label, "value": p.value, **p.data})))
+            body.append(
+                _marker(
+                    shape,
+                    x,
+                    y,
+                    3.4 if s.style == "council" else 3.0,
+                    colour,
+                    _attrs({"period": p.x_label, "value": p.value, **p.data}),
+                )
+            )
         body.append("</g>")
         last_x, last_y, _ = pts[-1]
         end_labels.append([last_y, last_label, last_x])
@@ -290,8 +342,10 @@ def trend_chart(chart_id: str, series: list[Series], periods: list[str], *, unit
     for i in range(len(end_labels) - 2, -1, -1):
         end_labels[i][0] = min(end_labels[i][0], end_labels[i + 1][0] - 12)
     for y, label, x in end_labels:
-        body.append(f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" font-size="10.5" fill="{TEXT}" '
-                    f'font-weight="bold">{escape(label)}</text>')
+        body.append(
+            f'<text x="{x + 6:.1f}" y="{y + 4:.1f}" font-size="10.5" fill="{TEXT}" '
+            f'font-weight="bold">{escape(label)}</text>'
+        )
     return _svg(chart_id, "trend", width, height, title, desc, body, data)
 
 
@@ -312,21 +366,33 @@ def _segments(pts: list[tuple[float, float, Point]], order: dict[str, int], brea
 
 # --- ranked bars -----------------------------------------------------------------------------
 
+
 @dataclass
 class Bar:
     label: str
     value: float
     rank: int | None = None
-    kind: str = "other"          # council | neighbour | other
+    kind: str = "other"  # council | neighbour | other
     data: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.value = fmt.to_float(self.value)
 
 
-def ranked_bars(chart_id: str, bars: list[Bar], *, unit: str, money: bool = False, title: str, desc: str,
-                median: float | None = None, median_label: str = "Region median", width: float = 640,
-                bar_height: float = 13, data: dict | None = None) -> str:
+def ranked_bars(
+    chart_id: str,
+    bars: list[Bar],
+    *,
+    unit: str,
+    money: bool = False,
+    title: str,
+    desc: str,
+    median: float | None = None,
+    median_label: str = "Region median",
+    width: float = 640,
+    bar_height: float = 13,
+    data: dict | None = None,
+) -> str:
     """Horizontal bars, best first, with the median marked and every bar labelled."""
     label_w = min(190.0, max(text_width(b.label, 10.5) for b in bars) + 40) if bars else 100
     left, right, top = label_w, 70, 34
@@ -346,8 +412,10 @@ def ranked_bars(chart_id: str, bars: list[Bar], *, unit: str, money: bool = Fals
     body = []
     for t in ticks:
         body.append(f'<line x1="{x_of(t):.1f}" y1="{top - 4}" x2="{x_of(t):.1f}" y2="{height - 26}" stroke="{GRID}"/>')
-        body.append(f'<text x="{x_of(t):.1f}" y="{height - 12}" font-size="10" text-anchor="middle" fill="{TEXT}">'
-                    f'{escape(_tick_label(t, unit, money, digits))}</text>')
+        body.append(
+            f'<text x="{x_of(t):.1f}" y="{height - 12}" font-size="10" text-anchor="middle" fill="{TEXT}">'
+            f"{escape(_tick_label(t, unit, money, digits))}</text>"
+        )
     colours = {"council": BLUE, "neighbour": VERMILLION, "other": "#8A8A8A", "plain": BLUE}
     for i, b in enumerate(bars):
         y = top + i * (bar_height + gap)
@@ -355,40 +423,64 @@ def ranked_bars(chart_id: str, bars: list[Bar], *, unit: str, money: bool = Fals
         prefix = {"council": "▶ ", "neighbour": "◆ "}.get(b.kind, "")
         rank = f"{b.rank}. " if b.rank is not None else ""
         weight = ' font-weight="bold"' if b.kind == "council" else ""
-        body.append(f'<text x="{left - 6}" y="{y + bar_height - 3:.1f}" font-size="10.5" text-anchor="end" '
-                    f'fill="{TEXT}"{weight}>{escape(truncate(prefix + rank + b.label, 10.5, left - 8))}</text>')
-        body.append(f'<rect x="{xa:.1f}" y="{y:.1f}" width="{max(xb - xa, 1):.1f}" height="{bar_height}" '
-                    f'fill="{colours[b.kind]}"{_attrs({"label": b.label, "value": b.value, "rank": b.rank, **b.data})}/>')
-        body.append(f'<text x="{max(xa, xb) + 4:.1f}" y="{y + bar_height - 3:.1f}" font-size="10" fill="{TEXT}"{weight}>'
-                    f'{escape(fmt.short_value(b.value, unit, "gbp" if money else None))}</text>')
+        body.append(
+            f'<text x="{left - 6}" y="{y + bar_height - 3:.1f}" font-size="10.5" text-anchor="end" '
+            f'fill="{TEXT}"{weight}>{escape(truncate(prefix + rank + b.label, 10.5, left - 8))}</text>'
+        )
+        body.append(
+            f'<rect x="{xa:.1f}" y="{y:.1f}" width="{max(xb - xa, 1):.1f}" height="{bar_height}" '
+            f'fill="{colours[b.kind]}"{_attrs({"label": b.label, "value": b.value, "rank": b.rank, **b.data})}/>'
+        )
+        body.append(
+            f'<text x="{max(xa, xb) + 4:.1f}" y="{y + bar_height - 3:.1f}" font-size="10" fill="{TEXT}"{weight}>'
+            f"{escape(fmt.short_value(b.value, unit, 'gbp' if money else None))}</text>"
+        )
     if median is not None:
         xm = x_of(median)
-        body.append(f'<line x1="{xm:.1f}" y1="{top - 8}" x2="{xm:.1f}" y2="{height - 26}" stroke="{BLACK}" '
-                    f'stroke-width="2" stroke-dasharray="5 3" data-median="{median}"/>')
+        body.append(
+            f'<line x1="{xm:.1f}" y1="{top - 8}" x2="{xm:.1f}" y2="{height - 26}" stroke="{BLACK}" '
+            f'stroke-width="2" stroke-dasharray="5 3" data-median="{median}"/>'
+        )
         label = f"{median_label}: {fmt.short_value(median, unit, 'gbp' if money else None)}"
         anchor = "end" if xm > left + plot_w * 0.6 else "start"
-        body.append(f'<text x="{xm + (-4 if anchor == "end" else 4):.1f}" y="{top - 12}" font-size="10.5" '
-                    f'text-anchor="{anchor}" font-weight="bold" fill="{TEXT}">{escape(label)}</text>')
+        body.append(
+            f'<text x="{xm + (-4 if anchor == "end" else 4):.1f}" y="{top - 12}" font-size="10.5" '
+            f'text-anchor="{anchor}" font-weight="bold" fill="{TEXT}">{escape(label)}</text>'
+        )
     return _svg(chart_id, "bars", width, height, title, desc, body, data)
 
 
 # --- quartile strip --------------------------------------------------------------------------
+
 
 @dataclass
 class Dot:
     label: str
     value: float
     quartile: int | None = None
-    kind: str = "other"          # council | neighbour | other
+    kind: str = "other"  # council | neighbour | other
     data: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.value = fmt.to_float(self.value)
 
 
-def quartile_strip(chart_id: str, dots: list[Dot], *, unit: str, polarity: str, money: bool = False, title: str,
-                   desc: str, median: float | None = None, regional: float | None = None,
-                   label_ends: bool = True, width: float = 520, height: float = 84, data: dict | None = None) -> str:
+def quartile_strip(
+    chart_id: str,
+    dots: list[Dot],
+    *,
+    unit: str,
+    polarity: str,
+    money: bool = False,
+    title: str,
+    desc: str,
+    median: float | None = None,
+    regional: float | None = None,
+    label_ends: bool = True,
+    width: float = 520,
+    height: float = 84,
+    data: dict | None = None,
+) -> str:
     """Every council as a dot on one axis, the quartiles as labelled bands (Q1 = best),
     the median (solid) and the regional figure (dashed) as marked lines, the council
     (and its neighbours) highlighted with their own shapes, and names written out."""
@@ -417,25 +509,35 @@ def quartile_strip(chart_id: str, dots: list[Dot], *, unit: str, polarity: str, 
     shades = {1: "#D6E8F5", 2: "#EAF3FA", 3: "#FBF0E3", 4: "#F6DFD0"}
     for q, (a, b) in sorted(bands.items()):
         xa, xb = x_of(a) - 4, x_of(b) + 4
-        body.append(f'<rect x="{xa:.1f}" y="{band_top}" width="{xb - xa:.1f}" height="{band_h}" fill="{shades[q]}" '
-                    f'data-quartile="{q}"/>')
+        body.append(
+            f'<rect x="{xa:.1f}" y="{band_top}" width="{xb - xa:.1f}" height="{band_h}" fill="{shades[q]}" '
+            f'data-quartile="{q}"/>'
+        )
         if xb - xa > 16:
-            body.append(f'<text x="{(xa + xb) / 2:.1f}" y="{band_top + 10}" font-size="9" text-anchor="middle" '
-                        f'fill="{TEXT}">Q{q}</text>')
+            body.append(
+                f'<text x="{(xa + xb) / 2:.1f}" y="{band_top + 10}" font-size="9" text-anchor="middle" '
+                f'fill="{TEXT}">Q{q}</text>'
+            )
     body.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" stroke="{GREY}"/>')
     if polarity in ("higher_is_better", "lower_is_better"):
         better = "better →" if polarity == "higher_is_better" else "← better"
         anchor, x = ("end", left + plot_w) if polarity == "higher_is_better" else ("start", left)
-        body.append(f'<text x="{x:.1f}" y="{band_top - 4}" font-size="9.5" text-anchor="{anchor}" fill="{TEXT}" '
-                    f'font-style="italic">{better}</text>')
+        body.append(
+            f'<text x="{x:.1f}" y="{band_top - 4}" font-size="9.5" text-anchor="{anchor}" fill="{TEXT}" '
+            f'font-style="italic">{better}</text>'
+        )
     if median is not None:
         xm = x_of(median)
-        body.append(f'<line x1="{xm:.1f}" y1="{band_top}" x2="{xm:.1f}" y2="{axis_y + 4}" stroke="{BLACK}" '
-                    f'stroke-width="1.5" data-median="{median}"/>')
+        body.append(
+            f'<line x1="{xm:.1f}" y1="{band_top}" x2="{xm:.1f}" y2="{axis_y + 4}" stroke="{BLACK}" '
+            f'stroke-width="1.5" data-median="{median}"/>'
+        )
     if regional is not None:
         xr = x_of(regional)
-        body.append(f'<line x1="{xr:.1f}" y1="{band_top}" x2="{xr:.1f}" y2="{axis_y + 4}" stroke="{BLACK}" '
-                    f'stroke-width="1.5" stroke-dasharray="3 2" data-regional="{regional}"/>')
+        body.append(
+            f'<line x1="{xr:.1f}" y1="{band_top}" x2="{xr:.1f}" y2="{axis_y + 4}" stroke="{BLACK}" '
+            f'stroke-width="1.5" stroke-dasharray="3 2" data-regional="{regional}"/>'
+        )
     # dots in lanes so close values do not hide each other
     lanes: dict[int, list[float]] = {}
     centre = band_top + band_h / 2 + 4
@@ -459,8 +561,9 @@ def quartile_strip(chart_id: str, dots: list[Dot], *, unit: str, polarity: str, 
             body.append(_marker("circle", x, y, 3.0, "#5E5E5E", attrs + ' fill-opacity="0.8"'))
     # names under the axis: the council, or (annual report) the best and worst, each with
     # its value and unit (the strip has no value axis)
-    labels = [(x_of(d.value), f"{d.label} {fmt.value(d.value, unit, money_unit)}", True)
-              for d in dots if d.kind == "council"]
+    labels = [
+        (x_of(d.value), f"{d.label} {fmt.value(d.value, unit, money_unit)}", True) for d in dots if d.kind == "council"
+    ]
     if label_ends and not labels and dots:
         ranked = [d for d in dots if d.quartile is not None]
         pool = ranked or dots
@@ -478,8 +581,10 @@ def quartile_strip(chart_id: str, dots: list[Dot], *, unit: str, polarity: str, 
         row = 0 if all(xa > b or xa + w < a for a, b in placed) else 1
         placed.append((xa, xa + w))
         weight = ' font-weight="bold"' if bold else ""
-        body.append(f'<text x="{x:.1f}" y="{axis_y + 14 + 12 * row}" font-size="10" text-anchor="{anchor}" '
-                    f'fill="{TEXT}"{weight}>{escape(text)}</text>')
+        body.append(
+            f'<text x="{x:.1f}" y="{axis_y + 14 + 12 * row}" font-size="10" text-anchor="{anchor}" '
+            f'fill="{TEXT}"{weight}>{escape(text)}</text>'
+        )
     return _svg(chart_id, "strip", width, height, title, desc, body, data)
 
 
@@ -488,8 +593,9 @@ def quartile_strip(chart_id: str, dots: list[Dot], *, unit: str, polarity: str, 
 QUARTILE_FILLS = {1: (BLUE, "#FFFFFF"), 2: (SKY_BLUE, "#000000"), 3: (ORANGE, "#000000"), 4: (VERMILLION, "#000000")}
 
 
-def quartile_profile(chart_id: str, rows: list[tuple[str, dict[int, int]]], *, title: str, desc: str,
-                     width: float = 640) -> str:
+def quartile_profile(
+    chart_id: str, rows: list[tuple[str, dict[int, int]]], *, title: str, desc: str, width: float = 640
+) -> str:
     """One stacked bar per row (service area): how many metrics sit in each quartile,
     each segment labelled with its count and quartile (Q1 best)."""
     label_w = max((text_width(r[0], 11) for r in rows), default=80) + 12
@@ -507,8 +613,10 @@ def quartile_profile(chart_id: str, rows: list[tuple[str, dict[int, int]]], *, t
         x += 16 + text_width(f"Q{q} {label}", 10.5) + 14
     for i, (label, counts) in enumerate(rows):
         y = top + i * (bar_h + gap)
-        body.append(f'<text x="{left - 8}" y="{y + bar_h - 5}" font-size="11" text-anchor="end" fill="{TEXT}">'
-                    f'{escape(label)}</text>')
+        body.append(
+            f'<text x="{left - 8}" y="{y + bar_h - 5}" font-size="11" text-anchor="end" fill="{TEXT}">'
+            f"{escape(label)}</text>"
+        )
         x = left
         for q in (1, 2, 3, 4):
             n = counts.get(q, 0)
@@ -516,20 +624,33 @@ def quartile_profile(chart_id: str, rows: list[tuple[str, dict[int, int]]], *, t
                 continue
             w = plot_w * n / most
             fill, ink = QUARTILE_FILLS[q]
-            body.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{fill}" stroke="#FFFFFF" '
-                        f'data-quartile="{q}" data-count="{n}" data-row="{escape(label)}"/>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{fill}" stroke="#FFFFFF" '
+                f'data-quartile="{q}" data-count="{n}" data-row="{escape(label)}"/>'
+            )
             text = f"Q{q}: {n}" if w > 44 else str(n)
             if w > 12:
-                body.append(f'<text x="{x + w / 2:.1f}" y="{y + bar_h - 5}" font-size="10.5" text-anchor="middle" '
-                            f'fill="{ink}" font-weight="bold">{escape(text)}</text>')
+                body.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + bar_h - 5}" font-size="10.5" text-anchor="middle" '
+                    f'fill="{ink}" font-weight="bold">{escape(text)}</text>'
+                )
             x += w
     return _svg(chart_id, "quartiles", width, height, title, desc, body)
 
 
 # --- diverging counts ------------------------------------------------------------------------------
 
-def diverging_counts(chart_id: str, rows: list[tuple[str, int, int]], *, left_label: str, right_label: str,
-                     title: str, desc: str, width: float = 640) -> str:
+
+def diverging_counts(
+    chart_id: str,
+    rows: list[tuple[str, int, int]],
+    *,
+    left_label: str,
+    right_label: str,
+    title: str,
+    desc: str,
+    width: float = 640,
+) -> str:
     """For each row, a count to the left (worsening, vermillion, ▼) and one to the right
     (improving, blue, ▲) of a centre line, both written out."""
     label_w = max((text_width(r[0], 11) for r in rows), default=80) + 12
@@ -541,20 +662,30 @@ def diverging_counts(chart_id: str, rows: list[tuple[str, int, int]], *, left_la
     half = plot_w / 2 - 40
     body = [
         f'<text x="{centre - 6:.1f}" y="16" font-size="11" text-anchor="end" fill="{TEXT}" font-weight="bold">'
-        f'▼ {escape(left_label)}</text>',
+        f"▼ {escape(left_label)}</text>",
         f'<text x="{centre + 6:.1f}" y="16" font-size="11" fill="{TEXT}" font-weight="bold">▲ {escape(right_label)}</text>',
         f'<line x1="{centre:.1f}" y1="{top - 6}" x2="{centre:.1f}" y2="{height - 4}" stroke="{GREY}"/>',
     ]
     for i, (label, worse, better) in enumerate(rows):
         y = top + i * (bar_h + gap)
-        body.append(f'<text x="{left - 8}" y="{y + bar_h - 4}" font-size="11" text-anchor="end" fill="{TEXT}">'
-                    f'{escape(label)}</text>')
+        body.append(
+            f'<text x="{left - 8}" y="{y + bar_h - 4}" font-size="11" text-anchor="end" fill="{TEXT}">'
+            f"{escape(label)}</text>"
+        )
         ww, wb = half * worse / most, half * better / most
-        body.append(f'<rect x="{centre - ww:.1f}" y="{y}" width="{ww:.1f}" height="{bar_h}" fill="{VERMILLION}" '
-                    f'data-row="{escape(label)}" data-worsening="{worse}"/>')
-        body.append(f'<text x="{centre - ww - 4:.1f}" y="{y + bar_h - 4}" font-size="10.5" text-anchor="end" '
-                    f'fill="{TEXT}">{worse}</text>')
-        body.append(f'<rect x="{centre:.1f}" y="{y}" width="{wb:.1f}" height="{bar_h}" fill="{BLUE}" '
-                    f'data-row="{escape(label)}" data-improving="{better}"/>')
-        body.append(f'<text x="{centre + wb + 4:.1f}" y="{y + bar_h - 4}" font-size="10.5" fill="{TEXT}">{better}</text>')
+        body.append(
+            f'<rect x="{centre - ww:.1f}" y="{y}" width="{ww:.1f}" height="{bar_h}" fill="{VERMILLION}" '
+            f'data-row="{escape(label)}" data-worsening="{worse}"/>'
+        )
+        body.append(
+            f'<text x="{centre - ww - 4:.1f}" y="{y + bar_h - 4}" font-size="10.5" text-anchor="end" '
+            f'fill="{TEXT}">{worse}</text>'
+        )
+        body.append(
+            f'<rect x="{centre:.1f}" y="{y}" width="{wb:.1f}" height="{bar_h}" fill="{BLUE}" '
+            f'data-row="{escape(label)}" data-improving="{better}"/>'
+        )
+        body.append(
+            f'<text x="{centre + wb + 4:.1f}" y="{y + bar_h - 4}" font-size="10.5" fill="{TEXT}">{better}</text>'
+        )
     return _svg(chart_id, "diverging", width, height, title, desc, body)

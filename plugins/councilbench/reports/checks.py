@@ -22,8 +22,9 @@ class ToolMissing(RuntimeError):
     """pdftoppm is not installed (Debian: apt-get install poppler-utils)."""
 
 
-def pdf_to_pngs(pdf: Path, folder: Path, *, resolution: int = 50, first: int | None = None,
-                last: int | None = None) -> list[Path]:
+def pdf_to_pngs(
+    pdf: Path, folder: Path, *, resolution: int = 50, first: int | None = None, last: int | None = None
+) -> list[Path]:
     """Every page (or first..last) of the PDF as <folder>/page-N.png."""
     tool = shutil.which("pdftoppm")
     if not tool:
@@ -46,8 +47,8 @@ def read_png(path: Path) -> tuple[int, int, int, bytes]:
         raise ValueError(f"{path} is not a PNG")
     pos, idat, width = 8, [], None
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
             if depth != 8 or interlace:
@@ -64,7 +65,7 @@ def read_png(path: Path) -> tuple[int, int, int, bytes]:
     prev = bytearray(stride)
     for y in range(height):
         f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         if f == 1:
             for i in range(channels, stride):
                 line[i] = (line[i] + line[i - channels]) & 0xFF
@@ -83,7 +84,7 @@ def read_png(path: Path) -> tuple[int, int, int, bytes]:
                 p = a + b - c
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        out[y * stride:(y + 1) * stride] = line
+        out[y * stride : (y + 1) * stride] = line
         prev = line
     return width, height, channels, bytes(out)
 
@@ -110,21 +111,21 @@ def read_pgm(path: Path) -> tuple[int, int, bytes]:
     """(width, height, pixels) of a binary greyscale PGM (P5, what `pdftoppm -gray` writes)."""
     data = Path(path).read_bytes()
     fields, pos = [], 0
-    while len(fields) < 4:          # magic, width, height, maxval; comments start with #
-        while data[pos:pos + 1].isspace():
+    while len(fields) < 4:  # magic, width, height, maxval; comments start with #
+        while data[pos : pos + 1].isspace():
             pos += 1
-        if data[pos:pos + 1] == b"#":
+        if data[pos : pos + 1] == b"#":
             pos = data.index(b"\n", pos) + 1
             continue
         end = pos
-        while not data[end:end + 1].isspace():
+        while not data[end : end + 1].isspace():
             end += 1
         fields.append(data[pos:end])
         pos = end
     if fields[0] != b"P5" or int(fields[3]) > 255:
         raise ValueError(f"{path} is not an 8-bit binary PGM")
     width, height = int(fields[1]), int(fields[2])
-    return width, height, data[pos + 1:pos + 1 + width * height]
+    return width, height, data[pos + 1 : pos + 1 + width * height]
 
 
 def page_ink(pdf: Path, *, resolution: int = 50, threshold: int = 245) -> list[float]:
@@ -135,8 +136,9 @@ def page_ink(pdf: Path, *, resolution: int = 50, threshold: int = 245) -> list[f
         raise ToolMissing("pdftoppm not found: install poppler-utils")
     table = _dark_table(threshold)
     with tempfile.TemporaryDirectory(prefix="councilbench-pages-") as tmp:
-        subprocess.run([tool, "-r", str(resolution), "-gray", str(pdf), str(Path(tmp) / "page")], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [tool, "-r", str(resolution), "-gray", str(pdf), str(Path(tmp) / "page")], check=True, capture_output=True
+        )
         pages = sorted(Path(tmp).glob("page-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
         out = []
         for page in pages:
@@ -156,8 +158,14 @@ class _FigureParser(HTMLParser):
         fig = None
         if a.get("data-mart") and a.get("data-key") and a.get("data-field") is not None and "data-value" in a:
             key = dict(part.split("=", 1) for part in a["data-key"].split("; ") if "=" in part)
-            fig = {"tag": tag, "mart": a["data-mart"], "key": key, "field": a["data-field"],
-                   "value": a["data-value"], "text": ""}
+            fig = {
+                "tag": tag,
+                "mart": a["data-mart"],
+                "key": key,
+                "field": a["data-field"],
+                "value": a["data-value"],
+                "text": "",
+            }
             self.figures.append(fig)
         if tag not in ("br", "img", "meta", "link", "input", "hr", "col", "path", "circle", "rect", "line"):
             self._open.append((tag, fig))

@@ -30,7 +30,7 @@ class Source:
     field: str | None = None
 
     @classmethod
-    def of(cls, mart: str, field: str | None = None, **key) -> "Source":
+    def of(cls, mart: str, field: str | None = None, **key) -> Source:
         return cls(mart, tuple((k, str(v)) for k, v in key.items()), field)
 
     @property
@@ -114,26 +114,44 @@ def metrics(conn) -> dict[str, MetricInfo]:
     out = {}
     for r in _rows(conn, "select * from marts.dim_metric order by service_area, metric_id"):
         out[r["metric_id"]] = MetricInfo(
-            metric_id=r["metric_id"], metric_name=r["metric_name"], service_area=r["service_area"],
-            definition=r["definition"], unit=r["unit"], normalised_unit=r["normalised_unit"], polarity=r["polarity"],
+            metric_id=r["metric_id"],
+            metric_name=r["metric_name"],
+            service_area=r["service_area"],
+            definition=r["definition"],
+            unit=r["unit"],
+            normalised_unit=r["normalised_unit"],
+            polarity=r["polarity"],
             frequency=r["frequency"],
             delivering_tiers=tuple(t.strip() for t in (r["delivering_tiers"] or "").split(",") if t.strip()),
-            is_required=bool(r["is_required"]), source=r["source"], per_capita_basis=r["per_capita_basis"],
-            is_area_based=bool(r["is_area_based"]), reference=r.get("reference"))
+            is_required=bool(r["is_required"]),
+            source=r["source"],
+            per_capita_basis=r["per_capita_basis"],
+            is_area_based=bool(r["is_area_based"]),
+            reference=r.get("reference"),
+        )
     return out
 
 
 def councils(conn) -> dict[str, CouncilInfo]:
-    return {r["council_code"]: CouncilInfo(r["council_code"], r["council_name"], r["short_name"], r["tier"],
-                                           r["county_code"], r["county_name"], r["website"])
-            for r in _rows(conn, "select * from marts.dim_council order by council_name")}
+    return {
+        r["council_code"]: CouncilInfo(
+            r["council_code"],
+            r["council_name"],
+            r["short_name"],
+            r["tier"],
+            r["county_code"],
+            r["county_name"],
+            r["website"],
+        )
+        for r in _rows(conn, "select * from marts.dim_council order by council_name")
+    }
 
 
 @dataclass
 class DataAsAt:
-    latest_month: str                  # the newest reporting month with an accepted return
-    loaded_at: datetime | None         # when the newest figure in fct_metric_value was loaded
-    built_at: datetime | None          # when the marts were last rebuilt (mart_benchmark)
+    latest_month: str  # the newest reporting month with an accepted return
+    loaded_at: datetime | None  # when the newest figure in fct_metric_value was loaded
+    built_at: datetime | None  # when the marts were last rebuilt (mart_benchmark)
 
     @property
     def latest_month_label(self) -> str:
@@ -142,8 +160,9 @@ class DataAsAt:
 
 def latest_return_month(conn) -> str | None:
     """The newest reporting month for which at least one council's return was accepted."""
-    row = conn.execute("select max(return_month) from marts.mart_submission_quality "
-                       "where final_status = 'loaded'").fetchone()
+    row = conn.execute(
+        "select max(return_month) from marts.mart_submission_quality where final_status = 'loaded'"
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -153,13 +172,16 @@ def data_as_at(conn, month: str | None = None) -> DataAsAt:
         raise NoData("no accepted council return in marts.mart_submission_quality: build the warehouse first")
     loaded, built = conn.execute(
         "select (select max(loaded_at) from marts.fct_metric_value), "
-        "(select max(dbt_updated_at) from marts.mart_benchmark)").fetchone()
+        "(select max(dbt_updated_at) from marts.mart_benchmark)"
+    ).fetchone()
     return DataAsAt(latest, loaded, built)
 
 
 def financial_years(conn) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "select distinct financial_year from marts.mart_region_performance order by 1").fetchall()]
+    return [
+        r[0]
+        for r in conn.execute("select distinct financial_year from marts.mart_region_performance order by 1").fetchall()
+    ]
 
 
 def choose_years(conn, month: str) -> tuple[str | None, str | None]:
@@ -181,25 +203,36 @@ def choose_years(conn, month: str) -> tuple[str | None, str | None]:
 def latest_periods(conn, month: str) -> dict[str, str]:
     """metric_id -> its latest period with benchmark rows among those carried by returns up
     to `month`: what a pack or report as of that month shows."""
-    return {r[0]: r[1] for r in conn.execute("""
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            """
         select distinct on (b.metric_id) b.metric_id, b.period
         from marts.mart_benchmark b
         join marts.dim_period d on d.period = b.period and d.frequency = b.frequency
         where b.group_type = 'region' and d.return_month <= %s
-        order by b.metric_id, b.period_index desc""", [month]).fetchall()}
+        order by b.metric_id, b.period_index desc""",
+            [month],
+        ).fetchall()
+    }
 
 
 def region_problems(conn, periods: dict[str, str]) -> list[dict]:
     """mart_region_problems as the list stood at the given period of each metric (metric_id ->
     period, see latest_periods): the mart keeps every period's problems, so a month's list
     can be shown again as it was."""
-    return _rows(conn, """
+    return _rows(
+        conn,
+        """
         select p.* from marts.mart_region_problems p
         join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)
-        order by p.service_area, p.metric_id, p.problem_type""", [list(periods), list(periods.values())])
+        order by p.service_area, p.metric_id, p.problem_type""",
+        [list(periods), list(periods.values())],
+    )
 
 
 # --- the annual report -------------------------------------------------------------------------
+
 
 @dataclass
 class AnnualData:
@@ -208,45 +241,61 @@ class AnnualData:
     as_at: DataAsAt
     metrics: dict[str, MetricInfo]
     councils: dict[str, CouncilInfo]
-    performance: list[dict]                               # mart_region_performance rows of the year
-    previous_year: dict[str, dict]                        # metric_id -> the year before's row
-    regional_series: dict[str, list[dict]]                # metric_id -> [{period, period_index, region_value}]
-    annual_series: dict[str, list[dict]]                  # metric_id -> mart_region_performance rows, all years
-    council_values: dict[str, list[dict]]                 # metric_id -> region-group rows at the year's latest period
+    performance: list[dict]  # mart_region_performance rows of the year
+    previous_year: dict[str, dict]  # metric_id -> the year before's row
+    regional_series: dict[str, list[dict]]  # metric_id -> [{period, period_index, region_value}]
+    annual_series: dict[str, list[dict]]  # metric_id -> mart_region_performance rows, all years
+    council_values: dict[str, list[dict]]  # metric_id -> region-group rows at the year's latest period
     problems: list[dict]
     best_practice: list[dict]
-    submission_quality: list[dict]                        # mart_submission_quality rows of the year's months
+    submission_quality: list[dict]  # mart_submission_quality rows of the year's months
     period_labels: dict[str, str] = field(default_factory=dict)
 
 
 def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> AnnualData:
     as_at = as_at or data_as_at(conn)
-    performance = _rows(conn, """
+    performance = _rows(
+        conn,
+        """
         select * from marts.mart_region_performance where financial_year = %s
-        order by service_area, metric_id""", [financial_year])
+        order by service_area, metric_id""",
+        [financial_year],
+    )
     if not performance:
         raise NoData(f"no rows for {financial_year} in marts.mart_region_performance")
     first_month, last_month = fmt.financial_year_months(financial_year)
     year_to_date = last_month > as_at.latest_month
     previous = f"{int(financial_year[:4]) - 1}-{int(financial_year[:4]) % 100:02d}"
-    previous_year = {r["metric_id"]: r for r in _rows(
-        conn, "select * from marts.mart_region_performance where financial_year = %s", [previous])}
+    previous_year = {
+        r["metric_id"]: r
+        for r in _rows(conn, "select * from marts.mart_region_performance where financial_year = %s", [previous])
+    }
     # the regional aggregate per period, the year before and this year (trend lines)
     series = defaultdict(list)
-    for r in _rows(conn, """
+    for r in _rows(
+        conn,
+        """
             select distinct b.metric_id, b.period, b.period_index, b.region_value, d.financial_year
             from marts.mart_benchmark b
             join marts.dim_period d on d.period = b.period and d.frequency = b.frequency
             where b.group_type = 'region' and d.financial_year in (%s, %s) and d.return_month <= %s
-            order by b.metric_id, b.period_index""", [previous, financial_year, as_at.latest_month]):
+            order by b.metric_id, b.period_index""",
+        [previous, financial_year, as_at.latest_month],
+    ):
         series[r["metric_id"]].append(r)
     annual_series = defaultdict(list)
-    for r in _rows(conn, """select metric_id, financial_year, region_value, england_value, is_complete_year
+    for r in _rows(
+        conn,
+        """select metric_id, financial_year, region_value, england_value, is_complete_year
                             from marts.mart_region_performance where financial_year <= %s
-                            order by metric_id, financial_year""", [financial_year]):
+                            order by metric_id, financial_year""",
+        [financial_year],
+    ):
         annual_series[r["metric_id"]].append(r)
     values = defaultdict(list)
-    for r in _rows(conn, """
+    for r in _rows(
+        conn,
+        """
             select b.metric_id, b.period, b.council_code, c.council_name, c.short_name, b.normalised_value,
                    b.value_status, b.rank, b.quartile, b.group_size, b.group_median, b.region_value, b.is_outlier,
                    b.trend_direction, b.direction_vs_last_year
@@ -255,21 +304,44 @@ def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> 
               on p.metric_id = b.metric_id and p.latest_period = b.period and p.financial_year = %s
             join marts.dim_council c on c.council_code = b.council_code
             where b.group_type = 'region'
-            order by b.metric_id, b.rank nulls last, b.normalised_value desc""", [financial_year]):
+            order by b.metric_id, b.rank nulls last, b.normalised_value desc""",
+        [financial_year],
+    ):
         values[r["metric_id"]].append(r)
     problems = region_problems(conn, latest_periods(conn, min(last_month, as_at.latest_month)))
-    best = _rows(conn, """select * from marts.mart_best_practice
-                          order by service_area, metric_id, rank, council_name""")
-    quality = _rows(conn, """select * from marts.mart_submission_quality
+    best = _rows(
+        conn,
+        """select * from marts.mart_best_practice
+                          order by service_area, metric_id, rank, council_name""",
+    )
+    quality = _rows(
+        conn,
+        """select * from marts.mart_submission_quality
                              where return_month between %s and %s and return_month <= %s
                              order by council_name, return_month""",
-                    [first_month, last_month, as_at.latest_month])
+        [first_month, last_month, as_at.latest_month],
+    )
     labels = dict(conn.execute("select period, period_label from marts.dim_period").fetchall())
-    return AnnualData(financial_year, year_to_date, as_at, metrics(conn), councils(conn), performance, previous_year,
-                      dict(series), dict(annual_series), dict(values), problems, best, quality, labels)
+    return AnnualData(
+        financial_year,
+        year_to_date,
+        as_at,
+        metrics(conn),
+        councils(conn),
+        performance,
+        previous_year,
+        dict(series),
+        dict(annual_series),
+        dict(values),
+        problems,
+        best,
+        quality,
+        labels,
+    )
 
 
 # --- the monthly packs ------------------------------------------------------------------------------
+
 
 @dataclass
 class MonthData:
@@ -279,24 +351,24 @@ class MonthData:
     as_at: DataAsAt
     metrics: dict[str, MetricInfo]
     councils: dict[str, CouncilInfo]
-    current_period: dict[str, str]                # metric_id -> latest period carried by returns up to month
-    previous_pack_period: dict[str, str]          # metric_id -> what last month's pack showed
-    benchmark: dict[tuple, dict]                  # (council, metric, period, group_type) -> mart_benchmark row
-    region_values: dict[tuple, list[dict]]        # (metric, period) -> region-group rows (all councils)
-    facts: dict[tuple, dict]                      # (council, metric, period) -> fct_metric_value row
-    series: dict[tuple, list[dict]]               # (council, metric) -> region/neighbour rows over the trend window
-    published_region: dict[tuple, dict]           # (metric, financial year) -> mart_region_performance row with
-                                                  # a published West Midlands figure
-    neighbours: dict[str, list[dict]]             # council -> mart_comparison_groups rows of its nearest neighbours
-    group_labels: dict[tuple, str]                # (council, group_type) -> label
-    submission: dict[str, dict]                   # council -> mart_submission_quality row for the month
-    submission_year: dict[str, list[dict]]        # council -> the last 12 months of it
+    current_period: dict[str, str]  # metric_id -> latest period carried by returns up to month
+    previous_pack_period: dict[str, str]  # metric_id -> what last month's pack showed
+    benchmark: dict[tuple, dict]  # (council, metric, period, group_type) -> mart_benchmark row
+    region_values: dict[tuple, list[dict]]  # (metric, period) -> region-group rows (all councils)
+    facts: dict[tuple, dict]  # (council, metric, period) -> fct_metric_value row
+    series: dict[tuple, list[dict]]  # (council, metric) -> region/neighbour rows over the trend window
+    published_region: dict[tuple, dict]  # (metric, financial year) -> mart_region_performance row with
+    # a published West Midlands figure
+    neighbours: dict[str, list[dict]]  # council -> mart_comparison_groups rows of its nearest neighbours
+    group_labels: dict[tuple, str]  # (council, group_type) -> label
+    submission: dict[str, dict]  # council -> mart_submission_quality row for the month
+    submission_year: dict[str, list[dict]]  # council -> the last 12 months of it
     problems: list[dict]
     best_practice: list[dict]
     period_labels: dict[str, str]
 
 
-TREND_WINDOW = 13   # a year and one period: this period, and the same one a year earlier
+TREND_WINDOW = 13  # a year and one period: this period, and the same one a year earlier
 
 
 def month_data(conn, month: str) -> MonthData:
@@ -309,26 +381,34 @@ def month_data(conn, month: str) -> MonthData:
     previous_pack = latest_periods(conn, calendar.add_months(month, -1))
     keys = sorted(set(current.items()) | set(previous_pack.items()))
     bench, region_values = {}, defaultdict(list)
-    for r in _rows(conn, """
+    for r in _rows(
+        conn,
+        """
             select b.*, c.council_name, c.short_name
             from marts.mart_benchmark b
             join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)
             join marts.dim_council c on c.council_code = b.council_code""",
-                   [[k[0] for k in keys], [k[1] for k in keys]]):
+        [[k[0] for k in keys], [k[1] for k in keys]],
+    ):
         bench[(r["council_code"], r["metric_id"], r["period"], r["group_type"])] = r
         if r["group_type"] == "region":
             region_values[(r["metric_id"], r["period"])].append(r)
     facts = {}
-    for r in _rows(conn, """
+    for r in _rows(
+        conn,
+        """
             select f.council_code, f.metric_id, f.period, f.value, f.normalised_value, f.value_status, f.note,
                    f.source_kind, f.submission_id, f.return_month, f.loaded_versions, f.loaded_at, f.population_year,
                    f.population_basis
             from marts.fct_metric_value f
             join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)""",
-                   [[k[0] for k in keys], [k[1] for k in keys]]):
+        [[k[0] for k in keys], [k[1] for k in keys]],
+    ):
         facts[(r["council_code"], r["metric_id"], r["period"])] = r
     series = defaultdict(list)
-    for r in _rows(conn, """
+    for r in _rows(
+        conn,
+        """
             with cur as (
                 select b.metric_id, max(b.period_index) as last_index
                 from marts.mart_benchmark b
@@ -343,29 +423,61 @@ def month_data(conn, month: str) -> MonthData:
             where b.period_index between cur.last_index - %s and cur.last_index
               and b.group_type in ('region', 'nearest_neighbours')
             order by b.council_code, b.metric_id, b.period_index""",
-                   [list(current), list(current.values()), TREND_WINDOW - 1]):
+        [list(current), list(current.values()), TREND_WINDOW - 1],
+    ):
         series[(r["council_code"], r["metric_id"])].append(r)
     # DEFRA publishes rates only: with no council numerators the region's figure is the
     # published one (mart_region_performance, by financial year)
-    published = {(r["metric_id"], r["financial_year"]): r for r in _rows(conn, """
+    published = {
+        (r["metric_id"], r["financial_year"]): r
+        for r in _rows(
+            conn,
+            """
         select metric_id, financial_year, region_published_value from marts.mart_region_performance
-        where region_published_value is not null""")}
+        where region_published_value is not null""",
+        )
+    }
     neighbours, labels = defaultdict(list), {}
-    for r in _rows(conn, """select * from marts.mart_comparison_groups
-                            order by council_code, group_type, neighbour_rank nulls first, member_council_name"""):
+    for r in _rows(
+        conn,
+        """select * from marts.mart_comparison_groups
+                            order by council_code, group_type, neighbour_rank nulls first, member_council_name""",
+    ):
         labels[(r["council_code"], r["group_type"])] = r["group_label"]
         if r["group_type"] == "nearest_neighbours" and not r["is_self"]:
             neighbours[r["council_code"]].append(r)
-    submission = {r["council_code"]: r for r in _rows(
-        conn, "select * from marts.mart_submission_quality where return_month = %s", [month])}
+    submission = {
+        r["council_code"]: r
+        for r in _rows(conn, "select * from marts.mart_submission_quality where return_month = %s", [month])
+    }
     year = defaultdict(list)
-    for r in _rows(conn, """select * from marts.mart_submission_quality
+    for r in _rows(
+        conn,
+        """select * from marts.mart_submission_quality
                             where return_month > %s and return_month <= %s order by return_month""",
-                   [calendar.add_months(month, -12), month]):
+        [calendar.add_months(month, -12), month],
+    ):
         year[r["council_code"]].append(r)
     problems = region_problems(conn, current)
     best = _rows(conn, "select * from marts.mart_best_practice order by metric_id, rank, council_name")
     period_labels = dict(conn.execute("select period, period_label from marts.dim_period").fetchall())
-    return MonthData(month, as_at, mets, councils(conn), current, previous_pack, bench, dict(region_values), facts,
-                     dict(series), published, dict(neighbours), labels, submission, dict(year), problems, best,
-                     period_labels)
+    return MonthData(
+        month,
+        as_at,
+        mets,
+        councils(conn),
+        current,
+        previous_pack,
+        bench,
+        dict(region_values),
+        facts,
+        dict(series),
+        published,
+        dict(neighbours),
+        labels,
+        submission,
+        dict(year),
+        problems,
+        best,
+        period_labels,
+    )

@@ -120,9 +120,16 @@ def short_value(value, normalised_unit: str, unit: str | None = None) -> str:
 
 def unit_label(normalised_unit: str, unit: str | None = None) -> str:
     """What the axis measures: 'per cent', 'per 1,000 residents', 'days', '£ per 1,000 residents'."""
-    base = {"percent": "per cent", "per_100k": "per 100,000", "per_1000": "per 1,000", "fte_days": "days per FTE",
-            "count": "number", "number": "number", "gbp": "£", "kg": "kg"}.get(normalised_unit,
-                                                                                normalised_unit.replace("_", " "))
+    base = {
+        "percent": "per cent",
+        "per_100k": "per 100,000",
+        "per_1000": "per 1,000",
+        "fte_days": "days per FTE",
+        "count": "number",
+        "number": "number",
+        "gbp": "£",
+        "kg": "kg",
+    }.get(normalised_unit, normalised_unit.replace("_", " "))
     if unit == "gbp" and normalised_unit != "gbp":
         return f"£ {base}"
     return base
@@ -218,8 +225,11 @@ def comparison_text(c: str | None) -> str:
 
 
 def polarity_text(polarity: str) -> str:
-    return {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better",
-            "context": "Context: neither higher nor lower is better"}.get(polarity, polarity)
+    return {
+        "higher_is_better": "Higher is better",
+        "lower_is_better": "Lower is better",
+        "context": "Context: neither higher nor lower is better",
+    }.get(polarity, polarity)
 
 
 def short_period(period: str) -> str:
@@ -230,8 +240,6 @@ def short_period(period: str) -> str:
     if re.fullmatch(r"\d{4}-Q[1-4]", period):
         return f"{period[5:]} {period[2:4]}"
     return period
-
-
 
 
 def display_name(council_name: str) -> str:

@@ -34,7 +34,7 @@ class PackMetric:
     metric: MetricInfo
     period: str | None
     period_label: str
-    status: str                          # value | not_available | not_received
+    status: str  # value | not_available | not_received
     value: Figure | None = None
     neighbours_rank: Figure | None = None
     region_rank: Figure | None = None
@@ -49,7 +49,7 @@ class PackMetric:
     caveats: list[str] = field(default_factory=list)
     note: str | None = None
     strip: str | None = None
-    rows: dict = field(default_factory=dict)     # the mart_benchmark rows (by group type)
+    rows: dict = field(default_factory=dict)  # the mart_benchmark rows (by group type)
     fact: dict | None = None
     year_to_date: bool = False
 
@@ -61,7 +61,7 @@ class PackMetric:
 @dataclass
 class Change:
     metric: MetricInfo
-    kind: str                    # new figure | restated
+    kind: str  # new figure | restated
     text: str
     now: Figure | None
     before: Figure | None
@@ -76,7 +76,7 @@ class Change:
     def rank_move(self) -> int:
         if self.rank_now is None or self.rank_before is None:
             return 0
-        return self.rank_before - self.rank_now      # positive = moved up (better)
+        return self.rank_before - self.rank_now  # positive = moved up (better)
 
 
 @dataclass
@@ -116,30 +116,52 @@ class Pack:
         """What the email needs, as JSON (written beside the pack, so sending never has
         to rebuild it): who, which month, the bullet lines and the submissions behind it."""
         c = self.counts
-        lines = [self.return_status["headline"] + ". " + self.return_status["detail"],
-                 (f"Of {fmt.plural(c['ranked'], 'ranked metric')}: {c['top_quartile']} in the region's top quartile "
-                  f"and {c['bottom_quartile']} in the bottom quartile; {c['better_than_last_year']} better and "
-                  f"{c['worse_than_last_year']} worse than a year earlier.")]
-        moved = [x for x in self.notable_changes
-                 if x.quartile_now and x.quartile_before and x.quartile_now != x.quartile_before]
+        lines = [
+            self.return_status["headline"] + ". " + self.return_status["detail"],
+            (
+                f"Of {fmt.plural(c['ranked'], 'ranked metric')}: {c['top_quartile']} in the region's top quartile "
+                f"and {c['bottom_quartile']} in the bottom quartile; {c['better_than_last_year']} better and "
+                f"{c['worse_than_last_year']} worse than a year earlier."
+            ),
+        ]
+        moved = [
+            x
+            for x in self.notable_changes
+            if x.quartile_now and x.quartile_before and x.quartile_now != x.quartile_before
+        ]
         if moved:
-            lines.append("Quartile moves since last month: " + "; ".join(
-                f"{x.metric.metric_name} Q{x.quartile_before} to Q{x.quartile_now}" for x in moved[:4]) + ".")
+            lines.append(
+                "Quartile moves since last month: "
+                + "; ".join(f"{x.metric.metric_name} Q{x.quartile_before} to Q{x.quartile_now}" for x in moved[:4])
+                + "."
+            )
         if self.watch:
             lines.append("Where to look first: " + "; ".join(w["pm"].metric.metric_name for w in self.watch[:3]) + ".")
         if self.shared_problems:
-            lines.append(f"Region-wide problems you share: {len(self.shared_problems)}, among them "
-                         + "; ".join(x["metric"].metric_name for x in self.shared_problems[:3]) + ".")
+            lines.append(
+                f"Region-wide problems you share: {len(self.shared_problems)}, among them "
+                + "; ".join(x["metric"].metric_name for x in self.shared_problems[:3])
+                + "."
+            )
         if self.not_received:
             n = len(self.not_received)
-            lines.append(f"{fmt.plural(n, 'metric')} {'has' if n == 1 else 'have'} no figure for "
-                         f"{'its' if n == 1 else 'their'} latest period: see 'Your data this month' in the pack.")
+            lines.append(
+                f"{fmt.plural(n, 'metric')} {'has' if n == 1 else 'have'} no figure for "
+                f"{'its' if n == 1 else 'their'} latest period: see 'Your data this month' in the pack."
+            )
         return {
-            "council_code": self.council.council_code, "council_name": self.council.council_name,
-            "display_name": self.display_name, "short_name": self.council.short_name,
-            "month": self.month, "month_label": self.month_label, "title": self.title,
-            "as_at": self.as_at, "return_state": self.return_status["state"], "counts": self.counts,
-            "lines": lines, "submission_ids": sorted(self.submission_ids),
+            "council_code": self.council.council_code,
+            "council_name": self.council.council_name,
+            "display_name": self.display_name,
+            "short_name": self.council.short_name,
+            "month": self.month,
+            "month_label": self.month_label,
+            "title": self.title,
+            "as_at": self.as_at,
+            "return_state": self.return_status["state"],
+            "counts": self.counts,
+            "lines": lines,
+            "submission_ids": sorted(self.submission_ids),
             "councils_shown": sorted(self.council_codes_shown),
         }
 
@@ -149,11 +171,14 @@ class Pack:
 
 
 def _bench_source(council: str, metric: str, period: str, group_id: str, field_name: str) -> Source:
-    return Source.of("mart_benchmark", field_name, council_code=council, metric_id=metric, period=period,
-                     group_id=group_id)
+    return Source.of(
+        "mart_benchmark", field_name, council_code=council, metric_id=metric, period=period, group_id=group_id
+    )
 
 
-def _caveats(m: MetricInfo, region: dict | None, neigh: dict | None, fact: dict | None, year_to_date: bool) -> list[str]:
+def _caveats(
+    m: MetricInfo, region: dict | None, neigh: dict | None, fact: dict | None, year_to_date: bool
+) -> list[str]:
     out = []
     if not m.ranked:
         out.append("context: not ranked")
@@ -172,8 +197,13 @@ def _caveats(m: MetricInfo, region: dict | None, neigh: dict | None, fact: dict 
     if m.per_capita_basis and fact and fact.get("population_year"):
         basis = "residents aged 16-64" if m.per_capita_basis == "population_16_64" else "residents"
         out.append(f"per 1,000 {basis} (ONS {fact['population_year']})")
-    if region and m.ranked and region.get("trend_periods") is not None and region["trend_periods"] < 4 \
-            and not year_to_date:
+    if (
+        region
+        and m.ranked
+        and region.get("trend_periods") is not None
+        and region["trend_periods"] < 4
+        and not year_to_date
+    ):
         out.append(f"trend from {fmt.plural(region['trend_periods'], 'period')} only")
     return out
 
@@ -183,14 +213,28 @@ def _region_figure(d: MonthData, m: MetricInfo, period: str, row: dict | None, c
     denominators (mart_benchmark), or, for an annual metric no council gives numerators
     for (DEFRA publishes rates only), the published West Midlands figure, said to be so."""
     if row and row["region_value"] is not None:
-        return figure(m.show(row["region_value"]), row["region_value"], "mart_benchmark", "region_value",
-                      council_code=council_code, metric_id=m.metric_id, period=period, group_id="region")
+        return figure(
+            m.show(row["region_value"]),
+            row["region_value"],
+            "mart_benchmark",
+            "region_value",
+            council_code=council_code,
+            metric_id=m.metric_id,
+            period=period,
+            group_id="region",
+        )
     published = d.published_region.get((m.metric_id, period)) if m.frequency == "annual" else None
     if published is None:
         return None
     value = published["region_published_value"]
-    return figure(f"{m.show(value)} (published)", value, "mart_region_performance", "region_published_value",
-                  financial_year=period, metric_id=m.metric_id)
+    return figure(
+        f"{m.show(value)} (published)",
+        value,
+        "mart_region_performance",
+        "region_published_value",
+        financial_year=period,
+        metric_id=m.metric_id,
+    )
 
 
 def _strip(d: MonthData, council: CouncilInfo, m: MetricInfo, period: str, neighbour_codes: set[str]) -> str | None:
@@ -200,32 +244,67 @@ def _strip(d: MonthData, council: CouncilInfo, m: MetricInfo, period: str, neigh
     own = next((r for r in rows if r["council_code"] == council.council_code), None)
     dots = []
     for r in rows:
-        kind = ("council" if r["council_code"] == council.council_code
-                else "neighbour" if r["council_code"] in neighbour_codes else "other")
+        kind = (
+            "council"
+            if r["council_code"] == council.council_code
+            else "neighbour"
+            if r["council_code"] in neighbour_codes
+            else "other"
+        )
         label = council.display_name if kind == "council" else fmt.display_name(r["council_name"])
-        dots.append(charts.Dot(label, r["normalised_value"], r["quartile"], kind,
-                               {"mart": "mart_benchmark", "field": "normalised_value", "council": r["council_code"],
-                                "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; "
-                                       f"group_id=region"}))
+        dots.append(
+            charts.Dot(
+                label,
+                r["normalised_value"],
+                r["quartile"],
+                kind,
+                {
+                    "mart": "mart_benchmark",
+                    "field": "normalised_value",
+                    "council": r["council_code"],
+                    "key": f"council_code={r['council_code']}; metric_id={m.metric_id}; period={period}; "
+                    f"group_id=region",
+                },
+            )
+        )
     median = rows[0]["group_median"]
     region = _region_figure(d, m, period, rows[0], council.council_code)
     regional = region.value if region else None
     label = d.period_labels.get(period, period)
     if own:
-        position = (f"{council.display_name} is {fmt.rank_text(own['rank'], own['group_size'])} "
-                    f"({fmt.quartile_text(own['quartile']).lower()})" if own["rank"] is not None
-                    else f"{council.display_name} (not ranked: a context metric)")
-        desc = (f"{m.metric_name}, {label}: {position} at {m.show(own['normalised_value'])}; region median "
-                f"{m.show(median)}" + (f", West Midlands figure {region.text}" if region else "")
-                + f"; {fmt.plural(len(rows), 'council')}, {len([x for x in dots if x.kind == 'neighbour'])} of them "
-                  f"{council.display_name}'s nearest neighbours (triangles).")
+        position = (
+            f"{council.display_name} is {fmt.rank_text(own['rank'], own['group_size'])} "
+            f"({fmt.quartile_text(own['quartile']).lower()})"
+            if own["rank"] is not None
+            else f"{council.display_name} (not ranked: a context metric)"
+        )
+        desc = (
+            f"{m.metric_name}, {label}: {position} at {m.show(own['normalised_value'])}; region median "
+            f"{m.show(median)}"
+            + (f", West Midlands figure {region.text}" if region else "")
+            + f"; {fmt.plural(len(rows), 'council')}, {len([x for x in dots if x.kind == 'neighbour'])} of them "
+            f"{council.display_name}'s nearest neighbours (triangles)."
+        )
     else:
-        desc = (f"{m.metric_name}, {label}: {fmt.plural(len(rows), 'council')}; {council.display_name} has no value "
-                f"for this period; region median {m.show(median)}.")
-    return charts.quartile_strip(f"strip-{m.metric_id}", dots, unit=m.normalised_unit, polarity=m.polarity,
-                                 money=m.money, title=f"{m.metric_name}: {council.display_name} among the councils, {label}",
-                                 desc=desc, median=median, regional=regional, label_ends=False, width=330, height=84,
-                                 data={"metric": m.metric_id, "period": period, "council": council.council_code})
+        desc = (
+            f"{m.metric_name}, {label}: {fmt.plural(len(rows), 'council')}; {council.display_name} has no value "
+            f"for this period; region median {m.show(median)}."
+        )
+    return charts.quartile_strip(
+        f"strip-{m.metric_id}",
+        dots,
+        unit=m.normalised_unit,
+        polarity=m.polarity,
+        money=m.money,
+        title=f"{m.metric_name}: {council.display_name} among the councils, {label}",
+        desc=desc,
+        median=median,
+        regional=regional,
+        label_ends=False,
+        width=330,
+        height=84,
+        data={"metric": m.metric_id, "period": period, "council": council.council_code},
+    )
 
 
 def _trend(d: MonthData, council: CouncilInfo, pm: PackMetric) -> str | None:
@@ -235,41 +314,75 @@ def _trend(d: MonthData, council: CouncilInfo, pm: PackMetric) -> str | None:
         return None
     region_rows = {r["period"]: r for r in rows if r["group_type"] == "region"}
     neigh_rows = {r["period"]: r for r in rows if r["group_type"] == "nearest_neighbours"}
-    periods = sorted(set(region_rows) | set(neigh_rows), key=lambda p: next(r["period_index"] for r in rows if r["period"] == p))
+    periods = sorted(
+        set(region_rows) | set(neigh_rows), key=lambda p: next(r["period_index"] for r in rows if r["period"] == p)
+    )
+
     def key(p: str, g: str, column: str) -> dict:
-        return {"mart": "mart_benchmark", "field": column,
-                "key": f"council_code={council.council_code}; metric_id={m.metric_id}; period={p}; group_id={g}"}
+        return {
+            "mart": "mart_benchmark",
+            "field": column,
+            "key": f"council_code={council.council_code}; metric_id={m.metric_id}; period={p}; group_id={g}",
+        }
 
     neighbour_group = f"nearest_neighbours:{council.council_code}"
-    regional = {p: f for p in periods if p in region_rows
-                and (f := _region_figure(d, m, p, region_rows[p], council.council_code))}
+    regional = {
+        p: f
+        for p in periods
+        if p in region_rows and (f := _region_figure(d, m, p, region_rows[p], council.council_code))
+    }
     series = [
-        charts.Series(council.display_name, "council",
-                      [charts.Point(p, region_rows[p]["normalised_value"], key(p, "region", "normalised_value"))
-                       for p in periods if p in region_rows]),
-        charts.Series("Neighbours (median)", "neighbours",
-                      [charts.Point(p, neigh_rows[p]["group_median"], key(p, neighbour_group, "group_median"))
-                       for p in periods if p in neigh_rows]),
+        charts.Series(
+            council.display_name,
+            "council",
+            [
+                charts.Point(p, region_rows[p]["normalised_value"], key(p, "region", "normalised_value"))
+                for p in periods
+                if p in region_rows
+            ],
+        ),
+        charts.Series(
+            "Neighbours (median)",
+            "neighbours",
+            [
+                charts.Point(p, neigh_rows[p]["group_median"], key(p, neighbour_group, "group_median"))
+                for p in periods
+                if p in neigh_rows
+            ],
+        ),
         charts.Series("Region", "region", [charts.Point(p, f.value, f.source.attrs()) for p, f in regional.items()]),
     ]
     first, last = periods[0], periods[-1]
     own = [p for p in series[0].points if p.value is not None]
-    desc = (f"{council.display_name}'s {m.metric_name} from {d.period_labels.get(first, first)} to "
-            f"{d.period_labels.get(last, last)}"
-            + (f": {m.show(own[0].value)} to {m.show(own[-1].value)}" if own else "")
-            + f"; its trend is {fmt.direction_text(pm.trend).lower()} ({fmt.polarity_text(m.polarity).lower()}). "
-            + (f"Neighbours' median in {d.period_labels.get(last, last)}: {m.show(neigh_rows[last]['group_median'])}. "
-               if last in neigh_rows else "")
-            + (f"West Midlands: {regional[last].text}. " if last in regional else "")
-            + ("Year to date: the lines start again each April. " if pm.year_to_date else ""))
+    desc = (
+        f"{council.display_name}'s {m.metric_name} from {d.period_labels.get(first, first)} to "
+        f"{d.period_labels.get(last, last)}"
+        + (f": {m.show(own[0].value)} to {m.show(own[-1].value)}" if own else "")
+        + f"; its trend is {fmt.direction_text(pm.trend).lower()} ({fmt.polarity_text(m.polarity).lower()}). "
+        + (
+            f"Neighbours' median in {d.period_labels.get(last, last)}: {m.show(neigh_rows[last]['group_median'])}. "
+            if last in neigh_rows
+            else ""
+        )
+        + (f"West Midlands: {regional[last].text}. " if last in regional else "")
+        + ("Year to date: the lines start again each April. " if pm.year_to_date else "")
+    )
     # a year-to-date figure restarts each April: never a line from March down to April
     year_of = {r["period"]: r["financial_year"] for r in rows}
-    breaks = ({p for before, p in pairwise(periods) if year_of[p] != year_of[before]}
-              if pm.year_to_date else set())
-    return charts.trend_chart(f"trend-{m.metric_id}", series, periods, unit=m.normalised_unit, money=m.money,
-                              title=f"{m.metric_name}: {council.display_name}, its neighbours and the region",
-                              desc=desc.rstrip(), width=330, height=200, breaks=breaks,
-                              data={"metric": m.metric_id, "council": council.council_code})
+    breaks = {p for before, p in pairwise(periods) if year_of[p] != year_of[before]} if pm.year_to_date else set()
+    return charts.trend_chart(
+        f"trend-{m.metric_id}",
+        series,
+        periods,
+        unit=m.normalised_unit,
+        money=m.money,
+        title=f"{m.metric_name}: {council.display_name}, its neighbours and the region",
+        desc=desc.rstrip(),
+        width=330,
+        height=200,
+        breaks=breaks,
+        data={"metric": m.metric_id, "council": council.council_code},
+    )
 
 
 def _metric(d: MonthData, council: CouncilInfo, m: MetricInfo, neighbour_codes: set[str]) -> PackMetric:
@@ -281,10 +394,22 @@ def _metric(d: MonthData, council: CouncilInfo, m: MetricInfo, neighbour_codes: 
     fact = d.facts.get((code, m.metric_id, period))
     # a year-to-date metric is the one ranked metric whose previous period is there but
     # not comparable (mart_benchmark compares it with a year earlier only)
-    year_to_date = bool(region and m.ranked and m.frequency != "annual" and region["previous_value"] is not None
-                        and region["direction_vs_previous"] == "not comparable")
-    pm = PackMetric(m, period, label, "value" if region else ("not_available" if fact else "not_received"),
-                    rows={"region": region, "nearest_neighbours": neigh}, fact=fact, year_to_date=year_to_date)
+    year_to_date = bool(
+        region
+        and m.ranked
+        and m.frequency != "annual"
+        and region["previous_value"] is not None
+        and region["direction_vs_previous"] == "not comparable"
+    )
+    pm = PackMetric(
+        m,
+        period,
+        label,
+        "value" if region else ("not_available" if fact else "not_received"),
+        rows={"region": region, "nearest_neighbours": neigh},
+        fact=fact,
+        year_to_date=year_to_date,
+    )
     if region is None:
         if fact and fact["value_status"] in ("not_available", "suppressed"):
             pm.note = fmt.labelled("Not available", fact["note"]) if fact.get("note") else "Reported as not available."
@@ -294,19 +419,50 @@ def _metric(d: MonthData, council: CouncilInfo, m: MetricInfo, neighbour_codes: 
             pm.note = f"No figure received for {label}."
         pm.caveats = ["data not received"] if not fact else ["not available"]
         return pm
-    pm.value = figure(m.show(region["normalised_value"]), region["normalised_value"], "mart_benchmark",
-                      "normalised_value", council_code=code, metric_id=m.metric_id, period=period, group_id="region")
+    pm.value = figure(
+        m.show(region["normalised_value"]),
+        region["normalised_value"],
+        "mart_benchmark",
+        "normalised_value",
+        council_code=code,
+        metric_id=m.metric_id,
+        period=period,
+        group_id="region",
+    )
     if region["rank"] is not None:
-        pm.region_rank = figure(fmt.rank_text(region["rank"], region["group_size"]), region["rank"], "mart_benchmark",
-                                "rank", council_code=code, metric_id=m.metric_id, period=period, group_id="region")
+        pm.region_rank = figure(
+            fmt.rank_text(region["rank"], region["group_size"]),
+            region["rank"],
+            "mart_benchmark",
+            "rank",
+            council_code=code,
+            metric_id=m.metric_id,
+            period=period,
+            group_id="region",
+        )
         pm.quartile = region["quartile"]
     if neigh and neigh["rank"] is not None:
-        pm.neighbours_rank = figure(fmt.rank_text(neigh["rank"], neigh["group_size"]), neigh["rank"], "mart_benchmark",
-                                    "rank", council_code=code, metric_id=m.metric_id, period=period,
-                                    group_id=f"nearest_neighbours:{code}")
+        pm.neighbours_rank = figure(
+            fmt.rank_text(neigh["rank"], neigh["group_size"]),
+            neigh["rank"],
+            "mart_benchmark",
+            "rank",
+            council_code=code,
+            metric_id=m.metric_id,
+            period=period,
+            group_id=f"nearest_neighbours:{code}",
+        )
     pm.region_value = _region_figure(d, m, period, region, code)
-    pm.region_median = figure(m.show(region["group_median"]), region["group_median"], "mart_benchmark", "group_median",
-                              council_code=code, metric_id=m.metric_id, period=period, group_id="region")
+    pm.region_median = figure(
+        m.show(region["group_median"]),
+        region["group_median"],
+        "mart_benchmark",
+        "group_median",
+        council_code=code,
+        metric_id=m.metric_id,
+        period=period,
+        group_id="region",
+    )
     pm.vs_region = region["vs_region"]
     pm.direction_previous = region["direction_vs_previous"]
     pm.direction_year = region["direction_vs_last_year"]
@@ -314,9 +470,12 @@ def _metric(d: MonthData, council: CouncilInfo, m: MetricInfo, neighbour_codes: 
     outlier_rows = [r for r in (region, neigh) if r and r["is_outlier"]]
     if outlier_rows:
         o = outlier_rows[0]
-        pm.outlier = {"group": "the region" if o["group_type"] == "region" else "its nearest neighbours",
-                      "score": o["outlier_score"], "median": m.show(o["group_median"]),
-                      "side": "above" if o["normalised_value"] > o["group_median"] else "below"}
+        pm.outlier = {
+            "group": "the region" if o["group_type"] == "region" else "its nearest neighbours",
+            "score": o["outlier_score"],
+            "median": m.show(o["group_median"]),
+            "side": "above" if o["normalised_value"] > o["group_median"] else "below",
+        }
     pm.caveats = _caveats(m, region, neigh, fact, year_to_date)
     pm.strip = _strip(d, council, m, period, neighbour_codes)
     return pm
@@ -330,22 +489,40 @@ def _changes(d: MonthData, council: CouncilInfo, metrics: list[PackMetric]) -> l
         if pm.period is None or pm.status != "value":
             continue
         before_period = d.previous_pack_period.get(m.metric_id)
-        restated = (pm.fact is not None and pm.fact.get("return_month") == d.month
-                    and before_period == pm.period and (pm.fact.get("loaded_versions") or 1) > 1)
+        restated = (
+            pm.fact is not None
+            and pm.fact.get("return_month") == d.month
+            and before_period == pm.period
+            and (pm.fact.get("loaded_versions") or 1) > 1
+        )
         if before_period == pm.period and not restated:
             continue
         before = d.benchmark.get((code, m.metric_id, before_period, "region")) if before_period else None
         now = pm.rows["region"]
         now_fig = pm.value
-        before_fig = (figure(m.show(before["normalised_value"]), before["normalised_value"], "mart_benchmark",
-                             "normalised_value", council_code=code, metric_id=m.metric_id, period=before_period,
-                             group_id="region") if before else None)
+        before_fig = (
+            figure(
+                m.show(before["normalised_value"]),
+                before["normalised_value"],
+                "mart_benchmark",
+                "normalised_value",
+                council_code=code,
+                metric_id=m.metric_id,
+                period=before_period,
+                group_id="region",
+            )
+            if before
+            else None
+        )
         if restated:
             text = f"{fmt.short_period(pm.period)} restated"
             kind = "restated"
         else:
-            text = (f"{fmt.short_period(before_period)} → {fmt.short_period(pm.period)}" if before_period
-                    else f"{fmt.short_period(pm.period)} (first figure)")
+            text = (
+                f"{fmt.short_period(before_period)} → {fmt.short_period(pm.period)}"
+                if before_period
+                else f"{fmt.short_period(pm.period)} (first figure)"
+            )
             kind = "new figure"
         # the mart's own comparison with the period before (never month on month for a
         # year-to-date metric); for a restatement, the same period's earlier figure
@@ -355,8 +532,21 @@ def _changes(d: MonthData, council: CouncilInfo, metrics: list[PackMetric]) -> l
                 direction = now["direction_vs_previous"]
             elif before_period == pm.period:
                 direction = None
-        out.append(Change(m, kind, text, now_fig, before_fig, now["rank"], before["rank"] if before else None,
-                          now["group_size"], now["quartile"], before["quartile"] if before else None, direction))
+        out.append(
+            Change(
+                m,
+                kind,
+                text,
+                now_fig,
+                before_fig,
+                now["rank"],
+                before["rank"] if before else None,
+                now["group_size"],
+                now["quartile"],
+                before["quartile"] if before else None,
+                direction,
+            )
+        )
     out.sort(key=lambda c: (-(abs(c.rank_move)), c.metric.metric_name))
     return out
 
@@ -369,11 +559,14 @@ NOTABLE_CHANGES = 12
 def notable(changes: list[Change]) -> list[Change]:
     """The changes worth reading: restatements, quartile moves, big rank moves, and new
     quarterly or annual figures; the biggest moves first."""
-    keep = [c for c in changes
-            if c.kind == "restated"
-            or (c.quartile_now and c.quartile_before and c.quartile_now != c.quartile_before)
-            or abs(c.rank_move) >= NOTABLE_RANK_MOVE
-            or c.metric.frequency != "monthly"]
+    keep = [
+        c
+        for c in changes
+        if c.kind == "restated"
+        or (c.quartile_now and c.quartile_before and c.quartile_now != c.quartile_before)
+        or abs(c.rank_move) >= NOTABLE_RANK_MOVE
+        or c.metric.frequency != "monthly"
+    ]
     return keep[:NOTABLE_CHANGES]
 
 
@@ -383,10 +576,13 @@ def build(d: MonthData, council_code: str) -> Pack:
     neighbour_codes = {n["member_council_code"] for n in neighbours}
     # the metrics its tier delivers that some council has a figure for (a metric nobody
     # reports yet, such as the population denominators, has nothing to compare)
-    delivered = [m for m in d.metrics.values() if council.tier in m.delivering_tiers and m.metric_id in d.current_period]
-    metrics = [_metric(d, council, m, neighbour_codes)
-               for m in sorted(delivered, key=lambda m: (fmt.service_area_rank(m.service_area), not m.ranked,
-                                                         m.metric_name))]
+    delivered = [
+        m for m in d.metrics.values() if council.tier in m.delivering_tiers and m.metric_id in d.current_period
+    ]
+    metrics = [
+        _metric(d, council, m, neighbour_codes)
+        for m in sorted(delivered, key=lambda m: (fmt.service_area_rank(m.service_area), not m.ranked, m.metric_name))
+    ]
     with_value = [pm for pm in metrics if pm.status == "value"]
     ranked = [pm for pm in with_value if pm.ranked]
     quartiles = Counter(pm.quartile for pm in ranked)
@@ -405,28 +601,48 @@ def build(d: MonthData, council_code: str) -> Pack:
         area_ranked = [pm for pm in items if pm.ranked]
         counts = Counter(pm.quartile for pm in area_ranked)
         profile.append((fmt.service_area_label(area), dict(counts)))
-        sections.append({"area": area, "title": fmt.service_area_label(area), "anchor": f"area-{area}",
-                         "metrics": items, "strips": [pm for pm in items if pm.strip],
-                         "summary": (f"{len(area_ranked)} ranked: {counts.get(1, 0)} in the top quartile, "
-                                     f"{counts.get(4, 0)} in the bottom quartile." if area_ranked
-                                     else "No ranked metric with a value this month.")})
+        sections.append(
+            {
+                "area": area,
+                "title": fmt.service_area_label(area),
+                "anchor": f"area-{area}",
+                "metrics": items,
+                "strips": [pm for pm in items if pm.strip],
+                "summary": (
+                    f"{len(area_ranked)} ranked: {counts.get(1, 0)} in the top quartile, "
+                    f"{counts.get(4, 0)} in the bottom quartile."
+                    if area_ranked
+                    else "No ranked metric with a value this month."
+                ),
+            }
+        )
     quartile_chart = None
     if ranked:
         quartile_chart = charts.quartile_profile(
-            "quartile-profile", profile,
+            "quartile-profile",
+            profile,
             title=f"{council.display_name}'s metrics by regional quartile and service area",
-            desc=(f"{fmt.plural(len(ranked), 'ranked metric')}: {quartiles.get(1, 0)} in the top quartile of the "
-                  f"region, {quartiles.get(2, 0)} in the second, {quartiles.get(3, 0)} in the third and {quartiles.get(4, 0)} "
-                  "in the bottom quartile. By service area: "
-                  + "; ".join(f"{label}: " + ", ".join(f"Q{q} {n}" for q, n in sorted(c.items()))
-                              for label, c in profile if c) + "."))
+            desc=(
+                f"{fmt.plural(len(ranked), 'ranked metric')}: {quartiles.get(1, 0)} in the top quartile of the "
+                f"region, {quartiles.get(2, 0)} in the second, {quartiles.get(3, 0)} in the third and {quartiles.get(4, 0)} "
+                "in the bottom quartile. By service area: "
+                + "; ".join(
+                    f"{label}: " + ", ".join(f"Q{q} {n}" for q, n in sorted(c.items())) for label, c in profile if c
+                )
+                + "."
+            ),
+        )
 
     changes = _changes(d, council, metrics)
 
     # where to look first: bottom-quartile metrics that are worsening, then other worsening ones
     def concern(pm: PackMetric) -> tuple:
-        return (pm.quartile != 4, pm.trend != "worsening" and pm.direction_year != "worsening",
-                -(abs(float(pm.outlier["score"])) if pm.outlier else 0), pm.metric.metric_name)
+        return (
+            pm.quartile != 4,
+            pm.trend != "worsening" and pm.direction_year != "worsening",
+            -(abs(float(pm.outlier["score"])) if pm.outlier else 0),
+            pm.metric.metric_name,
+        )
 
     candidates = [pm for pm in ranked if pm.quartile == 4 or pm.trend == "worsening" or pm.outlier]
     watch_metrics = sorted(candidates, key=concern)[:WATCH_CHARTS]
@@ -436,10 +652,19 @@ def build(d: MonthData, council_code: str) -> Pack:
             best_by_metric[b["metric_id"]].append(b)
     watch = []
     for pm in watch_metrics:
-        ask = [{"name": fmt.display_name(b["council_name"]), "rank": b["rank"], "size": b["group_size"],
-                "website": b["website"], "council_code": b["council_code"],
-                "source": Source.of("mart_best_practice", "why", council_code=b["council_code"], metric_id=b["metric_id"])}
-               for b in best_by_metric.get(pm.metric.metric_id, [])[:3]]
+        ask = [
+            {
+                "name": fmt.display_name(b["council_name"]),
+                "rank": b["rank"],
+                "size": b["group_size"],
+                "website": b["website"],
+                "council_code": b["council_code"],
+                "source": Source.of(
+                    "mart_best_practice", "why", council_code=b["council_code"], metric_id=b["metric_id"]
+                ),
+            }
+            for b in best_by_metric.get(pm.metric.metric_id, [])[:3]
+        ]
         why = []
         if pm.quartile == 4:
             why.append("bottom quartile of the region")
@@ -453,24 +678,29 @@ def build(d: MonthData, council_code: str) -> Pack:
 
     # region-wide problems the council shares: its own figure is worse than a year earlier
     # and trending worse; one line per metric, the most widespread first
-    own = {pm.metric.metric_id: pm for pm in ranked
-           if pm.direction_year == "worsening" and pm.trend == "worsening"}
+    own = {pm.metric.metric_id: pm for pm in ranked if pm.direction_year == "worsening" and pm.trend == "worsening"}
     grouped = defaultdict(list)
     for p in d.problems:
         if p["metric_id"] in own:
             grouped[p["metric_id"]].append(p)
 
     def spread(items: list[dict]) -> float:
-        return max(((p["councils_worsening"] or 0) / p["councils_compared"]) if p["councils_compared"] else 0.5
-                   for p in items)
+        return max(
+            ((p["councils_worsening"] or 0) / p["councils_compared"]) if p["councils_compared"] else 0.5 for p in items
+        )
 
     shared = []
     for metric_id, items in sorted(grouped.items(), key=lambda kv: (-spread(kv[1]), kv[0])):
         pm = own[metric_id]
-        shared.append({"metric": pm.metric, "pm": pm, "reasons": items,
-                       "kinds": ", ".join(p["problem_type"].replace("_", " ") for p in items),
-                       "source": Source.of("mart_region_problems", "reason", metric_id=metric_id,
-                                           period=items[0]["period"])})
+        shared.append(
+            {
+                "metric": pm.metric,
+                "pm": pm,
+                "reasons": items,
+                "kinds": ", ".join(p["problem_type"].replace("_", " ") for p in items),
+                "source": Source.of("mart_region_problems", "reason", metric_id=metric_id, period=items[0]["period"]),
+            }
+        )
     learn_from = [w for w in watch if w["learn_from"]]
 
     sub = d.submission.get(council_code)
@@ -483,30 +713,64 @@ def build(d: MonthData, council_code: str) -> Pack:
         {"value": str(len(outliers)), "label": f"{fmt.noun(len(outliers), 'outlier')} (3.5 median deviations or more)"},
     ]
     submission_ids = {int(pm.fact["submission_id"]) for pm in with_value if pm.fact and pm.fact.get("submission_id")}
-    shown = {council_code} | neighbour_codes | {r["council_code"] for pm in with_value
-                                                 for r in d.region_values.get((pm.metric.metric_id, pm.period), [])}
+    shown = (
+        {council_code}
+        | neighbour_codes
+        | {r["council_code"] for pm in with_value for r in d.region_values.get((pm.metric.metric_id, pm.period), [])}
+    )
     from councilbench.reports.annual import _as_at
 
     pack = Pack(
-        council=council, month=d.month, month_label=fmt.month_label(d.month),
-        title=f"How {council.display_name} compares", as_at=_as_at(d), return_status=status,
-        key_figures=key_figures, quartile_chart=quartile_chart,
-        counts={"ranked": len(ranked), "top_quartile": quartiles.get(1, 0), "bottom_quartile": quartiles.get(4, 0),
-                "better_than_last_year": len(better_year), "worse_than_last_year": len(worse_year),
-                "outliers": len(outliers), "not_received": len(not_received)}, sections=sections, changes=changes, watch=watch,
-        shared_problems=shared, learn_from=learn_from, notable_changes=notable(changes), outliers=outliers, not_received=not_received,
-        neighbours=[{"name": n["member_council_name"], "display_name": fmt.display_name(n["member_council_name"]),
-                     "tier": n["member_tier"].replace("_", " "), "rank": n["neighbour_rank"],
-                     "distance": n["neighbour_distance"]} for n in neighbours],
+        council=council,
+        month=d.month,
+        month_label=fmt.month_label(d.month),
+        title=f"How {council.display_name} compares",
+        as_at=_as_at(d),
+        return_status=status,
+        key_figures=key_figures,
+        quartile_chart=quartile_chart,
+        counts={
+            "ranked": len(ranked),
+            "top_quartile": quartiles.get(1, 0),
+            "bottom_quartile": quartiles.get(4, 0),
+            "better_than_last_year": len(better_year),
+            "worse_than_last_year": len(worse_year),
+            "outliers": len(outliers),
+            "not_received": len(not_received),
+        },
+        sections=sections,
+        changes=changes,
+        watch=watch,
+        shared_problems=shared,
+        learn_from=learn_from,
+        notable_changes=notable(changes),
+        outliers=outliers,
+        not_received=not_received,
+        neighbours=[
+            {
+                "name": n["member_council_name"],
+                "display_name": fmt.display_name(n["member_council_name"]),
+                "tier": n["member_tier"].replace("_", " "),
+                "rank": n["neighbour_rank"],
+                "distance": n["neighbour_distance"],
+            }
+            for n in neighbours
+        ],
         group_labels={k[1]: v for k, v in d.group_labels.items() if k[0] == council_code},
-        submission_history=[{**q, "label": fmt.month_label(q["return_month"])}
-                            for q in d.submission_year.get(council_code, [])],
+        submission_history=[
+            {**q, "label": fmt.month_label(q["return_month"])} for q in d.submission_year.get(council_code, [])
+        ],
         missing_councils=missing_councils(d),
-        submission_ids=submission_ids, council_codes_shown=shown, metrics=metrics, sources=PACK_SOURCES)
-    pack.toc = ([("summary", "Summary"), ("changes", "What changed since last month"),
-                 ("watch", "Where to look first")]
-                + [(s["anchor"], s["title"]) for s in sections]
-                + [("data", "Your data this month"), ("derivation", "How figures are derived")])
+        submission_ids=submission_ids,
+        council_codes_shown=shown,
+        metrics=metrics,
+        sources=PACK_SOURCES,
+    )
+    pack.toc = (
+        [("summary", "Summary"), ("changes", "What changed since last month"), ("watch", "Where to look first")]
+        + [(s["anchor"], s["title"]) for s in sections]
+        + [("data", "Your data this month"), ("derivation", "How figures are derived")]
+    )
     return pack
 
 
@@ -517,8 +781,7 @@ def missing_councils(d: MonthData) -> list[dict]:
     for code, c in sorted(d.councils.items(), key=lambda kv: kv[1].council_name):
         sub = d.submission.get(code)
         if sub is None or sub["final_status"] != "loaded":
-            why = ("not received" if sub is None or sub["timeliness"] in ("missing", "not_yet_due")
-                   else "not accepted")
+            why = "not received" if sub is None or sub["timeliness"] in ("missing", "not_yet_due") else "not accepted"
             out.append({"council_code": code, "name": c.display_name, "why": why})
     return out
 
@@ -528,53 +791,89 @@ def _return_status(d: MonthData, council: CouncilInfo, sub: dict | None) -> dict
 
     month = fmt.month_label(d.month)
     if sub is None or sub["timeliness"] in ("missing", "not_yet_due"):
-        return {"state": "missing", "headline": f"We have not received {fmt.display_name(council.council_name)}'s "
-                                                f"{month} return",
-                "detail": "Figures for this month are missing from your pack and from the region's comparisons.",
-                "source": Source.of("mart_submission_quality", "timeliness", council_code=council.council_code,
-                                    return_month=d.month)}
+        return {
+            "state": "missing",
+            "headline": f"We have not received {fmt.display_name(council.council_name)}'s {month} return",
+            "detail": "Figures for this month are missing from your pack and from the region's comparisons.",
+            "source": Source.of(
+                "mart_submission_quality", "timeliness", council_code=council.council_code, return_month=d.month
+            ),
+        }
     received = uk_time(sub["first_received_at"]) if sub["first_received_at"] else "unknown"
     if sub["final_status"] == "loaded":
-        when = ("on time" if sub["timeliness"] == "on_time"
-                else f"{fmt.plural(sub['days_after_due_date'], 'day')} after the due date")
+        when = (
+            "on time"
+            if sub["timeliness"] == "on_time"
+            else f"{fmt.plural(sub['days_after_due_date'], 'day')} after the due date"
+        )
         state = "accepted"
         headline = f"Your {month} return was received {when} and accepted"
         detail = f"First file received {received}."
         if sub["rejected"]:
             n = sub["files_rejected"]
-            detail += (f" {n} earlier file{'s were' if n != 1 else ' was'} rejected; the accepted correction is "
-                       "what this pack shows.")
+            detail += (
+                f" {n} earlier file{'s were' if n != 1 else ' was'} rejected; the accepted correction is "
+                "what this pack shows."
+            )
     else:
         state = "not accepted"
         headline = f"Your {month} return has not been accepted"
-        detail = ("The newest file failed validation (see the email that explained what to fix); this month's "
-                  "figures are missing from your pack and from the region's comparisons until a corrected file loads.")
-    return {"state": state, "headline": headline, "detail": detail,
-            "source": Source.of("mart_submission_quality", "final_status", council_code=council.council_code,
-                                return_month=d.month)}
+        detail = (
+            "The newest file failed validation (see the email that explained what to fix); this month's "
+            "figures are missing from your pack and from the region's comparisons until a corrected file loads."
+        )
+    return {
+        "state": state,
+        "headline": headline,
+        "detail": detail,
+        "source": Source.of(
+            "mart_submission_quality", "final_status", council_code=council.council_code, return_month=d.month
+        ),
+    }
 
 
 PACK_SOURCES = [
-    {"mart": "mart_benchmark", "key": "council_code, metric_id, period, group_id",
-     "what": "Your value (normalised: counts per 1,000 residents, rates as reported), your rank and quartile in the "
-             "region (group_id region: every council that delivers the service) and among your nearest neighbours "
-             "(group_id nearest_neighbours:<your code>), the group median, the West Midlands figure (sum of numerators "
-             "over sum of denominators), outlier score, and directions: against the previous period, the same period "
-             "a year earlier, and the least-squares trend over 12 periods."},
-    {"mart": "mart_region_performance", "key": "financial_year, metric_id",
-     "what": "The West Midlands figure as published (region_published_value), shown marked \"published\" where no "
-             "council gives numerators and denominators (DEFRA publishes rates only), so the region's own sum "
-             "cannot be made."},
-    {"mart": "fct_metric_value", "key": "council_code, metric_id, period",
-     "what": "What you reported (value, status: actual or estimate, note), from which accepted submission, and how "
-             "many loaded files carried it (more than one: restated)."},
-    {"mart": "mart_comparison_groups", "key": "council_code, group_id, member_council_code",
-     "what": "Who you are compared with: your 5 nearest neighbours by population, working-age share and claimant "
-             "rate (mart_council_neighbours says why)."},
-    {"mart": "mart_region_problems", "key": "metric_id, period, problem_type",
-     "what": "Region-wide problems, shown where your own figure is also worse than a year earlier or trending worse."},
-    {"mart": "mart_best_practice", "key": "council_code, metric_id",
-     "what": "Councils in the top quartile, improving and better than a year earlier: whom to ask."},
-    {"mart": "mart_submission_quality", "key": "council_code, return_month",
-     "what": "When your return arrived and whether it was accepted."},
+    {
+        "mart": "mart_benchmark",
+        "key": "council_code, metric_id, period, group_id",
+        "what": "Your value (normalised: counts per 1,000 residents, rates as reported), your rank and quartile in the "
+        "region (group_id region: every council that delivers the service) and among your nearest neighbours "
+        "(group_id nearest_neighbours:<your code>), the group median, the West Midlands figure (sum of numerators "
+        "over sum of denominators), outlier score, and directions: against the previous period, the same period "
+        "a year earlier, and the least-squares trend over 12 periods.",
+    },
+    {
+        "mart": "mart_region_performance",
+        "key": "financial_year, metric_id",
+        "what": 'The West Midlands figure as published (region_published_value), shown marked "published" where no '
+        "council gives numerators and denominators (DEFRA publishes rates only), so the region's own sum "
+        "cannot be made.",
+    },
+    {
+        "mart": "fct_metric_value",
+        "key": "council_code, metric_id, period",
+        "what": "What you reported (value, status: actual or estimate, note), from which accepted submission, and how "
+        "many loaded files carried it (more than one: restated).",
+    },
+    {
+        "mart": "mart_comparison_groups",
+        "key": "council_code, group_id, member_council_code",
+        "what": "Who you are compared with: your 5 nearest neighbours by population, working-age share and claimant "
+        "rate (mart_council_neighbours says why).",
+    },
+    {
+        "mart": "mart_region_problems",
+        "key": "metric_id, period, problem_type",
+        "what": "Region-wide problems, shown where your own figure is also worse than a year earlier or trending worse.",
+    },
+    {
+        "mart": "mart_best_practice",
+        "key": "council_code, metric_id",
+        "what": "Councils in the top quartile, improving and better than a year earlier: whom to ask.",
+    },
+    {
+        "mart": "mart_submission_quality",
+        "key": "council_code, return_month",
+        "what": "When your return arrived and whether it was accepted.",
+    },
 ]

@@ -36,9 +36,19 @@ from councilbench.reports import format as fmt
 log = logging.getLogger(__name__)
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless_shell")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-         "--disable-extensions", "--mute-audio", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    "--mute-audio",
+    "--hide-scrollbars",
+)
 START_TIMEOUT = 30.0
 PAGE_TIMEOUT = 60.0
 #: A4's width between the reports' @page margins (210 mm - 2 x 13 mm), in CSS pixels.
@@ -78,8 +88,10 @@ def find_chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise ChromiumNotFound("no Chromium found (tried " + ", ".join(CANDIDATES) + "): install it, e.g. "
-                           "`apt-get install chromium`, or set COUNCILBENCH_CHROMIUM to its path")
+    raise ChromiumNotFound(
+        "no Chromium found (tried " + ", ".join(CANDIDATES) + "): install it, e.g. "
+        "`apt-get install chromium`, or set COUNCILBENCH_CHROMIUM to its path"
+    )
 
 
 def available() -> bool:
@@ -106,8 +118,9 @@ class RenderResult:
 
     @property
     def clean(self) -> bool:
-        return not (self.console_errors or self.exceptions or self.external_requests
-                    or self.page.get("svgs_without_title"))
+        return not (
+            self.console_errors or self.exceptions or self.external_requests or self.page.get("svgs_without_title")
+        )
 
     def problems(self) -> list[str]:
         out = [f"console error: {e}" for e in self.console_errors]
@@ -121,10 +134,12 @@ class RenderResult:
 def _footer(title: str) -> str:
     from html import escape
 
-    return ('<div style="font-family:Arial,sans-serif;font-size:7.5pt;color:#444;width:100%;'
-            'padding:0 13mm;display:flex;justify-content:space-between;">'
-            f'<span>{escape(title)}</span><span>Page <span class="pageNumber"></span> of '
-            '<span class="totalPages"></span></span></div>')
+    return (
+        '<div style="font-family:Arial,sans-serif;font-size:7.5pt;color:#444;width:100%;'
+        'padding:0 13mm;display:flex;justify-content:space-between;">'
+        f'<span>{escape(title)}</span><span>Page <span class="pageNumber"></span> of '
+        '<span class="totalPages"></span></span></div>'
+    )
 
 
 class Chromium:
@@ -139,14 +154,21 @@ class Chromium:
         self._events: list[dict] = []
 
     # --- lifecycle ---------------------------------------------------------------------
-    def start(self) -> "Chromium":
+    def start(self) -> Chromium:
         from websockets.sync.client import connect
 
         self._profile = tempfile.mkdtemp(prefix="councilbench-chromium-")
-        args = [self.binary, *FLAGS, f"--user-data-dir={self._profile}", "--remote-debugging-address=127.0.0.1",
-                "--remote-debugging-port=0", "about:blank"]
-        self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE, start_new_session=True)
+        args = [
+            self.binary,
+            *FLAGS,
+            f"--user-data-dir={self._profile}",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            "about:blank",
+        ]
+        self._proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
         port_file = Path(self._profile) / "DevToolsActivePort"
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -194,15 +216,16 @@ class Chromium:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
 
-    def __enter__(self) -> "Chromium":
+    def __enter__(self) -> Chromium:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     # --- protocol ------------------------------------------------------------------------
-    def _call(self, method: str, params: dict | None = None, session: str | None = None,
-              timeout: float = PAGE_TIMEOUT) -> dict:
+    def _call(
+        self, method: str, params: dict | None = None, session: str | None = None, timeout: float = PAGE_TIMEOUT
+    ) -> dict:
         self._next_id += 1
         msg_id = self._next_id
         message = {"id": msg_id, "method": method, "params": params or {}}
@@ -257,8 +280,9 @@ class Chromium:
                 pass
 
     def _evaluate(self, expression: str, session: str):
-        return self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
-                          session=session)["result"].get("value")
+        return self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)[
+            "result"
+        ].get("value")
 
     def render(self, html: Path, pdf: Path | None = None, *, footer: str | None = None) -> RenderResult:
         """Load a local HTML file, collect what went wrong, and print it to `pdf` (A4 from
@@ -268,8 +292,13 @@ class Chromium:
         with self._tab(html) as session:
             result = RenderResult(path=html, page=json.loads(self._evaluate(_INSPECT, session)))
             if pdf is not None:
-                params = {"printBackground": True, "preferCSSPageSize": True, "generateTaggedPDF": True,
-                          "generateDocumentOutline": True, "displayHeaderFooter": footer is not None}
+                params = {
+                    "printBackground": True,
+                    "preferCSSPageSize": True,
+                    "generateTaggedPDF": True,
+                    "generateDocumentOutline": True,
+                    "displayHeaderFooter": footer is not None,
+                }
                 if footer is not None:
                     params.update(headerTemplate="<span></span>", footerTemplate=_footer(footer))
                 data = self._call("Page.printToPDF", params, session=session)["data"]
@@ -289,8 +318,11 @@ class Chromium:
         checks of what a reader sees (a header broken mid-word, a legend outside its chart)."""
         with self._tab(Path(html).resolve()) as session:
             self._call("Emulation.setEmulatedMedia", {"media": media}, session=session)
-            self._call("Emulation.setDeviceMetricsOverride",
-                       {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False}, session=session)
+            self._call(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+                session=session,
+            )
             return self._evaluate(expression, session)
 
     def _collect(self, result: RenderResult, session: str, html: Path) -> None:
@@ -299,7 +331,9 @@ class Chromium:
                 continue
             p = e.get("params", {})
             if e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                result.console_errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", [])))
+                result.console_errors.append(
+                    " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", []))
+                )
             elif e["method"] == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
                 result.console_errors.append(p["entry"].get("text", ""))
             elif e["method"] == "Runtime.exceptionThrown":

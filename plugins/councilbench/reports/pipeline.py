@@ -44,8 +44,9 @@ def packs_dir(month: str, root: Path | None = None) -> Path:
     return path
 
 
-def plan(warehouse: Warehouse, month: str | None = None, financial_year: str | None = None,
-         councils: list[str] | None = None) -> dict:
+def plan(
+    warehouse: Warehouse, month: str | None = None, financial_year: str | None = None, councils: list[str] | None = None
+) -> dict:
     """The reporting month (default: the newest with an accepted return), the financial
     years for the annual report (default: the latest complete one with data, and the
     current year to date) and the councils whose packs to render (default: all)."""
@@ -60,8 +61,7 @@ def plan(warehouse: Warehouse, month: str | None = None, financial_year: str | N
     unknown = sorted(set(wanted) - set(known))
     if unknown:
         raise ValueError(f"not member councils: {', '.join(unknown)}")
-    return {"month": month, "financial_years": years,
-            "councils": [c for c in known if not wanted or c in wanted]}
+    return {"month": month, "financial_years": years, "councils": [c for c in known if not wanted or c in wanted]}
 
 
 def _publish(results: list, browser_results: list) -> None:
@@ -70,8 +70,14 @@ def _publish(results: list, browser_results: list) -> None:
         raise ReportError("reports did not render cleanly: " + json.dumps(problems, indent=1)[:4000])
 
 
-def render_annual(warehouse: Warehouse, financial_years: list[str], *, month: str | None = None,
-                  pdf: bool = True, out_dir: Path | None = None) -> list[dict]:
+def render_annual(
+    warehouse: Warehouse,
+    financial_years: list[str],
+    *,
+    month: str | None = None,
+    pdf: bool = True,
+    out_dir: Path | None = None,
+) -> list[dict]:
     """The Performance of the Region report for each financial year (the year to date
     when the year is not over), as HTML and PDF."""
     from councilbench.reports.pdf import Chromium
@@ -85,8 +91,16 @@ def render_annual(warehouse: Warehouse, financial_years: list[str], *, month: st
             started = time.monotonic()
             report = annual.build(data.annual_data(conn, fy, as_at=as_at))
             html = render.write(out / f"{report.file_stem}.html", render.annual_html(report))
-            written.append({"financial_year": fy, "year_to_date": report.year_to_date, "title": report.title,
-                            "html": str(html), "pdf": None, "seconds": round(time.monotonic() - started, 2)})
+            written.append(
+                {
+                    "financial_year": fy,
+                    "year_to_date": report.year_to_date,
+                    "title": report.title,
+                    "html": str(html),
+                    "pdf": None,
+                    "seconds": round(time.monotonic() - started, 2),
+                }
+            )
     if pdf:
         with Chromium() as browser:
             results = []
@@ -101,8 +115,14 @@ def render_annual(warehouse: Warehouse, financial_years: list[str], *, month: st
     return written
 
 
-def render_packs(warehouse: Warehouse, month: str, councils: list[str] | None = None, *, pdf: bool = True,
-                 out_dir: Path | None = None) -> list[dict]:
+def render_packs(
+    warehouse: Warehouse,
+    month: str,
+    councils: list[str] | None = None,
+    *,
+    pdf: bool = True,
+    out_dir: Path | None = None,
+) -> list[dict]:
     """Each council's pack for the month: HTML, PDF and the summary the email uses."""
     from councilbench.reports.pdf import Chromium
 
@@ -116,15 +136,27 @@ def render_packs(warehouse: Warehouse, month: str, councils: list[str] | None = 
         html = render.write(folder / f"{pack.file_stem}.html", render.pack_html(pack))
         summary = pack.summary()
         summary_path = folder / f"{pack.file_stem}.json"
-        written.append({"council_code": code, "short_name": pack.council.short_name, "title": pack.title,
-                        "month": month, "html": str(html), "pdf": None, "summary": str(summary_path)})
+        written.append(
+            {
+                "council_code": code,
+                "short_name": pack.council.short_name,
+                "title": pack.title,
+                "month": month,
+                "html": str(html),
+                "pdf": None,
+                "summary": str(summary_path),
+            }
+        )
         render.write(summary_path, json.dumps(summary, indent=1, default=str))
     if pdf:
         results = []
         with Chromium() as browser:
             for w in written:
-                result = browser.render(Path(w["html"]), Path(w["html"]).with_suffix(".pdf"),
-                                        footer=f"{w['title']}, {fmt.month_label(month)}")
+                result = browser.render(
+                    Path(w["html"]),
+                    Path(w["html"]).with_suffix(".pdf"),
+                    footer=f"{w['title']}, {fmt.month_label(month)}",
+                )
                 results.append(result)
                 w["pdf"] = str(result.pdf)
         _publish(written, results)
@@ -147,16 +179,26 @@ def send_packs(warehouse: Warehouse, rendered: list[dict], *, smtp_conn_id: str 
         except Exception as exc:  # noqa: BLE001 - recorded, then raised once all councils were tried
             log.error("pack for %s not sent: %s", r["council_code"], exc)
             failures.append(f"{r['council_code']}: {type(exc).__name__}: {exc}")
-            outcomes.append({"council_code": r["council_code"], "month": r["month"], "status": "failed",
-                             "error": str(exc)})
+            outcomes.append(
+                {"council_code": r["council_code"], "month": r["month"], "status": "failed", "error": str(exc)}
+            )
     if failures:
-        raise RuntimeError(f"{fmt.plural(len(failures), 'pack email')} not sent (the others were): " + "; ".join(failures))
+        raise RuntimeError(
+            f"{fmt.plural(len(failures), 'pack email')} not sent (the others were): " + "; ".join(failures)
+        )
     return outcomes
 
 
-def run(warehouse: Warehouse, *, month: str | None = None, financial_year: str | None = None,
-        councils: list[str] | None = None, pdf: bool = True, send: bool = False,
-        smtp_conn_id: str = "smtp_default") -> dict:
+def run(
+    warehouse: Warehouse,
+    *,
+    month: str | None = None,
+    financial_year: str | None = None,
+    councils: list[str] | None = None,
+    pdf: bool = True,
+    send: bool = False,
+    smtp_conn_id: str = "smtp_default",
+) -> dict:
     """Everything in this process (the CLI and the demo): plan, annual reports, packs,
     and (send=True) the pack emails."""
     started = time.monotonic()
@@ -166,5 +208,11 @@ def run(warehouse: Warehouse, *, month: str | None = None, financial_year: str |
     rendered = render_packs(warehouse, p["month"], p["councils"], pdf=pdf)
     seconds = {"annual": round(t - started, 1), "packs": round(time.monotonic() - t, 1)}
     sent = send_packs(warehouse, rendered, smtp_conn_id=smtp_conn_id) if send else []
-    return {**p, "annual": annual_reports, "packs": rendered, "sent": sent, "reports_dir": str(reports_dir()),
-            "seconds": {**seconds, "total": round(time.monotonic() - started, 1)}}
+    return {
+        **p,
+        "annual": annual_reports,
+        "packs": rendered,
+        "sent": sent,
+        "reports_dir": str(reports_dir()),
+        "seconds": {**seconds, "total": round(time.monotonic() - started, 1)},
+    }

@@ -15,18 +15,25 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 def environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({
-        "dir_symbol": fmt.direction_symbol,
-        "dir_text": fmt.direction_text,
-        "polarity": fmt.polarity_text,
-        "area": fmt.service_area_label,
-        "month_label": fmt.month_label,
-        "ordinal": fmt.ordinal,
-        "plural": fmt.plural,
-        "noun": fmt.noun,
-    })
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        {
+            "dir_symbol": fmt.direction_symbol,
+            "dir_text": fmt.direction_text,
+            "polarity": fmt.polarity_text,
+            "area": fmt.service_area_label,
+            "month_label": fmt.month_label,
+            "ordinal": fmt.ordinal,
+            "plural": fmt.plural,
+            "noun": fmt.noun,
+        }
+    )
     return env
 
 
@@ -35,13 +42,23 @@ def render(template: str, **context) -> str:
 
 
 def annual_html(report) -> str:
-    return render("report_annual.html", r=report, document_title=report.title,
-                  meta_description=f"{report.title}: {report.subtitle}", as_at=report.as_at)
+    return render(
+        "report_annual.html",
+        r=report,
+        document_title=report.title,
+        meta_description=f"{report.title}: {report.subtitle}",
+        as_at=report.as_at,
+    )
 
 
 def pack_html(pack) -> str:
-    return render("report_pack.html", p=pack, document_title=pack.title,
-                  meta_description=f"{pack.title}, {pack.month_label}", as_at=pack.as_at)
+    return render(
+        "report_pack.html",
+        p=pack,
+        document_title=pack.title,
+        meta_description=f"{pack.title}, {pack.month_label}",
+        as_at=pack.as_at,
+    )
 
 
 def write(path: Path, text: str) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import email.policy
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -59,8 +59,15 @@ def _greeting(contacts: list[Contact]) -> str:
     return greeting_line([c.name for c in contacts])
 
 
-def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sender: str | None = None,
-            ops_email: str | None = None, now: datetime | None = None) -> EmailMessage:
+def compose(
+    pack: dict,
+    contacts: list[Contact],
+    attachments: list[Path],
+    *,
+    sender: str | None = None,
+    ops_email: str | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
     """The pack email for this council's contacts only: an HTML and plain-text summary
     (pack: packs.Pack.summary()) and the pack attached (PDF and/or HTML)."""
     from councilbench.core import settings
@@ -74,7 +81,7 @@ def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sen
         raise ValueError(f"no contacts to send {code}'s pack to")
     sender = sender or settings.mail_from()
     ops_email = ops_email or settings.ops_email()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     subject = subject_line(pack)
     names = [attachment_name(pack, Path(a).suffix.lstrip(".")) for a in attachments]
 
@@ -91,17 +98,37 @@ def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sen
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
 
-    text = [_greeting(contacts), "",
-            f"Here is {pack['council_name']}'s benchmarking pack for {pack['month_label']}: how its services "
-            "compare with its nearest neighbours and the West Midlands.", ""]
+    text = [
+        _greeting(contacts),
+        "",
+        f"Here is {pack['council_name']}'s benchmarking pack for {pack['month_label']}: how its services "
+        "compare with its nearest neighbours and the West Midlands.",
+        "",
+    ]
     text += [f"- {line}" for line in pack["lines"]]
-    text += ["", "The full pack is attached: " + ", ".join(names) + " (the HTML version works with screen readers).",
-             f"Data as at: returns up to {pack['as_at']['latest_month_label']}; marts built {pack['as_at']['built_at']}.",
-             "", f"Questions? Reply to this email or write to the platform team at {ops_email}.", "", "-- ",
-             "councilbench, the West Midlands councils' benchmarking platform"]
+    text += [
+        "",
+        "The full pack is attached: " + ", ".join(names) + " (the HTML version works with screen readers).",
+        f"Data as at: returns up to {pack['as_at']['latest_month_label']}; marts built {pack['as_at']['built_at']}.",
+        "",
+        f"Questions? Reply to this email or write to the platform team at {ops_email}.",
+        "",
+        "-- ",
+        "councilbench, the West Midlands councils' benchmarking platform",
+    ]
     msg.set_content("\n".join(text) + "\n")
-    msg.add_alternative(render("report_pack_email.html", p=pack, subject=subject, greeting=_greeting(contacts),
-                               lines=pack["lines"], attachments=names, ops_email=ops_email), subtype="html")
+    msg.add_alternative(
+        render(
+            "report_pack_email.html",
+            p=pack,
+            subject=subject,
+            greeting=_greeting(contacts),
+            lines=pack["lines"],
+            attachments=names,
+            ops_email=ops_email,
+        ),
+        subtype="html",
+    )
     for path, name in zip(attachments, names):
         path = Path(path)
         if path.suffix == ".pdf":
@@ -113,19 +140,25 @@ def compose(pack: dict, contacts: list[Contact], attachments: list[Path], *, sen
 
 # --- checks --------------------------------------------------------------------------------------
 
+
 def check_accepted(conn, pack: dict) -> None:
     """Every submission behind the pack's figures was accepted (loaded, or loaded then
     superseded): raise UnsafePack naming any that was not, or that the ledger lacks."""
     ids = sorted(int(i) for i in pack["submission_ids"])
     if not ids:
         return
-    rows = dict(conn.execute("select submission_id, status from ops.submissions where submission_id = any(%s)",
-                             [ids]).fetchall())
+    rows = dict(
+        conn.execute(
+            "select submission_id, status from ops.submissions where submission_id = any(%s)", [ids]
+        ).fetchall()
+    )
     missing = [i for i in ids if i not in rows]
     bad = {i: s for i, s in rows.items() if s not in ACCEPTED}
     if missing or bad:
-        raise UnsafePack(f"{pack['council_code']}'s pack shows figures from submissions that were not accepted: "
-                         f"{bad or ''} {('not in the ledger: ' + str(missing)) if missing else ''}".strip())
+        raise UnsafePack(
+            f"{pack['council_code']}'s pack shows figures from submissions that were not accepted: "
+            f"{bad or ''} {('not in the ledger: ' + str(missing)) if missing else ''}".strip()
+        )
 
 
 def check_message(conn, pack: dict, msg: EmailMessage, contacts: list[Contact]) -> None:
@@ -140,8 +173,11 @@ def check_message(conn, pack: dict, msg: EmailMessage, contacts: list[Contact]) 
     for payload in (part.get_payload(decode=True) for part in msg.walk() if not part.is_multipart()):
         if payload:
             raw += b"\n" + payload.lower()
-    others = conn.execute("select distinct lower(trim(email)), lower(trim(contact_name)) from reference.council_contacts "
-                          "where gss_code <> %s and coalesce(trim(email), '') <> ''", [code]).fetchall()
+    others = conn.execute(
+        "select distinct lower(trim(email)), lower(trim(contact_name)) from reference.council_contacts "
+        "where gss_code <> %s and coalesce(trim(email), '') <> ''",
+        [code],
+    ).fetchall()
     leaked = sorted(e for e, _ in others if e.encode() in raw)
     if leaked:
         raise UnsafePack(f"{code}'s pack email carries other councils' contact details: {leaked}")
@@ -149,12 +185,20 @@ def check_message(conn, pack: dict, msg: EmailMessage, contacts: list[Contact]) 
 
 # --- sending ---------------------------------------------------------------------------------------
 
+
 def already_sent(warehouse: Warehouse, council_code: str, month: str) -> bool:
     return outbox.already_sent(warehouse, outbox.OutboxKey(council_code, month, KIND))
 
 
-def send_pack(warehouse: Warehouse, pack: dict, attachments: list[Path], *, smtp_conn_id: str = "smtp_default",
-              sender: str | None = None, ops_email: str | None = None) -> outbox.SendResult:
+def send_pack(
+    warehouse: Warehouse,
+    pack: dict,
+    attachments: list[Path],
+    *,
+    smtp_conn_id: str = "smtp_default",
+    sender: str | None = None,
+    ops_email: str | None = None,
+) -> outbox.SendResult:
     """Email the pack (its summary, packs.Pack.summary(), and its files) to its council's
     contacts, at most once per council and month (the outbox, ops.report_sends)."""
     from councilbench.returns.notify import council_contacts
@@ -164,12 +208,14 @@ def send_pack(warehouse: Warehouse, pack: dict, attachments: list[Path], *, smtp
     def prepare(conn) -> EmailMessage:
         contacts = council_contacts(conn, code)
         if not contacts:
-            raise outbox.NoRecipients(f"no contacts for {code} in reference.council_contacts: "
-                                      "add them to the council_contacts seed")
+            raise outbox.NoRecipients(
+                f"no contacts for {code} in reference.council_contacts: add them to the council_contacts seed"
+            )
         check_accepted(conn, pack)
         msg = compose(pack, contacts, attachments, sender=sender, ops_email=ops_email)
         check_message(conn, pack, msg, contacts)
         return msg
 
-    return outbox.send_once(warehouse, outbox.OutboxKey(code, month, KIND), subject_line(pack), prepare,
-                            smtp_conn_id=smtp_conn_id)
+    return outbox.send_once(
+        warehouse, outbox.OutboxKey(code, month, KIND), subject_line(pack), prepare, smtp_conn_id=smtp_conn_id
+    )

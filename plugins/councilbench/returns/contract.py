@@ -33,8 +33,10 @@ STATUSES = ("actual", "estimate", "not_available")
 FIRST_DATA_ROW = 2  # the header is spreadsheet row 1
 #: The note the pre-filled template puts on an optional metric's row. It is the
 #: template's words, not the council's: never loaded, never a reason for not_available.
-OPTIONAL_ROW_NOTE = ("optional for your council: leave status and value blank to skip it, or give the figure "
-                     "with status actual or estimate")
+OPTIONAL_ROW_NOTE = (
+    "optional for your council: leave status and value blank to skip it, or give the figure "
+    "with status actual or estimate"
+)
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -61,42 +63,47 @@ def expected_period(frequency: str, return_month: str) -> str | None:
 
 #: Checks in the order people should read them. severity: what failing it means.
 CHECKS = {
-    "readable": "fail",                  # a spreadsheet at all: encoding, delimiter, header
-    "columns": "fail",                   # required columns present; numeric columns numeric
-    "council_code": "fail",              # the council whose source served the file
-    "period": "fail",                    # parses, fits the metric's frequency, not in the future
-    "metric_known": "fail",              # metric id in the catalogue, reported by councils
-    "metric_tier": "fail",               # metric delivered by this council's tier
-    "status": "fail",                    # actual / estimate / not_available (+ reason)
-    "required_metrics": "fail",          # every required metric present or not_available
-    "no_duplicates": "fail",             # one row per (council, metric, period)
-    "within_bounds": "fail",             # value inside the catalogue's plausible bounds
-    "numerator_denominator": "fail",     # numerator <= denominator for proportions; agrees with value
-    "percent_scale": "fail",             # a percentage given as a fraction (0.137 for 13.7%), judged
-                                         # against the council's and the other councils' figures
-    "month_on_month": "warn",            # a jump beyond the catalogue threshold: a warning only
+    "readable": "fail",  # a spreadsheet at all: encoding, delimiter, header
+    "columns": "fail",  # required columns present; numeric columns numeric
+    "council_code": "fail",  # the council whose source served the file
+    "period": "fail",  # parses, fits the metric's frequency, not in the future
+    "metric_known": "fail",  # metric id in the catalogue, reported by councils
+    "metric_tier": "fail",  # metric delivered by this council's tier
+    "status": "fail",  # actual / estimate / not_available (+ reason)
+    "required_metrics": "fail",  # every required metric present or not_available
+    "no_duplicates": "fail",  # one row per (council, metric, period)
+    "within_bounds": "fail",  # value inside the catalogue's plausible bounds
+    "numerator_denominator": "fail",  # numerator <= denominator for proportions; agrees with value
+    "percent_scale": "fail",  # a percentage given as a fraction (0.137 for 13.7%), judged
+    # against the council's and the other councils' figures
+    "month_on_month": "warn",  # a jump beyond the catalogue threshold: a warning only
 }
 
 
 @dataclass
 class FailingRow:
-    row: int | None              # spreadsheet row number (header = 1); None for a missing metric
+    row: int | None  # spreadsheet row number (header = 1); None for a missing metric
     metric_id: str | None
-    found: str                   # the value (or text) found, as written
-    accepted: str                # what would be accepted, in plain words
+    found: str  # the value (or text) found, as written
+    accepted: str  # what would be accepted, in plain words
     column: str | None = None
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "metric_id": self.metric_id, "column": self.column,
-                "found": self.found, "accepted": self.accepted}
+        return {
+            "row": self.row,
+            "metric_id": self.metric_id,
+            "column": self.column,
+            "found": self.found,
+            "accepted": self.accepted,
+        }
 
 
 @dataclass
 class CheckOutcome:
     check: str
-    severity: str                # fail | warn: what a failing outcome of this check means
-    outcome: str                 # pass | warn | fail
-    message: str                 # one plain-English sentence
+    severity: str  # fail | warn: what a failing outcome of this check means
+    outcome: str  # pass | warn | fail
+    message: str  # one plain-English sentence
     failing_rows: list[FailingRow] = field(default_factory=list)
 
     @property
@@ -109,8 +116,8 @@ class ValidationReport:
     council_code: str
     return_month: str
     checks: list[CheckOutcome]
-    normalisations: list[str] = field(default_factory=list)   # what was normalised, in plain words
-    rows: object = None          # pandas DataFrame of normalised rows (loadable when outcome != fail)
+    normalisations: list[str] = field(default_factory=list)  # what was normalised, in plain words
+    rows: object = None  # pandas DataFrame of normalised rows (loadable when outcome != fail)
 
     @property
     def outcome(self) -> str:

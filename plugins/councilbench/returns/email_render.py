@@ -22,7 +22,7 @@ import email.policy
 import re
 import textwrap
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -72,26 +72,38 @@ class SubmissionRef:
 class LoadSummary:
     """What an accepted file put in the warehouse, for its receipt (from ops and raw)."""
 
-    rows: int                                  # rows loaded: one per measure and period
-    actual: int                                # ... by the status the council gave
+    rows: int  # rows loaded: one per measure and period
+    actual: int  # ... by the status the council gave
     estimates: int
     not_available: int
-    replaces: SubmissionRef | None = None      # the accepted file of the month this one superseded
-    pack_sent_at: datetime | None = None       # when the month's pack went out, if it has
+    replaces: SubmissionRef | None = None  # the accepted file of the month this one superseded
+    pack_sent_at: datetime | None = None  # when the month's pack went out, if it has
 
     def in_words(self) -> str:
         """'4 rows, one per measure: 2 actual figures, 1 estimate and 1 marked not available'."""
-        parts = [f"{n} {one if n == 1 else more}" for n, one, more in (
-            (self.actual, "actual figure", "actual figures"), (self.estimates, "estimate", "estimates"),
-            (self.not_available, "marked not available", "marked not available")) if n]
+        parts = [
+            f"{n} {one if n == 1 else more}"
+            for n, one, more in (
+                (self.actual, "actual figure", "actual figures"),
+                (self.estimates, "estimate", "estimates"),
+                (self.not_available, "marked not available", "marked not available"),
+            )
+            if n
+        ]
         listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
         return f"{self.rows} row{'s' if self.rows != 1 else ''}, one per measure" + (f": {listed}" if listed else "")
 
 
 # --- small helpers shared by subject, text and HTML --------------------------------------
 
-_NAME_SUFFIXES = (" Metropolitan Borough Council", " City Council", " County Council", " District Council",
-                  " Borough Council", " Council")
+_NAME_SUFFIXES = (
+    " Metropolitan Borough Council",
+    " City Council",
+    " County Council",
+    " District Council",
+    " Borough Council",
+    " Council",
+)
 
 
 def council_display_name(council_name: str) -> str:
@@ -133,7 +145,7 @@ def warning_count(report: ValidationReport) -> int:
 def uk_time(moment: datetime) -> str:
     """'09:12 on Sunday 1 November 2026 (UK time)'."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(UK)
     return f"{local:%H:%M} on {local:%A} {day_label(local)} (UK time)"
 
@@ -163,28 +175,48 @@ def subject_line(kind: str, report: ValidationReport, council: Council, loaded: 
         return f"Action needed: {who} {month} return was not accepted"
     if kind == "receipt":
         n = warning_count(report)
-        return (f"Received and accepted: {who} {month} return"
-                + (", replacing the earlier file" if loaded and loaded.replaces else "")
-                + (f"; please check {n} figure{'s' if n != 1 else ''}" if n else ""))
+        return (
+            f"Received and accepted: {who} {month} return"
+            + (", replacing the earlier file" if loaded and loaded.replaces else "")
+            + (f"; please check {n} figure{'s' if n != 1 else ''}" if n else "")
+        )
     raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
 
 
 # --- composing -------------------------------------------------------------------------
 
+
 def _rows_for_html(check: CheckOutcome) -> list[dict]:
     """One table row per finding: the rows with the same problem together (report_text.findings)."""
     return [
-        {"row": None if not f.rows else str(f.rows[0]) if len(f.rows) == 1
-         else f"{rows_words(f.rows).removeprefix('rows ')} ({len(f.rows)} rows)",
-         "column": f.column, "metric_id": f.metric_id, "metric_name": metric_name(f.metric_id),
-         "metric_count": len(f.metric_ids), "found": f.found, "accepted": f.accepted}
+        {
+            "row": None
+            if not f.rows
+            else str(f.rows[0])
+            if len(f.rows) == 1
+            else f"{rows_words(f.rows).removeprefix('rows ')} ({len(f.rows)} rows)",
+            "column": f.column,
+            "metric_id": f.metric_id,
+            "metric_name": metric_name(f.metric_id),
+            "metric_count": len(f.metric_ids),
+            "found": f.found,
+            "accepted": f.accepted,
+        }
         for f in findings(check.failing_rows)
     ]
 
 
 def _checks_for_html(checks: list[CheckOutcome]) -> list[dict]:
-    return [{"name": c.check, "title": check_title(c.check), "message": c.message, "rows": _rows_for_html(c),
-             "row_count": len(c.failing_rows)} for c in checks]
+    return [
+        {
+            "name": c.check,
+            "title": check_title(c.check),
+            "message": c.message,
+            "rows": _rows_for_html(c),
+            "row_count": len(c.failing_rows),
+        }
+        for c in checks
+    ]
 
 
 def rows_to_correct(report: ValidationReport) -> bool:
@@ -197,13 +229,26 @@ def rows_to_correct(report: ValidationReport) -> bool:
 def jinja_env():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def _context(kind: str, report: ValidationReport, council: Council, submission: SubmissionRef,
-             contacts: list[Contact], ops_email: str, due: datetime, now: datetime,
-             loaded: LoadSummary | None = None) -> dict:
+def _context(
+    kind: str,
+    report: ValidationReport,
+    council: Council,
+    submission: SubmissionRef,
+    contacts: list[Contact],
+    ops_email: str,
+    due: datetime,
+    now: datetime,
+    loaded: LoadSummary | None = None,
+) -> dict:
     file_name = submission.original_name or f"{council.short_name}-{report.return_month}.csv"
     ctx = {
         "kind": kind,
@@ -267,15 +312,21 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
     if ctx["kind"] == "rejection":
         when = "as soon as you can" if ctx["overdue"] else f"by {ctx['due']}"
         if ctx["rows_to_correct"]:
-            fix = (f"Please correct the rows listed below (they are also attached as {ctx['attachment_name']}) "
-                   f"and send the file again {when}.")
+            fix = (
+                f"Please correct the rows listed below (they are also attached as {ctx['attachment_name']}) "
+                f"and send the file again {when}."
+            )
         elif ctx["unreadable"]:
-            fix = ("The file we collected could not be read as a return, so none of it was checked; what we found "
-                   f"is below. Please publish the return itself (a CSV or Excel file) at the same address {when}.")
+            fix = (
+                "The file we collected could not be read as a return, so none of it was checked; what we found "
+                f"is below. Please publish the return itself (a CSV or Excel file) at the same address {when}."
+            )
         else:
             fix = f"Please put right what is described below and send the file again {when}."
-        opening = (f"We could not accept {ctx['possessive_name']} {ctx['month']} return. "
-                   f"Nothing from this file has been loaded. {fix}")
+        opening = (
+            f"We could not accept {ctx['possessive_name']} {ctx['month']} return. "
+            f"Nothing from this file has been loaded. {fix}"
+        )
         closing = [fill_text(f"The {ctx['month']} return {'was' if ctx['overdue'] else 'is'} due by {ctx['due']}."), ""]
     else:
         opening, closing = _receipt_opening(ctx), _receipt_closing(ctx)
@@ -288,8 +339,10 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
     lines += [
         fill_text(f"Questions? Reply to this email or write to the platform team at {ctx['ops_email']}."),
         "",
-        fill_text(f"Submission reference: submission {ctx['submission_id']}, file fingerprint (SHA-256) "
-              f"{ctx['short_hash']}, received {ctx['received']}."),
+        fill_text(
+            f"Submission reference: submission {ctx['submission_id']}, file fingerprint (SHA-256) "
+            f"{ctx['short_hash']}, received {ctx['received']}."
+        ),
         "",
         "-- ",
         "councilbench, the West Midlands councils' benchmarking platform",
@@ -298,35 +351,47 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
 
 
 def _receipt_opening(ctx: dict) -> str:
-    text = (f"We received {ctx['possessive_name']} {ctx['month']} return and have accepted it: "
-            "its figures are now loaded.")
+    text = (
+        f"We received {ctx['possessive_name']} {ctx['month']} return and have accepted it: its figures are now loaded."
+    )
     if ctx["replaces"]:
-        text += (f" It replaces the file we accepted at {ctx['replaces']['received']}: from now on the figures "
-                 "of this file are the ones that count. The earlier file is kept, so nothing is lost.")
+        text += (
+            f" It replaces the file we accepted at {ctx['replaces']['received']}: from now on the figures "
+            "of this file are the ones that count. The earlier file is kept, so nothing is lost."
+        )
     if n := ctx["warning_count"]:
-        text += (f" We noticed {n} figure{'s' if n != 1 else ''} worth a second look (listed below). "
-                 f"Please check {'them' if n != 1 else 'it'}: if {'they are' if n != 1 else 'it is'} right, "
-                 "a short reply confirming it (and why) helps colleagues comparing councils; if not, "
-                 "send a corrected file.")
+        text += (
+            f" We noticed {n} figure{'s' if n != 1 else ''} worth a second look (listed below). "
+            f"Please check {'them' if n != 1 else 'it'}: if {'they are' if n != 1 else 'it is'} right, "
+            "a short reply confirming it (and why) helps colleagues comparing councils; if not, "
+            "send a corrected file."
+        )
     return text
 
 
 def _bullet(text: str) -> str:
-    return textwrap.fill(text, 78, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False,
-                         break_long_words=False)
+    return textwrap.fill(
+        text, 78, initial_indent="- ", subsequent_indent="  ", break_on_hyphens=False, break_long_words=False
+    )
 
 
 def _what_we_loaded(ctx: dict) -> list[str]:
     source = f" from {ctx['source_uri']}" if ctx["source_uri"] else ""
-    tidied = (f"{len(ctx['normalisations'])} thing{'s' if len(ctx['normalisations']) != 1 else ''}, listed below"
-              if ctx["normalisations"] else "nothing, the file was read exactly as written")
-    items = [f"Period: {ctx['month']}",
-             f"Loaded: {ctx['loaded']}",
-             f"File: {ctx['file_name']}{source}, received {ctx['received']}, fingerprint (SHA-256) "
-             f"{ctx['short_hash']}"]
+    tidied = (
+        f"{len(ctx['normalisations'])} thing{'s' if len(ctx['normalisations']) != 1 else ''}, listed below"
+        if ctx["normalisations"]
+        else "nothing, the file was read exactly as written"
+    )
+    items = [
+        f"Period: {ctx['month']}",
+        f"Loaded: {ctx['loaded']}",
+        f"File: {ctx['file_name']}{source}, received {ctx['received']}, fingerprint (SHA-256) {ctx['short_hash']}",
+    ]
     if ctx["replaces"]:
-        items.append(f"Replaces: the file we accepted at {ctx['replaces']['received']}, fingerprint "
-                     f"{ctx['replaces']['short_hash']} (kept, but its figures no longer count)")
+        items.append(
+            f"Replaces: the file we accepted at {ctx['replaces']['received']}, fingerprint "
+            f"{ctx['replaces']['short_hash']} (kept, but its figures no longer count)"
+        )
     items.append(f"Tidied up: {tidied}")
     return ["What we loaded", "--------------", *map(_bullet, items), ""]
 
@@ -334,24 +399,39 @@ def _what_we_loaded(ctx: dict) -> list[str]:
 def _where_to_see(ctx: dict) -> str:
     """Where the council finds the figures: its monthly pack (or, if the month's pack has
     gone, the warehouse and later packs). The HTML says the same words."""
-    pack = f"{ctx['possessive_name']} benchmarking pack for {ctx['month']}, \"{ctx['pack_name']}\""
-    warehouse = ("the regional warehouse from its next rebuild, which starts automatically (colleagues who use it "
-                 "directly, in Power BI or SQL, find them in marts.fct_metric_value)")
+    pack = f'{ctx["possessive_name"]} benchmarking pack for {ctx["month"]}, "{ctx["pack_name"]}"'
+    warehouse = (
+        "the regional warehouse from its next rebuild, which starts automatically (colleagues who use it "
+        "directly, in Power BI or SQL, find them in marts.fct_metric_value)"
+    )
     if ctx["pack_sent"]:
-        return (f"{pack}, went out at {ctx['pack_sent']} with the figures we had then. These figures are in "
-                f"{warehouse}, and in the packs of the months that follow.")
-    return (f"They will be in {pack}, which we email to you once the month's figures for the region have been "
-            f"built. They are also in {warehouse}.")
+        return (
+            f"{pack}, went out at {ctx['pack_sent']} with the figures we had then. These figures are in "
+            f"{warehouse}, and in the packs of the months that follow."
+        )
+    return (
+        f"They will be in {pack}, which we email to you once the month's figures for the region have been "
+        f"built. They are also in {warehouse}."
+    )
 
 
 def _receipt_closing(ctx: dict) -> list[str]:
     return ["Where to see your figures", "-------------------------", fill_text(ctx["where_to_see"]), ""]
 
 
-def compose(kind: str, report: ValidationReport, *, council: Council, contacts: list[Contact],
-            submission: SubmissionRef, sender: str | None = None, ops_email: str | None = None,
-            due: datetime | None = None, now: datetime | None = None,
-            loaded: LoadSummary | None = None) -> EmailMessage:
+def compose(
+    kind: str,
+    report: ValidationReport,
+    *,
+    council: Council,
+    contacts: list[Contact],
+    submission: SubmissionRef,
+    sender: str | None = None,
+    ops_email: str | None = None,
+    due: datetime | None = None,
+    now: datetime | None = None,
+    loaded: LoadSummary | None = None,
+) -> EmailMessage:
     """The email of this kind about this report, addressed to these contacts only.
     A receipt also needs `loaded`: what the file put in the warehouse.
 
@@ -364,8 +444,7 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     expected = {"rejection": ("fail",), "receipt": ("pass", "warn")}[kind]
     if report.outcome not in expected:
-        raise ValueError(f"a {kind} email needs a report with outcome {' or '.join(expected)}, "
-                         f"not {report.outcome!r}")
+        raise ValueError(f"a {kind} email needs a report with outcome {' or '.join(expected)}, not {report.outcome!r}")
     if kind == "receipt" and loaded is None:
         raise ValueError("a receipt needs what was loaded (LoadSummary)")
     if council.code != report.council_code:
@@ -379,7 +458,7 @@ def compose(kind: str, report: ValidationReport, *, council: Council, contacts: 
     sender = sender or settings.mail_from()
     ops_email = ops_email or settings.ops_email()
     due = due or return_due(report.return_month)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     ctx = _context(kind, report, council, submission, list(contacts), ops_email, due, now, loaded)
 
     msg = EmailMessage(policy=POLICY)
@@ -415,7 +494,18 @@ def compose_receipt(report: ValidationReport, **kwargs) -> EmailMessage:
 
 
 __all__ = [
-    "KINDS", "SubmissionRef", "LoadSummary", "compose", "compose_rejection", "compose_receipt", "subject_line",
+    "KINDS",
+    "LoadSummary",
+    "SubmissionRef",
+    "attachment_name",
+    "compose",
+    "compose_receipt",
+    "compose_rejection",
+    "council_display_name",
+    "failing_rows_csv",
     "message_id",
-    "attachment_name", "month_label", "council_display_name", "return_due", "render_text", "failing_rows_csv",
+    "month_label",
+    "render_text",
+    "return_due",
+    "subject_line",
 ]

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from councilbench.ingest.landing import settle_loaded
 
-LOAD_COLUMNS = ("submission_id", "row_number", "council_code", "return_period", "metric_id", "period",
-                "value", "numerator", "denominator", "status", "note")
+LOAD_COLUMNS = (
+    "submission_id",
+    "row_number",
+    "council_code",
+    "return_period",
+    "metric_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "note",
+)
 
 
 def load_return_rows(conn, submission_id: int, rows) -> int:
@@ -68,10 +79,12 @@ def return_rows_text(submission_id: int, rows):
     columns = {name: rows[name].tolist() for name in LOAD_COLUMNS[1:]}
     sid = str(int(submission_id))
     for i in range(0, len(rows), COPY_CHUNK_ROWS):
-        part = [[sid] * len(columns["row_number"][i:i + COPY_CHUNK_ROWS]),
-                [str(int(n)) for n in columns["row_number"][i:i + COPY_CHUNK_ROWS]]]
+        part = [
+            [sid] * len(columns["row_number"][i : i + COPY_CHUNK_ROWS]),
+            [str(int(n)) for n in columns["row_number"][i : i + COPY_CHUNK_ROWS]],
+        ]
         for name in LOAD_COLUMNS[2:]:
-            values = columns[name][i:i + COPY_CHUNK_ROWS]
+            values = columns[name][i : i + COPY_CHUNK_ROWS]
             part.append(_number_column(values) if name in NUMBER_COLUMNS else _text_column(values))
         yield "\n".join(map("\t".join, zip(*part))) + "\n"
 
@@ -87,7 +100,7 @@ def copy_return_rows(conn, table: str, submission_id: int, rows) -> int:
     from psycopg.copy import QueuedLibpqWriter
 
     chunks = return_rows_text(submission_id, rows)
-    first = next(chunks, None)   # the value checks run before the COPY starts
+    first = next(chunks, None)  # the value checks run before the COPY starts
     cursor = conn.cursor()
     writer = QueuedLibpqWriter(cursor) if len(rows) > COPY_CHUNK_ROWS else None
     with cursor.copy(f"copy {table} ({', '.join(LOAD_COLUMNS)}) from stdin", writer=writer) as copy:

@@ -60,8 +60,8 @@ class NoContactsError(NotifyError):
 @dataclass(frozen=True)
 class NotifyResult:
     submission_id: int
-    kind: str                         # rejection | receipt
-    status: str                       # sent | already_sent
+    kind: str  # rejection | receipt
+    status: str  # sent | already_sent
     recipients: tuple[str, ...] = field(default_factory=tuple)
     subject: str | None = None
     message_id: str | None = None
@@ -108,8 +108,13 @@ def _submission(conn, submission_id: int) -> tuple[SubmissionRef, str, str, str 
 
 
 def _ref(submission_id, sha256, fetched_at, source_uri, original_name) -> SubmissionRef:
-    return SubmissionRef(submission_id=submission_id, sha256=sha256.strip(), received_at=fetched_at,
-                         source_uri=source_uri, original_name=original_name)
+    return SubmissionRef(
+        submission_id=submission_id,
+        sha256=sha256.strip(),
+        received_at=fetched_at,
+        source_uri=source_uri,
+        original_name=original_name,
+    )
 
 
 def load_summary(conn, submission_id: int, council_code: str, period: str) -> LoadSummary:
@@ -133,8 +138,14 @@ def load_summary(conn, submission_id: int, council_code: str, period: str) -> Lo
            where council_code = %s and report_month = %s and kind = 'monthly_pack' and status = 'sent'""",
         [council_code, period],
     ).fetchone()
-    return LoadSummary(rows, actual, estimates, not_available, replaces=_ref(*replaced) if replaced else None,
-                       pack_sent_at=pack[0] if pack else None)
+    return LoadSummary(
+        rows,
+        actual,
+        estimates,
+        not_available,
+        replaces=_ref(*replaced) if replaced else None,
+        pack_sent_at=pack[0] if pack else None,
+    )
 
 
 def council_from_registry(conn, council_code: str) -> Council:
@@ -145,8 +156,16 @@ def council_from_registry(conn, council_code: str) -> Council:
     ).fetchone()
     if row is None:
         raise LookupError(f"council {council_code} is not in reference.council_registry")
-    return Council(code=row[0], name=row[1], short_name=row[2], tier=row[3], county_code=row[4],
-                   county_name=row[5], return_source=row[6], website=row[7])
+    return Council(
+        code=row[0],
+        name=row[1],
+        short_name=row[2],
+        tier=row[3],
+        county_code=row[4],
+        county_name=row[5],
+        return_source=row[6],
+        website=row[7],
+    )
 
 
 def council_contacts(conn, council_code: str) -> list[Contact]:
@@ -169,6 +188,7 @@ def council_contacts(conn, council_code: str) -> list[Contact]:
 
 
 # --- the ledger ----------------------------------------------------------------------------
+
 
 def _ensure_row(conn, submission_id: int, kind: str, recipients: list[str], subject: str) -> None:
     conn.execute(
@@ -216,27 +236,45 @@ def _checked_submission(conn, submission_id: int, report: ValidationReport, kind
     the report is its own, the ledger agrees with it, and a receipt's rows are loaded."""
     submission, council_code, period, recorded_outcome, status = _submission(conn, submission_id)
     if (council_code, period) != (report.council_code, report.return_month):
-        raise ValueError(f"report is for {report.council_code} {report.return_month} but submission "
-                         f"{submission_id} is {council_code} {period}")
+        raise ValueError(
+            f"report is for {report.council_code} {report.return_month} but submission "
+            f"{submission_id} is {council_code} {period}"
+        )
     if recorded_outcome is not None and recorded_outcome != report.outcome:
-        raise ValueError(f"submission {submission_id} is recorded as {recorded_outcome!r} but the report "
-                         f"says {report.outcome!r}: not emailing the council about a result the ledger contradicts")
+        raise ValueError(
+            f"submission {submission_id} is recorded as {recorded_outcome!r} but the report "
+            f"says {report.outcome!r}: not emailing the council about a result the ledger contradicts"
+        )
     if kind == "receipt" and status not in ("loaded", "superseded"):
-        raise ValueError(f"submission {submission_id} is {status!r}, not loaded: a receipt says what was loaded, "
-                         "so it waits for the load")
+        raise ValueError(
+            f"submission {submission_id} is {status!r}, not loaded: a receipt says what was loaded, "
+            "so it waits for the load"
+        )
     return submission, council_code, period
 
 
 def still_owed(conn, submission_id: int, kind: str) -> bool:
     """Whether an email of this kind about this submission was attempted and has not gone
     yet (pending or failed in the ledger)."""
-    return conn.execute("select 1 from ops.notifications where submission_id = %s and kind = %s and status <> 'sent'",
-                        [submission_id, kind]).fetchone() is not None
+    return (
+        conn.execute(
+            "select 1 from ops.notifications where submission_id = %s and kind = %s and status <> 'sent'",
+            [submission_id, kind],
+        ).fetchone()
+        is not None
+    )
 
 
-def notify_submission(warehouse: WarehouseLike, submission_id: int, report: ValidationReport, *,
-                      smtp_conn_id: str = SMTP_CONN_ID, due: datetime | None = None,
-                      sender: str | None = None, ops_email: str | None = None) -> NotifyResult:
+def notify_submission(
+    warehouse: WarehouseLike,
+    submission_id: int,
+    report: ValidationReport,
+    *,
+    smtp_conn_id: str = SMTP_CONN_ID,
+    due: datetime | None = None,
+    sender: str | None = None,
+    ops_email: str | None = None,
+) -> NotifyResult:
     """Email the submission's council about its validation report, at most once.
 
     warehouse: a Warehouse or URL (connected to as the loader role), or a callable
@@ -256,8 +294,9 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
         if already:  # cheap path for reruns: no contacts, composing or SMTP needed
             conn.commit()
             log.info("submission %s %s email already sent (%s)", submission_id, kind, already[2])
-            return NotifyResult(submission_id, kind, "already_sent", tuple(already[0]), already[1], already[2],
-                                already[3])
+            return NotifyResult(
+                submission_id, kind, "already_sent", tuple(already[0]), already[1], already[2], already[3]
+            )
 
         council = council_from_registry(conn, council_code)
         contacts = council_contacts(conn, council_code)
@@ -265,13 +304,24 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
         subject = subject_line(kind, report, council, loaded)
         recipients = [c.email for c in contacts]
         if not contacts:
-            error = (f"no contacts for {council.name} ({council_code}) in reference.council_contacts: "
-                     f"add them to the council_contacts seed and rerun")
+            error = (
+                f"no contacts for {council.name} ({council_code}) in reference.council_contacts: "
+                f"add them to the council_contacts seed and rerun"
+            )
             _mark_failed(conn, submission_id, kind, [], subject, error)
             raise NoContactsError(error)
 
-        msg = compose(kind, report, council=council, contacts=contacts, submission=submission,
-                      sender=sender, ops_email=ops_email, due=due, loaded=loaded)
+        msg = compose(
+            kind,
+            report,
+            council=council,
+            contacts=contacts,
+            submission=submission,
+            sender=sender,
+            ops_email=ops_email,
+            due=due,
+            loaded=loaded,
+        )
         from_addr = msg["From"].addresses[0].addr_spec
         addressed = sorted(a.addr_spec.lower() for a in msg["To"].addresses)
         if addressed != sorted(r.lower() for r in recipients) or msg["Cc"] or msg["Bcc"]:
@@ -291,8 +341,14 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
         except Exception as exc:
             conn.rollback()  # release the lock; _mark_failed records the failure on its own
             attempts = _mark_failed(conn, submission_id, kind, recipients, subject, describe_error(exc))
-            log.error("submission %s %s email to %s failed (attempt %s): %s", submission_id, kind,
-                      ", ".join(recipients), attempts, describe_error(exc))
+            log.error(
+                "submission %s %s email to %s failed (attempt %s): %s",
+                submission_id,
+                kind,
+                ", ".join(recipients),
+                attempts,
+                describe_error(exc),
+            )
             raise
 
         # Some recipients refused, others accepted: resending would duplicate for the
@@ -316,5 +372,16 @@ def notify_submission(warehouse: WarehouseLike, submission_id: int, report: Vali
         conn.close()
 
 
-__all__ = ["NotifyResult", "NotifyError", "NoContactsError", "notify_submission", "notification_kind",
-           "send_message", "council_contacts", "council_from_registry", "load_summary", "still_owed", "message_id"]
+__all__ = [
+    "NoContactsError",
+    "NotifyError",
+    "NotifyResult",
+    "council_contacts",
+    "council_from_registry",
+    "load_summary",
+    "message_id",
+    "notification_kind",
+    "notify_submission",
+    "send_message",
+    "still_owed",
+]

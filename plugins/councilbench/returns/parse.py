@@ -38,14 +38,16 @@ from councilbench.returns.contract import (
 )
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 100_000                 # a return has about 60 rows; this is a runaway sheet
-HEADER_MIN_KNOWN = 3               # a row naming 3+ contract columns is the return header
+MAX_ROWS = 100_000  # a return has about 60 rows; this is a runaway sheet
+HEADER_MIN_KNOWN = 3  # a row naming 3+ contract columns is the return header
 SNIFF_BYTES = 64 * 1024
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
-SAVE_AS_CSV = "Save it from Excel as 'CSV UTF-8 (comma delimited)' or 'CSV (comma delimited)', or upload the .xlsx workbook"
+SAVE_AS_CSV = (
+    "Save it from Excel as 'CSV UTF-8 (comma delimited)' or 'CSV (comma delimited)', or upload the .xlsx workbook"
+)
 
 # Magic bytes -> what the file looks like to a person.
 _SIGNATURES = (
@@ -58,8 +60,10 @@ _SIGNATURES = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
     (b"{\\rtf", "a Rich Text (RTF) document"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-     "an Excel 97-2003 workbook (.xls), another old-format Office file or a password-protected workbook"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an Excel 97-2003 workbook (.xls), another old-format Office file or a password-protected workbook",
+    ),
 )
 
 
@@ -70,13 +74,13 @@ class ParsedReturn:
     source_name: str
     size_bytes: int
     readable: CheckOutcome
-    columns: CheckOutcome | None = None      # None when the file could not be read
-    frame: object = None                     # pandas DataFrame: COLUMNS as text + row_number (int)
+    columns: CheckOutcome | None = None  # None when the file could not be read
+    frame: object = None  # pandas DataFrame: COLUMNS as text + row_number (int)
     normalisations: list[str] = field(default_factory=list)
-    file_format: str | None = None           # csv | xlsx
-    encoding: str | None = None              # utf-8 | windows-1252 (CSV only)
-    sheet_name: str | None = None            # XLSX only
-    header: list[str] = field(default_factory=list)   # header cells as written
+    file_format: str | None = None  # csv | xlsx
+    encoding: str | None = None  # utf-8 | windows-1252 (CSV only)
+    sheet_name: str | None = None  # XLSX only
+    header: list[str] = field(default_factory=list)  # header cells as written
     #: XLSX cells formatted as a percentage: (row, column) -> the number stored. The
     #: frame holds what Excel shows ('8.3%' for 0.083); whether that is right depends on
     #: the row's metric, so the validator words it, once.
@@ -85,8 +89,12 @@ class ParsedReturn:
     @property
     def ok(self) -> bool:
         """Readable and every required column present: the rows can be validated."""
-        return self.readable.passed and self.columns is not None and self.columns.outcome != "fail" \
+        return (
+            self.readable.passed
+            and self.columns is not None
+            and self.columns.outcome != "fail"
             and self.frame is not None
+        )
 
     @property
     def data_row_count(self) -> int:
@@ -121,8 +129,18 @@ def column_letter(index: int) -> str:
 
 
 def _ordinal(n: int) -> str:
-    words = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
-             8: "eighth", 9: "ninth", 10: "tenth"}
+    words = {
+        1: "first",
+        2: "second",
+        3: "third",
+        4: "fourth",
+        5: "fifth",
+        6: "sixth",
+        7: "seventh",
+        8: "eighth",
+        9: "ninth",
+        10: "tenth",
+    }
     return words.get(n, f"{n}th")
 
 
@@ -140,6 +158,7 @@ def _row_list(rows: list[int]) -> str:
 
 
 # --- header ---------------------------------------------------------------------------
+
 
 def canonical_header(cell: str) -> str:
     """'  Council Code ' -> 'council_code': case-insensitive, spaces trimmed, inner spaces or
@@ -160,6 +179,7 @@ def _blank(cells) -> bool:
 
 
 # --- sniffing -------------------------------------------------------------------------
+
 
 def _html_title(head: bytes) -> str | None:
     text = head.decode("utf-8", errors="replace")
@@ -216,10 +236,11 @@ def _zip_kind(data: bytes) -> str:
 
 # --- decoding -------------------------------------------------------------------------
 
+
 def _decode(data: bytes, notes: list[str]) -> tuple[str | None, str | None, str | None]:
     """(text, encoding, error message)."""
     if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
+        data = data[len(UTF8_BOM) :]
         notes.append("removed a byte-order mark (BOM) at the start of the file")
     try:
         return data.decode("utf-8"), "utf-8", None
@@ -227,11 +248,16 @@ def _decode(data: bytes, notes: list[str]) -> tuple[str | None, str | None, str 
         try:
             return data.decode("cp1252"), "windows-1252", None
         except UnicodeDecodeError as cp_error:
-            bad = data[cp_error.start:cp_error.start + 1].hex().upper()
-            line = data[:cp_error.start].count(b"\n") + 1
-            return None, None, (
-                f"The file is not text in UTF-8 or Windows-1252, the encodings Excel uses for CSV (byte 0x{bad} "
-                f"on line {line} is neither), so its characters cannot be read safely. {SAVE_AS_CSV}.")
+            bad = data[cp_error.start : cp_error.start + 1].hex().upper()
+            line = data[: cp_error.start].count(b"\n") + 1
+            return (
+                None,
+                None,
+                (
+                    f"The file is not text in UTF-8 or Windows-1252, the encodings Excel uses for CSV (byte 0x{bad} "
+                    f"on line {line} is neither), so its characters cannot be read safely. {SAVE_AS_CSV}."
+                ),
+            )
 
 
 def _first_non_ascii_row(records: list[tuple[int, list[str]]]) -> tuple[int, str] | None:
@@ -245,6 +271,7 @@ def _first_non_ascii_row(records: list[tuple[int, list[str]]]) -> tuple[int, str
 
 # --- CSV ------------------------------------------------------------------------------
 
+
 def _split(line: str, delimiter: str) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=delimiter))
@@ -257,7 +284,10 @@ def _read_csv(text: str, notes: list[str]) -> tuple[list[tuple[int, list[str]]] 
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        return None, "The file has no rows at all, only blank lines or spaces. Upload the return with its header row and one row per metric."
+        return (
+            None,
+            "The file has no rows at all, only blank lines or spaces. Upload the return with its header row and one row per metric.",
+        )
     # Excel writes (and honours) a first line 'sep=,' naming the delimiter; it hides it
     # when it opens the file, so rows are numbered as if it were not there.
     sep = re.fullmatch(r'"?sep=(.)"?,*', lines[first].strip())
@@ -265,7 +295,7 @@ def _read_csv(text: str, notes: list[str]) -> tuple[list[tuple[int, list[str]]] 
         if sep.group(1) != ",":
             return None, _delimiter_message(sep.group(1))
         notes.append("ignored the first line 'sep=,' (an Excel hint naming the delimiter)")
-        text = "\n".join(lines[first + 1:])
+        text = "\n".join(lines[first + 1 :])
         lines = text.splitlines()
         first = next((i for i, line in enumerate(lines) if line.strip()), None)
         if first is None:
@@ -284,18 +314,23 @@ def _read_csv(text: str, notes: list[str]) -> tuple[list[tuple[int, list[str]]] 
 
 def _delimiter_message(delimiter: str) -> str:
     if delimiter == ";":
-        return ("The file uses semicolons (;) to separate columns, not commas. Excel does this when the "
-                "computer is set to a region that writes decimals with a comma (12,5), so numbers in this file "
-                "cannot be read safely. " + SAVE_AS_CSV + " (with the computer's region set to United Kingdom).")
+        return (
+            "The file uses semicolons (;) to separate columns, not commas. Excel does this when the "
+            "computer is set to a region that writes decimals with a comma (12,5), so numbers in this file "
+            "cannot be read safely. " + SAVE_AS_CSV + " (with the computer's region set to United Kingdom)."
+        )
     if delimiter == "\t":
-        return ("The file uses tabs to separate columns (a 'Text (Tab delimited)' or 'Unicode Text' export), "
-                "not commas, and a tab-separated file does not say whether '1,234' means one thousand two hundred "
-                "and thirty-four or 1.234. " + SAVE_AS_CSV + ".")
+        return (
+            "The file uses tabs to separate columns (a 'Text (Tab delimited)' or 'Unicode Text' export), "
+            "not commas, and a tab-separated file does not say whether '1,234' means one thousand two hundred "
+            "and thirty-four or 1.234. " + SAVE_AS_CSV + "."
+        )
     name = {"|": "vertical bars (|)"}.get(delimiter, f"'{delimiter}'")
     return f"The file uses {name} to separate columns, not commas. {SAVE_AS_CSV}."
 
 
 # --- XLSX -----------------------------------------------------------------------------
+
 
 def _number_text(v: float) -> str:
     if float(v).is_integer() and abs(v) < 1e15:
@@ -307,8 +342,8 @@ class _XlsxCells:
     """Turns openpyxl cells into the text a person sees, counting what that took."""
 
     def __init__(self) -> None:
-        self.percent_cells: dict[tuple[int, str], str] = {}   # (row, column) -> stored
-        self.date_periods: list[tuple[int, str, str]] = []    # (row, date, period)
+        self.percent_cells: dict[tuple[int, str], str] = {}  # (row, column) -> stored
+        self.date_periods: list[tuple[int, str, str]] = []  # (row, date, period)
 
     def text(self, cell, row_number: int, column: str | None) -> str:
         import datetime as dt
@@ -343,13 +378,16 @@ class _XlsxCells:
         if self.date_periods:
             row, date, period = self.date_periods[0]
             n = len(self.date_periods)
-            out.append(f"read {n} date{'s' if n > 1 else ''} in the period column as the month "
-                       f"(Excel turns 2026-10 into a date; row {row}: {date} read as {period})")
+            out.append(
+                f"read {n} date{'s' if n > 1 else ''} in the period column as the month "
+                f"(Excel turns 2026-10 into a date; row {row}: {date} read as {period})"
+            )
         return out
 
 
-def _read_xlsx(data: bytes, notes: list[str], percent_cells: dict
-               ) -> tuple[list[tuple[int, list[str]]] | None, list[str] | None, str | None, str | None]:
+def _read_xlsx(
+    data: bytes, notes: list[str], percent_cells: dict
+) -> tuple[list[tuple[int, list[str]]] | None, list[str] | None, str | None, str | None]:
     """(records including the header, header column names, sheet name, error); the
     percentage-formatted cells go into `percent_cells`."""
     import warnings
@@ -358,14 +396,21 @@ def _read_xlsx(data: bytes, notes: list[str], percent_cells: dict
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # openpyxl warns about data validation, styles ...
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation, styles ...
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        return None, None, None, (f"The file looks like an Excel workbook (.xlsx) but could not be opened "
-                                  f"({type(exc).__name__}: {exc}). Open it in Excel, save it again as "
-                                  f"'Excel Workbook (.xlsx)' or 'CSV UTF-8 (comma delimited)', and upload that.")
+        return (
+            None,
+            None,
+            None,
+            (
+                f"The file looks like an Excel workbook (.xlsx) but could not be opened "
+                f"({type(exc).__name__}: {exc}). Open it in Excel, save it again as "
+                f"'Excel Workbook (.xlsx)' or 'CSV UTF-8 (comma delimited)', and upload that."
+            ),
+        )
     try:
-        candidates = []          # (sheet index, name, header row number, header cells)
+        candidates = []  # (sheet index, name, header row number, header cells)
         described = []
         for index, ws in enumerate(wb.worksheets):
             first = None
@@ -378,36 +423,62 @@ def _read_xlsx(data: bytes, notes: list[str], percent_cells: dict
                 candidates.append((index, ws.title, first[0], first[1]))
             described.append(ws.title)
         if not candidates:
-            return None, None, None, (
-                f"No sheet of the workbook starts with the return header ({', '.join(COLUMNS)}) in its first "
-                f"non-empty row. Sheets: {_quote_list(described)}. Put the return on one sheet with the header "
-                f"as its first row, or use the published template.")
+            return (
+                None,
+                None,
+                None,
+                (
+                    f"No sheet of the workbook starts with the return header ({', '.join(COLUMNS)}) in its first "
+                    f"non-empty row. Sheets: {_quote_list(described)}. Put the return on one sheet with the header "
+                    f"as its first row, or use the published template."
+                ),
+            )
         if len(candidates) > 1:
-            return None, None, None, (
-                f"Sheets {_quote_list(c[1] for c in candidates)} all start with a return header, so it is not "
-                f"clear which one is the return. Delete the other sheets (or their headers) and upload it again.")
+            return (
+                None,
+                None,
+                None,
+                (
+                    f"Sheets {_quote_list(c[1] for c in candidates)} all start with a return header, so it is not "
+                    f"clear which one is the return. Delete the other sheets (or their headers) and upload it again."
+                ),
+            )
         index, name, header_row, _ = candidates[0]
         if index > 0:
             others = [s for i, s in enumerate(described) if i != index]
-            notes.append(f"used sheet '{name}' (the {_ordinal(index + 1)} sheet): the other sheet"
-                         f"{'s' if len(others) > 1 else ''} {_quote_list(others)} "
-                         f"{'have' if len(others) > 1 else 'has'} no return header")
+            notes.append(
+                f"used sheet '{name}' (the {_ordinal(index + 1)} sheet): the other sheet"
+                f"{'s' if len(others) > 1 else ''} {_quote_list(others)} "
+                f"{'have' if len(others) > 1 else 'has'} no return header"
+            )
         ws = wb.worksheets[index]
         cells_reader = _XlsxCells()
         records: list[tuple[int, list[str]]] = []
         header: list[str] | None = None
         columns: list[str | None] = []
         for offset, row in enumerate(ws.iter_rows(min_row=header_row)):
-            row_number = header_row + offset   # read-only mode yields gap rows too, so this is the sheet row
+            row_number = header_row + offset  # read-only mode yields gap rows too, so this is the sheet row
             if header is None:
                 header = ["" if c.value is None else str(c.value) for c in row]
                 columns = [c if c in COLUMNS else None for c in map(canonical_header, header)]
                 records.append((row_number, header))
                 continue
             if row_number - header_row > MAX_ROWS:
-                return None, None, None, f"Sheet '{name}' has more than {MAX_ROWS:,} rows; a monthly return has about 60."
-            records.append((row_number, [cells_reader.text(c, row_number, columns[i] if i < len(columns) else None)
-                                         for i, c in enumerate(row)]))
+                return (
+                    None,
+                    None,
+                    None,
+                    f"Sheet '{name}' has more than {MAX_ROWS:,} rows; a monthly return has about 60.",
+                )
+            records.append(
+                (
+                    row_number,
+                    [
+                        cells_reader.text(c, row_number, columns[i] if i < len(columns) else None)
+                        for i, c in enumerate(row)
+                    ],
+                )
+            )
         notes.extend(cells_reader.notes())
         percent_cells.update(cells_reader.percent_cells)
         return records, header, name, None
@@ -416,6 +487,7 @@ def _read_xlsx(data: bytes, notes: list[str], percent_cells: dict
 
 
 # --- shared: records -> frame -----------------------------------------------------------
+
 
 def _build(records: list[tuple[int, list[str]]], notes: list[str], parsed: ParsedReturn) -> None:
     import pandas as pd
@@ -427,15 +499,21 @@ def _build(records: list[tuple[int, list[str]]], notes: list[str], parsed: Parse
         return
     header_row, header = records[start]
     if not is_return_header(header):
-        later = next((rn for rn, cells in records[start + 1:start + 20] if is_return_header(cells)), None)
+        later = next((rn for rn, cells in records[start + 1 : start + 20] if is_return_header(cells)), None)
         found = ", ".join(c for c in header if str(c).strip())[:120]
-        hint = (f" The header is on row {later}: delete the rows above it so the header is row 1."
-                if later else " Use the published template, whose first row is the header.")
+        hint = (
+            f" The header is on row {later}: delete the rows above it so the header is row 1."
+            if later
+            else " Use the published template, whose first row is the header."
+        )
         parsed.readable = _fail_readable(
-            f"The first row of the file should be the header ({', '.join(COLUMNS)}) but it is '{found}'.{hint}")
+            f"The first row of the file should be the header ({', '.join(COLUMNS)}) but it is '{found}'.{hint}"
+        )
         return
     if start > 0:
-        notes.append(f"ignored {start} blank row{'s' if start > 1 else ''} above the header (the header is row {header_row})")
+        notes.append(
+            f"ignored {start} blank row{'s' if start > 1 else ''} above the header (the header is row {header_row})"
+        )
     parsed.header = [str(c) for c in header]
 
     # Columns: map header cells to contract columns.
@@ -446,44 +524,65 @@ def _build(records: list[tuple[int, list[str]]], notes: list[str], parsed: Parse
             positions.setdefault(c, []).append(i)
     renamed = [(header[i], c) for c, idx in positions.items() for i in idx if str(header[i]) != c]
     if renamed:
-        notes.append("read the header " + ", ".join(f"'{h}' as {c}" for h, c in renamed[:8])
-                     + (f" and {len(renamed) - 8} more" if len(renamed) > 8 else ""))
+        notes.append(
+            "read the header "
+            + ", ".join(f"'{h}' as {c}" for h, c in renamed[:8])
+            + (f" and {len(renamed) - 8} more" if len(renamed) > 8 else "")
+        )
     column_failures: list[FailingRow] = []
     problems: list[str] = []
     duplicated = {c: idx for c, idx in positions.items() if len(idx) > 1}
     for c, idx in duplicated.items():
         problems.append(f"column {c} appears {len(idx)} times (columns {', '.join(column_letter(i) for i in idx)})")
-        column_failures.append(FailingRow(header_row, None, found=f"{c} in columns {', '.join(column_letter(i) for i in idx)}",
-                                          accepted=f"one column named {c}", column=c))
+        column_failures.append(
+            FailingRow(
+                header_row,
+                None,
+                found=f"{c} in columns {', '.join(column_letter(i) for i in idx)}",
+                accepted=f"one column named {c}",
+                column=c,
+            )
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in positions]
     if missing:
         problems.append(f"the header has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}")
         for c in missing:
-            column_failures.append(FailingRow(header_row, None, found="(no such column)",
-                                              accepted=f"a column headed {c}", column=c))
+            column_failures.append(
+                FailingRow(header_row, None, found="(no such column)", accepted=f"a column headed {c}", column=c)
+            )
     absent_optional = [c for c in COLUMNS if c not in positions and c not in REQUIRED_COLUMNS]
     if absent_optional:
-        notes.append(f"the file has no {', '.join(absent_optional)} column{'s' if len(absent_optional) > 1 else ''}: read "
-                     f"{'them' if len(absent_optional) > 1 else 'it'} as blank")
+        notes.append(
+            f"the file has no {', '.join(absent_optional)} column{'s' if len(absent_optional) > 1 else ''}: read "
+            f"{'them' if len(absent_optional) > 1 else 'it'} as blank"
+        )
     width = len(header)
 
     # Data rows: drop blank rows (and say where), keep spreadsheet row numbers.
-    data = records[start + 1:]
+    data = records[start + 1 :]
     last_content = max((i for i, (_, cells) in enumerate(data) if not _blank(cells)), default=-1)
     trailing = len(data) - 1 - last_content
-    inner_blank = [rn for rn, cells in data[:last_content + 1] if _blank(cells)]
-    body = [(rn, cells) for rn, cells in data[:last_content + 1] if not _blank(cells)]
+    inner_blank = [rn for rn, cells in data[: last_content + 1] if _blank(cells)]
+    body = [(rn, cells) for rn, cells in data[: last_content + 1] if not _blank(cells)]
 
-    extra_with_data = {i: [rn for rn, cells in body if i < len(cells) and str(cells[i]).strip()]
-                       for i in range(width) if canon[i] not in COLUMNS}
+    extra_with_data = {
+        i: [rn for rn, cells in body if i < len(cells) and str(cells[i]).strip()]
+        for i in range(width)
+        if canon[i] not in COLUMNS
+    }
     ignored = []
     for i, rows in extra_with_data.items():
         label = f"'{header[i]}'" if str(header[i]).strip() else "with no header"
         if str(header[i]).strip() or rows:
             ignored.append(f"column {column_letter(i)} {label}" + (f" ({len(rows)} filled cells)" if rows else ""))
     if ignored:
-        notes.append("ignored " + ", ".join(ignored) + ", which " + ("are" if len(ignored) > 1 else "is")
-                     + " not part of the return")
+        notes.append(
+            "ignored "
+            + ", ".join(ignored)
+            + ", which "
+            + ("are" if len(ignored) > 1 else "is")
+            + " not part of the return"
+        )
 
     rows_out = []
     overflow: list[FailingRow] = []
@@ -493,11 +592,17 @@ def _build(records: list[tuple[int, list[str]]], notes: list[str], parsed: Parse
     for rn, cells in body:
         beyond = [c for c in cells[width:] if str(c).strip()]
         if beyond or (len(cells) > width and len(cells) != usual_length):
-            overflow.append(FailingRow(
-                rn, None, found=f"{len(cells)} cells" + (f" (extra: {', '.join(repr(str(c)) for c in beyond[:3])})"
-                                                         if beyond else ""),
-                accepted=f"at most {width} cells, one per header column; a comma inside a number or note needs the "
-                         f"cell in double quotes (Excel adds them when it saves as CSV)", column=None))
+            overflow.append(
+                FailingRow(
+                    rn,
+                    None,
+                    found=f"{len(cells)} cells"
+                    + (f" (extra: {', '.join(repr(str(c)) for c in beyond[:3])})" if beyond else ""),
+                    accepted=f"at most {width} cells, one per header column; a comma inside a number or note needs the "
+                    f"cell in double quotes (Excel adds them when it saves as CSV)",
+                    column=None,
+                )
+            )
             continue
         cells = list(cells[:width]) + [""] * (width - len(cells))
         rec = {c: str(cells[idx[0]]) for c, idx in positions.items()}
@@ -512,34 +617,53 @@ def _build(records: list[tuple[int, list[str]]], notes: list[str], parsed: Parse
 
     if not body:
         parsed.readable = _fail_readable(
-            f"The file has a header row but no data rows: add one row per metric below the header (row {header_row}).")
+            f"The file has a header row but no data rows: add one row per metric below the header (row {header_row})."
+        )
         return
     if overflow:
-        problems.append(f"{len(overflow)} row{'s have' if len(overflow) > 1 else ' has'} more cells than the header has columns")
+        problems.append(
+            f"{len(overflow)} row{'s have' if len(overflow) > 1 else ' has'} more cells than the header has columns"
+        )
         column_failures.extend(overflow)
 
-    frame = pd.DataFrame(rows_out, columns=[*COLUMNS, "row_number"]) if rows_out else \
-        pd.DataFrame({c: pd.Series([], dtype=str) for c in COLUMNS} | {"row_number": pd.Series([], dtype="int64")})
+    frame = (
+        pd.DataFrame(rows_out, columns=[*COLUMNS, "row_number"])
+        if rows_out
+        else pd.DataFrame({c: pd.Series([], dtype=str) for c in COLUMNS} | {"row_number": pd.Series([], dtype="int64")})
+    )
     for c in COLUMNS:
         frame[c] = frame[c].astype(str)
     frame["row_number"] = frame["row_number"].astype("int64")
     parsed.frame = frame
     n = len(frame)
-    parsed.readable = CheckOutcome("readable", "fail", "pass",
-                                   f"Read {n} data row{'s' if n != 1 else ''} from "
-                                   + (f"sheet '{parsed.sheet_name}' of an Excel workbook." if parsed.file_format == "xlsx"
-                                      else f"a CSV file ({parsed.encoding})."))
+    parsed.readable = CheckOutcome(
+        "readable",
+        "fail",
+        "pass",
+        f"Read {n} data row{'s' if n != 1 else ''} from "
+        + (
+            f"sheet '{parsed.sheet_name}' of an Excel workbook."
+            if parsed.file_format == "xlsx"
+            else f"a CSV file ({parsed.encoding})."
+        ),
+    )
     if problems:
-        parsed.columns = CheckOutcome("columns", "fail", "fail",
-                                      "The columns do not match the return template: " + "; ".join(problems) + ".",
-                                      column_failures)
+        parsed.columns = CheckOutcome(
+            "columns",
+            "fail",
+            "fail",
+            "The columns do not match the return template: " + "; ".join(problems) + ".",
+            column_failures,
+        )
     else:
-        parsed.columns = CheckOutcome("columns", "fail", "pass",
-                                      f"All required columns are present ({', '.join(REQUIRED_COLUMNS)}).")
+        parsed.columns = CheckOutcome(
+            "columns", "fail", "pass", f"All required columns are present ({', '.join(REQUIRED_COLUMNS)})."
+        )
 
 
-def parse_return(path: Path, media_type: str | None = None, original_name: str | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedReturn:
+def parse_return(
+    path: Path, media_type: str | None = None, original_name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ParsedReturn:
     """Read a council return (CSV or XLSX) into text rows, without judging the values.
 
     Never raises for a bad file: the outcome is in `readable` (and `columns`). `media_type`
@@ -555,13 +679,15 @@ def parse_return(path: Path, media_type: str | None = None, original_name: str |
     if size == 0:
         parsed.readable = _fail_readable(
             "The file is empty (0 bytes). Upload the return again: the file may not have been saved before it "
-            "was sent, or the address served nothing.")
+            "was sent, or the address served nothing."
+        )
         return parsed
-    if size > max_bytes:   # decided from the size alone: never read a runaway file
+    if size > max_bytes:  # decided from the size alone: never read a runaway file
         parsed.readable = _fail_readable(
             f"The file is {_size_words(size)}; a monthly return is normally under 100 KB; the limit is "
             f"{_limit_words(max_bytes)}. Check that this is the return (one row per metric) and not an export of "
-            f"a whole system.")
+            f"a whole system."
+        )
         return parsed
 
     with open(path, "rb") as f:
@@ -575,12 +701,15 @@ def parse_return(path: Path, media_type: str | None = None, original_name: str |
             "The address served a web page, not a return "
             + (f"(its title is '{title}')" if title else "(it has no title)")
             + ". This is usually a sign-in, error or 'page not found' page: check that the return's address is right "
-              "and that the file can be downloaded without signing in.")
+            "and that the file can be downloaded without signing in."
+        )
         return parsed
     if head.startswith(UTF16_BOMS):
         parsed.readable = _fail_readable(
             "The file is 'Unicode Text' (UTF-16), which Excel writes with tabs between columns, not a CSV file. "
-            + SAVE_AS_CSV + ".")
+            + SAVE_AS_CSV
+            + "."
+        )
         return parsed
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         kind = _zip_kind(data)
@@ -600,8 +729,9 @@ def parse_return(path: Path, media_type: str | None = None, original_name: str |
 
     reason = _binary_reason(head)
     if reason:
-        parsed.readable = _fail_readable(f"The file is not a CSV or Excel (.xlsx) return: it looks like {reason}. "
-                                         f"{SAVE_AS_CSV}.")
+        parsed.readable = _fail_readable(
+            f"The file is not a CSV or Excel (.xlsx) return: it looks like {reason}. {SAVE_AS_CSV}."
+        )
         return parsed
 
     parsed.file_format = "csv"

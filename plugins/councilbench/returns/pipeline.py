@@ -40,13 +40,13 @@ class ReturnOutcome:
     council_code: str
     council_name: str
     return_month: str
-    fetch: str                      # received | unchanged | not_received | error
+    fetch: str  # received | unchanged | not_received | error
     submission_id: int | None = None
-    status: str | None = None       # received | rejected | loaded | superseded
-    outcome: str | None = None      # pass | warn | fail
+    status: str | None = None  # received | rejected | loaded | superseded
+    outcome: str | None = None  # pass | warn | fail
     rows_loaded: int = 0
     new_submission: bool = False
-    recorded_now: bool = False      # validated and recorded (rejected or loaded) by this run
+    recorded_now: bool = False  # validated and recorded (rejected or loaded) by this run
     message: str = ""
     quarantined: str | None = None
 
@@ -78,8 +78,10 @@ def latest_submission(conn, council_code: str, return_month: str):
 def _lock(conn, keys: list[str]) -> None:
     """Session advisory locks on council-months, taken in one sorted order so that two
     runs (a backfill and the DAG, say) wait for each other and never deadlock."""
-    conn.execute("select pg_advisory_lock(hashtext(k)) from (select k from unnest(%s::text[]) as k order by k) s",
-                 [sorted(set(keys))])
+    conn.execute(
+        "select pg_advisory_lock(hashtext(k)) from (select k from unnest(%s::text[]) as k order by k) s",
+        [sorted(set(keys))],
+    )
     conn.commit()
 
 
@@ -89,9 +91,15 @@ def _unlock(conn, keys: list[str]) -> None:
     conn.commit()
 
 
-def process_return(warehouse: Warehouse, council_code: str, return_month: str, *,
-                   returns_base_url: str | None = None, today: date | None = None,
-                   policy: RetryPolicy = RetryPolicy()) -> ReturnOutcome:
+def process_return(
+    warehouse: Warehouse,
+    council_code: str,
+    return_month: str,
+    *,
+    returns_base_url: str | None = None,
+    today: date | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+) -> ReturnOutcome:
     council = catalogue.councils()[council_code]
     uri = council.return_uri(return_month, returns_base_url)
     result = ReturnOutcome(council_code, council.name, return_month, fetch="not_received")
@@ -108,46 +116,82 @@ def process_return(warehouse: Warehouse, council_code: str, return_month: str, *
             _unlock(conn, keys)
 
 
-def fetch_and_land(conn, council, uri: str, return_month: str, result: ReturnOutcome,
-                   policy: RetryPolicy = RetryPolicy(), session=None) -> landing.Landed | None:
+def fetch_and_land(
+    conn, council, uri: str, return_month: str, result: ReturnOutcome, policy: RetryPolicy = RetryPolicy(), session=None
+) -> landing.Landed | None:
     """Fetch the council's return and land it (committed). The landed submission when it
     still needs validating; None when there is nothing to validate (`result` says why).
     `session`: an HTTP session to reuse (a batch keeps its connections open)."""
     etag, last_modified = landing.last_validators(
-        conn, source_kind=SOURCE_KIND, subject=council.code, period=return_month, source_uri=uri)
-    fetched = (fetch(uri, etag=etag, last_modified=last_modified, policy=policy, session=session)
-               if uri.startswith("http") else fetch(uri))
+        conn, source_kind=SOURCE_KIND, subject=council.code, period=return_month, source_uri=uri
+    )
+    fetched = (
+        fetch(uri, etag=etag, last_modified=last_modified, policy=policy, session=session)
+        if uri.startswith("http")
+        else fetch(uri)
+    )
     result.fetch = fetched.outcome
     result.message = fetched.message
     if fetched.outcome != "received":
-        landing.record_fetch(conn, source_kind=SOURCE_KIND, subject=council.code, period=return_month,
-                             source_uri=uri, outcome=fetched.outcome, http_status=fetched.http_status,
-                             etag=fetched.etag, last_modified=fetched.last_modified, message=fetched.message)
+        landing.record_fetch(
+            conn,
+            source_kind=SOURCE_KIND,
+            subject=council.code,
+            period=return_month,
+            source_uri=uri,
+            outcome=fetched.outcome,
+            http_status=fetched.http_status,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            message=fetched.message,
+        )
         latest = latest_submission(conn, council.code, return_month)
         if latest and fetched.outcome == "unchanged" and latest[1] == "received":
             # Landed by an earlier run that stopped before validating: finish the job.
             result.submission_id = latest[0]
             return landing.Landed(latest[0], latest[5], latest[6], Path(latest[4]), False, latest[1])
         if latest:  # unchanged since an earlier run: report that submission's state
-            result.submission_id, result.status, result.outcome, result.rows_loaded = latest[0], latest[1], latest[2], latest[3] or 0
+            result.submission_id, result.status, result.outcome, result.rows_loaded = (
+                latest[0],
+                latest[1],
+                latest[2],
+                latest[3] or 0,
+            )
         log.info("%s %s: %s %s", council.name, return_month, fetched.outcome, fetched.message)
         return None
 
     try:
         with open(fetched.path, "rb") as f:
-            landed = landing.land(conn, chunks=landing.iter_file(f), source_kind=SOURCE_KIND, subject=council.code,
-                                  period=return_month, source_uri=uri, media_type=fetched.media_type,
-                                  original_name=Path(uri).name)
+            landed = landing.land(
+                conn,
+                chunks=landing.iter_file(f),
+                source_kind=SOURCE_KIND,
+                subject=council.code,
+                period=return_month,
+                source_uri=uri,
+                media_type=fetched.media_type,
+                original_name=Path(uri).name,
+            )
     finally:
         fetched.discard()
-    landing.record_fetch(conn, source_kind=SOURCE_KIND, subject=council.code, period=return_month,
-                         source_uri=uri, outcome="received", http_status=fetched.http_status,
-                         etag=fetched.etag, last_modified=fetched.last_modified, submission_id=landed.submission_id)
+    landing.record_fetch(
+        conn,
+        source_kind=SOURCE_KIND,
+        subject=council.code,
+        period=return_month,
+        source_uri=uri,
+        outcome="received",
+        http_status=fetched.http_status,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        submission_id=landed.submission_id,
+    )
     result.submission_id, result.new_submission = landed.submission_id, landed.is_new
 
     if landed.status != "received":  # the same bytes were already validated: nothing to redo
-        row = conn.execute("select status, outcome, rows_loaded from ops.submissions where submission_id = %s",
-                           [landed.submission_id]).fetchone()
+        row = conn.execute(
+            "select status, outcome, rows_loaded from ops.submissions where submission_id = %s", [landed.submission_id]
+        ).fetchone()
         conn.commit()
         result.status, result.outcome, result.rows_loaded = row[0], row[1], row[2] or 0
         result.message = "same file as already processed: nothing changed"
@@ -155,37 +199,50 @@ def fetch_and_land(conn, council, uri: str, return_month: str, result: ReturnOut
     return landed
 
 
-def validate_and_load(conn, landed: landing.Landed, council, return_month, result: ReturnOutcome, today) -> ReturnOutcome:
+def validate_and_load(
+    conn, landed: landing.Landed, council, return_month, result: ReturnOutcome, today
+) -> ReturnOutcome:
     """Validate one landed return on its own, then record_and_load it."""
     from councilbench.returns.parse import parse_return
     from councilbench.returns.validate import validate_return
 
     conn.execute("select 1 from ops.submissions where submission_id = %s for update", [landed.submission_id])
     parsed = parse_return(Path(landed.path), media_type=None, original_name=None)
-    report = validate_return(parsed, council_code=council.code, return_month=return_month, today=today,
-                             previous_values=load.previous_values(conn, council.code, return_month))
+    report = validate_return(
+        parsed,
+        council_code=council.code,
+        return_month=return_month,
+        today=today,
+        previous_values=load.previous_values(conn, council.code, return_month),
+    )
     return record_and_load(conn, landed, council, return_month, result, report)
 
 
-def record_and_load(conn, landed: landing.Landed, council, return_month, result: ReturnOutcome, report) -> ReturnOutcome:
+def record_and_load(
+    conn, landed: landing.Landed, council, return_month, result: ReturnOutcome, report
+) -> ReturnOutcome:
     """Record the validation results, then quarantine a rejected file or load an accepted one."""
     conn.execute("select 1 from ops.submissions where submission_id = %s for update", [landed.submission_id])
     results.record_checks(conn, landed.submission_id, report)
     result.outcome, result.recorded_now = report.outcome, True
     if report.outcome == "fail":
-        conn.execute("update ops.submissions set status = 'rejected', status_changed_at = now() where submission_id = %s",
-                     [landed.submission_id])
+        conn.execute(
+            "update ops.submissions set status = 'rejected', status_changed_at = now() where submission_id = %s",
+            [landed.submission_id],
+        )
         conn.commit()
         result.status = "rejected"
-        result.quarantined = str(landing.quarantine(landed.path, subject=council.short_name, period=return_month,
-                                                    suffix=".rejected"))
+        result.quarantined = str(
+            landing.quarantine(landed.path, subject=council.short_name, period=return_month, suffix=".rejected")
+        )
         result.message = "; ".join(c.message for c in report.failures())
         log.warning("%s %s rejected: %s", council.name, return_month, result.message)
         return result
     conn.commit()  # the validation results stand even if the load below fails
     result.rows_loaded = load.load_return_rows(conn, landed.submission_id, report.rows)
-    result.status = conn.execute("select status from ops.submissions where submission_id = %s",
-                                 [landed.submission_id]).fetchone()[0]
+    result.status = conn.execute(
+        "select status from ops.submissions where submission_id = %s", [landed.submission_id]
+    ).fetchone()[0]
     conn.commit()
     log.info("%s %s: %s, %d rows loaded", council.name, return_month, report.outcome, result.rows_loaded)
     return result
@@ -217,8 +274,14 @@ def send_emails(warehouse: Warehouse, outcomes: list[dict]) -> list[dict]:
                     continue
                 report = results.load_report(conn, o.submission_id)
             status = notify_submission(warehouse, o.submission_id, report)
-            sent.append({"council_code": o.council_code, "submission_id": o.submission_id,
-                         "kind": o.email_kind, "result": str(status)})
+            sent.append(
+                {
+                    "council_code": o.council_code,
+                    "submission_id": o.submission_id,
+                    "kind": o.email_kind,
+                    "result": str(status),
+                }
+            )
         except Exception as exc:  # keep going: the other councils' emails must not wait
             log.error("email to %s about submission %s failed: %s", o.council_name, o.submission_id, exc)
             errors.append(f"{o.council_name}: {exc}")
@@ -232,9 +295,13 @@ def summarise(outcomes: list[dict], emails: list[dict]) -> dict:
     rows = [ReturnOutcome(**d) for d in outcomes]
     for o in sorted(rows, key=lambda r: r.council_name):
         state = o.status or o.fetch
-        log.info("%-32s %-10s %-5s rows=%-4d %s", o.council_name, state, o.outcome or "", o.rows_loaded, o.message[:120])
+        log.info(
+            "%-32s %-10s %-5s rows=%-4d %s", o.council_name, state, o.outcome or "", o.rows_loaded, o.message[:120]
+        )
+
     def count(pred):
         return sum(1 for r in rows if pred(r))
+
     return {
         "return_month": rows[0].return_month if rows else None,
         "councils": len(rows),
@@ -284,22 +351,23 @@ def _validate_and_load_batch(conn, waiting: list[_Waiting], today: date | None) 
     failures: dict[int, str] = {}
     if not waiting:
         return failures
-    waiting = sorted(waiting, key=lambda w: w.return_month)   # stable: council order within a month
+    waiting = sorted(waiting, key=lambda w: w.return_month)  # stable: council order within a month
     councils, first, last = sorted({w.council.code for w in waiting}), waiting[0].return_month, waiting[-1].return_month
     items, readable = [], []
     for w in waiting:
         try:
-            items.append((parse_return(Path(w.landed.path), media_type=None, original_name=None),
-                          w.council.code, w.return_month))
+            items.append(
+                (parse_return(Path(w.landed.path), media_type=None, original_name=None), w.council.code, w.return_month)
+            )
             readable.append(w)
-        except Exception as exc:   # noqa: BLE001 - e.g. the landed file cannot be opened
+        except Exception as exc:  # noqa: BLE001 - e.g. the landed file cannot be opened
             failures[id(w)] = _failure(w.council, w.return_month, "reading the landed file", exc)
     reports: dict[int, object] = {}
     try:
         previous = load.previous_figures(conn, councils, first, last)
         conn.commit()
         reports = dict(zip(map(id, readable), validate_returns(items, today=today, previous_values=previous)))
-    except Exception:   # noqa: BLE001
+    except Exception:
         # A rule that cannot run on some return's rows (the platform's fault): validate one
         # by one, so only the return it breaks on fails and every other one goes on.
         conn.rollback()
@@ -309,22 +377,29 @@ def _validate_and_load_batch(conn, waiting: list[_Waiting], today: date | None) 
         for w, item in zip(readable, items):
             try:
                 reports[id(w)] = validate_returns([item], today=today, previous_values=previous)[0]
-            except Exception as exc:   # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001
                 failures[id(w)] = _failure(w.council, w.return_month, "validation", exc)
     for w in readable:
         if id(w) not in reports:
             continue
         try:
             record_and_load(conn, w.landed, w.council, w.return_month, w.result, reports[id(w)])
-        except Exception as exc:   # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001
             conn.rollback()
             failures[id(w)] = _failure(w.council, w.return_month, "recording and loading", exc)
     return failures
 
 
-def _run_batch(warehouse: Warehouse, months: list[str], codes: list[str], *, returns_base_url: str | None,
-               today: date | None, policy: RetryPolicy,
-               bulk: bool = False) -> tuple[dict[str, list[ReturnOutcome]], list[str]]:
+def _run_batch(
+    warehouse: Warehouse,
+    months: list[str],
+    codes: list[str],
+    *,
+    returns_base_url: str | None,
+    today: date | None,
+    policy: RetryPolicy,
+    bulk: bool = False,
+) -> tuple[dict[str, list[ReturnOutcome]], list[str]]:
     """Pull and land each council-month on its own, then _validate_and_load_batch them all.
 
     Returns month -> outcomes (council order; council-months that failed are left out)
@@ -343,7 +418,7 @@ def _run_batch(warehouse: Warehouse, months: list[str], codes: list[str], *, ret
     with connect(warehouse, role="loader") as conn, requests.Session() as session:
         if bulk:
             conn.execute("set synchronous_commit to off")
-        _lock(conn, keys)   # every council-month of the batch, held to the end: a rerun waits
+        _lock(conn, keys)  # every council-month of the batch, held to the end: a rerun waits
         try:
             waiting: list[_Waiting] = []
             for month in months:
@@ -351,9 +426,10 @@ def _run_batch(warehouse: Warehouse, months: list[str], codes: list[str], *, ret
                     council = councils[code]
                     result = ReturnOutcome(code, council.name, month, fetch="not_received")
                     try:
-                        landed = fetch_and_land(conn, council, council.return_uri(month, returns_base_url), month,
-                                                result, policy, session)
-                    except Exception as exc:   # noqa: BLE001 - isolate the council, report at the end
+                        landed = fetch_and_land(
+                            conn, council, council.return_uri(month, returns_base_url), month, result, policy, session
+                        )
+                    except Exception as exc:  # noqa: BLE001 - isolate the council, report at the end
                         conn.rollback()
                         errors.append(_failure(council, month, "pull and landing", exc))
                         continue
@@ -371,8 +447,14 @@ def _run_batch(warehouse: Warehouse, months: list[str], codes: list[str], *, ret
     return by_month, errors
 
 
-def land_return(warehouse: Warehouse, council_code: str, return_month: str, *,
-                returns_base_url: str | None = None, policy: RetryPolicy = RetryPolicy()) -> ReturnOutcome:
+def land_return(
+    warehouse: Warehouse,
+    council_code: str,
+    return_month: str,
+    *,
+    returns_base_url: str | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+) -> ReturnOutcome:
     """Pull and land one council's return under its lock: the DAG's mapped task.
 
     A newly landed file is left for `validate_landed` (the outcome's `status` is None and
@@ -385,8 +467,9 @@ def land_return(warehouse: Warehouse, council_code: str, return_month: str, *,
     with connect(warehouse, role="loader") as conn:
         _lock(conn, keys)
         try:
-            fetch_and_land(conn, council, council.return_uri(return_month, returns_base_url), return_month, result,
-                           policy)
+            fetch_and_land(
+                conn, council, council.return_uri(return_month, returns_base_url), return_month, result, policy
+            )
         finally:
             _unlock(conn, keys)
     return result
@@ -414,14 +497,22 @@ def validate_landed(warehouse: Warehouse, outcomes: list[dict], *, today: date |
                 for r in todo:
                     status, outcome, rows_loaded, path, sha, size = conn.execute(
                         """select status, outcome, rows_loaded, landing_path, sha256, size_bytes
-                           from ops.submissions where submission_id = %s""", [r.submission_id]).fetchone()
+                           from ops.submissions where submission_id = %s""",
+                        [r.submission_id],
+                    ).fetchone()
                     if status != "received":
                         # Recorded by an earlier try of this run (or a concurrent run): it
                         # still counts as this run's new file for the warehouse build.
                         r.status, r.outcome, r.rows_loaded, r.recorded_now = status, outcome, rows_loaded or 0, True
                         continue
-                    waiting.append(_Waiting(councils[r.council_code], r.return_month, r,
-                                            landing.Landed(r.submission_id, sha, size, Path(path), False, status)))
+                    waiting.append(
+                        _Waiting(
+                            councils[r.council_code],
+                            r.return_month,
+                            r,
+                            landing.Landed(r.submission_id, sha, size, Path(path), False, status),
+                        )
+                    )
                 conn.commit()
                 failures = list(_validate_and_load_batch(conn, waiting, today).values())
             finally:
@@ -431,9 +522,16 @@ def validate_landed(warehouse: Warehouse, outcomes: list[dict], *, today: date |
     return [r.as_dict() for r in results]
 
 
-def run_month(warehouse: Warehouse, return_month: str, *, councils: list[str] | None = None,
-              returns_base_url: str | None = None, notify: bool = True, today: date | None = None,
-              policy: RetryPolicy = RetryPolicy()) -> dict:
+def run_month(
+    warehouse: Warehouse,
+    return_month: str,
+    *,
+    councils: list[str] | None = None,
+    returns_base_url: str | None = None,
+    notify: bool = True,
+    today: date | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+) -> dict:
     """The whole month in this process: the steps the DAG maps over councils, with one
     GX validation for all the month's new files.
 
@@ -441,8 +539,9 @@ def run_month(warehouse: Warehouse, return_month: str, *, councils: list[str] | 
     Raises ReturnsRunError after the others are done (and emailed) if any council failed.
     """
     codes = councils or list(catalogue.councils())
-    by_month, errors = _run_batch(warehouse, [return_month], codes, returns_base_url=returns_base_url,
-                                  today=today, policy=policy)
+    by_month, errors = _run_batch(
+        warehouse, [return_month], codes, returns_base_url=returns_base_url, today=today, policy=policy
+    )
     outcomes = [o.as_dict() for o in by_month[return_month]]
     emails = send_emails(warehouse, outcomes) if notify else []
     if errors:
@@ -450,9 +549,18 @@ def run_month(warehouse: Warehouse, return_month: str, *, councils: list[str] | 
     return summarise(outcomes, emails)
 
 
-def backfill(warehouse: Warehouse, months: list[str], *, councils: list[str] | None = None,
-             returns_base_url: str | None = None, notify: bool = False, months_per_batch: int = 12,
-             today: date | None = None, policy: RetryPolicy = RetryPolicy(), on_month=None) -> list[dict]:
+def backfill(
+    warehouse: Warehouse,
+    months: list[str],
+    *,
+    councils: list[str] | None = None,
+    returns_base_url: str | None = None,
+    notify: bool = False,
+    months_per_batch: int = 12,
+    today: date | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    on_month=None,
+) -> list[dict]:
     """Many reporting months, oldest first, `months_per_batch` months per GX validation.
 
     Same results as run_month for each month in turn: the month-on-month check of a
@@ -469,11 +577,12 @@ def backfill(warehouse: Warehouse, months: list[str], *, councils: list[str] | N
     months = sorted(set(months))
     summaries, errors = [], []
     for i in range(0, len(months), months_per_batch):
-        chunk = months[i:i + months_per_batch]
-        by_month, chunk_errors = _run_batch(warehouse, chunk, codes, returns_base_url=returns_base_url,
-                                            today=today, policy=policy, bulk=True)
+        chunk = months[i : i + months_per_batch]
+        by_month, chunk_errors = _run_batch(
+            warehouse, chunk, codes, returns_base_url=returns_base_url, today=today, policy=policy, bulk=True
+        )
         errors += chunk_errors
-        with connect(warehouse, role="loader") as conn:   # the next chunk reads what this one loaded
+        with connect(warehouse, role="loader") as conn:  # the next chunk reads what this one loaded
             landing.refresh_statistics(conn, ("raw.council_return_rows", *landing.LEDGER_TABLES))
         for month in chunk:
             outcomes = [o.as_dict() for o in by_month[month]]

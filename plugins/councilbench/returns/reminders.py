@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -45,10 +45,10 @@ class CouncilMonth:
 
     council_code: str
     council_name: str
-    state: str                          # missing | received | loaded | rejected
+    state: str  # missing | received | loaded | rejected
     submission_id: int | None = None
     received_at: datetime | None = None
-    reasons: tuple[str, ...] = ()       # why the latest file was rejected
+    reasons: tuple[str, ...] = ()  # why the latest file was rejected
 
     @property
     def chase(self) -> bool:
@@ -58,16 +58,23 @@ class CouncilMonth:
 def month_states(conn, month: str) -> dict[str, CouncilMonth]:
     """Every member council's state for the month: its latest submission's status
     (a corrected file supersedes, so 'loaded' wins over an earlier rejection)."""
-    latest = {r[0]: r[1:] for r in conn.execute(
-        """select distinct on (subject) subject, submission_id, status, fetched_at from ops.submissions
+    latest = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            """select distinct on (subject) subject, submission_id, status, fetched_at from ops.submissions
            where source_kind = 'council_return' and period = %s
            order by subject, case when status in ('loaded', 'superseded') then 0 else 1 end, submission_id desc""",
-        [month]).fetchall()}
+            [month],
+        ).fetchall()
+    }
     reasons: dict[int, list[str]] = {}
     rejected = [v[0] for v in latest.values() if v[1] == "rejected"]
-    for sid, message in conn.execute("""select submission_id, message from ops.check_results
+    for sid, message in conn.execute(
+        """select submission_id, message from ops.check_results
                                         where submission_id = any(%s) and outcome = 'fail'
-                                        order by submission_id, check_name""", [rejected]).fetchall():
+                                        order by submission_id, check_name""",
+        [rejected],
+    ).fetchall():
         reasons.setdefault(sid, []).append(message)
     out = {}
     for code, council in catalogue.councils().items():
@@ -77,8 +84,9 @@ def month_states(conn, month: str) -> dict[str, CouncilMonth]:
     return out
 
 
-def _base_message(subject: str, to: list, key: outbox.OutboxKey, sender: str, ops_email: str,
-                  now: datetime) -> EmailMessage:
+def _base_message(
+    subject: str, to: list, key: outbox.OutboxKey, sender: str, ops_email: str, now: datetime
+) -> EmailMessage:
     msg = EmailMessage(policy=POLICY)
     msg["Subject"] = subject
     msg["From"] = Address("West Midlands benchmarking (councilbench)", addr_spec=sender)
@@ -109,17 +117,25 @@ def _context(kind: str, state: CouncilMonth, month: str, due: datetime, now: dat
     council = catalogue.councils()[state.council_code]
     days = max(0, (due.date() - now.date()).days)
     return {
-        "kind": kind, "state": state.state, "subject": subject_line(kind, state, month, due),
-        "greeting": greeting_line([c.name for c in contacts]), "ops_email": ops_email,
-        "council_name": council.name, "possessive_name": possessive(council_display_name(council.name)),
-        "month": month_label(month), "return_month": month, "due": uk_time(due),
+        "kind": kind,
+        "state": state.state,
+        "subject": subject_line(kind, state, month, due),
+        "greeting": greeting_line([c.name for c in contacts]),
+        "ops_email": ops_email,
+        "council_name": council.name,
+        "possessive_name": possessive(council_display_name(council.name)),
+        "month": month_label(month),
+        "return_month": month,
+        "due": uk_time(due),
         "in_days": f"in {days} day{'s' if days != 1 else ''}" if days else "today",
-        "metrics": [{"id": m.metric_id, "name": m.metric_name, "period": period} for m, period in
-                    metrics_due(council.code, month)],
+        "metrics": [
+            {"id": m.metric_id, "name": m.metric_name, "period": period}
+            for m, period in metrics_due(council.code, month)
+        ],
         "template_name": template_name(council.code, month),
         "source_uri": council.return_uri(month),
         "validate_command": f"councilbench validate {template_name(council.code, month)} "
-                            f"--council {council.code} --period {month}",
+        f"--council {council.code} --period {month}",
         "received": uk_time(state.received_at) if state.received_at else None,
         "reasons": list(state.reasons),
     }
@@ -129,35 +145,63 @@ def _plain_text(ctx: dict) -> str:
     from councilbench.returns.email_render import fill_text
 
     if ctx["kind"] == "reminder":
-        opening = (f"{ctx['possessive_name']} {ctx['month']} return is due by {ctx['due']} ({ctx['in_days']}). "
-                   "We have not received it yet.")
+        opening = (
+            f"{ctx['possessive_name']} {ctx['month']} return is due by {ctx['due']} ({ctx['in_days']}). "
+            "We have not received it yet."
+        )
     elif ctx["state"] == "rejected":
-        opening = (f"{ctx['possessive_name']} {ctx['month']} return was due by {ctx['due']}. The file we "
-                   f"received at {ctx['received']} could not be accepted, and no corrected file has reached us "
-                   "since. Until one does, your council is missing from this month's comparisons.")
+        opening = (
+            f"{ctx['possessive_name']} {ctx['month']} return was due by {ctx['due']}. The file we "
+            f"received at {ctx['received']} could not be accepted, and no corrected file has reached us "
+            "since. Until one does, your council is missing from this month's comparisons."
+        )
     else:
-        opening = (f"{ctx['possessive_name']} {ctx['month']} return was due by {ctx['due']} and we have not "
-                   "received it. Until we do, your council is missing from this month's comparisons.")
+        opening = (
+            f"{ctx['possessive_name']} {ctx['month']} return was due by {ctx['due']} and we have not "
+            "received it. Until we do, your council is missing from this month's comparisons."
+        )
     lines = [ctx["greeting"], "", fill_text(opening), ""]
     if ctx["reasons"]:
-        lines += ["Why the file was not accepted:"] + [fill_text(f"- {r}") for r in ctx["reasons"]] + [
-            "(the rejection email we sent then lists every row to correct)", ""]
+        lines += (
+            ["Why the file was not accepted:"]
+            + [fill_text(f"- {r}") for r in ctx["reasons"]]
+            + ["(the rejection email we sent then lists every row to correct)", ""]
+        )
     lines += [f"What is due ({len(ctx['metrics'])} figures):"]
     lines += [f"- {m['id']} ({m['period']}): {m['name']}" for m in ctx["metrics"]]
-    lines += ["", fill_text(f"The attached {ctx['template_name']} is the template with these rows already in: "
-                        "type the figures in and change the status where a figure is an estimate or not available. "
-                        "Rows of optional measures (no status, marked 'optional') can be left as they are "
-                        "if you do not give that figure."),
-              "", "Check the file before you send it (it runs exactly the checks we run):",
-              f"    {ctx['validate_command']}", "",
-              fill_text(f"Then publish it at {ctx['source_uri']}: we collect it from there."), "",
-              fill_text(f"Questions? Reply to this email or write to the platform team at {ctx['ops_email']}."),
-              "", "-- ", "councilbench, the West Midlands councils' benchmarking platform"]
+    lines += [
+        "",
+        fill_text(
+            f"The attached {ctx['template_name']} is the template with these rows already in: "
+            "type the figures in and change the status where a figure is an estimate or not available. "
+            "Rows of optional measures (no status, marked 'optional') can be left as they are "
+            "if you do not give that figure."
+        ),
+        "",
+        "Check the file before you send it (it runs exactly the checks we run):",
+        f"    {ctx['validate_command']}",
+        "",
+        fill_text(f"Then publish it at {ctx['source_uri']}: we collect it from there."),
+        "",
+        fill_text(f"Questions? Reply to this email or write to the platform team at {ctx['ops_email']}."),
+        "",
+        "-- ",
+        "councilbench, the West Midlands councils' benchmarking platform",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def compose(kind: str, state: CouncilMonth, month: str, contacts, *, due: datetime, now: datetime | None = None,
-            sender: str | None = None, ops_email: str | None = None) -> EmailMessage:
+def compose(
+    kind: str,
+    state: CouncilMonth,
+    month: str,
+    contacts,
+    *,
+    due: datetime,
+    now: datetime | None = None,
+    sender: str | None = None,
+    ops_email: str | None = None,
+) -> EmailMessage:
     """The reminder or chaser for this council's month, to these contacts only, with its
     pre-filled template attached."""
     from councilbench.core import settings
@@ -166,20 +210,27 @@ def compose(kind: str, state: CouncilMonth, month: str, contacts, *, due: dateti
     strangers = [c.email for c in contacts if c.council_code != state.council_code]
     if strangers:
         raise ValueError(f"contacts of another council in an email to {state.council_code}: {strangers}")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     ops_email = ops_email or settings.ops_email()
     ctx = _context(kind, state, month, due, now, contacts, ops_email)
     key = outbox.OutboxKey(state.council_code, month, KIND_OF[kind])
-    msg = _base_message(ctx["subject"], [Address(c.name, addr_spec=c.email) for c in contacts], key,
-                        sender or settings.mail_from(), ops_email, now)
+    msg = _base_message(
+        ctx["subject"],
+        [Address(c.name, addr_spec=c.email) for c in contacts],
+        key,
+        sender or settings.mail_from(),
+        ops_email,
+        now,
+    )
     msg.set_content(_plain_text(ctx))
     msg.add_alternative(jinja_env().get_template("email_reminder.html").render(**ctx), subtype="html")
     msg.add_attachment(csv_text(state.council_code, month), subtype="csv", filename=ctx["template_name"])
     return msg
 
 
-def send_reminders(warehouse: Warehouse, month: str, kind: str, *, now: datetime | None = None,
-                   smtp_conn_id: str = "smtp_default") -> list[dict]:
+def send_reminders(
+    warehouse: Warehouse, month: str, kind: str, *, now: datetime | None = None, smtp_conn_id: str = "smtp_default"
+) -> list[dict]:
     """Email every council this run is for (reminder: no return yet; chaser: missing or
     rejected), once each. Every council is attempted before an SMTP failure is raised."""
     from councilbench.core.calendar import return_due
@@ -202,10 +253,11 @@ def send_reminders(warehouse: Warehouse, month: str, kind: str, *, now: datetime
             return compose(kind, state, month, contacts, due=due, now=now)
 
         try:
-            result = outbox.send_once(warehouse, key, subject_line(kind, state, month, due), prepare,
-                                      smtp_conn_id=smtp_conn_id)
+            result = outbox.send_once(
+                warehouse, key, subject_line(kind, state, month, due), prepare, smtp_conn_id=smtp_conn_id
+            )
             sent.append({**result.as_dict(), "state": state.state})
-        except Exception as exc:   # noqa: BLE001 - the other councils' emails must not wait
+        except Exception as exc:  # noqa: BLE001 - the other councils' emails must not wait
             log.error("%s to %s about %s failed: %s", kind, state.council_name, month, exc)
             errors.append(f"{state.council_name}: {exc}")
     if errors:
@@ -223,33 +275,55 @@ def summary_lines(states: dict[str, CouncilMonth], due: datetime) -> dict[str, l
     return groups
 
 
-def send_month_summary(warehouse: Warehouse, month: str, chased: list[dict], *, now: datetime | None = None,
-                       smtp_conn_id: str = "smtp_default") -> dict:
+def send_month_summary(
+    warehouse: Warehouse,
+    month: str,
+    chased: list[dict],
+    *,
+    now: datetime | None = None,
+    smtp_conn_id: str = "smtp_default",
+) -> dict:
     """The platform team's one summary of the month the day after its due date."""
     from councilbench.core import settings
     from councilbench.core.calendar import return_due
 
-    due, now = return_due(month), now or datetime.now(timezone.utc)
+    due, now = return_due(month), now or datetime.now(UTC)
     with connect(warehouse, role="loader") as conn:
         groups = summary_lines(month_states(conn, month), due)
     counts = {k: len(v) for k, v in groups.items()}
-    subject = (f"councilbench: {month_label(month)} returns the day after the due date: {counts['loaded']} loaded, "
-               f"{counts['rejected']} rejected, {counts['missing']} missing")
+    subject = (
+        f"councilbench: {month_label(month)} returns the day after the due date: {counts['loaded']} loaded, "
+        f"{counts['rejected']} rejected, {counts['missing']} missing"
+    )
     key = outbox.OutboxKey(outbox.REGION_CODE, month, "month_summary")
     ops_email = settings.ops_email()
 
     def prepare(conn) -> EmailMessage:
-        msg = _base_message(subject, [Address("councilbench platform team", addr_spec=ops_email)], key,
-                            settings.mail_from(), ops_email, now)
+        msg = _base_message(
+            subject,
+            [Address("councilbench platform team", addr_spec=ops_email)],
+            key,
+            settings.mail_from(),
+            ops_email,
+            now,
+        )
         lines = [f"{month_label(month)} returns were due by {uk_time(due)}.", ""]
-        for name, title in (("loaded", "Loaded"), ("late", "Of which arrived after the due date"),
-                            ("received", "Received, not validated yet"), ("rejected", "Rejected, no correction yet"),
-                            ("missing", "Not received")):
+        for name, title in (
+            ("loaded", "Loaded"),
+            ("late", "Of which arrived after the due date"),
+            ("received", "Received, not validated yet"),
+            ("rejected", "Rejected, no correction yet"),
+            ("missing", "Not received"),
+        ):
             lines.append(f"{title} ({counts[name]}): {', '.join(groups[name]) or 'none'}")
         chaser_to = [c for c in chased if c["status"] in ("sent", "already_sent")]
-        lines += ["", f"Chasers sent to {len(chaser_to)} council(s): "
-                      + (", ".join(sorted(catalogue.councils()[c['council_code']].name for c in chaser_to)) or "none"),
-                  "", "The ledger: ops.submissions (period = '%s'), ops.report_sends (kind return_chaser)." % month]
+        lines += [
+            "",
+            f"Chasers sent to {len(chaser_to)} council(s): "
+            + (", ".join(sorted(catalogue.councils()[c["council_code"]].name for c in chaser_to)) or "none"),
+            "",
+            "The ledger: ops.submissions (period = '%s'), ops.report_sends (kind return_chaser)." % month,
+        ]
         msg.set_content("\n".join(lines) + "\n")
         return msg
 

@@ -39,9 +39,11 @@ CHECK_TITLES = {
     "month_on_month": "Changes since the previous period",
 }
 
-RESUBMIT = ("How to resubmit: correct the file and upload it again to the same address; the newest file for a "
-            "month replaces the earlier one. Check it first with: councilbench validate FILE --council {code} "
-            "--period {month}")
+RESUBMIT = (
+    "How to resubmit: correct the file and upload it again to the same address; the newest file for a "
+    "month replaces the earlier one. Check it first with: councilbench validate FILE --council {code} "
+    "--period {month}"
+)
 
 
 def _metric_words(metric_id: str | None) -> str:
@@ -60,7 +62,7 @@ def rows_words(rows) -> str:
             runs[-1].append(r)
         else:
             runs.append([r])
-    items: list[tuple[str, int]] = []     # (words, rows they cover)
+    items: list[tuple[str, int]] = []  # (words, rows they cover)
     for run in runs:
         items += [(f"{run[0]} to {run[-1]}", len(run))] if len(run) >= 3 else [(str(r), 1) for r in run]
     if len(items) > MAX_ROW_RANGES:
@@ -76,7 +78,7 @@ class Finding:
     """One problem as a person reads it: the failing rows that have exactly the same
     problem (same column, found and accepted) together."""
 
-    rows: list[int]              # spreadsheet rows; [] for a missing metric or the return month
+    rows: list[int]  # spreadsheet rows; [] for a missing metric or the return month
     metric_ids: list[str]
     column: str | None
     found: str
@@ -99,8 +101,9 @@ def findings(failing_rows: list[FailingRow]) -> list[Finding]:
             if f.metric_id and f.metric_id not in by_problem[key].metric_ids:
                 by_problem[key].metric_ids.append(f.metric_id)
             continue
-        finding = Finding([f.row] if f.row is not None else [], [f.metric_id] if f.metric_id else [], f.column,
-                          f.found, f.accepted)
+        finding = Finding(
+            [f.row] if f.row is not None else [], [f.metric_id] if f.metric_id else [], f.column, f.found, f.accepted
+        )
         out.append(finding)
         if f.row is not None:
             by_problem[key] = finding
@@ -133,8 +136,7 @@ def _indent(text: str, prefix: str = "   ") -> str:
 
 
 def _check_block(number: int, check) -> list[str]:
-    lines = [f"{number}. {CHECK_TITLES.get(check.check, check.check)}",
-             _indent(check.message.rstrip(".") + ".")]
+    lines = [f"{number}. {CHECK_TITLES.get(check.check, check.check)}", _indent(check.message.rstrip(".") + ".")]
     found = findings(check.failing_rows)
     shown = found[:MAX_ROWS_PER_CHECK]
     for f in shown:
@@ -151,12 +153,16 @@ def render_text(report: ValidationReport, council_name: str) -> str:
     failures, warnings = report.failures(), report.warnings()
     head = f"Return from {council_name} ({report.council_code}) for {month}: "
     if failures:
-        head += (f"REJECTED. {len(failures)} check{'s' if len(failures) > 1 else ''} failed; nothing from this file "
-                 f"has been loaded. Please correct the file and send it again.")
+        head += (
+            f"REJECTED. {len(failures)} check{'s' if len(failures) > 1 else ''} failed; nothing from this file "
+            f"has been loaded. Please correct the file and send it again."
+        )
     elif warnings:
         n = sum(len(c.failing_rows) for c in warnings)
-        head += (f"ACCEPTED WITH WARNINGS. The return has been accepted; please check {n} "
-                 f"figure{'s' if n != 1 else ''} below.")
+        head += (
+            f"ACCEPTED WITH WARNINGS. The return has been accepted; please check {n} "
+            f"figure{'s' if n != 1 else ''} below."
+        )
     else:
         ran = [c for c in report.checks if "(skipped)" not in c.message]
         head += f"ACCEPTED. All {len(ran)} checks passed."
@@ -167,24 +173,38 @@ def render_text(report: ValidationReport, council_name: str) -> str:
         for i, check in enumerate(failures, 1):
             out += _check_block(i, check) + [""]
     if warnings:
-        out += ["Warnings (the return is accepted; please check these figures)",
-                "-------------------------------------------------------------"]
+        out += [
+            "Warnings (the return is accepted; please check these figures)",
+            "-------------------------------------------------------------",
+        ]
         for i, check in enumerate(warnings, 1):
             out += _check_block(i, check) + [""]
 
     done = {c.check for c in report.checks}
     not_run = [c for c in CHECKS if c not in done]
     if not_run:
-        why = "the file could not be read" if not report.checks or not report.checks[0].passed \
+        why = (
+            "the file could not be read"
+            if not report.checks or not report.checks[0].passed
             else "the file's columns do not match the return template"
-        out += [f"Not checked because {why}: " + ", ".join(CHECK_TITLES[c].lower() for c in not_run)
-                + ". They will be checked when the corrected file is sent.", ""]
+        )
+        out += [
+            f"Not checked because {why}: "
+            + ", ".join(CHECK_TITLES[c].lower() for c in not_run)
+            + ". They will be checked when the corrected file is sent.",
+            "",
+        ]
     passed = [c for c in report.checks if c.passed and "(skipped)" not in c.message]
     if passed and (failures or warnings):
-        out += ["Passed: " + ", ".join(CHECK_TITLES.get(c.check, c.check).lower() for c in passed
-                                       if c.check != "readable") + ".", ""]
-    skipped_mom = next((c for c in report.checks if c.check == "month_on_month" and c.passed
-                        and "skipped" in c.message), None)
+        out += [
+            "Passed: "
+            + ", ".join(CHECK_TITLES.get(c.check, c.check).lower() for c in passed if c.check != "readable")
+            + ".",
+            "",
+        ]
+    skipped_mom = next(
+        (c for c in report.checks if c.check == "month_on_month" and c.passed and "skipped" in c.message), None
+    )
     if skipped_mom:
         out += [f"Month-on-month comparison: {skipped_mom.message}.", ""]
 
@@ -195,8 +215,10 @@ def render_text(report: ValidationReport, council_name: str) -> str:
     if failures:
         out.append(RESUBMIT.format(code=report.council_code, month=report.return_month))
     else:
-        out.append("Nothing more to do. To check a file before sending it: councilbench validate FILE --council "
-                   f"{report.council_code} --period {report.return_month}")
+        out.append(
+            "Nothing more to do. To check a file before sending it: councilbench validate FILE --council "
+            f"{report.council_code} --period {report.return_month}"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -217,8 +239,17 @@ def failing_rows_csv(report: ValidationReport) -> str:
         if check.outcome == "pass":
             continue
         for f in check.failing_rows:
-            w.writerow(["" if f.row is None else f.row, f.metric_id or "", f.column or "", _safe_cell(f.found),
-                        f.accepted, check.check, check.message])
+            w.writerow(
+                [
+                    "" if f.row is None else f.row,
+                    f.metric_id or "",
+                    f.column or "",
+                    _safe_cell(f.found),
+                    f.accepted,
+                    check.check,
+                    check.message,
+                ]
+            )
         if not check.failing_rows:
             w.writerow(["", "", "", "", "", check.check, check.message])
     return buf.getvalue()

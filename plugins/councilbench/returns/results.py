@@ -17,10 +17,14 @@ from councilbench.returns.contract import (
 
 def record_checks(conn, submission_id: int, report: ValidationReport) -> None:
     """Upsert every check outcome and the submission's overall outcome. No commit."""
-    write_check_results(conn, submission_id, [
-        (c.check, c.severity, c.outcome, len(c.failing_rows), [r.as_dict() for r in c.failing_rows], c.message)
-        for c in report.checks
-    ])
+    write_check_results(
+        conn,
+        submission_id,
+        [
+            (c.check, c.severity, c.outcome, len(c.failing_rows), [r.as_dict() for r in c.failing_rows], c.message)
+            for c in report.checks
+        ],
+    )
     conn.execute(
         "update ops.submissions set outcome = %s, normalisations = %s::jsonb where submission_id = %s",
         [report.outcome, json.dumps(report.normalisations), submission_id],

@@ -53,20 +53,37 @@ UNIT_WORDS = {
 
 COLUMN_HELP = (
     ("council_code", "Your council's GSS code, e.g. E08000027 for Dudley. The same on every row."),
-    ("period", "Monthly metrics: the return month, YYYY-MM (2026-10). Quarterly metrics: YYYY-Qn, the calendar "
-               "quarter ending in the return month (2026-Q3 in the September return). Annual metrics: the financial "
-               "year YYYY-YY ending in the return month (2025-26 in the March return)."),
+    (
+        "period",
+        "Monthly metrics: the return month, YYYY-MM (2026-10). Quarterly metrics: YYYY-Qn, the calendar "
+        "quarter ending in the return month (2026-Q3 in the September return). Annual metrics: the financial "
+        "year YYYY-YY ending in the return month (2025-26 in the March return).",
+    ),
     ("metric_id", "The metric's identifier from the catalogue, exactly as written in the template."),
-    ("value", "The figure. For percentages, a number from 0 to 100 without the % sign. Leave blank when "
-              "status is not_available."),
-    ("numerator", "For percentages, rates and averages: what you counted (e.g. invoices paid within 30 days). "
-                  "Optional if you give value, but please give it: it lets the region add councils up fairly."),
-    ("denominator", "For percentages, rates and averages: what you counted it out of (e.g. all invoices paid). "
-                    "If you give numerator, denominator and value, value must equal scale x numerator / denominator."),
-    ("status", "actual (a final figure), estimate (provisional: you will correct it later) or not_available. "
-               "Left blank, with value, on the row of an optional metric you do not give."),
-    ("note", "Free text. Required when status is not_available: say why (e.g. 'new case system: figures "
-             "from December')."),
+    (
+        "value",
+        "The figure. For percentages, a number from 0 to 100 without the % sign. Leave blank when "
+        "status is not_available.",
+    ),
+    (
+        "numerator",
+        "For percentages, rates and averages: what you counted (e.g. invoices paid within 30 days). "
+        "Optional if you give value, but please give it: it lets the region add councils up fairly.",
+    ),
+    (
+        "denominator",
+        "For percentages, rates and averages: what you counted it out of (e.g. all invoices paid). "
+        "If you give numerator, denominator and value, value must equal scale x numerator / denominator.",
+    ),
+    (
+        "status",
+        "actual (a final figure), estimate (provisional: you will correct it later) or not_available. "
+        "Left blank, with value, on the row of an optional metric you do not give.",
+    ),
+    (
+        "note",
+        "Free text. Required when status is not_available: say why (e.g. 'new case system: figures from December').",
+    ),
 )
 
 
@@ -91,11 +108,20 @@ def template_rows(council_code: str | None = None, return_month: str | None = No
         raise ValueError("give both a council and a return month for a pre-filled template, or neither")
     if council_code not in catalogue.councils():
         raise KeyError(f"unknown council code {council_code!r}")
-    expected_period("monthly", return_month)   # validates YYYY-MM
-    return [{"council_code": council_code, "period": period, "metric_id": m.metric_id, "value": "",
-             "numerator": "", "denominator": "", "status": "actual" if m.required else "",
-             "note": "" if m.required else OPTIONAL_ROW_NOTE}
-            for m, period in metrics_due(council_code, return_month)]
+    expected_period("monthly", return_month)  # validates YYYY-MM
+    return [
+        {
+            "council_code": council_code,
+            "period": period,
+            "metric_id": m.metric_id,
+            "value": "",
+            "numerator": "",
+            "denominator": "",
+            "status": "actual" if m.required else "",
+            "note": "" if m.required else OPTIONAL_ROW_NOTE,
+        }
+        for m, period in metrics_due(council_code, return_month)
+    ]
 
 
 def return_address(council_code: str, return_month: str) -> str:
@@ -129,32 +155,43 @@ def write_template_csv(path: Path | str, council_code: str | None = None, return
 
 # --- Excel ------------------------------------------------------------------------------
 
+
 def _range_words(m: Metric) -> str:
     def n(x: float) -> str:
         return f"{int(x):,}" if float(x).is_integer() else f"{x:,}"
+
     return f"{n(m.lower_bound)} to {n(m.upper_bound)}"
 
 
 def _frequency_words(m: Metric) -> str:
-    return {"monthly": "every month",
-            "quarterly": "quarterly: March, June, September and December returns",
-            "annual": "yearly: March return (financial year)"}[m.frequency]
+    return {
+        "monthly": "every month",
+        "quarterly": "quarterly: March, June, September and December returns",
+        "annual": "yearly: March return (financial year)",
+    }[m.frequency]
 
 
 def instructions_lines(council_code: str | None = None, return_month: str | None = None) -> list[tuple[str, str]]:
     """(heading or text, detail) lines of the Instructions sheet."""
     if council_code:
         council = catalogue.councils()[council_code]
-        who = (f"This workbook is {council.name}'s return for {month_label(return_month)} "
-               f"(GSS code {council.code}). It is due by {day_label(return_due(return_month))}.")
+        who = (
+            f"This workbook is {council.name}'s return for {month_label(return_month)} "
+            f"(GSS code {council.code}). It is due by {day_label(return_due(return_month))}."
+        )
     else:
-        who = ("This is the blank return template. Each council sends one return a month, due by the 15th of the "
-               "following month (the October return by 15 November).")
+        who = (
+            "This is the blank return template. Each council sends one return a month, due by the 15th of the "
+            "following month (the October return by 15 November)."
+        )
     lines = [
         ("West Midlands councils: monthly performance return", ""),
         (who, ""),
-        ("Fill in the 'Return' sheet (the first sheet): one row per metric. Keep its first row (the header) exactly as it is and "
-         "do not add rows above it.", ""),
+        (
+            "Fill in the 'Return' sheet (the first sheet): one row per metric. Keep its first row (the header) exactly as it is and "
+            "do not add rows above it.",
+            "",
+        ),
         ("The 'Metrics' sheet says what each metric counts, its unit and the range of values accepted.", ""),
         ("", ""),
         ("Columns", ""),
@@ -162,14 +199,20 @@ def instructions_lines(council_code: str | None = None, return_month: str | None
         ("", ""),
         ("Periods", ""),
         ("Monthly metrics", "the return month, e.g. 2026-10"),
-        ("Quarterly metrics", "only in the March, June, September and December returns: the calendar quarter, "
-                              "e.g. 2026-Q3 in the September 2026 return"),
+        (
+            "Quarterly metrics",
+            "only in the March, June, September and December returns: the calendar quarter, "
+            "e.g. 2026-Q3 in the September 2026 return",
+        ),
         ("Annual metrics", "only in the March return: the financial year ending that March, e.g. 2025-26"),
         ("", ""),
         ("Status", ""),
         ("required metrics", "their rows start with status actual: give the figure, or change the status"),
-        ("optional metrics", "their rows start with no status and the note '" + OPTIONAL_ROW_NOTE + "': leave such "
-                             "a row as it is if you do not give the figure (nothing is loaded for it)"),
+        (
+            "optional metrics",
+            "their rows start with no status and the note '" + OPTIONAL_ROW_NOTE + "': leave such "
+            "a row as it is if you do not give the figure (nothing is loaded for it)",
+        ),
         ("actual", "a final figure"),
         ("estimate", "a provisional figure; send the corrected figure in a resubmission or next month"),
         ("not_available", "you cannot give the figure: leave value blank and say why in note"),
@@ -179,14 +222,24 @@ def instructions_lines(council_code: str | None = None, return_month: str | None
         ("Counts and pounds", "whole numbers without commas or £ signs: 12345"),
         ("Not known", "never '..', 'n/a', '-' or text in a number column: use status not_available and a note"),
         ("", ""),
-        ("Before you send it", "check it on your computer with: councilbench validate FILE --council "
-                               + (council_code or "YOUR-GSS-CODE") + " --period "
-                               + (return_month or "YYYY-MM")),
-        ("Sending", "save as Excel Workbook (.xlsx) or CSV UTF-8 (comma delimited) and publish it at "
-                    + (return_address(council_code, return_month) if council_code else
-                       f"your council's return address, {RETURNS_ADDRESS}/<council short name>/YYYY-MM.csv")
-                    + " (the month's reminder email gives the address in full). To correct a return, publish the "
-                      "corrected file at the same address: the newest file replaces the earlier one."),
+        (
+            "Before you send it",
+            "check it on your computer with: councilbench validate FILE --council "
+            + (council_code or "YOUR-GSS-CODE")
+            + " --period "
+            + (return_month or "YYYY-MM"),
+        ),
+        (
+            "Sending",
+            "save as Excel Workbook (.xlsx) or CSV UTF-8 (comma delimited) and publish it at "
+            + (
+                return_address(council_code, return_month)
+                if council_code
+                else f"your council's return address, {RETURNS_ADDRESS}/<council short name>/YYYY-MM.csv"
+            )
+            + " (the month's reminder email gives the address in full). To correct a return, publish the "
+            "corrected file at the same address: the newest file replaces the earlier one.",
+        ),
     ]
     return lines
 
@@ -198,7 +251,6 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
-
 
     rows = template_rows(council_code, return_month)
     metrics = catalogue.metrics()
@@ -225,8 +277,16 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
         cell.font = bold
         cell.fill = header_fill
     ret.freeze_panes = "A2"
-    widths = {"council_code": 13, "period": 10, "metric_id": 48, "value": 12, "numerator": 14, "denominator": 14,
-              "status": 14, "note": 60}
+    widths = {
+        "council_code": 13,
+        "period": 10,
+        "metric_id": 48,
+        "value": 12,
+        "numerator": 14,
+        "denominator": 14,
+        "status": 14,
+        "note": 60,
+    }
     last_row = max(len(rows) + 1, 200)
     text_columns = ("council_code", "period", "metric_id", "status", "note")
     for j, column in enumerate(COLUMNS, start=1):
@@ -243,23 +303,42 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
         m = metrics[r["metric_id"]]
         ret.cell(i, 3).comment = Comment(
             f"{m.metric_name}\nUnit: {UNIT_WORDS.get(m.unit, m.unit)}\nAccepted: {_range_words(m)}"
-            + ("" if m.required else "\nOptional: leave the row as it is to skip it"), "councilbench",
-            width=320, height=120)
+            + ("" if m.required else "\nOptional: leave the row as it is to skip it"),
+            "councilbench",
+            width=320,
+            height=120,
+        )
         if not m.required:
             ret.cell(i, COLUMNS.index("note") + 1).font = optional_font
     status_col = openpyxl.utils.get_column_letter(COLUMNS.index("status") + 1)
-    dv = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
-                        error="Choose actual, estimate or not_available", errorTitle="status",
-                        prompt="actual, estimate or not_available (then say why in note)", promptTitle="status")
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STATUSES) + '"',
+        allow_blank=True,
+        error="Choose actual, estimate or not_available",
+        errorTitle="status",
+        prompt="actual, estimate or not_available (then say why in note)",
+        promptTitle="status",
+    )
     dv.add(f"{status_col}2:{status_col}{last_row}")
     ret.add_data_validation(dv)
 
     # Headings deliberately avoid the contract's column names: only 'Return' has the header.
     guide = wb.create_sheet("Metrics")
-    heads = ["Metric", "Name", "Service", "Unit", "How often",
-             "Period to enter" if council_code else "Reported by", "Required",
-             "What to count (top of the fraction)", "Out of (bottom of the fraction)", "Scale", "Accepted range",
-             "Definition"]
+    heads = [
+        "Metric",
+        "Name",
+        "Service",
+        "Unit",
+        "How often",
+        "Period to enter" if council_code else "Reported by",
+        "Required",
+        "What to count (top of the fraction)",
+        "Out of (bottom of the fraction)",
+        "Scale",
+        "Accepted range",
+        "Definition",
+    ]
     guide.append(heads)
     for cell in guide[1]:
         cell.font = bold
@@ -272,32 +351,52 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
     for m, period in listed:
         who = period or ", ".join(t.replace("_", " ") for t in m.delivering_tiers)
         ratio = m.value_type in ("proportion", "mean")
-        guide.append([m.metric_id, m.metric_name, m.service_area.replace("_", " "), UNIT_WORDS.get(m.unit, m.unit),
-                      _frequency_words(m), who, "yes" if m.required else "no (send it if you can)",
-                      m.numerator if ratio else "", m.denominator if ratio else "",
-                      (f"{m.scale:g}" if ratio else ""), _range_words(m), m.definition])
+        guide.append(
+            [
+                m.metric_id,
+                m.metric_name,
+                m.service_area.replace("_", " "),
+                UNIT_WORDS.get(m.unit, m.unit),
+                _frequency_words(m),
+                who,
+                "yes" if m.required else "no (send it if you can)",
+                m.numerator if ratio else "",
+                m.denominator if ratio else "",
+                (f"{m.scale:g}" if ratio else ""),
+                _range_words(m),
+                m.definition,
+            ]
+        )
     for letter, width in zip("ABCDEFGHIJKL", (46, 50, 18, 34, 24, 26, 14, 50, 50, 8, 18, 90)):
         guide.column_dimensions[letter].width = width
     for row in guide.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = wrap
 
-    wb.active = 0          # open on the Return sheet
+    wb.active = 0  # open on the Return sheet
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(deterministic_xlsx(wb))
     return path
 
 
-def write_templates(folder: Path | str, council_code: str | None = None, return_month: str | None = None,
-                    formats: tuple[str, ...] = ("csv", "xlsx")) -> list[Path]:
+def write_templates(
+    folder: Path | str,
+    council_code: str | None = None,
+    return_month: str | None = None,
+    formats: tuple[str, ...] = ("csv", "xlsx"),
+) -> list[Path]:
     """Write the CSV and/or Excel template into a folder; the files written."""
     folder = Path(folder)
     out = []
     if "csv" in formats:
-        out.append(write_template_csv(folder / template_name(council_code, return_month, "csv"), council_code, return_month))
+        out.append(
+            write_template_csv(folder / template_name(council_code, return_month, "csv"), council_code, return_month)
+        )
     if "xlsx" in formats:
-        out.append(write_template_xlsx(folder / template_name(council_code, return_month, "xlsx"), council_code, return_month))
+        out.append(
+            write_template_xlsx(folder / template_name(council_code, return_month, "xlsx"), council_code, return_month)
+        )
     return out
 
 
@@ -332,8 +431,11 @@ def deterministic_xlsx(wb) -> bytes:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                    data,
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=XLSX_TIMESTAMP)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16

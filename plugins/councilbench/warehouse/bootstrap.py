@@ -38,9 +38,7 @@ def create_database(warehouse: Warehouse) -> bool:
     """Create the warehouse database if missing; True when it was created."""
     maintenance = warehouse.with_database("postgres")
     with connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [warehouse.database]
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [warehouse.database]).fetchone()
         if exists:
             return False
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(warehouse.database)))

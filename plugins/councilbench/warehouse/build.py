@@ -87,8 +87,14 @@ def _log_result(result: DbtResult, seconds: float) -> dict:
     if failures and skipped:
         log.error("dbt: %d node(s) skipped because something upstream failed", skipped)
     slowest = sorted(result.nodes, key=lambda n: -n["seconds"])[:5]
-    log.info("dbt %s: %d nodes in %.1f s %s; slowest: %s", " ".join(result.command), len(result.nodes), seconds,
-             statuses, ", ".join(f"{_short(n['node'])} {n['seconds']:.2f}s" for n in slowest))
+    log.info(
+        "dbt %s: %d nodes in %.1f s %s; slowest: %s",
+        " ".join(result.command),
+        len(result.nodes),
+        seconds,
+        statuses,
+        ", ".join(f"{_short(n['node'])} {n['seconds']:.2f}s" for n in slowest),
+    )
     return {"statuses": statuses, "failures": failures}
 
 
@@ -97,14 +103,14 @@ def mart_row_counts(warehouse: Warehouse) -> dict[str, int]:
     counts = {}
     with connect(warehouse, role="analyst") as conn:
         for name in MARTS:
-            row = conn.execute(
-                "select to_regclass(%s) is not null", [f"marts.{name}"]).fetchone()
+            row = conn.execute("select to_regclass(%s) is not null", [f"marts.{name}"]).fetchone()
             counts[name] = conn.execute(f"select count(*) from marts.{name}").fetchone()[0] if row[0] else None
     return counts
 
 
-def build_models(warehouse: Warehouse, full_refresh: bool = False, *, select: list[str] | None = None,
-                 unit_tests: bool = True) -> dict:
+def build_models(
+    warehouse: Warehouse, full_refresh: bool = False, *, select: list[str] | None = None, unit_tests: bool = True
+) -> dict:
     """`dbt build` (seeds, models, snapshots, data and unit tests) as the transformer role.
 
     unit_tests=False is the production build (the warehouse_build DAG): dbt unit tests
@@ -112,8 +118,12 @@ def build_models(warehouse: Warehouse, full_refresh: bool = False, *, select: li
     (`make test` runs them) and only cost the monthly build time; the data tests run.
     Raises DbtFailed naming every failing node (each also logged on its own line).
     """
-    args = (["build"] + (["--full-refresh"] if full_refresh else []) + (["--select", *select] if select else [])
-            + ([] if unit_tests else ["--exclude-resource-type", "unit_test"]))
+    args = (
+        ["build"]
+        + (["--full-refresh"] if full_refresh else [])
+        + (["--select", *select] if select else [])
+        + ([] if unit_tests else ["--exclude-resource-type", "unit_test"])
+    )
     started = time.monotonic()
     result = run_dbt(warehouse, args, raise_on_failure=False)
     seconds = round(time.monotonic() - started, 2)
@@ -121,8 +131,11 @@ def build_models(warehouse: Warehouse, full_refresh: bool = False, *, select: li
     if not result.success:
         detail = "; ".join(outcome["failures"]) or "dbt reported a failure without a failing node (see the dbt log)"
         raise DbtFailed(f"dbt {' '.join(args)} failed: {detail}")
-    incremental = {_short(n["node"]).split()[-1]: n["message"] for n in result.nodes
-                   if n["node"].split(".")[-1] in INCREMENTAL_MODELS}
+    incremental = {
+        _short(n["node"]).split()[-1]: n["message"]
+        for n in result.nodes
+        if n["node"].split(".")[-1] in INCREMENTAL_MODELS
+    }
     return {
         "command": " ".join(args),
         "seconds": seconds,
@@ -137,8 +150,7 @@ def generate_docs(warehouse: Warehouse) -> dict:
     """`dbt docs generate --static` into the state folder; the site is docs_page()."""
     target = docs_dir()
     started = time.monotonic()
-    result = run_dbt(warehouse, ["docs", "generate", "--static", "--target-path", str(target)],
-                     raise_on_failure=False)
+    result = run_dbt(warehouse, ["docs", "generate", "--static", "--target-path", str(target)], raise_on_failure=False)
     seconds = round(time.monotonic() - started, 2)
     if not result.success:
         detail = "; ".join(describe_failures(result)) or "see the dbt log"

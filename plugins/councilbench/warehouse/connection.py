@@ -35,14 +35,14 @@ class Warehouse:
     origin: str  # "WAREHOUSE_URL", "local server" or "embedded"
 
     @property
-    def parts(self) -> "UrlParts":
+    def parts(self) -> UrlParts:
         return UrlParts.parse(self.url)
 
     @property
     def database(self) -> str:
         return self.parts.database
 
-    def with_database(self, database: str) -> "Warehouse":
+    def with_database(self, database: str) -> Warehouse:
         return Warehouse(self.parts.replace(database=database).url, self.origin)
 
 
@@ -57,7 +57,7 @@ class UrlParts:
     database: str
 
     @classmethod
-    def parse(cls, url: str) -> "UrlParts":
+    def parse(cls, url: str) -> UrlParts:
         split = urlsplit(url)
         if split.scheme not in ("postgresql", "postgres"):
             raise ValueError(f"Warehouse URL must start with postgresql:// (got {split.scheme!r})")
@@ -85,7 +85,7 @@ class UrlParts:
             return urlunsplit(("postgresql", f"{auth}@", "/" + quote(self.database), query, ""))
         return urlunsplit(("postgresql", f"{auth}@{self.host}:{self.port}", "/" + quote(self.database), "", ""))
 
-    def replace(self, **changes) -> "UrlParts":
+    def replace(self, **changes) -> UrlParts:
         return UrlParts(**{**self.__dict__, **changes})
 
 

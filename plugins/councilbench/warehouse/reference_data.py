@@ -9,7 +9,9 @@ from councilbench.warehouse.transform import run_dbt
 
 #: dbt selector for the seeds and the models built from them alone (not their
 #: descendants: the benchmarking marts are the warehouse DAG's job).
-REFERENCE_SELECTOR = "resource_type:seed stg_reference__council_registry stg_reference__metric_catalogue dim_council dim_metric"
+REFERENCE_SELECTOR = (
+    "resource_type:seed stg_reference__council_registry stg_reference__metric_catalogue dim_council dim_metric"
+)
 
 
 def refresh(warehouse: Warehouse) -> dict:
@@ -18,5 +20,8 @@ def refresh(warehouse: Warehouse) -> dict:
     # cautious: a test that also depends on models outside the selection (say a
     # relationships test from a later model) waits for a full build instead of failing here.
     result = run_dbt(warehouse, ["build", "--select", *REFERENCE_SELECTOR.split(), "--indirect-selection", "cautious"])
-    return {"database": db["database"], "dbt_nodes": len(result.nodes),
-            "dbt_seconds": round(sum(n["seconds"] for n in result.nodes), 2)}
+    return {
+        "database": db["database"],
+        "dbt_nodes": len(result.nodes),
+        "dbt_seconds": round(sum(n["seconds"] for n in result.nodes), 2),
+    }

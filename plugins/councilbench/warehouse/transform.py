@@ -53,8 +53,21 @@ def dbt_env(warehouse: Warehouse) -> dict[str, str]:
 
 
 #: dbt commands that read the project's vars.
-_COMMANDS_WITH_VARS = {"build", "run", "test", "seed", "snapshot", "compile", "docs", "ls", "list", "show", "parse",
-                       "run-operation", "source"}
+_COMMANDS_WITH_VARS = {
+    "build",
+    "run",
+    "test",
+    "seed",
+    "snapshot",
+    "compile",
+    "docs",
+    "ls",
+    "list",
+    "show",
+    "parse",
+    "run-operation",
+    "source",
+}
 
 
 def project_vars() -> dict:
@@ -78,7 +91,14 @@ def run_dbt(warehouse: Warehouse, args: list[str], *, raise_on_failure: bool = T
     from dbt.cli.main import dbtRunner
 
     env = dbt_env(warehouse)
-    invoked = [*args, *settings_vars(args), "--project-dir", env["DBT_PROJECT_DIR"], "--profiles-dir", env["DBT_PROFILES_DIR"]]
+    invoked = [
+        *args,
+        *settings_vars(args),
+        "--project-dir",
+        env["DBT_PROJECT_DIR"],
+        "--profiles-dir",
+        env["DBT_PROFILES_DIR"],
+    ]
     with settings.environ(env):
         res = dbtRunner().invoke(invoked)
 
@@ -96,6 +116,8 @@ def run_dbt(warehouse: Warehouse, args: list[str], *, raise_on_failure: bool = T
         )
     result = DbtResult(command=args, success=bool(res.success), nodes=nodes)
     if raise_on_failure and not result.success:
-        detail = "; ".join(f"{n['node']}: {n['status']} {n['message']}" for n in result.failures()) or str(res.exception)
+        detail = "; ".join(f"{n['node']}: {n['status']} {n['message']}" for n in result.failures()) or str(
+            res.exception
+        )
         raise DbtFailed(f"dbt {' '.join(args)} failed: {detail}")
     return result

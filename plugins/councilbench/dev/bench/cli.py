@@ -5,16 +5,22 @@ from __future__ import annotations
 
 def add_command(subparsers) -> None:
     p = subparsers.add_parser(
-        "bench", help="benchmark: ten years of returns, each figure beside its target",
+        "bench",
+        help="benchmark: ten years of returns, each figure beside its target",
         description="Generates and loads ten years of monthly returns for all 33 councils into scratch "
-                    "databases on the resolved PostgreSQL server (dropped afterwards) and prints: one month "
-                    "end to end through Airflow, the ten-year backfill, COPY against pandas to_sql, dbt time "
-                    "to add a month on ten years against one year, and each DAG file's parse time. The "
-                    "figures are also written to <state>/bench/figures.json and figures.txt. Everything it runs (dbt, "
-                    "Airflow) keeps its state in <state>/bench/state, never in yours. Takes minutes.")
+        "databases on the resolved PostgreSQL server (dropped afterwards) and prints: one month "
+        "end to end through Airflow, the ten-year backfill, COPY against pandas to_sql, dbt time "
+        "to add a month on ten years against one year, and each DAG file's parse time. The "
+        "figures are also written to <state>/bench/figures.json and figures.txt. Everything it runs (dbt, "
+        "Airflow) keeps its state in <state>/bench/state, never in yours. Takes minutes.",
+    )
     p.add_argument("--years", type=int, default=10, help="years of history (default 10)")
-    p.add_argument("--baseline-years", type=int, default=1,
-                   help="history of the comparison warehouse for the dbt ratio (default 1)")
+    p.add_argument(
+        "--baseline-years",
+        type=int,
+        default=1,
+        help="history of the comparison warehouse for the dbt ratio (default 1)",
+    )
     p.add_argument("--keep-databases", action="store_true", help="keep the scratch databases to look at")
     p.set_defaults(func=run_command)
 
@@ -24,8 +30,13 @@ def run_command(args) -> int:
     from councilbench.dev.bench.run import run_bench
     from councilbench.warehouse.connection import resolve
 
-    figures = run_bench(resolve(), years=args.years, baseline_years=args.baseline_years, keep=args.keep_databases,
-                        out=lambda line: print(line, flush=True))
+    figures = run_bench(
+        resolve(),
+        years=args.years,
+        baseline_years=args.baseline_years,
+        keep=args.keep_databases,
+        out=lambda line: print(line, flush=True),
+    )
     as_json, as_text = figures.write(settings.state_path("bench"))
     print()
     print(figures.text(), end="")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import operator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">=": operator.ge, ">": operator.gt}
@@ -21,7 +21,7 @@ class Figure:
     value: float
     unit: str
     target: float | None = None
-    compare: str = "<"            # value <compare> target is what "met" means
+    compare: str = "<"  # value <compare> target is what "met" means
     detail: str = ""
 
     @property
@@ -62,20 +62,23 @@ class Figures:
 
     def text(self) -> str:
         c = self.conditions
-        head = [f"councilbench bench, {c.get('finished_at', '')}",
-                f"  {c.get('scale', '')}",
-                f"  warehouse server: {c.get('server', '')}; machine: {c.get('machine', '')}",
-                "",
-                f"  {'figure':<66} {'measured':>16}   {'target':<16}"]
+        head = [
+            f"councilbench bench, {c.get('finished_at', '')}",
+            f"  {c.get('scale', '')}",
+            f"  warehouse server: {c.get('server', '')}; machine: {c.get('machine', '')}",
+            "",
+            f"  {'figure':<66} {'measured':>16}   {'target':<16}",
+        ]
         targets = [format_line(f) for f in self.figures if f.target is not None]
         context = [format_line(f) for f in self.figures if f.target is None]
         return "\n".join(head + targets + ["", "  context (no target):"] + context) + "\n"
 
     def write(self, folder: Path) -> tuple[Path, Path]:
-        self.conditions.setdefault("finished_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.conditions.setdefault("finished_at", datetime.now(UTC).isoformat(timespec="seconds"))
         folder.mkdir(parents=True, exist_ok=True)
         as_json, as_text = folder / "figures.json", folder / "figures.txt"
-        as_json.write_text(json.dumps({"conditions": self.conditions,
-                                       "figures": [f.as_dict() for f in self.figures]}, indent=2) + "\n")
+        as_json.write_text(
+            json.dumps({"conditions": self.conditions, "figures": [f.as_dict() for f in self.figures]}, indent=2) + "\n"
+        )
         as_text.write_text(self.text())
         return as_json, as_text

@@ -30,8 +30,11 @@ def rows_from_raw(warehouse: Warehouse, limit: int):
     import pandas as pd
 
     with connect(warehouse, role="loader") as conn:
-        cur = conn.execute(f"select {', '.join(LOAD_COLUMNS[1:])} from raw.council_return_rows "
-                           "order by submission_id, row_number limit %s", [limit])
+        cur = conn.execute(
+            f"select {', '.join(LOAD_COLUMNS[1:])} from raw.council_return_rows "
+            "order by submission_id, row_number limit %s",
+            [limit],
+        )
         frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
     for column in ("value", "numerator", "denominator"):
         frame[column] = frame[column].astype("float64")
@@ -80,7 +83,7 @@ def time_bare_copy(warehouse: Warehouse, rows) -> tuple[float, str]:
                 with conn.transaction():
                     conn.execute(f"copy {table} ({columns}) from '{f.name}'")
                 seconds, how = time.perf_counter() - started, "a bare server-side COPY FROM file"
-            except Exception:   # noqa: BLE001 - a remote server, or no right to read files
+            except Exception:  # noqa: BLE001 - a remote server, or no right to read files
                 conn.rollback()
                 table = _fresh_table(conn, "load_bare")
                 started = time.perf_counter()
@@ -129,10 +132,18 @@ def compare(warehouse: Warehouse, limit: int = 200_000, per_row_limit: int = 20_
         conn.execute(f"drop schema {SCHEMA} cascade")
         conn.commit()
     copy_rps, to_sql_rps, per_row_rps = len(rows) / copy_s, len(rows) / to_sql_s, len(sample) / per_row_s
-    return {"rows": len(rows), "copy_seconds": round(copy_s, 3), "to_sql_seconds": round(to_sql_s, 3),
-            "copy_rows_per_second": copy_rps, "to_sql_rows_per_second": to_sql_rps,
-            "ratio": copy_rps / to_sql_rps,
-            "bare_seconds": round(bare_s, 3), "bare_rows_per_second": len(rows) / bare_s, "bare_how": bare_how,
-            "loader_vs_bare": bare_s / copy_s,
-            "per_row_rows": len(sample), "to_sql_per_row_rows_per_second": per_row_rps,
-            "ratio_per_row": copy_rps / per_row_rps}
+    return {
+        "rows": len(rows),
+        "copy_seconds": round(copy_s, 3),
+        "to_sql_seconds": round(to_sql_s, 3),
+        "copy_rows_per_second": copy_rps,
+        "to_sql_rows_per_second": to_sql_rps,
+        "ratio": copy_rps / to_sql_rps,
+        "bare_seconds": round(bare_s, 3),
+        "bare_rows_per_second": len(rows) / bare_s,
+        "bare_how": bare_how,
+        "loader_vs_bare": bare_s / copy_s,
+        "per_row_rows": len(sample),
+        "to_sql_per_row_rows_per_second": per_row_rps,
+        "ratio_per_row": copy_rps / per_row_rps,
+    }

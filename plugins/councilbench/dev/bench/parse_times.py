@@ -43,8 +43,7 @@ def parse_time(path: Path, env: dict[str, str], rounds: int = 3) -> dict:
     process (as each processor child is). Raises when the file does not parse."""
     runs = [_parse_once(path, env) for _ in range(rounds)]
     seconds = sorted(r["seconds"] for r in runs)
-    return {"file": path.name, "seconds": seconds[len(seconds) // 2], "slowest": seconds[-1],
-            "dags": runs[0]["dags"]}
+    return {"file": path.name, "seconds": seconds[len(seconds) // 2], "slowest": seconds[-1], "dags": runs[0]["dags"]}
 
 
 def parse_times(dags_dir: Path, env: dict[str, str], rounds: int = 3) -> list[dict]:

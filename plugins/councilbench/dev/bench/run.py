@@ -24,9 +24,9 @@ import os
 import platform
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterator
 
 from councilbench.core import settings
 from councilbench.dev.bench import airflow_month, loads, parse_times
@@ -35,9 +35,9 @@ from councilbench.warehouse import bootstrap, reference_data
 from councilbench.warehouse.connection import Warehouse, connect
 
 TARGETS = {
-    "month_through_scheduler_seconds": 30.0,   # pull -> marts, each executor
-    "backfill_rows_per_second": 10_000.0,      # pull -> raw
-    "backfill_seconds": 45.0,                  # ten years pull -> marts
+    "month_through_scheduler_seconds": 30.0,  # pull -> marts, each executor
+    "backfill_rows_per_second": 10_000.0,  # pull -> raw
+    "backfill_seconds": 45.0,  # ten years pull -> marts
     "loader_vs_bare_copy_ratio": 0.8,
     "dbt_add_month_ratio": 1.5,
     "dag_parse_seconds": 0.5,
@@ -70,8 +70,10 @@ def own_state(folder: Path):
     target, docs and logs, the Airflow home of its services and of `airflow dags test`,
     landing files and logs. The developer's <state>/dbt, <state>/airflow, ... stay as they
     were: their docs never describe a scratch database the bench has dropped."""
-    return settings.environ({"COUNCILBENCH_STATE_DIR": str(folder), "AIRFLOW_HOME": str(folder / "airflow")},
-                    unset=STATE_DERIVED_AIRFLOW_SETTINGS)
+    return settings.environ(
+        {"COUNCILBENCH_STATE_DIR": str(folder), "AIRFLOW_HOME": str(folder / "airflow")},
+        unset=STATE_DERIVED_AIRFLOW_SETTINGS,
+    )
 
 
 @contextlib.contextmanager
@@ -86,14 +88,15 @@ def scratch_warehouse(server: Warehouse, label: str, *, keep: bool = False) -> I
     finally:
         if not keep:
             bootstrap.drop_database(wh)
-            bootstrap.drop_database(wh.with_database(f"{wh.database}_airflow"))   # its Airflow's metadata
+            bootstrap.drop_database(wh.with_database(f"{wh.database}_airflow"))  # its Airflow's metadata
 
 
 def _raw_counts(warehouse: Warehouse) -> tuple[int, int]:
     with connect(warehouse, role="loader") as conn:
         return conn.execute(
             """select count(distinct s.submission_id), count(*) from raw.council_return_rows r
-               join ops.submissions s using (submission_id) where s.status = 'loaded'""").fetchone()
+               join ops.submissions s using (submission_id) where s.status = 'loaded'"""
+        ).fetchone()
 
 
 def _load_public(warehouse: Warehouse) -> None:
@@ -115,9 +118,12 @@ def _history(warehouse: Warehouse, months: list[str], base_url: str) -> dict:
     backfill(warehouse, months, returns_base_url=base_url, notify=False)
     raw_s = time.monotonic() - started
     started = time.monotonic()
-    build = build_models(warehouse, unit_tests=False)   # what the warehouse_build DAG runs
-    return {"raw_seconds": round(raw_s, 2), "dbt_seconds": round(time.monotonic() - started, 2),
-            "dbt_nodes": build["nodes"]}
+    build = build_models(warehouse, unit_tests=False)  # what the warehouse_build DAG runs
+    return {
+        "raw_seconds": round(raw_s, 2),
+        "dbt_seconds": round(time.monotonic() - started, 2),
+        "dbt_nodes": build["nodes"],
+    }
 
 
 def _add_month(warehouse: Warehouse, month: str, base_url: str) -> dict:
@@ -130,23 +136,43 @@ def _add_month(warehouse: Warehouse, month: str, base_url: str) -> dict:
     raw_s = time.monotonic() - started
     started = time.monotonic()
     build = build_models(warehouse, unit_tests=False)
-    return {"raw_seconds": round(raw_s, 2), "dbt_seconds": round(time.monotonic() - started, 2),
-            "loaded": summary["loaded"], "incremental": build["incremental"]}
+    return {
+        "raw_seconds": round(raw_s, 2),
+        "dbt_seconds": round(time.monotonic() - started, 2),
+        "loaded": summary["loaded"],
+        "incremental": build["incremental"],
+    }
 
 
-def run_bench(server: Warehouse, *, years: int = 10, baseline_years: int = 1, keep: bool = False,
-              parse_rounds: int = 3, out: Callable[[str], None] = print) -> Figures:
+def run_bench(
+    server: Warehouse,
+    *,
+    years: int = 10,
+    baseline_years: int = 1,
+    keep: bool = False,
+    parse_rounds: int = 3,
+    out: Callable[[str], None] = print,
+) -> Figures:
     """The whole benchmark (see the module doc), in a state folder of its own."""
     if not 1 <= baseline_years < years:
         raise ValueError("need 1 <= baseline_years < years")
     bench_dir = settings.state_path("bench")
     with own_state(bench_dir / "state"):
-        return _run_bench(server, bench_dir, years=years, baseline_years=baseline_years, keep=keep,
-                          parse_rounds=parse_rounds, out=out)
+        return _run_bench(
+            server, bench_dir, years=years, baseline_years=baseline_years, keep=keep, parse_rounds=parse_rounds, out=out
+        )
 
 
-def _run_bench(server: Warehouse, bench_dir: Path, *, years: int, baseline_years: int, keep: bool,
-               parse_rounds: int, out: Callable[[str], None]) -> Figures:
+def _run_bench(
+    server: Warehouse,
+    bench_dir: Path,
+    *,
+    years: int,
+    baseline_years: int,
+    keep: bool,
+    parse_rounds: int,
+    out: Callable[[str], None],
+) -> Figures:
     from councilbench.core.calendar import add_months, months_between
     from councilbench.dev import sample_returns as sample
     from councilbench.dev.demo import demo_month
@@ -159,18 +185,23 @@ def _run_bench(server: Warehouse, bench_dir: Path, *, years: int, baseline_years
     add_month, dags_test_month, celery_month = (add_months(e2e_month, k) for k in (-3, -2, -1))
     last = add_months(e2e_month, -4)
     history = months_between(add_months(last, -(12 * years - 1)), last)
-    baseline = history[-12 * baseline_years:]
+    baseline = history[-12 * baseline_years :]
     returns_dir = bench_dir / "returns"
     airflow_months = {"dags_test": dags_test_month, "local": e2e_month, "celery": celery_month}
-    out(f"councilbench bench: {years} years ({history[0]}..{history[-1]}) x 33 councils, then {add_month} "
+    out(
+        f"councilbench bench: {years} years ({history[0]}..{history[-1]}) x 33 councils, then {add_month} "
         f"in-process, {dags_test_month} by `airflow dags test`, {e2e_month} and {celery_month} through the "
-        f"scheduler (LocalExecutor, CeleryExecutor); baseline {baseline_years} year(s)")
+        f"scheduler (LocalExecutor, CeleryExecutor); baseline {baseline_years} year(s)"
+    )
 
     with clock.step(f"generating {len(history) + 4} months of sample returns") as gen:
         files = sample.write_returns(returns_dir, [*history, add_month, dags_test_month, celery_month, e2e_month])
 
-    with serve_folder(returns_dir) as http, start_catcher(bench_dir / "mail") as mail, \
-            serve_demo_sources(bench_dir / "public-sources") as public_env:
+    with (
+        serve_folder(returns_dir) as http,
+        start_catcher(bench_dir / "mail") as mail,
+        serve_demo_sources(bench_dir / "public-sources") as public_env,
+    ):
         # dbt runs in this process: errors only on the terminal (its full log is in
         # <bench state>/dbt/logs), so the bench's own progress lines stay readable.
         with settings.environ({**public_env, "DBT_QUIET": "true"}):
@@ -188,11 +219,13 @@ def _run_bench(server: Warehouse, bench_dir: Path, *, years: int, baseline_years
                 with clock.step(f"{dags_test_month} by `airflow dags test` (council_returns, warehouse_build)"):
                     airflow["dags_test"] = airflow_month.month_by_dags_test(big, dags_test_month, http.url, mail.port)
                 with clock.step(f"{e2e_month} through the scheduler, LocalExecutor (scheduled run)"):
-                    airflow["local"] = airflow_month.month_by_scheduler(big, e2e_month, http.url, mail.port,
-                                                                        executor="local", scheduled=True)
+                    airflow["local"] = airflow_month.month_by_scheduler(
+                        big, e2e_month, http.url, mail.port, executor="local", scheduled=True
+                    )
                 with clock.step(f"{celery_month} through the scheduler, CeleryExecutor, 2 workers (REST API)"):
-                    airflow["celery"] = airflow_month.month_by_scheduler(big, celery_month, http.url, mail.port,
-                                                                         executor="celery", scheduled=False)
+                    airflow["celery"] = airflow_month.month_by_scheduler(
+                        big, celery_month, http.url, mail.port, executor="celery", scheduled=False
+                    )
                 with clock.step("the loader's COPY against a bare server-side COPY and pandas to_sql") as step:
                     step.update(loads.compare(big))
                 load = step
@@ -210,88 +243,163 @@ def _run_bench(server: Warehouse, bench_dir: Path, *, years: int, baseline_years
 
         parsed = parse_times.parse_times(settings.dags_dir(), airflow_environ(server), rounds=parse_rounds)
 
-    figures.conditions.update({
-        "scale": f"{years} years x 33 councils: {backfilled['returns']:,} returns, {backfilled['rows']:,} rows in raw "
-                 f"({len(files):,} files generated in {gen['seconds']:.1f} s); baseline {baseline_years} year(s)",
-        "server": f"PostgreSQL via {server.origin} (scratch databases, "
-                  f"{'kept' if keep else 'dropped afterwards'}: {', '.join(figures.conditions['databases'])})",
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "history": f"{history[0]}..{history[-1]}", "added_month": add_month, "airflow_months": airflow_months,
-        "years": years, "baseline_years": baseline_years,
-    })
+    figures.conditions.update(
+        {
+            "scale": f"{years} years x 33 councils: {backfilled['returns']:,} returns, {backfilled['rows']:,} rows in raw "
+            f"({len(files):,} files generated in {gen['seconds']:.1f} s); baseline {baseline_years} year(s)",
+            "server": f"PostgreSQL via {server.origin} (scratch databases, "
+            f"{'kept' if keep else 'dropped afterwards'}: {', '.join(figures.conditions['databases'])})",
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+            "history": f"{history[0]}..{history[-1]}",
+            "added_month": add_month,
+            "airflow_months": airflow_months,
+            "years": years,
+            "baseline_years": baseline_years,
+        }
+    )
     _month_figures(figures, airflow, airflow_months, big_add)
     _backfill_figures(figures, backfilled, len(history))
     _load_figures(figures, load)
     _dbt_figures(figures, big_add, small_add, years, baseline_years, add_month)
     for p in parsed:
-        figures.add(Figure(f"dag_parse_seconds:{p['file']}", f"parse time of dags/{p['file']}", p["seconds"], "s",
-                           TARGETS["dag_parse_seconds"], "<",
-                           f"median of {parse_rounds} fresh processes (slowest {p['slowest']:.3f} s): {', '.join(p['dags'])}"))
+        figures.add(
+            Figure(
+                f"dag_parse_seconds:{p['file']}",
+                f"parse time of dags/{p['file']}",
+                p["seconds"],
+                "s",
+                TARGETS["dag_parse_seconds"],
+                "<",
+                f"median of {parse_rounds} fresh processes (slowest {p['slowest']:.3f} s): {', '.join(p['dags'])}",
+            )
+        )
     return figures
 
 
 def _month_figures(figures: Figures, airflow: dict, months: dict, in_process: dict) -> None:
     for executor, name in (("local", "LocalExecutor"), ("celery", "CeleryExecutor, 2 workers")):
         m = airflow[executor]
-        figures.add(Figure(
-            f"month_through_scheduler_seconds:{executor}",
-            f"one month ({months[executor]}) pull -> marts, scheduler, {name}",
-            m["seconds"], "s", TARGETS["month_through_scheduler_seconds"], "<",
-            f"{m['run_type']} council_returns run {m['council_returns_seconds']:.1f} s ({m['loaded']} returns "
-            f"loaded); warehouse_build started {m['asset_to_build_start_seconds']:.1f} s after the asset; dbt_build "
-            f"{m['dbt_build_seconds']:.1f} s ({m['councils_in_marts']} councils in marts.fct_metric_value for "
-            f"{months[executor]}); from the run's start to dbt_build's end as Airflow recorded them"))
+        figures.add(
+            Figure(
+                f"month_through_scheduler_seconds:{executor}",
+                f"one month ({months[executor]}) pull -> marts, scheduler, {name}",
+                m["seconds"],
+                "s",
+                TARGETS["month_through_scheduler_seconds"],
+                "<",
+                f"{m['run_type']} council_returns run {m['council_returns_seconds']:.1f} s ({m['loaded']} returns "
+                f"loaded); warehouse_build started {m['asset_to_build_start_seconds']:.1f} s after the asset; dbt_build "
+                f"{m['dbt_build_seconds']:.1f} s ({m['councils_in_marts']} councils in marts.fct_metric_value for "
+                f"{months[executor]}); from the run's start to dbt_build's end as Airflow recorded them",
+            )
+        )
     d = airflow["dags_test"]
-    figures.add(Figure(
-        "month_dags_test_seconds", f"one month ({months['dags_test']}) pull -> marts, `airflow dags test`",
-        d["seconds"], "s",
-        detail=f"council_returns {d['council_returns_seconds']:.1f} s ({d['loaded']} returns loaded) + warehouse_build "
-               f"until dbt_build ended {d['until_marts_seconds']:.1f} s ({d['councils_in_marts']} councils in marts); "
-               "each DAG in one process, start-up included: the debugging path"))
+    figures.add(
+        Figure(
+            "month_dags_test_seconds",
+            f"one month ({months['dags_test']}) pull -> marts, `airflow dags test`",
+            d["seconds"],
+            "s",
+            detail=f"council_returns {d['council_returns_seconds']:.1f} s ({d['loaded']} returns loaded) + warehouse_build "
+            f"until dbt_build ended {d['until_marts_seconds']:.1f} s ({d['councils_in_marts']} councils in marts); "
+            "each DAG in one process, start-up included: the debugging path",
+        )
+    )
     in_process = in_process["raw_seconds"] + in_process["dbt_seconds"]
-    figures.add(Figure(
-        "airflow_vs_in_process_month_ratio", "one month pull -> marts: scheduler (LocalExecutor) / in-process",
-        airflow["local"]["seconds"] / in_process, "x",
-        detail=f"{airflow['local']['seconds']:.1f} s through the scheduler against {in_process:.1f} s in one process "
-               "(pull -> raw, then the same dbt build): what orchestration costs"))
+    figures.add(
+        Figure(
+            "airflow_vs_in_process_month_ratio",
+            "one month pull -> marts: scheduler (LocalExecutor) / in-process",
+            airflow["local"]["seconds"] / in_process,
+            "x",
+            detail=f"{airflow['local']['seconds']:.1f} s through the scheduler against {in_process:.1f} s in one process "
+            "(pull -> raw, then the same dbt build): what orchestration costs",
+        )
+    )
 
 
 def _backfill_figures(figures: Figures, backfilled: dict, months: int) -> None:
-    figures.add(Figure(
-        "backfill_rows_per_second", f"backfill of {months} months, pull -> raw",
-        backfilled["rows"] / backfilled["raw_seconds"], "rows/s", TARGETS["backfill_rows_per_second"], ">=",
-        f"pull, land, validate (12 months per GX run) and COPY {backfilled['returns']:,} returns / "
-        f"{backfilled['rows']:,} rows in {backfilled['raw_seconds']:.1f} s"))
-    figures.add(Figure(
-        "backfill_seconds", f"backfill of {months} months, pull -> marts",
-        backfilled["raw_seconds"] + backfilled["dbt_seconds"], "s", TARGETS["backfill_seconds"], "<",
-        f"pull -> raw {backfilled['raw_seconds']:.1f} s, then dbt build ({backfilled['dbt_nodes']} nodes) "
-        f"{backfilled['dbt_seconds']:.1f} s"))
+    figures.add(
+        Figure(
+            "backfill_rows_per_second",
+            f"backfill of {months} months, pull -> raw",
+            backfilled["rows"] / backfilled["raw_seconds"],
+            "rows/s",
+            TARGETS["backfill_rows_per_second"],
+            ">=",
+            f"pull, land, validate (12 months per GX run) and COPY {backfilled['returns']:,} returns / "
+            f"{backfilled['rows']:,} rows in {backfilled['raw_seconds']:.1f} s",
+        )
+    )
+    figures.add(
+        Figure(
+            "backfill_seconds",
+            f"backfill of {months} months, pull -> marts",
+            backfilled["raw_seconds"] + backfilled["dbt_seconds"],
+            "s",
+            TARGETS["backfill_seconds"],
+            "<",
+            f"pull -> raw {backfilled['raw_seconds']:.1f} s, then dbt build ({backfilled['dbt_nodes']} nodes) "
+            f"{backfilled['dbt_seconds']:.1f} s",
+        )
+    )
 
 
 def _load_figures(figures: Figures, load: dict) -> None:
-    figures.add(Figure(
-        "loader_vs_bare_copy_ratio", "the loader's COPY / a bare server-side COPY, same rows",
-        load["loader_vs_bare"], "x", TARGETS["loader_vs_bare_copy_ratio"], ">=",
-        f"{load['rows']:,} rows into identical indexed tables: the loader (returns.load.copy_return_rows, from the "
-        f"DataFrame) {load['copy_rows_per_second']:,.0f} rows/s ({load['copy_seconds']:.2f} s); {load['bare_how']} "
-        f"of the same prepared text {load['bare_rows_per_second']:,.0f} rows/s ({load['bare_seconds']:.2f} s)"))
-    figures.add(Figure("copy_rows_per_second", "the loader's COPY (returns.load.copy_return_rows)",
-                       load["copy_rows_per_second"], "rows/s"))
-    figures.add(Figure(
-        "copy_vs_to_sql_ratio", "the loader's COPY / pandas to_sql (defaults), same rows", load["ratio"], "x",
-        detail=f"to_sql {load['to_sql_rows_per_second']:,.0f} rows/s ({load['to_sql_seconds']:.2f} s; SQLAlchemy 2 + "
-               f"psycopg 3 batch its INSERTs); with one INSERT per row (psycopg2, unbatched, how to_sql behaved "
-               f"before SQLAlchemy 2) {load['to_sql_per_row_rows_per_second']:,.0f} rows/s, "
-               f"{load['ratio_per_row']:.1f}x"))
+    figures.add(
+        Figure(
+            "loader_vs_bare_copy_ratio",
+            "the loader's COPY / a bare server-side COPY, same rows",
+            load["loader_vs_bare"],
+            "x",
+            TARGETS["loader_vs_bare_copy_ratio"],
+            ">=",
+            f"{load['rows']:,} rows into identical indexed tables: the loader (returns.load.copy_return_rows, from the "
+            f"DataFrame) {load['copy_rows_per_second']:,.0f} rows/s ({load['copy_seconds']:.2f} s); {load['bare_how']} "
+            f"of the same prepared text {load['bare_rows_per_second']:,.0f} rows/s ({load['bare_seconds']:.2f} s)",
+        )
+    )
+    figures.add(
+        Figure(
+            "copy_rows_per_second",
+            "the loader's COPY (returns.load.copy_return_rows)",
+            load["copy_rows_per_second"],
+            "rows/s",
+        )
+    )
+    figures.add(
+        Figure(
+            "copy_vs_to_sql_ratio",
+            "the loader's COPY / pandas to_sql (defaults), same rows",
+            load["ratio"],
+            "x",
+            detail=f"to_sql {load['to_sql_rows_per_second']:,.0f} rows/s ({load['to_sql_seconds']:.2f} s; SQLAlchemy 2 + "
+            f"psycopg 3 batch its INSERTs); with one INSERT per row (psycopg2, unbatched, how to_sql behaved "
+            f"before SQLAlchemy 2) {load['to_sql_per_row_rows_per_second']:,.0f} rows/s, "
+            f"{load['ratio_per_row']:.1f}x",
+        )
+    )
     figures.add(Figure("to_sql_rows_per_second", "pandas to_sql, defaults", load["to_sql_rows_per_second"], "rows/s"))
 
 
 def _dbt_figures(figures: Figures, big: dict, small: dict, years: int, baseline_years: int, month: str) -> None:
-    figures.add(Figure(
-        "dbt_add_month_ratio", f"dbt build adding {month}: {years} years of history / {baseline_years} year(s)",
-        big["dbt_seconds"] / small["dbt_seconds"], "x", TARGETS["dbt_add_month_ratio"], "<=",
-        f"{big['dbt_seconds']:.1f} s on top of {years} years, {small['dbt_seconds']:.1f} s on top of "
-        f"{baseline_years}; incremental models: " + "; ".join(f"{k} {v}" for k, v in big["incremental"].items())))
-    figures.add(Figure("month_in_process_seconds", f"one month ({month}) pull -> raw in-process (no Airflow)",
-                       big["raw_seconds"], "s"))
+    figures.add(
+        Figure(
+            "dbt_add_month_ratio",
+            f"dbt build adding {month}: {years} years of history / {baseline_years} year(s)",
+            big["dbt_seconds"] / small["dbt_seconds"],
+            "x",
+            TARGETS["dbt_add_month_ratio"],
+            "<=",
+            f"{big['dbt_seconds']:.1f} s on top of {years} years, {small['dbt_seconds']:.1f} s on top of "
+            f"{baseline_years}; incremental models: " + "; ".join(f"{k} {v}" for k, v in big["incremental"].items()),
+        )
+    )
+    figures.add(
+        Figure(
+            "month_in_process_seconds",
+            f"one month ({month}) pull -> raw in-process (no Airflow)",
+            big["raw_seconds"],
+            "s",
+        )
+    )
