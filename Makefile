@@ -12,11 +12,12 @@ export COUNCILBENCH_STATE_DIR ?= $(CURDIR)/$(STATE)
 export AIRFLOW_HOME ?= $(COUNCILBENCH_STATE_DIR)/airflow
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help install demo test bench airflow lock clean db-up docs
+.PHONY: help install demo test lint bench airflow lock clean db-up docs
 
 help:
 	@echo "make demo     run the demo month end to end (creates .venv on first use)"
 	@echo "make test     run the whole test suite"
+	@echo "make lint     ruff (lint + format), sqlfluff on the dbt SQL, the import-linter layer contracts"
 	@echo "make bench    ten years of returns: each scale figure beside its target (minutes)"
 	@echo "make airflow  start Airflow locally (EXECUTOR=celery WORKERS=2 for Celery workers on Redis)"
 	@echo "make db-up    create the warehouse database, schemas and roles"
@@ -38,6 +39,18 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every check runs even when an earlier one fails, so one pass shows all findings; the
+# target fails if any did. .sqlfluff configures the SQL rules (jinja templater: no dbt
+# profile or database needed); pyproject.toml configures ruff and the layer contracts.
+SQL_PATHS := dbt_project/models dbt_project/macros dbt_project/tests
+lint: install
+	@status=0; \
+	for check in "ruff check ." "ruff format --check ." "sqlfluff lint $(SQL_PATHS)" "lint-imports"; do \
+	  echo ">>> $$check"; \
+	  $(BIN)/$$check || status=1; \
+	done; \
+	exit $$status
 
 bench: install
 	$(BIN)/councilbench bench

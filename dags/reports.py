@@ -7,7 +7,7 @@ announces them (asset councilbench://warehouse/marts):
 - each council's monthly *How <council> compares* pack for the newest reporting month
   with an accepted return: <state>/reports/packs/<month>/<short_name>.html/.pdf;
 - the pack emailed to that council's contacts (reference.council_contacts) only, once
-  per council and month (ledger ops.report_sends; a rerun sends nothing), through
+  per council and month (the outbox, ops.outbox; a rerun sends nothing), through
   SmtpHook on smtp_default.
 
 Render again or for another month with

@@ -5,7 +5,7 @@ send the platform team one summary of the month.
 Its own timetable (councilbench.orchestration.timetables.ReturnRemindersTimetable), on the same
 calendar as council_returns: a reminder COUNCILBENCH_REMINDER_DAYS_BEFORE days (default
 5) before the due date (COUNCILBENCH_RETURNS_DUE_DAY / _DUE_TIME) and a chaser one day
-after it. Each email goes once (ops.report_sends), only to that council's contacts.
+after it. Each email goes once (the outbox, ops.outbox), only to that council's contacts.
 Send one by hand with `{"period": "2026-10", "kind": "chaser"}`; empty params mean the
 run's own moment (a manual run: the latest reminder or chaser already due). Logic lives
 in councilbench.returns.reminders.

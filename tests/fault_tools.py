@@ -16,6 +16,7 @@ server can do.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -105,10 +106,8 @@ class TcpProxy:
             pass
         # One side closed: pass the close on, so the other side sees what a real peer would.
         for s in (dst, src):
-            try:
+            with contextlib.suppress(OSError):  # that side may be closed already
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def stop(self) -> None:
         self._stopping.set()
@@ -127,14 +126,10 @@ class TcpProxy:
 
 
 def _drop(s: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # not connected, or closed already
         s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         s.close()
-    except OSError:
-        pass
 
 
 #: PostgreSQL's CopyDone message: 'c' and a length of 4 (frontend protocol v3).

@@ -117,9 +117,8 @@ def month_ledger(warehouse: Warehouse, month: str) -> dict:
             [month],
         ).fetchall()
         emails = conn.execute(
-            """select s.subject, n.kind, n.status, n.recipients, n.subject_line
-                                 from ops.notifications n join ops.submissions s using (submission_id)
-                                 where s.period = %s order by 1, 2""",
+            """select subject, kind, status, recipients, subject_line from ops.outbox
+               where submission_id is not null and period = %s order by 1, 2""",
             [month],
         ).fetchall()
     return {"submissions": subs, "rows": rows, "checks": checks, "emails": emails}

@@ -40,7 +40,7 @@ from councilbench.core import catalogue
 from councilbench.core.calendar import add_months, months_between
 from councilbench.dev.sample_returns import generate_return
 from councilbench.returns.contract import CHECKS
-from councilbench.returns.load import LOAD_COLUMNS
+from councilbench.returns.kind import RETURN_ROWS
 from councilbench.warehouse.connection import Warehouse, connect
 
 #: 14 months: two Marches (annual metrics for 2024-25 and 2025-26) and five quarter ends.
@@ -243,7 +243,7 @@ class _Writer:
                                 s["received"] + timedelta(minutes=1),
                             ]
                         )
-            with cur.copy(f"copy raw.council_return_rows ({', '.join(LOAD_COLUMNS)}) from stdin") as copy:
+            with cur.copy(f"copy raw.council_return_rows ({', '.join(RETURN_ROWS.copy_columns)}) from stdin") as copy:
                 for s in self.submissions:
                     for i, r in enumerate(s["rows"]):
                         copy.write_row(

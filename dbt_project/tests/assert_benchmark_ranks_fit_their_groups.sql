@@ -20,7 +20,7 @@ where (b.polarity = 'context' and (b.rank is not null or b.quartile is not null)
 
 union all
 
-select null, g.metric_id, g.period, g.group_id, 'group incomplete or without a rank 1'
+select null as council_code, g.metric_id, g.period, g.group_id, 'group incomplete or without a rank 1' as problem
 from groups as g
 inner join {{ ref('int_metric_rules') }} as m on m.metric_id = g.metric_id
 where g.rows_in_group <> g.group_size

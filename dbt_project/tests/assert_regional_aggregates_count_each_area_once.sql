@@ -17,7 +17,7 @@ where is_area_based
 
 union all
 
-select metric_id, period, 'more councils in the aggregate than report in its tiers'
+select metric_id, period, 'more councils in the aggregate than report in its tiers' as problem
 from region_rows
 group by metric_id, period
 having max(regional_councils) > count(*) filter (where tier = any(string_to_array(aggregate_tiers, ',')))

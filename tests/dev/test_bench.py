@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -38,16 +39,18 @@ def _rows(values):
     )
 
 
-def test_copy_return_rows_writes_blanks_as_null_and_numbers_exactly(warehouse):
+def test_copy_rows_writes_blanks_as_null_and_numbers_exactly(warehouse):
     from decimal import Decimal
 
-    from councilbench.returns.load import copy_return_rows
+    from councilbench.ingest.raw import copy_rows
+    from councilbench.returns.kind import RETURN_ROWS
     from councilbench.warehouse.connection import connect
 
     with connect(warehouse) as conn:
         table = _scratch_table(conn, "copy_exact")
+        scratch = replace(RETURN_ROWS, name=table)  # the loader's table, under another name
         with conn.transaction():
-            assert copy_return_rows(conn, table, 7, _rows([12.5, None, float("nan"), 0.1, 123456789.25])) == 5
+            assert copy_rows(conn, scratch, 7, _rows([12.5, None, float("nan"), 0.1, 123456789.25])) == 5
         got = conn.execute(
             f"select submission_id, row_number, value, numerator, denominator, note from {table} order by row_number"
         ).fetchall()
@@ -57,14 +60,15 @@ def test_copy_return_rows_writes_blanks_as_null_and_numbers_exactly(warehouse):
     assert [g[5] for g in got] == [None, "estimated", None, None, None]
 
 
-def test_copy_return_rows_refuses_a_non_finite_number_and_loads_nothing(warehouse):
-    from councilbench.returns.load import copy_return_rows
+def test_copy_rows_refuses_a_non_finite_number_and_loads_nothing(warehouse):
+    from councilbench.ingest.raw import copy_rows
+    from councilbench.returns.kind import RETURN_ROWS
     from councilbench.warehouse.connection import connect
 
     with connect(warehouse) as conn:
         table = _scratch_table(conn, "copy_inf")
         with pytest.raises(ValueError, match="non-finite number in column value"), conn.transaction():
-            copy_return_rows(conn, table, 1, _rows([1.0, math.inf]))
+            copy_rows(conn, replace(RETURN_ROWS, name=table), 1, _rows([1.0, math.inf]))
         assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0
 
 

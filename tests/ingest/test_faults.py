@@ -305,7 +305,7 @@ def test_run_month_rejects_a_sign_in_page_and_carries_on_past_a_failing_source(
 
     # The sign-in page: kept, rejected as unreadable, and that council (only) is told.
     [(sid, status, outcome, rows)] = submissions(reference_warehouse, COVENTRY, month)
-    assert (status, outcome, rows) == ("rejected", "fail", None) and raw_count(reference_warehouse, sid) == 0
+    assert (status, outcome, rows) == ("rejected", "fail", 0) and raw_count(reference_warehouse, sid) == 0
     [(readable, text)] = query(
         reference_warehouse,
         """select outcome, message from ops.check_results
@@ -360,8 +360,7 @@ def test_smtp_outage_keeps_results_and_retries_send_each_email_exactly_once(
     def notifications(sid):
         return query(
             reference_warehouse,
-            """select status, attempts from ops.notifications
-                                             where submission_id = %s""",
+            "select status, attempts from ops.outbox where submission_id = %s",
             [sid],
         )
 
@@ -387,7 +386,7 @@ def test_smtp_outage_keeps_results_and_retries_send_each_email_exactly_once(
             send_emails(reference_warehouse, dicts)
         assert notifications(rejected[DUDLEY]) == [("failed", 2)]
         [(error,)] = query(
-            reference_warehouse, "select last_error from ops.notifications where submission_id = %s", [rejected[DUDLEY]]
+            reference_warehouse, "select last_error from ops.outbox where submission_id = %s", [rejected[DUDLEY]]
         )
         assert "ConnectionRefused" in error
     finally:
@@ -396,7 +395,7 @@ def test_smtp_outage_keeps_results_and_retries_send_each_email_exactly_once(
 
     # Nothing of the validation was lost while the emails failed.
     for code, sid in rejected.items():
-        assert submissions(reference_warehouse, code, month) == [(sid, "rejected", "fail", None)]
+        assert submissions(reference_warehouse, code, month) == [(sid, "rejected", "fail", 0)]
         assert results_of(sid) == recorded[sid]
 
     # The server is back on the same port: a retry sends only what was not sent; another sends nothing.
@@ -437,7 +436,7 @@ def test_receipts_held_up_by_an_smtp_outage_go_once_when_the_month_is_rerun(
         for code, [(sid, status, _, rows)] in loaded.items():
             assert status == "loaded" and rows == data_rows(served[code]) == raw_count(reference_warehouse, sid)
             assert query(
-                reference_warehouse, "select kind, status from ops.notifications where submission_id = %s", [sid]
+                reference_warehouse, "select kind, status from ops.outbox where submission_id = %s", [sid]
             ) == [("receipt", "failed")]
         assert catcher.messages == []
 
@@ -481,7 +480,7 @@ def run_in_thread(fn) -> tuple[threading.Thread, dict]:
     def target():
         try:
             box["result"] = fn()
-        except BaseException as exc:  # handed to the test, which asserts on it
+        except BaseException as exc:  # noqa: BLE001 - handed to the test, which asserts on it
             box["error"] = exc
 
     thread = threading.Thread(target=target, daemon=True)
@@ -637,7 +636,7 @@ def test_same_month_run_twice_at_once_gives_one_set_of_rows_and_one_email(
         assert all(o.status == ("rejected" if o.council_code == SANDWELL else "loaded") for o in results)
 
     for code in councils:
-        [(sid, status, outcome, rows)] = submissions(reference_warehouse, code, month)  # one per council
+        [(sid, status, _, rows)] = submissions(reference_warehouse, code, month)  # one per council
         attempts = query(
             reference_warehouse,
             """select outcome from ops.fetch_attempts where subject = %s
@@ -691,7 +690,7 @@ def test_validations_at_once_in_one_process_judge_each_return_by_its_own_rows(tm
     for _ in range(2):
         start = threading.Barrier(len(paths))
 
-        def at_once(code, path):
+        def at_once(code, path, start=start):
             start.wait()
             return judged(code, path)
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from councilbench.core import catalogue
-from councilbench.core.calendar import ReturnsCalendar, add_months, month_text
+from councilbench.core.calendar import ReturnsCalendar, month_text, shift_months
 from councilbench.dev import sample_returns as sample
 from councilbench.orchestration.api import (
     month_interval,
@@ -51,9 +51,9 @@ pytestmark = pytest.mark.airflow
 # The due date of the latest month is set just past: the scheduler must create its run.
 DUE = (datetime.now(UTC) - timedelta(minutes=2)).replace(second=0, microsecond=0)
 CALENDAR = ReturnsCalendar(DUE.day, DUE.hour, DUE.minute)
-SCHEDULED = month_text(add_months(DUE, -1))  # the month whose due date just passed
-MANUAL, KILLED = month_text(add_months(DUE, -3)), month_text(add_months(DUE, -2))
-PREVIOUS = month_text(add_months(DUE, -4))
+SCHEDULED = month_text(shift_months(DUE, -1))  # the month whose due date just passed
+MANUAL, KILLED = month_text(shift_months(DUE, -3)), month_text(shift_months(DUE, -2))
+PREVIOUS = month_text(shift_months(DUE, -4))
 CHAIN = ["council_returns", "warehouse_build", "reports"]
 
 

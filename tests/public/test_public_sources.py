@@ -186,7 +186,7 @@ def test_an_answer_that_cannot_be_paged_fails_validation_as_truncated(warehouse,
     ((sub_id, status, outcome, rows),) = ledger(warehouse, "nomis_claimant_count", "2025-07/2025-09")
     assert (status, outcome, rows) == ("rejected", "fail", 0)
     checks = checks_of(warehouse, sub_id)
-    outcome, message, failing, _ = checks["no_truncation"]
+    outcome, message, _, _ = checks["no_truncation"]
     assert outcome == "fail"
     assert message.startswith("truncated: the source declared RECORD_COUNT 210 but 50 records were received")
     assert "does not page" in message
@@ -243,7 +243,10 @@ def test_defra_ods_and_xlsx_read_the_same_rows():
     ds, known = dsets.get("defra_waste"), dsets.known_areas()
     ods, info = read_observations(ds, FIXTURES / DEFRA_ODS, known)
     xlsx, _ = read_observations(ds, FIXTURES / DEFRA_XLSX, known)
-    key = lambda rows: [(r["row_number"], r["area_code"], r["period"], r["value"], r["obs_status"]) for r in rows]
+
+    def key(rows):
+        return [(r["row_number"], r["area_code"], r["period"], r["value"], r["obs_status"]) for r in rows]
+
     assert key(ods) == key(xlsx)
     assert info["header_row"] == 4 and info["rows_out_of_scope"] == 15  # Derby, Nottingham, Camden x 5 years
     england = [r for r in ods if r["area_code"] == "E92000001" and r["period"] == "2023-24"]

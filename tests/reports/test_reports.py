@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import warehouse_data as wd
-from councilbench.core import catalogue
+from councilbench.core import catalogue, settings
 from councilbench.reports import checks, data, pipeline, sending
 from councilbench.reports import format as fmt
 from councilbench.reports import packs as packs_view
@@ -144,7 +144,7 @@ def test_plan_reports_the_newest_month_the_last_complete_year_and_the_year_to_da
     assert all(Path(w["pdf"]).is_file() and Path(w["pdf"]).read_bytes()[:5] == b"%PDF-" for w in written)
     assert written[0]["year_to_date"] is False and written[1]["year_to_date"] is True
     # the default output folder is under the state folder
-    assert pipeline.reports_dir().is_relative_to(Path(__import__("councilbench").config.state_dir()))
+    assert pipeline.reports_dir().is_relative_to(settings.state_dir())
 
 
 def test_annual_report_is_accessible_and_self_contained(annual):
@@ -306,7 +306,7 @@ def test_pack_figures_are_the_marts_figures(built, packs):
             }
         )
         rows = {
-            tuple(r[:4]): dict(zip(fields, r[4:]))
+            tuple(r[:4]): dict(zip(fields, r[4:], strict=True))
             for r in marts(
                 built,
                 """
@@ -315,7 +315,7 @@ def test_pack_figures_are_the_marts_figures(built, packs):
             from marts.mart_benchmark b
             join unnest(%s::text[], %s::text[], %s::text[], %s::text[]) as k(council_code, metric_id, period, group_id)
               using (council_code, metric_id, period, group_id)""",
-                [list(c) for c in zip(*keys)],
+                [list(c) for c in zip(*keys, strict=True)],
             )
         }
         for f in figures:
@@ -435,9 +435,8 @@ def test_pack_emails_go_to_that_councils_contacts_only_and_only_once(built, pack
     assert len(mail_catcher.caught) == len(packs)
     with connect(built.warehouse, role="loader") as conn:
         ledger = conn.execute(
-            """select council_code, status, attempts, array_length(attachments, 1)
-                                 from ops.report_sends where report_month = %s and council_code = any(%s)
-                                 order by 1""",
+            """select subject, status, attempts, array_length(attachments, 1) from ops.outbox
+               where period = %s and subject = any(%s) and submission_id is null order by 1""",
             [MONTH, PACK_COUNCILS],
         ).fetchall()
     assert ledger == sorted((c, "sent", 1, 2) for c in PACK_COUNCILS)

@@ -1,6 +1,6 @@
 """The reports DAG through a real Airflow (dags test) on the test warehouse: scheduled on
 the marts asset, it renders the annual reports and a council's pack under the state
-folder and emails the pack to that council's contacts, once (ops.report_sends)."""
+folder and emails the pack to that council's contacts, once (ops.outbox)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_reports_dag_renders_and_emails_once(env, reference_warehouse, mail_catc
     assert len(mail_catcher.caught) == 1
     with connect(reference_warehouse, role="loader") as conn:
         assert conn.execute(
-            """select status, attempts from ops.report_sends
-                               where council_code = %s and report_month = %s""",
+            """select status, attempts from ops.outbox
+               where subject = %s and period = %s and submission_id is null""",
             [REDDITCH, MONTH],
         ).fetchall() == [("sent", 1)]

@@ -42,7 +42,7 @@ def state(warehouse):
                 [MONTH],
             ).fetchone()[0],
             "emails": conn.execute(
-                "select s.subject, n.kind, n.status from ops.notifications n join ops.submissions s using (submission_id) where s.period = %s order by 1",
+                "select subject, kind, status from ops.outbox where submission_id is not null and period = %s order by 1",
                 [MONTH],
             ).fetchall(),
         }

@@ -19,14 +19,16 @@ import pytest
 
 from councilbench.core import settings
 from councilbench.dev.mailcatcher import start_catcher
+from councilbench.ingest import ledger, lifecycle
 from councilbench.orchestration import airflow_env
-from councilbench.returns import email_render, load, results
+from councilbench.returns import email_render
 from councilbench.returns.contract import (
     CHECKS,
     CheckOutcome,
     FailingRow,
     ValidationReport,
 )
+from councilbench.returns.kind import RETURN_ROWS, RETURNS
 from councilbench.returns.notify import NoContactsError, notify_submission
 from councilbench.warehouse.connection import connect
 
@@ -197,14 +199,14 @@ def accepted_report(council: str = WOLVERHAMPTON, *, warnings: bool = False) -> 
                 "contractor system down",
             ),
         ],
-        columns=list(load.LOAD_COLUMNS[1:]),
+        columns=list(RETURN_ROWS.columns),
     )
     return ValidationReport(council, month, checks, normalisations=list(TIDY_UPS), rows=rows)
 
 
 def accept(warehouse, report: ValidationReport) -> int:
     """A submission the pipeline accepted: landed, its checks recorded and its rows loaded
-    (the pipeline's own record_checks and load_return_rows, so an earlier accepted file
+    (the lifecycle's own ledger.record_checks and copy_and_settle, so an earlier accepted file
     of the council's month becomes superseded)."""
     sha = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     with connect(warehouse, role="loader") as conn:
@@ -221,9 +223,9 @@ def accept(warehouse, report: ValidationReport) -> int:
                 f"/landing/council_return/{sha}.csv",
             ],
         ).fetchone()[0]
-        results.record_checks(conn, submission_id, report)
+        ledger.record_checks(conn, submission_id, report.checks, report.outcome, report.normalisations)
         conn.commit()
-        load.load_return_rows(conn, submission_id, report.rows)
+        lifecycle.copy_and_settle(conn, RETURNS, submission_id, report.rows)
         conn.commit()
     return submission_id
 
@@ -248,9 +250,9 @@ def other_contacts(warehouse, code: str) -> set[str]:
 
 def notifications(warehouse, submission_id: int) -> list[dict]:
     with connect(warehouse, role="loader") as conn:
-        cur = conn.execute("select * from ops.notifications where submission_id = %s order by kind", [submission_id])
+        cur = conn.execute("select * from ops.outbox where submission_id = %s order by kind", [submission_id])
         names = [d.name for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def submission_sha256(warehouse, sid: int) -> str:
@@ -322,7 +324,7 @@ def test_rejection_email_says_what_to_fix_to_that_council_only(reference_warehou
 
     plain, html, attachments = parts(msg)
     for text in (plain, html):
-        for row, metric, found, accepted in [
+        for _row, metric, found, accepted in [
             (7, "waste_missed_collections_per_100k", "25,000", "a number from 0 to 2000"),
             (12, "wf_sickness_days_per_fte", "-1.5", "a number from 0 to 6"),
             (15, "plan_applications_received", "n/a", "actual, estimate or not_available"),
@@ -435,8 +437,8 @@ def test_a_receipt_for_a_resubmission_says_which_file_it_replaces(reference_ware
     first = accept(reference_warehouse, accepted_report(SOLIHULL))
     with connect(reference_warehouse, role="loader") as conn:  # the month's pack went out in between
         conn.execute(
-            """insert into ops.report_sends (council_code, report_month, kind, recipients, subject_line,
-                            status, sent_at) values (%s, %s, 'monthly_pack', '{}', 'pack', 'sent', %s)""",
+            """insert into ops.outbox (kind, subject, period, recipients, subject_line, status, sent_at)
+               values ('monthly_pack', %s, %s, '{}', 'pack', 'sent', %s)""",
             [SOLIHULL, ACCEPTED_PERIOD, datetime(2001, 11, 19, 9, tzinfo=UTC)],
         )
         conn.commit()
@@ -522,7 +524,7 @@ def test_two_runs_at_once_send_one_email(reference_warehouse, catcher):
         start.wait()
         try:
             results.append(notify_submission(reference_warehouse, sid, report).status)
-        except Exception as exc:  # surfaced by the assertion below
+        except Exception as exc:  # noqa: BLE001 - any failure is surfaced by the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]

@@ -48,7 +48,7 @@ from hypothesis import strategies as st
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.ingest.fetch import RetryPolicy
-from councilbench.returns import load
+from councilbench.returns import previous
 from councilbench.returns.contract import (
     COLUMNS,
     STATUSES,
@@ -71,19 +71,19 @@ MONTHS = ("2002-03", "2002-06", "2002-08", "2003-03", "2003-11", "2004-12")
 #: forward, so the odd figures accepted here cannot reach their month-on-month checks.
 PIPELINE_CASES = ((DUDLEY, "2022-03"), (TAMWORTH, "2022-06"), (WARWICKSHIRE, "2022-03"), (HEREFORDSHIRE, "2022-08"))
 
-COMMON = dict(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    print_blob=False,
-    phases=(Phase.explicit, Phase.generate),
-    suppress_health_check=[
+COMMON = {
+    "derandomize": True,
+    "database": None,
+    "deadline": None,
+    "print_blob": False,
+    "phases": (Phase.explicit, Phase.generate),
+    "suppress_health_check": [
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
         HealthCheck.filter_too_much,
         HealthCheck.large_base_example,
     ],
-)
+}
 
 
 # --- the cases --------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def apply_row_mutation(mutation: tuple, header: list[str], rows: list[list[str]]
     elif kind == "cell":
         set_cell(row(args[0]), args[1], args[2])
     elif kind == "figures":
-        for name, text in zip(("value", "numerator", "denominator"), args[1:]):
+        for name, text in zip(("value", "numerator", "denominator"), args[1:], strict=False):
             set_cell(row(args[0]), name, text)
     elif kind == "status":
         set_cell(row(args[0]), "status", args[1])
@@ -578,7 +578,7 @@ def check_through_pipeline(case: Case, warehouse, server) -> None:
     os.utime(path, ns=(stamp, stamp))
     before = fingerprint(warehouse, case.council_code, case.month)
     with connect(warehouse, role="loader") as conn:  # what the pipeline compares the file with
-        history = load.previous_values(conn, case.council_code, case.month)
+        history = previous.previous_values(conn, case.council_code, case.month)
 
     outcome = process_return(warehouse, case.council_code, case.month, returns_base_url=server.url, policy=FAST)
 
@@ -611,7 +611,7 @@ def check_through_pipeline(case: Case, warehouse, server) -> None:
         "status",
         "note",
     )
-    loaded = [dict(zip(names, r)) for r in loaded]
+    loaded = [dict(zip(names, r, strict=False)) for r in loaded]
 
     # Every fetched file is kept as served, whatever happens to it.
     assert sub is not None and sub[0].strip() == hashlib.sha256(data).hexdigest()

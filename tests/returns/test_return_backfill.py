@@ -17,8 +17,9 @@ import pytest
 
 from councilbench.core import calendar, catalogue
 from councilbench.dev import sample_returns as sample
+from councilbench.ingest import expectations, lifecycle
 from councilbench.ingest.fetch import RetryPolicy
-from councilbench.returns import load, pipeline
+from councilbench.returns import pipeline, previous
 from councilbench.returns import validate as validation
 from councilbench.returns.pipeline import (
     ReturnsRunError,
@@ -141,8 +142,8 @@ def test_backfill_leaves_the_warehouse_as_month_by_month_processing_does(warehou
         summaries.append(summarise(outcomes, []))
 
     runs = []
-    real_run_suite = validation._run_suite
-    monkeypatch.setattr(validation, "_run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
+    real_run_suite = expectations.run_suite
+    monkeypatch.setattr(expectations, "run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
     got = backfill(
         batched, MONTHS, councils=COUNCILS, returns_base_url=returns_server.url, months_per_batch=4, policy=FAST
     )
@@ -177,18 +178,18 @@ def test_backfill_leaves_the_warehouse_as_month_by_month_processing_does(warehou
 
     # The figures the batch carried from month to month are the warehouse's own.
     with connect(batched, role="loader") as conn:
-        figures = load.previous_figures(conn, COUNCILS, "2011-01", "2011-04")
+        figures = previous.previous_figures(conn, COUNCILS, "2011-01", "2011-04")
         for code in COUNCILS:
             for month in MONTHS:
-                assert figures.get((code, month)) == load.previous_values(conn, code, month), (code, month)
+                assert figures.get((code, month)) == previous.previous_values(conn, code, month), (code, month)
 
 
 def test_run_month_validates_the_whole_month_in_one_gx_run(scratch, returns_server, monkeypatch):
     month = "2012-03"
     sample.write_returns(returns_server.folder, [month], faults={TAMWORTH: ["duplicate_rows"]})
     runs = []
-    real_run_suite = validation._run_suite
-    monkeypatch.setattr(validation, "_run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
+    real_run_suite = expectations.run_suite
+    monkeypatch.setattr(expectations, "run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
     summary = run_month(scratch, month, returns_base_url=returns_server.url, notify=False, policy=FAST)
     assert len(runs) == 1
     assert (summary["councils"], summary["loaded"], summary["rejected"]) == (33, 32, 1)
@@ -197,20 +198,20 @@ def test_run_month_validates_the_whole_month_in_one_gx_run(scratch, returns_serv
 def test_one_councils_platform_failure_stops_no_other_council(scratch, returns_server, monkeypatch):
     month = "2012-05"
     sample.write_returns(returns_server.folder, [month], councils=COUNCILS)
-    real_validate, real_load = validation.validate_returns, load.load_return_rows
+    real_validate, real_load = validation.validate_returns, lifecycle.copy_and_settle
 
     def validate_breaking_on_tamworth(items, **kw):
         if any(code == TAMWORTH for _, code, _ in items):
             raise RuntimeError("expectation could not run")  # e.g. a rule broken by one file's data
         return real_validate(items, **kw)
 
-    def load_breaking_on_dudley(conn, submission_id, rows):
+    def load_breaking_on_dudley(conn, kind, submission_id, rows):
         if set(rows["council_code"]) == {DUDLEY}:
             raise OSError("disk full")
-        return real_load(conn, submission_id, rows)
+        return real_load(conn, kind, submission_id, rows)
 
     monkeypatch.setattr(validation, "validate_returns", validate_breaking_on_tamworth)
-    monkeypatch.setattr(load, "load_return_rows", load_breaking_on_dudley)
+    monkeypatch.setattr(lifecycle, "copy_and_settle", load_breaking_on_dudley)
     with pytest.raises(ReturnsRunError) as failure:
         run_month(scratch, month, councils=COUNCILS, returns_base_url=returns_server.url, notify=False, policy=FAST)
     assert "Tamworth Borough Council 2012-05: validation failed" in str(failure.value)
@@ -223,7 +224,7 @@ def test_one_councils_platform_failure_stops_no_other_council(scratch, returns_s
 
     # Fixed: a rerun finishes the two, and leaves the others as they were.
     monkeypatch.setattr(validation, "validate_returns", real_validate)
-    monkeypatch.setattr(load, "load_return_rows", real_load)
+    monkeypatch.setattr(lifecycle, "copy_and_settle", real_load)
     summary = run_month(
         scratch, month, councils=COUNCILS, returns_base_url=returns_server.url, notify=False, policy=FAST
     )
@@ -255,21 +256,21 @@ def test_dag_steps_land_per_council_then_validate_the_month_at_once(scratch, ret
             "received"
         }
 
-    real_load = load.load_return_rows
+    real_load = lifecycle.copy_and_settle
 
-    def load_breaking_on_dudley(conn, submission_id, rows):
+    def load_breaking_on_dudley(conn, kind, submission_id, rows):
         if set(rows["council_code"]) == {DUDLEY}:
             raise OSError("disk full")
-        return real_load(conn, submission_id, rows)
+        return real_load(conn, kind, submission_id, rows)
 
     runs = []
-    real_run_suite = validation._run_suite
-    monkeypatch.setattr(validation, "_run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
-    monkeypatch.setattr(load, "load_return_rows", load_breaking_on_dudley)
+    real_run_suite = expectations.run_suite
+    monkeypatch.setattr(expectations, "run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
+    monkeypatch.setattr(lifecycle, "copy_and_settle", load_breaking_on_dudley)
     with pytest.raises(ReturnsRunError, match="Dudley Metropolitan Borough Council 2012-07: recording and loading"):
         pipeline.validate_landed(scratch, landed)
     assert len(runs) == 1
-    monkeypatch.setattr(load, "load_return_rows", real_load)
+    monkeypatch.setattr(lifecycle, "copy_and_settle", real_load)
     outcomes = pipeline.validate_landed(scratch, landed)  # the retry: Dudley only
     assert len(runs) == 2
     by = {o["council_code"]: o for o in outcomes}

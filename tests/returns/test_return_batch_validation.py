@@ -15,16 +15,12 @@ import pytest
 
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
-from councilbench.returns import validate as validation
+from councilbench.ingest import expectations
 from councilbench.returns.parse import parse_return
+from councilbench.returns.previous import PreviousFigures
 from councilbench.returns.report_text import failing_rows_csv, render_text
-from councilbench.returns.validate import (
-    PreviousFigures,
-    load_suite_json,
-    suite_parameters,
-    validate_return,
-    validate_returns,
-)
+from councilbench.returns.rules import load_suite_json, suite_parameters
+from councilbench.returns.validate import validate_return, validate_returns
 
 TODAY = date(2026, 11, 21)
 DUDLEY, SANDWELL, TAMWORTH, WARWICKSHIRE, SHROPSHIRE = "E08000027", "E08000028", "E07000199", "E10000031", "E06000051"
@@ -92,8 +88,8 @@ def mixed(tmp_path_factory):
 def test_a_batch_of_mixed_returns_gives_each_the_report_it_gets_alone(mixed, monkeypatch):
     items, previous = mixed
     runs = []
-    real_run_suite = validation._run_suite
-    monkeypatch.setattr(validation, "_run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
+    real_run_suite = expectations.run_suite
+    monkeypatch.setattr(expectations, "run_suite", lambda *a, **kw: runs.append(1) or real_run_suite(*a, **kw))
 
     batch = validate_returns(
         [(parse_return(p), code, month) for p, code, month in items], today=TODAY, previous_values=previous
@@ -106,7 +102,7 @@ def test_a_batch_of_mixed_returns_gives_each_the_report_it_gets_alone(mixed, mon
         for p, code, month in items
     ]
     assert len(runs) == 1 + sum(1 for r in alone if len(r.checks) > 2)  # unreadable files never reach GX
-    for (p, code, month), together, by_itself in zip(items, batch, alone):
+    for (p, _, _), together, by_itself in zip(items, batch, alone, strict=True):
         assert canonical(together) == canonical(by_itself), p.name
 
     # The batch really is mixed: good, warned and rejected returns, with failing rows.
@@ -114,7 +110,7 @@ def test_a_batch_of_mixed_returns_gives_each_the_report_it_gets_alone(mixed, mon
     assert outcomes[(DUDLEY, SEPTEMBER)] == outcomes[(WARWICKSHIRE, OCTOBER)] == "pass"
     assert outcomes[(SHROPSHIRE, OCTOBER)] == "warn"
     assert outcomes[(DUDLEY, OCTOBER)] == outcomes[(SHROPSHIRE, SEPTEMBER)] == "fail"
-    for (code, month, faults), report in zip(MIXED, batch):
+    for (code, _, faults), report in zip(MIXED, batch, strict=True):
         expected = [sample.FAULTS[f] for f in faults if sample.FAULTS[f].outcome == "rejected"]
         for fault in expected:
             assert any(c.check in fault.checks and c.outcome == "fail" for c in report.checks), (code, faults)
@@ -190,7 +186,7 @@ def test_previous_figures_carry_an_accepted_month_to_the_next_month_of_the_batch
     assert september_alone.outcome == "warn"  # every figure jumped from 1.0
     september_figures = dict(august)
     september_figures.update(
-        {m: v for m, v in zip(september_alone.rows.metric_id, september_alone.rows.value) if v is not None}
+        {m: v for m, v in zip(september_alone.rows.metric_id, september_alone.rows.value, strict=True) if v is not None}
     )
     october_alone = validate_return(
         october, council_code=SHROPSHIRE, return_month=OCTOBER, today=TODAY, previous_values=september_figures

@@ -22,8 +22,9 @@ from councilbench.dev import sample_returns as sample
 from councilbench.returns import email_render
 from councilbench.returns.contract import COLUMNS, expected_period
 from councilbench.returns.report_text import render_text
+from councilbench.returns.rules import value_agreement_words
 from councilbench.returns.template import RETURNS_ADDRESS, return_address
-from councilbench.returns.validate import validate_return, value_agreement_words
+from councilbench.returns.validate import validate_return
 
 DUDLEY, WORCESTER = "E08000027", "E07000237"
 MONTH = "2026-10"

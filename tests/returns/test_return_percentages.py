@@ -24,11 +24,12 @@ from councilbench.cli.validate import add_command
 from councilbench.core import catalogue
 from councilbench.dev import sample_returns as sample
 from councilbench.ingest.fetch import RetryPolicy
-from councilbench.returns import load
+from councilbench.returns import previous
 from councilbench.returns.contract import COLUMNS, expected_period
 from councilbench.returns.pipeline import backfill, process_return
+from councilbench.returns.previous import PreviousValues
 from councilbench.returns.report_text import render_text
-from councilbench.returns.validate import PreviousValues, validate_return
+from councilbench.returns.validate import validate_return
 from councilbench.warehouse.connection import connect
 
 DUDLEY, BIRMINGHAM, COVENTRY, SANDWELL = "E08000027", "E08000025", "E08000026", "E08000028"
@@ -82,8 +83,8 @@ def check(report, name="percent_scale"):
 
 
 def history(own: float | None, others: list[float]) -> PreviousValues:
-    """What load.previous_values answers: Dudley's previous figure, every council's latest."""
-    by_council = dict(zip([BIRMINGHAM, COVENTRY, SANDWELL], others))
+    """What previous.previous_values answers: Dudley's previous figure, every council's latest."""
+    by_council = dict(zip([BIRMINGHAM, COVENTRY, SANDWELL], others, strict=False))
     if own is not None:
         by_council[DUDLEY] = own
     return PreviousValues({AGENCY: own} if own is not None else {}, {AGENCY: by_council})
@@ -208,8 +209,8 @@ def percent_scale_result(warehouse, council_code: str, month: str) -> tuple:
 def test_the_pipeline_compares_with_the_warehouse_one_month_and_in_a_batch(history_warehouse, returns_server):
     wh = history_warehouse
     with connect(wh, role="loader") as conn:
-        single = load.previous_values(conn, DUDLEY, "2008-06")
-        batch = load.previous_figures(conn, [DUDLEY], "2008-06", "2008-06").get((DUDLEY, "2008-06"))
+        single = previous.previous_values(conn, DUDLEY, "2008-06")
+        batch = previous.previous_figures(conn, [DUDLEY], "2008-06", "2008-06").get((DUDLEY, "2008-06"))
     # both paths read the same history: Dudley's own figures, and every council's percentages
     assert single == batch and single.latest_by_council == batch.latest_by_council
     assert set(single.latest_by_council[INVOICES]) == {DUDLEY, COVENTRY, SANDWELL}

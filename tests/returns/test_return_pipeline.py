@@ -239,7 +239,7 @@ def test_an_accepted_return_gets_one_receipt_and_a_rerun_sends_nothing(
 
 
 def test_missing_file_is_not_received_and_others_go_on(reference_warehouse, returns_server):
-    previous, month = month_pair()
+    _, month = month_pair()
     serve(returns_server, COVENTRY, month, sample.faulted_bytes(COVENTRY, month))
     missing = run(reference_warehouse, returns_server, DUDLEY, month)
     present = run(reference_warehouse, returns_server, COVENTRY, month)

@@ -21,12 +21,8 @@ from councilbench.core import catalogue
 from councilbench.returns.contract import CHECKS, COLUMNS, expected_period
 from councilbench.returns.parse import parse_return
 from councilbench.returns.report_text import failing_rows_csv, render_text
-from councilbench.returns.validate import (
-    load_suite_json,
-    not_run_checks,
-    validate_return,
-    value_agreement_words,
-)
+from councilbench.returns.rules import load_suite_json, value_agreement_words
+from councilbench.returns.validate import not_run_checks, validate_return
 
 DUDLEY = "E08000027"  # metropolitan borough: delivers almost everything
 CANNOCK = "E07000192"  # district of Staffordshire
@@ -222,7 +218,7 @@ def test_not_available_needs_a_reason_and_no_value(tmp_path):
     r1.update(value="", status="not_available", note="")
     row2, r2 = row_of(rows, "wf_fte_employees")
     r2.update(status="Not Available", note="payroll system migration")
-    row3, r3 = row_of(rows, "housing_families_in_bb_over_6_weeks")
+    _, r3 = row_of(rows, "housing_families_in_bb_over_6_weeks")
     r3.update(value="", status="not_available", note="H-CLIC extract late")
     report = validate(tmp_path, rows)
     assert failed(report) == ["status"]
@@ -352,7 +348,7 @@ def test_mean_metric_with_numerator_above_denominator_passes(tmp_path):
 
 def test_value_must_agree_with_numerator_and_denominator(tmp_path):
     rows = good_rows()
-    row, r = row_of(rows, "wf_agency_staff_pct")
+    _, r = row_of(rows, "wf_agency_staff_pct")
     r.update(value="18.05", numerator="360", denominator="2000")  # 18.0: within 0.5%
     row2, r2 = row_of(rows, "wf_voluntary_turnover_pct")
     r2.update(value="9", numerator="360", denominator="2000")  # 18.0, not 9
@@ -401,7 +397,7 @@ def test_missing_required_metric_is_listed_by_name(tmp_path):
 
 def test_month_on_month_jump_is_a_warning_not_a_failure(tmp_path):
     rows = good_rows()
-    row, r = row_of(rows, "wf_fte_employees")  # 7500; the threshold is 10%
+    row, _ = row_of(rows, "wf_fte_employees")  # 7500; the threshold is 10%
     previous = {"wf_fte_employees": 5000.0, "roads_potholes_repaired": 12000.0}
     report = validate(tmp_path, rows, previous_values=previous)
     assert report.outcome == "warn" and not report.failures()

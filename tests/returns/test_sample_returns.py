@@ -7,6 +7,7 @@ import argparse
 import collections
 import csv
 import io
+import itertools
 import math
 import struct
 import subprocess
@@ -49,10 +50,10 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path
     b = sample.write_returns(tmp_path / "b", ["2026-09", "2026-10"], seed=7, faults=faults)
     c = sample.write_returns(tmp_path / "c", ["2026-09", "2026-10"], seed=8, faults=faults)
     assert len(a) == len(b) == 66
-    for pa, pb in zip(a, b):
+    for pa, pb in zip(a, b, strict=True):
         assert pa.relative_to(tmp_path / "a") == pb.relative_to(tmp_path / "b")
         assert pa.read_bytes() == pb.read_bytes(), pa
-    differing = sum(pa.read_bytes() != pc.read_bytes() for pa, pc in zip(a, c))
+    differing = sum(pa.read_bytes() != pc.read_bytes() for pa, pc in zip(a, c, strict=True))
     assert differing == len(a)
 
 
@@ -60,7 +61,7 @@ def test_a_fresh_process_writes_the_same_bytes(tmp_path):
     """No dependence on hash randomisation, caches or the order things were generated in."""
     here = sample.faulted_bytes(BIRMINGHAM, "2026-03", ["xlsx_second_sheet"], seed=3)
     code = (
-        "import sys; from councilbench.returns import sample; "
+        "import sys; from councilbench.dev import sample_returns as sample; "
         f"sys.stdout.buffer.write(sample.faulted_bytes('{BIRMINGHAM}', '2026-03', ['xlsx_second_sheet'], seed=3))"
     )
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
@@ -259,12 +260,12 @@ def test_month_on_month_changes_normally_stay_below_the_warning_threshold():
                 if r["value"] is not None:
                     series[(code, r["metric_id"])][r["period"]] = r["value"]
     compared = jumps = 0
-    for (code, metric_id), values in series.items():
+    for (_, metric_id), values in series.items():
         threshold = METRICS[metric_id].mom_warn_pct
         if threshold is None:
             continue
         periods = sorted(values)
-        for a, b in zip(periods, periods[1:]):
+        for a, b in itertools.pairwise(periods):
             if values[a] == 0:
                 continue
             compared += 1
@@ -343,7 +344,7 @@ def _check_thousands(data, clean, code, month):
 
 def _check_percent(data, clean, code, month):
     rows = rows_of(data)
-    for r, c in zip(rows, clean):
+    for r, c in zip(rows, clean, strict=False):
         if c["value"] and METRICS[c["metric_id"]].unit == "percent":
             assert r["value"] == c["value"] + "%"
         else:

@@ -124,7 +124,7 @@ def test_new_month_then_correction_then_full_refresh(built):
         month = build(wh)
         assert_annual_rewrote_around(conn, wd.NEXT_MONTH)
         for table in ("intermediate.int_returns__latest_values", "marts.fct_metric_value"):
-            total, written, periods = latest_batch(conn, table)
+            _total, written, periods = latest_batch(conn, table)
             assert periods == [wd.NEXT_MONTH] and written == added.rows == month[table][0], (table, periods)
         assert month["marts.mart_benchmark"][0] == latest_batch(conn, "marts.mart_benchmark")[1]
         assert_benchmark_reaches_back_only_to(conn, wd.NEXT_MONTH)

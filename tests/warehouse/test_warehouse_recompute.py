@@ -120,7 +120,8 @@ def facts(raw, metric_id: str) -> pd.DataFrame:
         f = f[f.council_code.isin(councils)]
         pop = population(raw)
         f["denominator"] = [
-            population_for(pop, c, period_year(p), "population_16_64") for c, p in zip(f.council_code, f.period)
+            population_for(pop, c, period_year(p), "population_16_64")
+            for c, p in zip(f.council_code, f.period, strict=True)
         ]
     f = f[[councils[c].tier in metric.delivering_tiers for c in f.council_code]]
     f = f[f.value.notna()].copy()
@@ -129,7 +130,8 @@ def facts(raw, metric_id: str) -> pd.DataFrame:
     if metric.value_type in ("count", "amount") and metric.per_capita_basis:
         pop = population(raw)
         f["denominator"] = [
-            population_for(pop, c, period_year(p), metric.per_capita_basis) for c, p in zip(f.council_code, f.period)
+            population_for(pop, c, period_year(p), metric.per_capita_basis)
+            for c, p in zip(f.council_code, f.period, strict=True)
         ]
         f["numerator"] = f.value
         f["norm"] = 1000 * f.value / f.denominator
@@ -257,7 +259,7 @@ def test_superseded_figures_are_not_the_ones_benchmarked(raw):
         & (raw["returns"].period == month)
         & (raw["returns"].metric_id == "waste_fly_tipping_incidents")
     ]
-    by_status = dict(zip(rows.status, rows.value.astype(float)))
+    by_status = dict(zip(rows.status, rows.value.astype(float), strict=True))
     assert by_status["superseded"] == pytest.approx(1.5 * by_status["loaded"], rel=0.01)
     mart = raw["mart"]
     value = (

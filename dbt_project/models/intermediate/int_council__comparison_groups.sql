@@ -17,7 +17,7 @@ tier_names as (
         ('unitary', 'unitary councils'),
         ('county', 'county councils'),
         ('district', 'district councils')
-    ) as t(tier, tier_plural)
+    ) as t (tier, tier_plural)
 ),
 
 memberships as (
@@ -34,52 +34,53 @@ memberships as (
     union all
 
     select
-        'tier',
-        'tier:' || r.tier,
-        'Same tier: ' || t.tier_plural,
-        null,
-        r.council_code,
-        null,
-        null
+        'tier'                                              as group_type,
+        'tier:' || r.tier                                   as group_id,
+        'Same tier: ' || t.tier_plural                      as group_label,
+        null                                                as owner_council_code,
+        r.council_code                                      as member_council_code,
+        null                                                as neighbour_rank,
+        null                                                as neighbour_distance
     from registry as r
     inner join tier_names as t on t.tier = r.tier
 
     union all
 
     select
-        'county_family',
-        'county_family:' || coalesce(r.county_code, r.council_code),
-        'County family: ' || coalesce(r.county_name, replace(r.council_name, ' County Council', '')) || ' (county and districts)',
-        null,
-        r.council_code,
-        null,
-        null
+        'county_family'                                     as group_type,
+        'county_family:' || coalesce(r.county_code, r.council_code) as group_id,
+        'County family: ' || coalesce(r.county_name, replace(r.council_name, ' County Council', ''))
+        || ' (county and districts)'                        as group_label,
+        null                                                as owner_council_code,
+        r.council_code                                      as member_council_code,
+        null                                                as neighbour_rank,
+        null                                                as neighbour_distance
     from registry as r
     where r.tier in ('county', 'district')
 
     union all
 
     select
-        'nearest_neighbours',
-        'nearest_neighbours:' || o.council_code,
-        'Nearest neighbours of ' || o.council_name,
-        o.council_code,
-        o.council_code,
-        0,
-        0
+        'nearest_neighbours'                                as group_type,
+        'nearest_neighbours:' || o.council_code             as group_id,
+        'Nearest neighbours of ' || o.council_name          as group_label,
+        o.council_code                                      as owner_council_code,
+        o.council_code                                      as member_council_code,
+        0                                                   as neighbour_rank,
+        0                                                   as neighbour_distance
     from registry as o
     where exists (select 1 from {{ ref('int_council__nearest_neighbours') }} as n where n.council_code = o.council_code)
 
     union all
 
     select
-        'nearest_neighbours',
-        'nearest_neighbours:' || n.council_code,
-        'Nearest neighbours of ' || o.council_name,
-        n.council_code,
-        n.neighbour_code,
-        n.neighbour_rank,
-        n.distance
+        'nearest_neighbours'                                as group_type,
+        'nearest_neighbours:' || n.council_code             as group_id,
+        'Nearest neighbours of ' || o.council_name          as group_label,
+        n.council_code                                      as owner_council_code,
+        n.neighbour_code                                    as member_council_code,
+        n.neighbour_rank                                    as neighbour_rank,
+        n.distance                                          as neighbour_distance
     from {{ ref('int_council__nearest_neighbours') }} as n
     inner join registry as o on o.council_code = n.council_code
 )

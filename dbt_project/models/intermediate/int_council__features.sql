@@ -20,7 +20,7 @@ latest_population as (
         council_code, population_year, population_all_ages, population_16_64
     from {{ ref('int_council__population') }}
     where population_16_64 is not null
-    order by council_code, population_year desc
+    order by council_code asc, population_year desc
 ),
 
 claimant_months as (
@@ -66,17 +66,23 @@ features as (
 
 stats as (
     select
-        avg(log_population) as mean_log_population, stddev_pop(log_population) as sd_log_population,
-        avg(share_16_64)    as mean_share_16_64,    stddev_pop(share_16_64)    as sd_share_16_64,
-        avg(claimant_rate)  as mean_claimant_rate,  stddev_pop(claimant_rate)  as sd_claimant_rate
+        avg(log_population)         as mean_log_population,
+        stddev_pop(log_population)  as sd_log_population,
+        avg(share_16_64)            as mean_share_16_64,
+        stddev_pop(share_16_64)     as sd_share_16_64,
+        avg(claimant_rate)          as mean_claimant_rate,
+        stddev_pop(claimant_rate)   as sd_claimant_rate
     from features
 )
 
 select
     f.*,
-    round(coalesce((f.log_population - s.mean_log_population) / nullif(s.sd_log_population, 0), 0), 6) as z_log_population,
-    round(coalesce((f.share_16_64 - s.mean_share_16_64) / nullif(s.sd_share_16_64, 0), 0), 6)          as z_share_16_64,
-    round(coalesce((f.claimant_rate - s.mean_claimant_rate) / nullif(s.sd_claimant_rate, 0), 0), 6)    as z_claimant_rate,
+    round(coalesce((f.log_population - s.mean_log_population) / nullif(s.sd_log_population, 0), 0), 6)
+                                                as z_log_population,
+    round(coalesce((f.share_16_64 - s.mean_share_16_64) / nullif(s.sd_share_16_64, 0), 0), 6)
+                                                as z_share_16_64,
+    round(coalesce((f.claimant_rate - s.mean_claimant_rate) / nullif(s.sd_claimant_rate, 0), 0), 6)
+                                                as z_claimant_rate,
     (f.tier = 'metropolitan_borough')::integer  as is_metropolitan_borough,
     (f.tier = 'unitary')::integer               as is_unitary,
     (f.tier = 'county')::integer                as is_county,

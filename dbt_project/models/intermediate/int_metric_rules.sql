@@ -15,8 +15,9 @@ select
     per_capita_basis,
     source,
     {{ metric_is_area_based('metric_id', 'source') }}                               as is_area_based,
-    array_to_string({{ regional_aggregate_tiers('delivering_tiers', metric_is_area_based('metric_id', 'source')) }}, ',')
-                                                                                    as aggregate_tiers,
+    array_to_string(
+        {{ regional_aggregate_tiers('delivering_tiers', metric_is_area_based('metric_id', 'source')) }}, ','
+    )                                                                               as aggregate_tiers,
     {{ is_per_capita('value_type', 'per_capita_basis') }}                           as is_per_capita,
     {{ normalised_scale('value_type', 'per_capita_basis', 'scale') }}               as normalised_scale,
     {{ normalised_unit('unit', 'value_type', 'per_capita_basis') }}                 as normalised_unit,

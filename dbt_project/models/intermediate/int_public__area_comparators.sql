@@ -16,7 +16,7 @@ with claimant as (
         count(claimant_rate)        as months
     from {{ ref('stg_nomis__claimant_count') }}
     where area_level in ('region', 'country')
-    group by 1, 2
+    group by financial_year, area_level
 ),
 
 claimant_years as (
@@ -47,10 +47,10 @@ union all
 select
     m.metric_id,
     r.financial_year,
-    round(r.england_value::numeric, 6),
-    round(r.region_published_value::numeric, 6),
-    'DEFRA local authority collected waste statistics (annual, ex NI 192)',
-    1,
-    true
+    round(r.england_value::numeric, 6)                                      as england_value,
+    round(r.region_published_value::numeric, 6)                             as region_published_value,
+    'DEFRA local authority collected waste statistics (annual, ex NI 192)'  as comparator_source,
+    1                                                                       as comparator_periods,
+    true                                                                    as comparator_whole_year
 from recycling as r
-cross join (values ('waste_defra_household_recycling_rate'), ('waste_household_recycling_rate')) as m(metric_id)
+cross join (values ('waste_defra_household_recycling_rate'), ('waste_household_recycling_rate')) as m (metric_id)

@@ -69,7 +69,7 @@ candidates as (
         l.status_changed_at as loaded_at,
         row_number() over (
             partition by r.council_code, r.metric_id, r.period
-            order by l.received_at desc, r.submission_id desc, r.source_row_number
+            order by l.received_at desc, r.submission_id desc, r.source_row_number asc
         ) as recency,
         count(*) over (partition by r.council_code, r.metric_id, r.period) as loaded_versions
     from return_rows as r

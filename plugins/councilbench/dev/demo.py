@@ -74,9 +74,8 @@ def month_state(warehouse: Warehouse, month: str, returns_dir: Path) -> dict:
             [month, list(served), list(served.values())],
         ).fetchall()
         sends = conn.execute(
-            """select s.subject, n.kind, n.status, array_to_string(n.recipients, ', '), n.subject_line
-               from ops.notifications n join ops.submissions s using (submission_id)
-               where s.period = %s order by 1""",
+            """select subject, kind, status, array_to_string(recipients, ', '), subject_line from ops.outbox
+               where submission_id is not null and period = %s order by 1""",
             [month],
         ).fetchall()
         rows = conn.execute(
@@ -90,9 +89,9 @@ def month_state(warehouse: Warehouse, month: str, returns_dir: Path) -> dict:
 def reminder_sends(warehouse: Warehouse, months: list[str]) -> list[tuple]:
     with connect(warehouse, role="loader") as conn:
         return conn.execute(
-            """select report_month, kind, council_code, status, array_to_string(recipients, ', '), subject_line
-               from ops.report_sends where kind in ('return_reminder', 'return_chaser', 'month_summary')
-               and report_month = any(%s) order by report_month, kind, council_code""",
+            """select period, kind, subject, status, array_to_string(recipients, ', '), subject_line
+               from ops.outbox where kind in ('return_reminder', 'return_chaser', 'month_summary')
+               and period = any(%s) order by period, kind, subject""",
             [months],
         ).fetchall()
 
@@ -118,14 +117,13 @@ def date_history_as_sent(warehouse: Warehouse, months: list[str]) -> int:
 
 def emails_so_far(warehouse: Warehouse, mail) -> int:
     """Emails sent: as the demo's own catcher received them or, through a server the demo
-    does not run (Mailpit), as the send-once ledgers recorded them."""
+    does not run (Mailpit), as the send-once outbox recorded them."""
     from councilbench.dev.mailcatcher import CatcherHandle
 
     if isinstance(mail, CatcherHandle):
         return len(mail.messages)
     with connect(warehouse, role="loader") as conn:
-        return conn.execute("""select (select count(*) from ops.notifications where status = 'sent')
-                                      + (select count(*) from ops.report_sends where status = 'sent')""").fetchone()[0]
+        return conn.execute("select count(*) from ops.outbox where status = 'sent'").fetchone()[0]
 
 
 def _quarantine_files(month: str) -> list[str]:
@@ -314,7 +312,7 @@ def _print_return_emails(summary: dict) -> None:
     """Each rejection in full; the receipts (one per accepted return, about 30) counted."""
     emails = summary["emails_sent"]
     receipts = [e for e in emails if e["kind"] == "receipt"]
-    print("  emails about returns (ops.notifications):")
+    print("  emails about returns (ops.outbox):")
     for e in emails:
         if e["kind"] == "receipt" and len(receipts) > 4:
             continue
@@ -328,7 +326,7 @@ def _print_return_emails(summary: dict) -> None:
 
 def _print_reminders(summary: dict) -> None:
     reminders = summary["reminders"]
-    print("  reminders and chasers (return_reminders, ops.report_sends):")
+    print("  reminders and chasers (return_reminders, ops.outbox):")
     for month_kind in sorted({(r["month"], r["kind"]) for r in reminders}):
         sent = [r for r in reminders if (r["month"], r["kind"]) == month_kind]
         if len(sent) > 4:

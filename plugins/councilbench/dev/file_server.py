@@ -12,6 +12,7 @@ It runs in a daemon thread on 127.0.0.1 (port 0 picks a free port) and logs to t
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import html
@@ -142,7 +143,8 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, handler)
 
     def handle_error(self, request, client_address):  # no tracebacks on stderr
-        log.debug("error while answering %s", client_address, exc_info=True)
+        # socketserver calls this from inside its `except`, so the exception is current.
+        log.debug("error while answering %s", client_address, exc_info=True)  # noqa: LOG014
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -226,19 +228,16 @@ class _Handler(BaseHTTPRequestHandler):
             if behaviour.kind == "drop":
                 self._record(None, label)
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):  # the client may have gone already
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             if behaviour.kind == "html_login":
                 body = LOGIN_PAGE.format(path=html.escape(url_path)).encode()
                 self._send_body(200, body, "text/html; charset=utf-8", {"Cache-Control": "no-store"})
                 return self._record(200, label)
-            if behaviour.kind == "slow":
-                if state.stopping.wait(behaviour.seconds):  # stop() wakes a sleeping answer
-                    self.close_connection = True
-                    return self._record(None, label)
+            if behaviour.kind == "slow" and state.stopping.wait(behaviour.seconds):  # stop() wakes a sleeping answer
+                self.close_connection = True
+                return self._record(None, label)
 
         file = self._file_for(url_path)
         if file is None:

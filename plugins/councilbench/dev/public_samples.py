@@ -117,8 +117,8 @@ def _num(value) -> str:
 def _population(area: Area, year: int) -> tuple[int, int]:
     rnd = random.Random(f"pop:{area.code}:{year}")
     growth = (1.006 + rnd.uniform(-0.002, 0.002)) ** (year - 2023)
-    all_ages = int(round(area.population * growth))
-    return all_ages, int(round(all_ages * (area.share_16_64 + rnd.uniform(-0.003, 0.003))))
+    all_ages = round(area.population * growth)
+    return all_ages, round(all_ages * (area.share_16_64 + rnd.uniform(-0.003, 0.003)))
 
 
 def population_table(years: list[str]) -> dict[tuple[str, str], tuple[int, int]]:
@@ -146,16 +146,12 @@ def claimant_table(months: list[str]) -> dict[tuple[str, str], tuple[int, float]
     for m in months:
         year, month = int(m[:4]), int(m[5:])
         base_year = str(year - 1 if month < 7 else year)  # NOMIS uses the latest mid-year estimate
-
-        def denominator(code):
-            return pops[(code, base_year)][1]
-
         for a in all_areas:
             if a.kind in ("met", "unitary", "district", "country"):
                 rnd = random.Random(f"cc:{a.code}:{m}")
                 season = 1 + 0.04 * (1 if month in (1, 2, 3, 12) else -1 if month in (6, 7, 8) else 0)
                 rate = a.claimant_rate * season * (1 + rnd.uniform(-0.04, 0.04))
-                table[(a.code, m)] = int(round(rate * denominator(a.code) / 100))
+                table[(a.code, m)] = round(rate * pops[(a.code, base_year)][1] / 100)
         for a in all_areas:
             if a.kind == "county":
                 table[(a.code, m)] = sum(table[(d.code, m)] for d in all_areas if d.county == a.code)
@@ -163,7 +159,7 @@ def claimant_table(months: list[str]) -> dict[tuple[str, str], tuple[int, float]
         table[("E12000005", m)] = sum(table[(a.code, m)] for a in top)
         for a in all_areas:
             count = table[(a.code, m)]
-            table[(a.code, m)] = (count, round(100 * count / denominator(a.code), 1))
+            table[(a.code, m)] = (count, round(100 * count / pops[(a.code, base_year)][1], 1))
     return table
 
 

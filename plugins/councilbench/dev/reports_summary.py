@@ -8,13 +8,13 @@ from councilbench.warehouse.connection import Warehouse, connect
 
 
 def reports_summary(warehouse: Warehouse, month: str) -> dict:
-    """Where a person finds the reports, and what ops.report_sends says was emailed."""
+    """Where a person finds the reports, and what the outbox (ops.outbox) says was emailed."""
     from councilbench.reports import pdf, pipeline
 
     with connect(warehouse, role="loader") as conn:
         sends = conn.execute(
-            """select status, count(*), max(attempts) from ops.report_sends
-                                where report_month = %s and kind = 'monthly_pack' group by 1""",
+            """select status, count(*), max(attempts) from ops.outbox
+               where period = %s and kind = 'monthly_pack' group by 1""",
             [month],
         ).fetchall()
     stem = sorted(settings.state_path("reports").glob("performance-of-the-region-*.html"))
@@ -26,7 +26,7 @@ def reports_summary(warehouse: Warehouse, month: str) -> dict:
         "packs": len(list(folder.glob("*.html"))),
         "example_pack": str(next(iter(sorted(folder.glob("*.pdf"))), next(iter(sorted(folder.glob("*.html"))), ""))),
         "pdf": pdf.available(),
-        "report_sends": {status: count for status, count, _ in sends},
+        "pack_sends": {status: count for status, count, _ in sends},
         "most_attempts": max((a for *_, a in sends), default=0),
     }
 
@@ -42,6 +42,6 @@ def print_reports(reports: dict | None) -> None:
     if not reports["pdf"]:
         print("    PDFs skipped: no Chromium found (apt-get install chromium)")
     print(
-        f"    pack emails (ops.report_sends): {reports['report_sends']}, each sent once "
+        f"    pack emails (ops.outbox): {reports['pack_sends']}, each sent once "
         f"(most attempts for one pack: {reports['most_attempts']})"
     )

@@ -1191,7 +1191,7 @@ def _text_in_numeric(rf):
 
 def _suppression_markers(rf):
     rows = rf.rows_for(lambda m: True)
-    for row, marker in zip((rows[0], rows[-1]), ("..", "n/a")):
+    for row, marker in zip((rows[0], rows[-1]), ("..", "n/a"), strict=True):
         row.update(value=marker, numerator="", denominator="")
 
 

@@ -11,7 +11,7 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from councilbench.ingest.landing import CHUNK, landing_root
@@ -35,6 +35,10 @@ class Fetched:
     last_modified: str | None = None
     message: str = ""
     attempts: int = 1
+    original_name: str | None = None  # the file's name, when the URI does not end in it
+    #: A paged fetch (NOMIS): every request it made, in order, each recorded as a fetch
+    #: attempt of its own; empty for a single request.
+    pages: list[Fetched] = field(default_factory=list)
 
     def discard(self) -> None:
         if self.path and self.path.exists():
@@ -55,6 +59,19 @@ class RetryPolicy:
 def _temp_file() -> tuple[int, Path]:
     fd, name = tempfile.mkstemp(dir=landing_root(), prefix=".download-")
     return fd, Path(name)
+
+
+def received_bytes(uri: str, data: bytes, **fields) -> Fetched:
+    """A fetch whose answer was put together in memory (the pages of a paged API), as a
+    temporary file to land like any other."""
+    fd, path = _temp_file()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Fetched(uri=uri, outcome="received", path=path, **fields)
 
 
 def fetch_http(
@@ -82,13 +99,13 @@ def fetch_http(
                 url, headers=headers, params=params, stream=True, timeout=(policy.connect_timeout, policy.read_timeout)
             ) as resp:
                 status = resp.status_code
-                common = dict(
-                    uri=url,
-                    http_status=status,
-                    attempts=attempt,
-                    etag=resp.headers.get("ETag"),
-                    last_modified=resp.headers.get("Last-Modified"),
-                )
+                common = {
+                    "uri": url,
+                    "http_status": status,
+                    "attempts": attempt,
+                    "etag": resp.headers.get("ETag"),
+                    "last_modified": resp.headers.get("Last-Modified"),
+                }
                 if status == 304:
                     return Fetched(outcome="unchanged", message="not modified since the last fetch", **common)
                 if status in NOT_THERE_STATUS:

@@ -1,9 +1,10 @@
 """Handing a prepared email to the SMTP server through Airflow's SMTP provider, and saying
-in one line why a send failed. The send-once ledgers call this; nothing here retries
-(retries belong to Airflow and go through a ledger, so a retry never double-sends)."""
+in one line why a send failed. The send-once outbox calls this; nothing here retries
+(retries belong to Airflow and go through the outbox, so a retry never double-sends)."""
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 
 SMTP_CONN_ID = "smtp_default"
@@ -42,8 +43,6 @@ def send_message(msg, *, from_addr: str, to_addrs: list[str], smtp_conn_id: str 
                 f"(got {type(client).__name__}); has the SMTP provider changed?"
             )
         refused = client.send_message(msg, from_addr=from_addr, to_addrs=list(to_addrs))
-        try:
+        with contextlib.suppress(smtplib.SMTPException):  # accepted: a rude goodbye changes nothing
             client.quit()
-        except smtplib.SMTPException:
-            pass  # the message is accepted; a rude goodbye changes nothing
     return refused

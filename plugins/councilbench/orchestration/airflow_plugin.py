@@ -1,6 +1,8 @@
 """Airflow plugin (loaded through the `airflow.plugins` entry point in pyproject.toml):
 registers the project's timetables so the scheduler can deserialise DAGs that use it."""
 
+from typing import ClassVar
+
 from airflow.plugins_manager import AirflowPlugin
 
 from councilbench.orchestration.timetables import (
@@ -11,4 +13,4 @@ from councilbench.orchestration.timetables import (
 
 class CouncilbenchPlugin(AirflowPlugin):
     name = "councilbench"
-    timetables = [ReportingMonthTimetable, ReturnRemindersTimetable]
+    timetables: ClassVar[list[type]] = [ReportingMonthTimetable, ReturnRemindersTimetable]

@@ -77,10 +77,8 @@ class Component:
 
     def signal_group(self, sig: int) -> None:
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # the whole group has exited
                 os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def stop(self, grace: float = 30.0) -> None:
         if self.proc is None:

@@ -150,7 +150,7 @@ class ReturnRemindersTimetable(Timetable):
 
     def latest_event(self, at: DateTime) -> tuple[str, str]:
         """(reporting month, kind) of the latest event at or before `at` (for manual runs)."""
-        when, start, kind = [e for e in self._events_around(at) if e[0] <= at][-1]
+        _when, start, kind = [e for e in self._events_around(at) if e[0] <= at][-1]
         return reporting_month(start), kind
 
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:

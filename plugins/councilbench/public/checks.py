@@ -14,12 +14,11 @@ rows are exactly the missing cells.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass, field
 
-from councilbench.core import settings
+from councilbench.ingest import expectations
+from councilbench.ingest.checks import CheckOutcome
 from councilbench.public import datasets as dsets
 
 MAX_FAILING_ROWS = 500
@@ -37,34 +36,6 @@ CHECK_ORDER = [
     "within_bounds",
     "suppressed",
 ]
-
-
-@dataclass
-class CheckOutcome:
-    check: str
-    severity: str  # fail | warn: what failing this check means
-    outcome: str  # pass | warn | fail
-    message: str
-    failing_rows: list[dict] = field(default_factory=list)
-    failing_row_count: int = 0
-
-    @property
-    def passed(self) -> bool:
-        return self.outcome == "pass"
-
-
-def overall(checks: list[CheckOutcome]) -> str:
-    outcomes = {c.outcome for c in checks}
-    return "fail" if "fail" in outcomes else "warn" if "warn" in outcomes else "pass"
-
-
-def unreadable(message: str) -> list[CheckOutcome]:
-    return [CheckOutcome("readable", "fail", "fail", message)]
-
-
-def load_suite_dict(name: str) -> dict:
-    with open(settings.expectations_dir() / f"{name}.json", encoding="utf-8") as f:
-        return json.load(f)
 
 
 def _value_regex(markers) -> str:
@@ -137,13 +108,8 @@ def validate(
     ds, observations: list[dict], *, expected_periods: list[str] | None = None, fetch_note: str = ""
 ) -> tuple[list[CheckOutcome], object]:
     """Run the dataset's suite over the observations; (check outcomes, frame validated)."""
-    from councilbench.ingest.gx import import_gx
-
-    gx = import_gx()
-
     frame, expected, periods = build_frame(ds, observations, expected_periods)
     known = dsets.known_areas()
-    suite_dict = load_suite_dict(ds.suite)
     params = {
         "known_areas": sorted(known),
         "period_regex": dsets.PERIOD_REGEX[ds.frequency],
@@ -151,26 +117,7 @@ def validate(
         "received_rows": len(observations),
         "value_regex": _value_regex(getattr(ds, "suppression_markers", ())),
     }
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = {"globally": False}
-    batch_def = (
-        ctx.data_sources.add_pandas("public")
-        .add_dataframe_asset(ds.dataset_id)
-        .add_batch_definition_whole_dataframe("landed_file")
-    )
-    batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(gx.ExpectationSuite(**suite_dict), expectation_parameters=params, result_format="COMPLETE")
-
-    by_check: dict[str, dict] = {}
-    for r in result.results:
-        meta = r.expectation_config.meta or {}
-        entry = by_check.setdefault(
-            meta["check"], {"severity": meta.get("severity", "fail"), "ok": True, "index": set(), "results": []}
-        )
-        entry["results"].append(r)
-        if not r.success:
-            entry["ok"] = False
-            entry["index"].update(r.result.get("unexpected_index_list") or [])
+    results = expectations.run_suite(frame, expectations.load_suite(ds.suite), params)
     context = {
         "frame": frame,
         "expected": expected,
@@ -181,16 +128,18 @@ def validate(
         "ds": ds,
     }
     outcomes = []
-    for check in sorted(by_check, key=lambda c: CHECK_ORDER.index(c) if c in CHECK_ORDER else len(CHECK_ORDER)):
-        entry = by_check[check]
-        index = sorted(entry["index"])
-        failing = [_failing_row(check, frame.loc[i]) for i in index]
-        outcome = "pass" if entry["ok"] else entry["severity"]
-        message = MESSAGES[check](context, entry, failing) if not entry["ok"] else PASS_MESSAGES[check](context)
+    for group in sorted(expectations.by_check(results), key=lambda g: _reading_order(g.check)):
+        failing = [_failing_row(group.check, frame.loc[i]) for i in group.failing]
+        outcome = "pass" if group.passed else group.severity
+        message = PASS_MESSAGES[group.check](context) if group.passed else MESSAGES[group.check](context, failing)
         outcomes.append(
-            CheckOutcome(check, entry["severity"], outcome, message, failing[:MAX_FAILING_ROWS], len(failing))
+            CheckOutcome(group.check, group.severity, outcome, message, failing[:MAX_FAILING_ROWS], len(failing))
         )
     return outcomes, frame
+
+
+def _reading_order(check: str) -> int:
+    return CHECK_ORDER.index(check) if check in CHECK_ORDER else len(CHECK_ORDER)
 
 
 # --- plain words ----------------------------------------------------------------------
@@ -253,7 +202,7 @@ def _listing(rows: list[dict], fmt=_cell, limit: int = 5) -> str:
     return shown + (f"; and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-def _missing_message(ctx, entry, failing):
+def _missing_message(ctx, failing):
     n_periods, n_measures = len(ctx["periods"]), len(dsets.metric_ids(ctx["ds"]))
     per_area: dict[str, list] = {}
     for r in failing:
@@ -274,37 +223,35 @@ def _missing_message(ctx, entry, failing):
 
 MESSAGES = {
     "areas_complete": _missing_message,
-    "area_known": lambda ctx, e, f: (
+    "area_known": lambda ctx, f: (
         "area codes not in the registry (the 33 councils, E12000005, E92000001): "
         + _listing(f, lambda r: f"{r['area_code'] or '(no code)'} {r['area_name'] or ''} (row {r['row']})".strip())
     ),
-    "periods_parse": lambda ctx, e, f: (
+    "periods_parse": lambda ctx, f: (
         f"periods that do not parse as {dsets.PERIOD_REGEX[ctx['ds'].frequency]}: "
         + _listing(f, lambda r: f"'{r['period']}' (row {r['row']})")
     ),
-    "measure_known": lambda ctx, e, f: (
+    "measure_known": lambda ctx, f: (
         f"measures not configured for {ctx['ds'].dataset_id}: "
         + _listing(f, lambda r: f"{r['measure']} (row {r['row']})")
     ),
-    "no_duplicates": lambda ctx, e, f: (
-        "more than one observation for the same area, period and measure: " + _listing(f)
-    ),
-    "no_truncation": lambda ctx, e, f: _truncation_message(ctx, e),
-    "values_numeric": lambda ctx, e, f: (
+    "no_duplicates": lambda ctx, f: "more than one observation for the same area, period and measure: " + _listing(f),
+    "no_truncation": lambda ctx, f: _truncation_message(ctx),
+    "values_numeric": lambda ctx, f: (
         "values that are not numbers: " + _listing(f, lambda r: f"'{r['found']}' for {_cell(r)}")
     ),
-    "within_bounds": lambda ctx, e, f: (
+    "within_bounds": lambda ctx, f: (
         "values outside the catalogue's plausible bounds: "
         + _listing(f, lambda r: f"{_cell(r)} = {r['found']} (accepted {r['accepted']})")
     ),
-    "suppressed": lambda ctx, e, f: (
+    "suppressed": lambda ctx, f: (
         f"{len(f)} value{'s' * (len(f) != 1)} suppressed or not available at the source (loaded as empty): "
         + _listing(f, lambda r: f"{_cell(r)} [{r['obs_status'] or 'empty'}]")
     ),
 }
 
 
-def _truncation_message(ctx, entry) -> str:
+def _truncation_message(ctx) -> str:
     frame = ctx["frame"]
     declared = frame["record_count"].dropna()
     declared_text = f"{int(declared.max())}" if len(declared) else "unknown"

@@ -91,11 +91,13 @@ def fetch_dataset(
     base_url: str | None = None,
     policy: RetryPolicy = RetryPolicy(),
     max_pages: int = 200,
+    session=None,
 ) -> NomisAnswer:
-    """Fetch every page of one request (see the module docstring for the paging rules)."""
+    """Fetch every page of one request (see the module docstring for the paging rules).
+    `session`: an HTTP session to reuse."""
     import requests
 
-    session = requests.Session()
+    session = session or requests.Session()
     first_uri = query(ds, areas, periods, base_url=base_url)
     answer = NomisAnswer(uri=first_uri, outcome="received")
     header_line: bytes | None = None

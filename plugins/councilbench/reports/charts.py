@@ -280,7 +280,7 @@ def trend_chart(
     label_w = max(text_width(fmt.short_period(p), 10) for p in periods) + 8
     fits = max(1, int(plot_w // label_w))
     every = max(1, math.ceil(n / fits))
-    shown = [i for i in range(n - 1, -1, -every)]
+    shown = list(range(n - 1, -1, -every))
     for i in shown:
         p = periods[i]
         body.append(
@@ -305,7 +305,7 @@ def trend_chart(
         )
     end_labels = []
     order = {p: i for i, p in enumerate(periods)}
-    for s, last_label in zip(series, last_labels):
+    for s, last_label in zip(series, last_labels, strict=True):
         colour, dash, shape = STYLES[s.style]
         pts = [(xs[p.x_label], y_of(p.value), p) for p in s.points if p.value is not None and p.x_label in xs]
         if not pts:

@@ -99,7 +99,7 @@ def png_ink(path: Path, threshold: int = 245) -> float:
     dark = 0
     for c in range(colour):
         channel = marks[c::channels]
-        dark = channel if c == 0 else bytes(a | b for a, b in zip(dark, channel))
+        dark = channel if c == 0 else bytes(a | b for a, b in zip(dark, channel, strict=True))
     return bytes(dark).count(1) / (width * height)
 
 

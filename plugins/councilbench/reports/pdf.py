@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,14 +190,12 @@ class Chromium:
 
     def close(self) -> None:
         if self._ws is not None:
-            try:
+            # Closing must not fail: the browser or its socket may already be gone, in
+            # whatever way (a RenderError, a closed connection, an OSError).
+            with suppress(Exception):
                 self._call("Browser.close", timeout=5)
-            except Exception:  # noqa: BLE001 - the browser may already be gone
-                pass
-            try:
+            with suppress(Exception):
                 self._ws.close()
-            except Exception:  # noqa: BLE001
-                pass
             self._ws = None
         if self._proc is not None:
             try:
@@ -274,10 +272,8 @@ class Chromium:
             self._wait_for("Page.loadEventFired", session)
             yield session
         finally:
-            try:
+            with suppress(RenderError):  # cleanup: must not hide what the page itself raised
                 self._call("Target.closeTarget", {"targetId": target}, timeout=10)
-            except RenderError:
-                pass
 
     def _evaluate(self, expression: str, session: str):
         return self._call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)[

@@ -165,7 +165,7 @@ def render_packs(
 
 
 def send_packs(warehouse: Warehouse, rendered: list[dict], *, smtp_conn_id: str = "smtp_default") -> list[dict]:
-    """Email every rendered pack to its council, once (ops.report_sends). One council's
+    """Email every rendered pack to its council, once (the outbox, ops.outbox). One council's
     failure does not stop the others; the task fails at the end (Airflow retries it and
     the ledger keeps the councils already sent from getting a second copy)."""
     from councilbench.reports.sending import send_pack

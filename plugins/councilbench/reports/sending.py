@@ -1,7 +1,7 @@
 """Emailing each council its monthly pack, at most once per council and month.
 
-Through the send-once outbox (councilbench.mail.outbox, ops.report_sends keyed by council,
-month and kind): a rerun of the reports DAG sends nothing. Before it goes, the message is
+Through the send-once outbox (councilbench.mail.outbox, ops.outbox keyed by kind, council
+and month): a rerun of the reports DAG sends nothing. Before it goes, the message is
 checked: addressed to exactly that council's contacts (reference.council_contacts), no
 other council's contact details anywhere in it, and every figure in the pack from an
 accepted submission (the marts only hold accepted data; this asserts it against the
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from councilbench.core.catalogue import Contact
 from councilbench.mail import outbox
-from councilbench.warehouse.connection import Warehouse
+from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ ACCEPTED = ("loaded", "superseded")
 
 
 class PackSendError(RuntimeError):
-    """The pack could not be sent; ops.report_sends says why."""
+    """The pack could not be sent; ops.outbox says why."""
 
 
 class UnsafePack(AssertionError):
@@ -129,7 +129,7 @@ def compose(
         ),
         subtype="html",
     )
-    for path, name in zip(attachments, names):
+    for path, name in zip(attachments, names, strict=True):
         path = Path(path)
         if path.suffix == ".pdf":
             msg.add_attachment(path.read_bytes(), maintype="application", subtype="pdf", filename=name)
@@ -187,7 +187,7 @@ def check_message(conn, pack: dict, msg: EmailMessage, contacts: list[Contact]) 
 
 
 def already_sent(warehouse: Warehouse, council_code: str, month: str) -> bool:
-    return outbox.already_sent(warehouse, outbox.OutboxKey(council_code, month, KIND))
+    return outbox.already_sent(warehouse, outbox.OutboxKey(KIND, council_code, month))
 
 
 def send_pack(
@@ -200,7 +200,7 @@ def send_pack(
     ops_email: str | None = None,
 ) -> outbox.SendResult:
     """Email the pack (its summary, packs.Pack.summary(), and its files) to its council's
-    contacts, at most once per council and month (the outbox, ops.report_sends)."""
+    contacts, at most once per council and month (the outbox, ops.outbox)."""
     from councilbench.returns.notify import council_contacts
 
     code, month = pack["council_code"], pack["month"]
@@ -209,13 +209,13 @@ def send_pack(
         contacts = council_contacts(conn, code)
         if not contacts:
             raise outbox.NoRecipients(
-                f"no contacts for {code} in reference.council_contacts: add them to the council_contacts seed"
+                f"no contacts for {code} in reference.council_contacts: add them to the council_contacts seed",
+                subject_line=subject_line(pack),
             )
         check_accepted(conn, pack)
         msg = compose(pack, contacts, attachments, sender=sender, ops_email=ops_email)
         check_message(conn, pack, msg, contacts)
         return msg
 
-    return outbox.send_once(
-        warehouse, outbox.OutboxKey(code, month, KIND), subject_line(pack), prepare, smtp_conn_id=smtp_conn_id
-    )
+    with connect(warehouse, role="loader") as conn:
+        return outbox.send_once(conn, outbox.OutboxKey(KIND, code, month), prepare, smtp_conn_id=smtp_conn_id)

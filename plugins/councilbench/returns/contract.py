@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from councilbench.ingest.checks import CheckOutcome, overall
+
 COLUMNS = ("council_code", "period", "metric_id", "value", "numerator", "denominator", "status", "note")
 REQUIRED_COLUMNS = ("council_code", "period", "metric_id", "value", "status")
 STATUSES = ("actual", "estimate", "not_available")
@@ -99,20 +101,10 @@ class FailingRow:
 
 
 @dataclass
-class CheckOutcome:
-    check: str
-    severity: str  # fail | warn: what a failing outcome of this check means
-    outcome: str  # pass | warn | fail
-    message: str  # one plain-English sentence
-    failing_rows: list[FailingRow] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return self.outcome == "pass"
-
-
-@dataclass
 class ValidationReport:
+    """A council return's verdict (what the lifecycle records and loads: checks,
+    normalisations, rows), with the council and month it is for."""
+
     council_code: str
     return_month: str
     checks: list[CheckOutcome]
@@ -121,8 +113,7 @@ class ValidationReport:
 
     @property
     def outcome(self) -> str:
-        outcomes = {c.outcome for c in self.checks}
-        return "fail" if "fail" in outcomes else "warn" if "warn" in outcomes else "pass"
+        return overall(self.checks)
 
     def failures(self) -> list[CheckOutcome]:
         return [c for c in self.checks if c.outcome == "fail"]

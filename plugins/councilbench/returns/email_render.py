@@ -1,6 +1,6 @@
 """The emails a council gets about its return, as ready-to-send EmailMessage objects.
 
-Two kinds, one per submission at most (ops.notifications is keyed on them):
+Two kinds, one per submission at most (the outbox, ops.outbox, is keyed on them):
 
 - rejection (outcome fail): "Action needed: ...", plain text + HTML, and the failing
   rows as a CSV attachment (none when the file had no rows to correct: a web page, an

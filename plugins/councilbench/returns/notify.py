@@ -3,23 +3,20 @@ a rejection for a file that failed, a receipt for a file accepted and loaded.
 
 Called from an Airflow task after the validation results are committed to
 ops.check_results, so nothing here can lose them: this module only reads the ledger,
-the council's contacts and (for a receipt) the rows loaded, and writes ops.notifications.
+the council's contacts and (for a receipt) the rows loaded, and sends through the
+send-once outbox (councilbench.mail.outbox), which alone writes ops.outbox.
 
-How a send is made exactly-once-ish:
+What the outbox guarantees (its docstring has the steps): a rerun or an Airflow retry
+finds the email 'sent' and sends nothing; a second run at the same time waits for the
+first, then finds it sent; an SMTP failure is recorded as 'failed' (attempts + 1,
+last_error) and re-raised, so Airflow retries the task and its failure notifier tells
+the platform team. The one gap: if the process dies after the SMTP server accepted the
+message but before the 'sent' commit, a retry sends it again; the Message-ID is derived
+from submission and kind, so the duplicate is recognisable as the same email.
 
-1. a row (submission, kind) is inserted into ops.notifications as 'pending' and
-   committed (ON CONFLICT DO NOTHING: a rerun finds the existing row);
-2. that row is locked (SELECT ... FOR UPDATE): a second run at the same time waits
-   here, then finds 'sent' and does nothing;
-3. 'sent' already -> nothing to do. Otherwise the email goes out through Airflow's SMTP
-   provider (SmtpHook, connection smtp_default) and the row becomes 'sent' with the
-   Message-ID, in the same transaction that held the lock;
-4. an SMTP failure marks the row 'failed' (attempts + 1, last_error) and re-raises, so
-   Airflow retries the task and its failure notifier tells the platform team.
-
-The one gap: if the process dies after the SMTP server accepted the message but before
-the 'sent' commit, a retry sends it again. The Message-ID is derived from submission
-and kind, so the duplicate is recognisable as the same email.
+What this module checks before anything goes: the report is the submission's own (same
+council and month, no outcome the ledger contradicts), a receipt's rows are loaded, and
+the email is addressed to that council's contacts only.
 """
 
 from __future__ import annotations
@@ -30,27 +27,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from councilbench.core.catalogue import Contact, Council
-from councilbench.mail.smtp import SMTP_CONN_ID, describe_error, send_message
+from councilbench.mail import outbox
+from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.returns.contract import ValidationReport
 from councilbench.returns.email_render import (
     LoadSummary,
     SubmissionRef,
     compose,
-    message_id,
     subject_line,
 )
 from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 
-#: How long a second run waits for the first to finish sending before giving up (and
-#: being retried by Airflow). Longer than the SMTP connection timeout (30 s by default).
-LOCK_TIMEOUT = "120s"
-MAX_ERROR_LENGTH = 2000
-
 
 class NotifyError(RuntimeError):
-    """The email could not be sent; ops.notifications says why (status 'failed')."""
+    """The email could not be sent; ops.outbox says why (status 'failed')."""
 
 
 class NoContactsError(NotifyError):
@@ -133,18 +125,14 @@ def load_summary(conn, submission_id: int, council_code: str, period: str) -> Lo
            order by submission_id desc limit 1""",
         [council_code, period, submission_id],
     ).fetchone()
-    pack = conn.execute(
-        """select sent_at from ops.report_sends
-           where council_code = %s and report_month = %s and kind = 'monthly_pack' and status = 'sent'""",
-        [council_code, period],
-    ).fetchone()
+    pack_sent_at = outbox.sent_at(conn, outbox.OutboxKey("monthly_pack", council_code, period))
     return LoadSummary(
         rows,
         actual,
         estimates,
         not_available,
         replaces=_ref(*replaced) if replaced else None,
-        pack_sent_at=pack[0] if pack else None,
+        pack_sent_at=pack_sent_at,
     )
 
 
@@ -187,48 +175,7 @@ def council_contacts(conn, council_code: str) -> list[Contact]:
     return unique
 
 
-# --- the ledger ----------------------------------------------------------------------------
-
-
-def _ensure_row(conn, submission_id: int, kind: str, recipients: list[str], subject: str) -> None:
-    conn.execute(
-        """insert into ops.notifications (submission_id, kind, recipients, subject_line, status)
-           values (%s, %s, %s, %s, 'pending') on conflict (submission_id, kind) do nothing""",
-        [submission_id, kind, recipients, subject],
-    )
-
-
-def _lock_row(conn, submission_id: int, kind: str):
-    conn.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
-    return conn.execute(
-        """select status, attempts, recipients, subject_line, message_id from ops.notifications
-           where submission_id = %s and kind = %s for update""",
-        [submission_id, kind],
-    ).fetchone()
-
-
-def _existing_sent(conn, submission_id: int, kind: str):
-    return conn.execute(
-        """select recipients, subject_line, message_id, attempts from ops.notifications
-           where submission_id = %s and kind = %s and status = 'sent'""",
-        [submission_id, kind],
-    ).fetchone()
-
-
-def _mark_failed(conn, submission_id: int, kind: str, recipients: list[str], subject: str, error: str) -> int:
-    """Record a failure (creating the row if needed); never downgrades a 'sent' row."""
-    row = conn.execute(
-        """insert into ops.notifications (submission_id, kind, recipients, subject_line, status, attempts, last_error)
-           values (%s, %s, %s, %s, 'failed', 1, %s)
-           on conflict (submission_id, kind) do update set
-               status = 'failed', attempts = ops.notifications.attempts + 1, last_error = excluded.last_error,
-               recipients = excluded.recipients, subject_line = excluded.subject_line
-           where ops.notifications.status <> 'sent'
-           returning attempts""",
-        [submission_id, kind, recipients, subject, error[:MAX_ERROR_LENGTH]],
-    ).fetchone()
-    conn.commit()
-    return row[0] if row else 0
+# --- sending -------------------------------------------------------------------------------
 
 
 def _checked_submission(conn, submission_id: int, report: ValidationReport, kind: str):
@@ -255,14 +202,31 @@ def _checked_submission(conn, submission_id: int, report: ValidationReport, kind
 
 def still_owed(conn, submission_id: int, kind: str) -> bool:
     """Whether an email of this kind about this submission was attempted and has not gone
-    yet (pending or failed in the ledger)."""
-    return (
-        conn.execute(
-            "select 1 from ops.notifications where submission_id = %s and kind = %s and status <> 'sent'",
-            [submission_id, kind],
-        ).fetchone()
-        is not None
+    yet (pending or failed in the outbox)."""
+    return outbox.still_owed(conn, kind, submission_id)
+
+
+def _prepare(conn, key: outbox.OutboxKey, report: ValidationReport, submission: SubmissionRef, **compose_args):
+    """The outbox's `prepare` for this submission's email: the council, its contacts (this
+    council's only) and, for a receipt, what was loaded."""
+    kind, council_code = key.kind, key.subject
+    council = council_from_registry(conn, council_code)
+    contacts = council_contacts(conn, council_code)
+    loaded = load_summary(conn, key.submission_id, council_code, key.period) if kind == "receipt" else None
+    if not contacts:
+        raise outbox.NoRecipients(
+            f"no contacts for {council.name} ({council_code}) in reference.council_contacts: "
+            f"add them to the council_contacts seed and rerun",
+            subject_line=subject_line(kind, report, council, loaded),
+        )
+    msg = compose(
+        kind, report, council=council, contacts=contacts, submission=submission, loaded=loaded, **compose_args
     )
+    addressed = sorted(a.addr_spec.lower() for a in msg["To"].addresses)
+    expected = sorted(c.email.lower() for c in contacts)
+    if addressed != expected or msg["Cc"] or msg["Bcc"]:
+        raise AssertionError(f"email to {council_code} is addressed to {addressed}, expected {expected}")
+    return msg
 
 
 def notify_submission(
@@ -290,86 +254,20 @@ def notify_submission(
         if conn.autocommit:
             conn.autocommit = False
         submission, council_code, period = _checked_submission(conn, submission_id, report, kind)
-        already = _existing_sent(conn, submission_id, kind)
-        if already:  # cheap path for reruns: no contacts, composing or SMTP needed
-            conn.commit()
-            log.info("submission %s %s email already sent (%s)", submission_id, kind, already[2])
-            return NotifyResult(
-                submission_id, kind, "already_sent", tuple(already[0]), already[1], already[2], already[3]
-            )
-
-        council = council_from_registry(conn, council_code)
-        contacts = council_contacts(conn, council_code)
-        loaded = load_summary(conn, submission_id, council_code, period) if kind == "receipt" else None
-        subject = subject_line(kind, report, council, loaded)
-        recipients = [c.email for c in contacts]
-        if not contacts:
-            error = (
-                f"no contacts for {council.name} ({council_code}) in reference.council_contacts: "
-                f"add them to the council_contacts seed and rerun"
-            )
-            _mark_failed(conn, submission_id, kind, [], subject, error)
-            raise NoContactsError(error)
-
-        msg = compose(
-            kind,
-            report,
-            council=council,
-            contacts=contacts,
-            submission=submission,
-            sender=sender,
-            ops_email=ops_email,
-            due=due,
-            loaded=loaded,
+        key = outbox.OutboxKey(kind, council_code, period, submission_id)
+        result = outbox.send_once(
+            conn,
+            key,
+            lambda conn: _prepare(conn, key, report, submission, sender=sender, ops_email=ops_email, due=due),
+            smtp_conn_id=smtp_conn_id,
         )
-        from_addr = msg["From"].addresses[0].addr_spec
-        addressed = sorted(a.addr_spec.lower() for a in msg["To"].addresses)
-        if addressed != sorted(r.lower() for r in recipients) or msg["Cc"] or msg["Bcc"]:
-            raise AssertionError(f"email to {council_code} is addressed to {addressed}, expected {recipients}")
-
-        _ensure_row(conn, submission_id, kind, recipients, subject)
-        conn.commit()
-        row = _lock_row(conn, submission_id, kind)  # a concurrent run waits here
-        if row is None:
-            raise NotifyError(f"ops.notifications row for submission {submission_id} {kind} vanished")
-        if row[0] == "sent":
-            conn.commit()
-            return NotifyResult(submission_id, kind, "already_sent", tuple(row[2]), row[3], row[4], row[1])
-
-        try:
-            refused = send_message(msg, from_addr=from_addr, to_addrs=recipients, smtp_conn_id=smtp_conn_id)
-        except Exception as exc:
-            conn.rollback()  # release the lock; _mark_failed records the failure on its own
-            attempts = _mark_failed(conn, submission_id, kind, recipients, subject, describe_error(exc))
-            log.error(
-                "submission %s %s email to %s failed (attempt %s): %s",
-                submission_id,
-                kind,
-                ", ".join(recipients),
-                attempts,
-                describe_error(exc),
-            )
-            raise
-
-        # Some recipients refused, others accepted: resending would duplicate for the
-        # ones who got it, so the email counts as sent and the refusal is recorded.
-        note = f"refused by the SMTP server: {refused}" if refused else None
-        attempts = conn.execute(
-            """update ops.notifications set status = 'sent', sent_at = now(), message_id = %s,
-                   attempts = attempts + 1, last_error = %s, recipients = %s, subject_line = %s
-               where submission_id = %s and kind = %s returning attempts""",
-            [msg["Message-ID"], note, recipients, subject, submission_id, kind],
-        ).fetchone()[0]
-        conn.commit()
-        if refused:
-            log.warning("submission %s %s email: %s", submission_id, kind, note)
-        log.info("submission %s: %s email sent to %s", submission_id, kind, ", ".join(recipients))
-        return NotifyResult(submission_id, kind, "sent", tuple(recipients), subject, msg["Message-ID"], attempts)
-    except BaseException:
-        conn.rollback()
-        raise
     finally:
         conn.close()
+    if result.status == "no_contacts":
+        raise NoContactsError(result.error)
+    return NotifyResult(
+        submission_id, kind, result.status, result.recipients, result.subject, result.message_id, result.attempts
+    )
 
 
 __all__ = [
@@ -379,9 +277,7 @@ __all__ = [
     "council_contacts",
     "council_from_registry",
     "load_summary",
-    "message_id",
     "notification_kind",
     "notify_submission",
-    "send_message",
     "still_owed",
 ]

@@ -192,7 +192,7 @@ def _html_title(head: bytes) -> str | None:
 
 def _looks_like_html(head: bytes) -> bool:
     start = head.lstrip(b"\xef\xbb\xbf").lstrip()[:64].lower()
-    return start.startswith(b"<!doctype html") or start.startswith(b"<html")
+    return start.startswith((b"<!doctype html", b"<html"))
 
 
 def _binary_reason(head: bytes) -> str | None:
@@ -398,7 +398,7 @@ def _read_xlsx(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about data validation, styles ...
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
         return (
             None,
             None,
@@ -711,7 +711,7 @@ def parse_return(
             + "."
         )
         return parsed
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         kind = _zip_kind(data)
         if kind != "xlsx":
             parsed.readable = _fail_readable(f"The file is {kind}, not a return. {SAVE_AS_CSV}.")
@@ -719,7 +719,7 @@ def parse_return(
         parsed.file_format = "xlsx"
         if not name.lower().endswith((".xlsx", ".xlsm")):
             notes.append(f"read '{name}' as an Excel workbook (.xlsx): that is what its content is")
-        records, header, sheet, error = _read_xlsx(data, notes, parsed.percent_cells)
+        records, _header, sheet, error = _read_xlsx(data, notes, parsed.percent_cells)
         if error:
             parsed.readable = _fail_readable(error)
             return parsed

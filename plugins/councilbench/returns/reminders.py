@@ -23,6 +23,7 @@ from email.utils import format_datetime
 
 from councilbench.core import catalogue
 from councilbench.mail import outbox
+from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.returns.email_render import (
     POLICY,
     council_display_name,
@@ -94,9 +95,9 @@ def _base_message(
     msg["Reply-To"] = ops_email
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = key.message_id()
-    msg["X-Councilbench-Council"] = key.council_code
+    msg["X-Councilbench-Council"] = key.subject
     msg["X-Councilbench-Kind"] = key.kind
-    msg["X-Councilbench-Month"] = key.month
+    msg["X-Councilbench-Month"] = key.period
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     return msg
@@ -213,7 +214,7 @@ def compose(
     now = now or datetime.now(UTC)
     ops_email = ops_email or settings.ops_email()
     ctx = _context(kind, state, month, due, now, contacts, ops_email)
-    key = outbox.OutboxKey(state.council_code, month, KIND_OF[kind])
+    key = outbox.OutboxKey(KIND_OF[kind], state.council_code, month)
     msg = _base_message(
         ctx["subject"],
         [Address(c.name, addr_spec=c.email) for c in contacts],
@@ -229,37 +230,50 @@ def compose(
 
 
 def send_reminders(
-    warehouse: Warehouse, month: str, kind: str, *, now: datetime | None = None, smtp_conn_id: str = "smtp_default"
+    warehouse: Warehouse,
+    month: str,
+    kind: str,
+    *,
+    councils: list[str] | None = None,
+    now: datetime | None = None,
+    smtp_conn_id: str = SMTP_CONN_ID,
 ) -> list[dict]:
     """Email every council this run is for (reminder: no return yet; chaser: missing or
-    rejected), once each. Every council is attempted before an SMTP failure is raised."""
+    rejected), once each; `councils` (GSS codes) narrows it to those. Every council is
+    attempted before an SMTP failure is raised."""
     from councilbench.core.calendar import return_due
     from councilbench.returns.notify import council_contacts
 
     if kind not in KIND_OF:
         raise ValueError(f"kind must be reminder or chaser (got {kind!r})")
     due = return_due(month)
+    sent, errors = [], []
     with connect(warehouse, role="loader") as conn:
         states = month_states(conn, month)
-    wanted = [s for s in states.values() if (s.state == "missing" if kind == "reminder" else s.chase)]
-    sent, errors = [], []
-    for state in wanted:
-        key = outbox.OutboxKey(state.council_code, month, KIND_OF[kind])
+        wanted = [
+            s
+            for s in states.values()
+            if (s.state == "missing" if kind == "reminder" else s.chase)
+            and (councils is None or s.council_code in councils)
+        ]
+        for state in wanted:
 
-        def prepare(conn, state=state) -> EmailMessage:
-            contacts = council_contacts(conn, state.council_code)
-            if not contacts:
-                raise outbox.NoRecipients(f"no contacts for {state.council_name} in reference.council_contacts")
-            return compose(kind, state, month, contacts, due=due, now=now)
+            def prepare(conn, state=state) -> EmailMessage:
+                contacts = council_contacts(conn, state.council_code)
+                if not contacts:
+                    raise outbox.NoRecipients(
+                        f"no contacts for {state.council_name} in reference.council_contacts",
+                        subject_line=subject_line(kind, state, month, due),
+                    )
+                return compose(kind, state, month, contacts, due=due, now=now)
 
-        try:
-            result = outbox.send_once(
-                warehouse, key, subject_line(kind, state, month, due), prepare, smtp_conn_id=smtp_conn_id
-            )
-            sent.append({**result.as_dict(), "state": state.state})
-        except Exception as exc:  # noqa: BLE001 - the other councils' emails must not wait
-            log.error("%s to %s about %s failed: %s", kind, state.council_name, month, exc)
-            errors.append(f"{state.council_name}: {exc}")
+            key = outbox.OutboxKey(KIND_OF[kind], state.council_code, month)
+            try:
+                result = outbox.send_once(conn, key, prepare, smtp_conn_id=smtp_conn_id)
+                sent.append({**result.as_dict(), "state": state.state})
+            except Exception as exc:  # noqa: BLE001 - the other councils' emails must not wait
+                log.error("%s to %s about %s failed: %s", kind, state.council_name, month, exc)
+                errors.append(f"{state.council_name}: {exc}")
     if errors:
         raise RuntimeError(f"{len(errors)} {kind} email(s) not sent (retried by Airflow): " + "; ".join(errors))
     log.info("%s for %s: %d council(s) emailed", kind, month, sum(1 for s in sent if s["status"] == "sent"))
@@ -281,7 +295,7 @@ def send_month_summary(
     chased: list[dict],
     *,
     now: datetime | None = None,
-    smtp_conn_id: str = "smtp_default",
+    smtp_conn_id: str = SMTP_CONN_ID,
 ) -> dict:
     """The platform team's one summary of the month the day after its due date."""
     from councilbench.core import settings
@@ -295,7 +309,7 @@ def send_month_summary(
         f"councilbench: {month_label(month)} returns the day after the due date: {counts['loaded']} loaded, "
         f"{counts['rejected']} rejected, {counts['missing']} missing"
     )
-    key = outbox.OutboxKey(outbox.REGION_CODE, month, "month_summary")
+    key = outbox.OutboxKey("month_summary", outbox.REGION_CODE, month)
     ops_email = settings.ops_email()
 
     def prepare(conn) -> EmailMessage:
@@ -322,9 +336,10 @@ def send_month_summary(
             f"Chasers sent to {len(chaser_to)} council(s): "
             + (", ".join(sorted(catalogue.councils()[c["council_code"]].name for c in chaser_to)) or "none"),
             "",
-            "The ledger: ops.submissions (period = '%s'), ops.report_sends (kind return_chaser)." % month,
+            f"The ledger: ops.submissions (period = '{month}'), ops.outbox (kind return_chaser).",
         ]
         msg.set_content("\n".join(lines) + "\n")
         return msg
 
-    return outbox.send_once(warehouse, key, subject, prepare, smtp_conn_id=smtp_conn_id).as_dict()
+    with connect(warehouse, role="loader") as conn:
+        return outbox.send_once(conn, key, prepare, smtp_conn_id=smtp_conn_id).as_dict()

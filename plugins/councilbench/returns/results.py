@@ -1,34 +1,10 @@
-"""Validation results as data: a ValidationReport written to ops.check_results (one row
-per submission and check) and read back, so the email step, a rerun or an analyst sees
-exactly what the validation found, without validating again."""
+"""A council return's validation report read back from the ledger (ops.submissions and
+ops.check_results, as the lifecycle recorded it), so the email step, a rerun or an
+analyst sees exactly what the validation found, without validating again."""
 
 from __future__ import annotations
 
-import json
-
-from councilbench.ingest.landing import write_check_results
-from councilbench.returns.contract import (
-    CHECKS,
-    CheckOutcome,
-    FailingRow,
-    ValidationReport,
-)
-
-
-def record_checks(conn, submission_id: int, report: ValidationReport) -> None:
-    """Upsert every check outcome and the submission's overall outcome. No commit."""
-    write_check_results(
-        conn,
-        submission_id,
-        [
-            (c.check, c.severity, c.outcome, len(c.failing_rows), [r.as_dict() for r in c.failing_rows], c.message)
-            for c in report.checks
-        ],
-    )
-    conn.execute(
-        "update ops.submissions set outcome = %s, normalisations = %s::jsonb where submission_id = %s",
-        [report.outcome, json.dumps(report.normalisations), submission_id],
-    )
+from councilbench.returns.contract import CHECKS, CheckOutcome, FailingRow, ValidationReport
 
 
 def load_report(conn, submission_id: int) -> ValidationReport:

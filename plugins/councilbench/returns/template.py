@@ -367,7 +367,7 @@ def write_template_xlsx(path: Path | str, council_code: str | None = None, retur
                 m.definition,
             ]
         )
-    for letter, width in zip("ABCDEFGHIJKL", (46, 50, 18, 34, 24, 26, 14, 50, 50, 8, 18, 90)):
+    for letter, width in zip("ABCDEFGHIJKL", (46, 50, 18, 34, 24, 26, 14, 50, 50, 8, 18, 90), strict=True):
         guide.column_dimensions[letter].width = width
     for row in guide.iter_rows(min_row=2):
         for cell in row:

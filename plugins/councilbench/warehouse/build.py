@@ -10,7 +10,7 @@ benchmark call build(), which does both.
 Incremental models (int_returns__latest_values, fct_metric_value, mart_benchmark) only
 process what changed since their last build; full_refresh=True rebuilds them from all of
 history. A table whose columns are not its model's documented columns (built by an older
-version of the model) is rebuilt from all of history by itself (macros/should_full_refresh.sql).
+version of the model) is rebuilt from all of history by itself (macros/plumbing/should_full_refresh.sql).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Tables the loader owns in raw and ops, created by `councilbench db up`.
 
 One place for the operational data model, so the ledger, validation results, sends and
-raw rows are reviewed together. Every statement is idempotent (IF NOT EXISTS).
+raw rows are reviewed together. Every statement is idempotent (IF NOT EXISTS, or an
+upgrade step that finds nothing left to do once it has run).
 """
 
 OPS = [
@@ -10,7 +11,7 @@ OPS = [
     """
     create table if not exists ops.submissions (
         submission_id   bigint generated always as identity primary key,
-        source_kind     text not null check (source_kind in ('council_return', 'public_source')),
+        source_kind     text not null,
         subject         text not null,
         period          text not null,
         source_uri      text not null,
@@ -29,6 +30,11 @@ OPS = [
     )
     """,
     "create index if not exists submissions_subject_period on ops.submissions (source_kind, subject, period)",
+    # Any source kind the ingest lifecycle runs (a new kind is a declaration, not a change
+    # here): a name, not a list. Replaces the list of the first two kinds.
+    "alter table ops.submissions drop constraint if exists submissions_source_kind_check",
+    """alter table ops.submissions add constraint submissions_source_kind_check
+       check (source_kind ~ '^[a-z][a-z0-9_]*$')""",
     # What validation normalised (BOM removed, CP1252 read ...), kept with the submission
     # so an email sent on a later retry says exactly what the first run found.
     "alter table ops.submissions add column if not exists normalisations jsonb not null default '[]'::jsonb",
@@ -65,36 +71,20 @@ OPS = [
         primary key (submission_id, check_name)
     )
     """,
-    # Emails sent about a submission: the primary key is what makes a rerun never send
-    # the same email twice.
+    # The outbox (councilbench.mail.outbox): every email the platform sends, one row each,
+    # whether it is about one file a council sent (rejection, receipt; 'warning' only from
+    # before receipts), about a council's month (pack, reminder, chaser) or the region's
+    # (the month summary; subject E12000005). subject and period as in ops.submissions.
+    # The unique key (NULLS NOT DISTINCT: a month's email has no submission) is what makes
+    # a rerun never send the same email twice.
     """
-    create table if not exists ops.notifications (
-        submission_id   bigint not null references ops.submissions,
-        kind            text not null check (kind in ('rejection', 'warning')),
-        recipients      text[] not null,
-        subject_line    text not null,
-        status          text not null check (status in ('pending', 'sent', 'failed')),
-        attempts        integer not null default 0,
-        message_id      text,
-        last_error      text,
-        created_at      timestamptz not null default now(),
-        sent_at         timestamptz,
-        primary key (submission_id, kind)
-    )
-    """,
-    # Receipts (an accepted file) came after the table: widen the check. 'warning' stays
-    # for the emails sent before receipts, which now carry an accepted file's warnings.
-    "alter table ops.notifications drop constraint if exists notifications_kind_check",
-    """alter table ops.notifications add constraint notifications_kind_check
-       check (kind in ('rejection', 'warning', 'receipt'))""",
-    # The outbox (councilbench.mail.outbox): every email about a council's month (its pack,
-    # the return reminder and the chaser) and the platform team's month summary (council
-    # E12000005, the region). The primary key is what makes a rerun never send twice.
-    """
-    create table if not exists ops.report_sends (
-        council_code    text not null,
-        report_month    text not null,
-        kind            text not null default 'monthly_pack' check (kind in ('monthly_pack')),
+    create table if not exists ops.outbox (
+        email_id        bigint generated always as identity primary key,
+        kind            text not null check (kind in ('rejection', 'receipt', 'warning', 'monthly_pack',
+                                                      'return_reminder', 'return_chaser', 'month_summary')),
+        subject         text not null,
+        period          text not null,
+        submission_id   bigint references ops.submissions,
         recipients      text[] not null,
         subject_line    text not null,
         attachments     text[] not null default '{}',
@@ -104,13 +94,40 @@ OPS = [
         last_error      text,
         created_at      timestamptz not null default now(),
         sent_at         timestamptz,
-        primary key (council_code, report_month, kind)
+        constraint outbox_about_a_submission
+            check ((submission_id is not null) = (kind in ('rejection', 'receipt', 'warning'))),
+        constraint outbox_one_email unique nulls not distinct (kind, subject, period, submission_id)
     )
     """,
-    # Kinds added after the table was first created (packs only): widen the check.
-    "alter table ops.report_sends drop constraint if exists report_sends_kind_check",
-    """alter table ops.report_sends add constraint report_sends_kind_check
-       check (kind in ('monthly_pack', 'return_reminder', 'return_chaser', 'month_summary'))""",
+    # Upgrade: the two ledgers before the outbox (ops.notifications, per submission, and
+    # ops.report_sends, per council and month) are copied into it once, in the
+    # transaction of `db up`, and dropped, so an email sent before the upgrade is never
+    # sent again and nothing writes the old tables. CASCADE takes dbt's view of
+    # notifications with it (dbt builds stg_ops__outbox in its place).
+    """
+    do $$
+    begin
+        if to_regclass('ops.notifications') is not null then
+            insert into ops.outbox (kind, subject, period, submission_id, recipients, subject_line, status,
+                                    attempts, message_id, last_error, created_at, sent_at)
+            select n.kind, s.subject, s.period, n.submission_id, n.recipients, n.subject_line, n.status,
+                   n.attempts, n.message_id, n.last_error, n.created_at, n.sent_at
+            from ops.notifications as n inner join ops.submissions as s on s.submission_id = n.submission_id
+            on conflict on constraint outbox_one_email do nothing;
+            drop table ops.notifications cascade;
+        end if;
+        if to_regclass('ops.report_sends') is not null then
+            insert into ops.outbox (kind, subject, period, recipients, subject_line, attachments, status,
+                                    attempts, message_id, last_error, created_at, sent_at)
+            select kind, council_code, report_month, recipients, subject_line, attachments, status,
+                   attempts, message_id, last_error, created_at, sent_at
+            from ops.report_sends
+            on conflict on constraint outbox_one_email do nothing;
+            drop table ops.report_sends cascade;
+        end if;
+    end
+    $$
+    """,
 ]
 
 RAW = [

@@ -1,4 +1,4 @@
-"""Load speed: the loader's COPY (returns.load.copy_return_rows) against the limit of
+"""Load speed: the loader's COPY (ingest.raw.copy_rows) against the limit of
 the server, and against pandas `DataFrame.to_sql`, on the same rows, each into an empty
 copy of raw.council_return_rows (same columns, primary key and index) in one transaction.
 
@@ -16,9 +16,11 @@ statement per row), which is where the folklore "COPY is 10-50x faster" comes fr
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
-from councilbench.returns.load import LOAD_COLUMNS, copy_return_rows, return_rows_text
+from councilbench.ingest.raw import copy_rows, rows_text
+from councilbench.returns.kind import RETURN_ROWS
 from councilbench.warehouse.connection import Warehouse, connect
 
 SCHEMA = "bench"
@@ -31,7 +33,7 @@ def rows_from_raw(warehouse: Warehouse, limit: int):
 
     with connect(warehouse, role="loader") as conn:
         cur = conn.execute(
-            f"select {', '.join(LOAD_COLUMNS[1:])} from raw.council_return_rows "
+            f"select {', '.join(RETURN_ROWS.columns)} from raw.council_return_rows "
             "order by submission_id, row_number limit %s",
             [limit],
         )
@@ -59,7 +61,7 @@ def time_copy(warehouse: Warehouse, rows) -> float:
         table = _fresh_table(conn, "load_copy")
         started = time.perf_counter()
         with conn.transaction():
-            copy_return_rows(conn, table, 1, rows)
+            copy_rows(conn, dataclasses.replace(RETURN_ROWS, name=table), 1, rows)
         seconds = time.perf_counter() - started
         assert _count(conn, table) == len(rows)
     return seconds
@@ -70,8 +72,8 @@ def time_bare_copy(warehouse: Warehouse, rows) -> tuple[float, str]:
     import os
     import tempfile
 
-    text = "".join(return_rows_text(1, rows))
-    columns = ", ".join(LOAD_COLUMNS)
+    text = "".join(rows_text(RETURN_ROWS, 1, rows))
+    columns = ", ".join(RETURN_ROWS.copy_columns)
     with tempfile.NamedTemporaryFile("w", suffix=".copy", delete=False) as f:
         f.write(text)
     os.chmod(f.name, 0o644)
@@ -105,7 +107,7 @@ def time_to_sql(warehouse: Warehouse, rows, *, driver: str = "psycopg", batched:
     url = warehouse.url.replace("postgresql://", f"postgresql+{driver}://", 1)
     engine = sqlalchemy.create_engine(url, use_insertmanyvalues=batched)
     try:
-        frame = rows.assign(submission_id=1)[list(LOAD_COLUMNS)]
+        frame = rows.assign(submission_id=1)[list(RETURN_ROWS.copy_columns)]
         started = time.perf_counter()
         with engine.begin() as conn:
             frame.to_sql(name, conn, schema=SCHEMA, if_exists="append", index=False)

@@ -197,46 +197,46 @@ def _run_bench(
     with clock.step(f"generating {len(history) + 4} months of sample returns") as gen:
         files = sample.write_returns(returns_dir, [*history, add_month, dags_test_month, celery_month, e2e_month])
 
+    # dbt runs in this process: errors only on the terminal (its full log is in
+    # <bench state>/dbt/logs), so the bench's own progress lines stay readable.
     with (
         serve_folder(returns_dir) as http,
         start_catcher(bench_dir / "mail") as mail,
         serve_demo_sources(bench_dir / "public-sources") as public_env,
+        settings.environ({**public_env, "DBT_QUIET": "true"}),
     ):
-        # dbt runs in this process: errors only on the terminal (its full log is in
-        # <bench state>/dbt/logs), so the bench's own progress lines stay readable.
-        with settings.environ({**public_env, "DBT_QUIET": "true"}):
-            with scratch_warehouse(server, "big", keep=keep) as big:
-                figures.conditions.setdefault("databases", []).append(big.database)
-                _load_public(big)
-                with clock.step(f"backfill of {len(history)} months (pull -> raw) and dbt build") as step:
-                    step.update(_history(big, history, http.url))
-                backfilled = step
-                backfilled["returns"], backfilled["rows"] = _raw_counts(big)
-                with clock.step(f"adding {add_month} on top of {years} years") as step:
-                    step.update(_add_month(big, add_month, http.url))
-                big_add = step
-                airflow = {}
-                with clock.step(f"{dags_test_month} by `airflow dags test` (council_returns, warehouse_build)"):
-                    airflow["dags_test"] = airflow_month.month_by_dags_test(big, dags_test_month, http.url, mail.port)
-                with clock.step(f"{e2e_month} through the scheduler, LocalExecutor (scheduled run)"):
-                    airflow["local"] = airflow_month.month_by_scheduler(
-                        big, e2e_month, http.url, mail.port, executor="local", scheduled=True
-                    )
-                with clock.step(f"{celery_month} through the scheduler, CeleryExecutor, 2 workers (REST API)"):
-                    airflow["celery"] = airflow_month.month_by_scheduler(
-                        big, celery_month, http.url, mail.port, executor="celery", scheduled=False
-                    )
-                with clock.step("the loader's COPY against a bare server-side COPY and pandas to_sql") as step:
-                    step.update(loads.compare(big))
-                load = step
-            with scratch_warehouse(server, "baseline", keep=keep) as small:
-                figures.conditions["databases"].append(small.database)
-                _load_public(small)
-                with clock.step(f"baseline: {len(baseline)} months and dbt build"):
-                    _history(small, baseline, http.url)
-                with clock.step(f"adding {add_month} on top of {baseline_years} year(s)") as step:
-                    step.update(_add_month(small, add_month, http.url))
-                small_add = step
+        with scratch_warehouse(server, "big", keep=keep) as big:
+            figures.conditions.setdefault("databases", []).append(big.database)
+            _load_public(big)
+            with clock.step(f"backfill of {len(history)} months (pull -> raw) and dbt build") as step:
+                step.update(_history(big, history, http.url))
+            backfilled = step
+            backfilled["returns"], backfilled["rows"] = _raw_counts(big)
+            with clock.step(f"adding {add_month} on top of {years} years") as step:
+                step.update(_add_month(big, add_month, http.url))
+            big_add = step
+            airflow = {}
+            with clock.step(f"{dags_test_month} by `airflow dags test` (council_returns, warehouse_build)"):
+                airflow["dags_test"] = airflow_month.month_by_dags_test(big, dags_test_month, http.url, mail.port)
+            with clock.step(f"{e2e_month} through the scheduler, LocalExecutor (scheduled run)"):
+                airflow["local"] = airflow_month.month_by_scheduler(
+                    big, e2e_month, http.url, mail.port, executor="local", scheduled=True
+                )
+            with clock.step(f"{celery_month} through the scheduler, CeleryExecutor, 2 workers (REST API)"):
+                airflow["celery"] = airflow_month.month_by_scheduler(
+                    big, celery_month, http.url, mail.port, executor="celery", scheduled=False
+                )
+            with clock.step("the loader's COPY against a bare server-side COPY and pandas to_sql") as step:
+                step.update(loads.compare(big))
+            load = step
+        with scratch_warehouse(server, "baseline", keep=keep) as small:
+            figures.conditions["databases"].append(small.database)
+            _load_public(small)
+            with clock.step(f"baseline: {len(baseline)} months and dbt build"):
+                _history(small, baseline, http.url)
+            with clock.step(f"adding {add_month} on top of {baseline_years} year(s)") as step:
+                step.update(_add_month(small, add_month, http.url))
+            small_add = step
 
     with clock.step("parsing each DAG file"):
         from councilbench.orchestration.airflow_env import airflow_environ
@@ -354,7 +354,7 @@ def _load_figures(figures: Figures, load: dict) -> None:
             "x",
             TARGETS["loader_vs_bare_copy_ratio"],
             ">=",
-            f"{load['rows']:,} rows into identical indexed tables: the loader (returns.load.copy_return_rows, from the "
+            f"{load['rows']:,} rows into identical indexed tables: the loader (ingest.raw.copy_rows, from the "
             f"DataFrame) {load['copy_rows_per_second']:,.0f} rows/s ({load['copy_seconds']:.2f} s); {load['bare_how']} "
             f"of the same prepared text {load['bare_rows_per_second']:,.0f} rows/s ({load['bare_seconds']:.2f} s)",
         )
@@ -362,7 +362,7 @@ def _load_figures(figures: Figures, load: dict) -> None:
     figures.add(
         Figure(
             "copy_rows_per_second",
-            "the loader's COPY (returns.load.copy_return_rows)",
+            "the loader's COPY (ingest.raw.copy_rows)",
             load["copy_rows_per_second"],
             "rows/s",
         )

@@ -39,7 +39,7 @@ benchmark_region as (
 latest as (
     select distinct on (r.metric_id) r.metric_id, r.latest_period as period
     from {{ ref('mart_region_performance') }} as r
-    order by r.metric_id, r.financial_year desc
+    order by r.metric_id asc, r.financial_year desc
 ),
 
 regional_series as (
@@ -119,7 +119,7 @@ england as (
         inner join periods as p on p.period = c.period
         inner join rules as m on m.metric_id = c.metric_id and m.frequency = p.frequency
         inner join england_years as e on e.metric_id = c.metric_id and e.year_end_index <= p.period_index
-        order by c.metric_id, c.period, e.year_end_index desc
+        order by c.metric_id asc, c.period asc, e.year_end_index desc
     ) as latest_comparison
     where region_vs_england = 'worse'
 ),
@@ -147,59 +147,62 @@ problems as (
     union all
 
     select
-        s.metric_id,
-        s.period,
-        'region_worsening',
-        s.period,
-        s.region_value,
-        null,
-        null,
-        null,
-        s.worsening_periods,
-        s.worsening_since_period,
-        s.worsening_from_value,
+        s.metric_id                                                                 as metric_id,
+        s.period                                                                    as period,
+        'region_worsening'                                                          as problem_type,
+        s.period                                                                    as as_of_period,
+        s.region_value                                                              as region_value,
+        null                                                                        as england_value,
+        null                                                                        as councils_worsening,
+        null                                                                        as councils_compared,
+        s.worsening_periods                                                         as worsening_periods,
+        s.worsening_since_period                                                    as worsening_since_period,
+        s.worsening_from_value                                                      as worsening_from_value,
         'The regional figure has got worse ' || s.worsening_periods || ' periods in a row, from '
             || {{ readable_value('s.worsening_from_value', 'm.unit', 'm.normalised_unit') }} || ' before '
-            || s.worsening_since_period || ' to ' || {{ readable_value('s.region_value', 'm.unit', 'm.normalised_unit') }}
-            || ' in ' || s.period || '.'
+            || s.worsening_since_period || ' to '
+            || {{ readable_value('s.region_value', 'm.unit', 'm.normalised_unit') }} || ' in ' || s.period || '.'
+                                                                                    as detail
     from streak_ends as s
     inner join rules as m on m.metric_id = s.metric_id
 
     union all
 
     select
-        c.metric_id,
-        c.period,
-        'most_councils_worsening',
-        c.period,
-        c.region_value,
-        null,
-        c.worse_than_last_year,
-        c.comparable_last_year,
-        null,
-        null,
-        null,
+        c.metric_id                                                                 as metric_id,
+        c.period                                                                    as period,
+        'most_councils_worsening'                                                   as problem_type,
+        c.period                                                                    as as_of_period,
+        c.region_value                                                              as region_value,
+        null                                                                        as england_value,
+        c.worse_than_last_year                                                      as councils_worsening,
+        c.comparable_last_year                                                      as councils_compared,
+        null                                                                        as worsening_periods,
+        null                                                                        as worsening_since_period,
+        null                                                                        as worsening_from_value,
         c.worse_than_last_year || ' of ' || c.comparable_last_year || ' councils are worse in ' || c.period
             || ' than a year earlier (' || c.same_period_last_year || ').'
+                                                                                    as detail
     from council_directions as c
     where c.comparable_last_year >= 3 and c.worse_than_last_year * 2 > c.comparable_last_year
 
     union all
 
     select
-        c.metric_id,
-        c.period,
-        'most_councils_trending_worse',
-        c.period,
-        c.region_value,
-        null,
-        c.trending_worse,
-        c.with_trend,
-        null,
-        null,
-        null,
+        c.metric_id                                                                 as metric_id,
+        c.period                                                                    as period,
+        'most_councils_trending_worse'                                              as problem_type,
+        c.period                                                                    as as_of_period,
+        c.region_value                                                              as region_value,
+        null                                                                        as england_value,
+        c.trending_worse                                                            as councils_worsening,
+        c.with_trend                                                                as councils_compared,
+        null                                                                        as worsening_periods,
+        null                                                                        as worsening_since_period,
+        null                                                                        as worsening_from_value,
         c.trending_worse || ' of ' || c.with_trend || ' councils have been getting worse over the last '
             || {{ var('trend_periods') | int }} || ' periods to ' || c.period || ' (least-squares trend).'
+                                                                                    as detail
     from council_directions as c
     where c.with_trend >= 3 and c.trending_worse * 2 > c.with_trend
 )

@@ -1,6 +1,6 @@
 -- The metric catalogue as analysts read it: what each metric means, which way is
 -- better, who delivers it and where it comes from, and how the warehouse compares it
--- (the rules are macros in macros/benchmarking.sql, shared with int_metric_rules).
+-- (the rules are macros in macros/rules/, shared with int_metric_rules).
 select
     metric_id,
     metric_name,
@@ -18,8 +18,9 @@ select
     per_capita_basis,
     {{ normalised_unit('unit', 'value_type', 'per_capita_basis') }}                as normalised_unit,
     {{ metric_is_area_based('metric_id', 'source') }}                             as is_area_based,
-    array_to_string({{ regional_aggregate_tiers('delivering_tiers', metric_is_area_based('metric_id', 'source')) }}, ', ')
-                                                                                  as regional_aggregate_tiers,
+    array_to_string(
+        {{ regional_aggregate_tiers('delivering_tiers', metric_is_area_based('metric_id', 'source')) }}, ', '
+    )                                                                             as regional_aggregate_tiers,
     lower_bound,
     upper_bound,
     source,

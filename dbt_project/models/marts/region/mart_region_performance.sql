@@ -156,7 +156,8 @@ region_years as (
         count(distinct council_code) filter (where counted)                         as councils_in_aggregate,
         round(case
             when bool_or(is_regional_total)
-                then sum(norm_numerator) filter (where counted) / nullif(count(distinct period) filter (where counted), 0)
+                then sum(norm_numerator) filter (where counted)
+                     / nullif(count(distinct period) filter (where counted), 0)
             else max(norm_scale) * sum(norm_numerator) filter (where counted)
                  / nullif(sum(norm_denominator) filter (where counted), 0)
         end, 6)                                                                     as region_aggregate
@@ -175,22 +176,26 @@ best_worst as (
     select
         cy.metric_id,
         cy.financial_year,
-        max(cy.council_code) filter (where best_order = 1)                          as best_council_code,
-        max(cy.council_name) filter (where best_order = 1)                          as best_council_name,
-        max(cy.annual_value) filter (where best_order = 1)                          as best_council_value,
-        max(cy.council_code) filter (where worst_order = 1)                         as worst_council_code,
-        max(cy.council_name) filter (where worst_order = 1)                         as worst_council_name,
-        max(cy.annual_value) filter (where worst_order = 1)                         as worst_council_value
+        max(cy.council_code) filter (where cy.best_order = 1)                       as best_council_code,
+        max(cy.council_name) filter (where cy.best_order = 1)                       as best_council_name,
+        max(cy.annual_value) filter (where cy.best_order = 1)                       as best_council_value,
+        max(cy.council_code) filter (where cy.worst_order = 1)                      as worst_council_code,
+        max(cy.council_name) filter (where cy.worst_order = 1)                      as worst_council_name,
+        max(cy.annual_value) filter (where cy.worst_order = 1)                      as worst_council_value
     from (
         select
             c.*,
             case m.polarity
-                when 'higher_is_better' then row_number() over (partition by c.metric_id, c.financial_year order by c.annual_value desc, c.council_code)
-                when 'lower_is_better' then row_number() over (partition by c.metric_id, c.financial_year order by c.annual_value asc, c.council_code)
+                when 'higher_is_better' then row_number() over (
+                    partition by c.metric_id, c.financial_year order by c.annual_value desc, c.council_code asc)
+                when 'lower_is_better' then row_number() over (
+                    partition by c.metric_id, c.financial_year order by c.annual_value asc, c.council_code asc)
             end as best_order,
             case m.polarity
-                when 'higher_is_better' then row_number() over (partition by c.metric_id, c.financial_year order by c.annual_value asc, c.council_code)
-                when 'lower_is_better' then row_number() over (partition by c.metric_id, c.financial_year order by c.annual_value desc, c.council_code)
+                when 'higher_is_better' then row_number() over (
+                    partition by c.metric_id, c.financial_year order by c.annual_value asc, c.council_code asc)
+                when 'lower_is_better' then row_number() over (
+                    partition by c.metric_id, c.financial_year order by c.annual_value desc, c.council_code asc)
             end as worst_order
         from council_years as c
         inner join rules as m on m.metric_id = c.metric_id
@@ -198,17 +203,21 @@ best_worst as (
     group by cy.metric_id, cy.financial_year
 ),
 
+{% if is_incremental() %}
+-- the computed years' trend windows reach back trend_periods - 1 periods of the
+-- metric's own frequency (period_index counts within one frequency)
+trend_windows as (
+    select metric_id, min(latest_index) - {{ var('trend_periods') | int }} as from_index
+    from years
+    group by metric_id
+),
+{% endif %}
+
 benchmark_region as (
     select b.metric_id, b.period, b.period_index, b.council_code, b.region_value, b.trend_direction
     from {{ ref('mart_benchmark') }} as b
     {% if is_incremental() %}
-    -- the computed years' trend windows reach back trend_periods - 1 periods of the
-    -- metric's own frequency (period_index counts within one frequency)
-    inner join (
-        select metric_id, min(latest_index) - {{ var('trend_periods') | int }} as from_index
-        from years
-        group by metric_id
-    ) as w on w.metric_id = b.metric_id and b.period_index >= w.from_index
+    inner join trend_windows as w on w.metric_id = b.metric_id and w.from_index <= b.period_index
     {% endif %}
     where b.group_type = 'region'
 ),
@@ -252,24 +261,28 @@ assembled as (
         y.metric_id,
         m.metric_name,
         m.polarity,
-        m.normalised_unit                                                           as unit,
+        m.normalised_unit                                                       as unit,
         m.annual_rule,
-        m.periods_per_year                                                          as periods_expected,
+        m.periods_per_year                                                      as periods_expected,
         y.periods_covered,
-        y.periods_covered >= m.periods_per_year                                     as is_complete_year,
+        y.periods_covered >= m.periods_per_year                                 as is_complete_year,
         y.latest_period,
         r.councils_reporting,
         r.councils_in_aggregate,
-        coalesce(r.region_aggregate, a.region_published_value)                      as region_value,
+        coalesce(r.region_aggregate, a.region_published_value)                  as region_value,
         case
-            when r.region_aggregate is not null then 'sum of numerators over sum of denominators of the delivering councils'
-            when a.region_published_value is not null then 'published West Midlands figure (no council numerators)'
-        end                                                                         as region_value_basis,
+            when r.region_aggregate is not null
+                then 'sum of numerators over sum of denominators of the delivering councils'
+            when a.region_published_value is not null
+                then 'published West Midlands figure (no council numerators)'
+        end                                                                     as region_value_basis,
         a.region_published_value,
         a.england_value,
         a.comparator_source,
         case
-            when {{ compare_by_polarity('coalesce(r.region_aggregate, a.region_published_value)', 'a.england_value', 'm.polarity') }} is null
+            when {{ compare_by_polarity(
+                        'coalesce(r.region_aggregate, a.region_published_value)', 'a.england_value', 'm.polarity'
+                    ) }} is null
                 or y.periods_covered >= m.periods_per_year
                 or (not a.comparator_whole_year and a.comparator_periods = y.periods_covered)
                 then null
@@ -277,21 +290,21 @@ assembled as (
                  || ' reported; England''s figure is for '
                  || case when a.comparator_whole_year then 'the whole year'
                          else {{ period_count('a.comparator_periods', 'm.frequency') }} end
-        end                                                                         as region_vs_england_withheld_reason,
+        end                                                                     as region_vs_england_withheld_reason,
         b.best_council_code,
         b.best_council_name,
         b.best_council_value,
         b.worst_council_code,
         b.worst_council_name,
         b.worst_council_value,
-        case when not m.is_year_to_date then round(t.slope::numeric, 8) end         as region_trend_slope,
-        t.periods                                                                   as region_trend_periods,
+        case when not m.is_year_to_date then round(t.slope::numeric, 8) end     as region_trend_slope,
+        t.periods                                                               as region_trend_periods,
         case when m.is_year_to_date then 'not comparable'
              else {{ trend_direction('t.slope', 't.periods', 'm.polarity') }}
-        end                                                                         as region_trend_direction,
-        coalesce(ct.councils_improving, 0)                                          as councils_improving,
-        coalesce(ct.councils_worsening, 0)                                          as councils_worsening,
-        coalesce(ct.councils_no_change, 0)                                          as councils_no_change
+        end                                                                     as region_trend_direction,
+        coalesce(ct.councils_improving, 0)                                      as councils_improving,
+        coalesce(ct.councils_worsening, 0)                                      as councils_worsening,
+        coalesce(ct.councils_no_change, 0)                                      as councils_no_change
     from years as y
     inner join rules as m on m.metric_id = y.metric_id
     left join region_years as r on r.metric_id = y.metric_id and r.financial_year = y.financial_year

@@ -3,7 +3,7 @@
     the council belongs to (region, tier, county family for two-tier councils, its nearest
     neighbours). Built on normalised values (fct_metric_value), for the councils whose tier
     delivers the metric. The rules (polarity ranks, quartiles, outlier score, directions)
-    live in macros/benchmarking.sql and are documented in _marts.yml.
+    live in macros/rules/ and are documented in _marts__benchmarking.yml.
 
     Incremental (delete+insert by metric and period). Group statistics need every council
     of a metric and period, and comparisons look back, so a run recomputes whole
@@ -80,7 +80,8 @@ affected as (
     inner join rules as m on m.metric_id = c.metric_id
     inner join periods as p
         on p.frequency = c.frequency
-       and p.period_index between c.period_index and c.period_index + greatest(m.periods_per_year, {{ trend_periods - 1 }})
+       and p.period_index between c.period_index
+                              and c.period_index + greatest(m.periods_per_year, {{ trend_periods - 1 }})
     where exists (select 1 from facts as f where f.metric_id = c.metric_id and f.period = p.period)
 ),
 
