@@ -8,6 +8,7 @@ superseding the first, and the same bytes again changing nothing.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -66,8 +67,14 @@ TEAM_HEADCOUNT = SourceKind(
 
 
 @pytest.fixture(scope="module")
-def headcount_table(warehouse):
-    """The kind's own raw table, created by the loader (as the platform's own are)."""
+def headcount_table(server):
+    """A database of its own (the throwaway kind must not reach the session warehouse's
+    ledger and marts), with the kind's own raw table created by the loader (as the
+    platform's own are)."""
+    from councilbench.warehouse import bootstrap
+
+    warehouse = server.with_database(f"councilbench_kind_{uuid.uuid4().hex[:8]}")
+    bootstrap.up(warehouse)
     with connect(warehouse, role="loader") as conn:
         conn.execute(
             """create table raw.test_team_headcount (
@@ -79,9 +86,7 @@ def headcount_table(warehouse):
         )
         conn.commit()
     yield warehouse
-    with connect(warehouse, role="loader") as conn:
-        conn.execute("drop table raw.test_team_headcount")
-        conn.commit()
+    bootstrap.drop_database(warehouse)
 
 
 def query(warehouse, sql: str, params=()) -> list[tuple]:
