@@ -1,0 +1,30 @@
+"""The explorer's entry script (`streamlit run` runs this file; `councilbench explorer`
+does that for you). It is the frame around every page: the page config and the
+navigation. Each page is a small script in explorer/pages/ (file pages, so
+streamlit.testing's AppTest can open each one) over the functions of this package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES_DIR = Path(__file__).with_name("pages")
+
+
+def page(name: str, title: str, **kwargs):
+    return st.Page(str(PAGES_DIR / f"{name}.py"), title=title, url_path=name, **kwargs)
+
+
+st.set_page_config(page_title="councilbench explorer", layout="wide")
+st.navigation(
+    {
+        "Compare": [
+            page("metric", "Metric explorer", default=True),
+            page("council", "Council profile"),
+            page("region", "Region"),
+        ],
+        "Returns": [page("submissions", "Submissions"), page("check", "Check a file")],
+        "Data": [page("data", "Open data")],
+    }
+).run()
