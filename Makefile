@@ -12,7 +12,7 @@ export COUNCILBENCH_STATE_DIR ?= $(CURDIR)/$(STATE)
 export AIRFLOW_HOME ?= $(COUNCILBENCH_STATE_DIR)/airflow
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help install demo test lint bench airflow lock clean db-up docs
+.PHONY: help install demo test lint bench airflow explorer lock clean db-up docs
 
 help:
 	@echo "make demo     run the demo month end to end (creates .venv on first use)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint     ruff (lint + format), sqlfluff on the dbt SQL, the import-linter layer contracts"
 	@echo "make bench    ten years of returns: each scale figure beside its target (minutes)"
 	@echo "make airflow  start Airflow locally (EXECUTOR=celery WORKERS=2 for Celery workers on Redis)"
+	@echo "make explorer the explorer web app on http://127.0.0.1:8501 (EXPLORER_PORT=8502 for another port)"
 	@echo "make db-up    create the warehouse database, schemas and roles"
 	@echo "make docs     the dbt docs site as one page: .state/dbt/docs/index.html"
 	@echo "make lock     re-pin requirements.lock from a fresh resolve"
@@ -60,6 +61,11 @@ EXECUTOR ?= local
 WORKERS  ?= 2
 airflow: install
 	$(BIN)/councilbench airflow --executor $(EXECUTOR) --workers $(WORKERS)
+
+# make explorer [EXPLORER_PORT=8501]: the web app on the marts, as the analyst role.
+EXPLORER_PORT ?= 8501
+explorer: install
+	$(BIN)/councilbench explorer --port $(EXPLORER_PORT)
 
 db-up: install
 	$(BIN)/councilbench db up

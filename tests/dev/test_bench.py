@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -99,7 +100,7 @@ def small_bench(server, state_dir):
     return figures, lines, {"before": before, "after": _state_files(state_dir)}
 
 
-def test_bench_measures_every_target_from_real_work(small_bench):
+def test_bench_measures_every_target_from_real_work(small_bench, state_dir):
     from councilbench.core import settings
 
     figures, lines, _ = small_bench
@@ -138,6 +139,17 @@ def test_bench_measures_every_target_from_real_work(small_bench):
     assert load.value == pytest.approx(by_key["copy_rows_per_second"].value / by_key["to_sql_rows_per_second"].value)
     assert "bare server-side COPY FROM file" in by_key["loader_vs_bare_copy_ratio"].detail
     assert any("backfill of 24 months" in line for line in lines)
+    # Every explorer page was opened in headless Chromium on the bench's marts and timed
+    # against its target; the open data release was written and validated, and timed.
+    for page in ("metric", "council", "region", "submissions", "check", "data"):
+        render = by_key[f"explorer_first_render_seconds:{page}"]
+        assert 0 < render.value < 120 and render.target == 1.5 and render.met in (True, False), page
+        assert f"/{page}" in render.label and "2 years of marts" in render.detail
+    export = by_key["opendata_export_seconds"]
+    assert export.value > 0 and export.target is None
+    assert re.search(r"\d+ marts as CSV \([\d,]+ rows", export.detail) and "validated" in export.detail
+    release = state_dir / "bench" / "opendata"
+    assert (release / "datapackage.json").is_file() and len(list(release.glob("*.csv"))) >= 5
 
 
 def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, tmp_path):

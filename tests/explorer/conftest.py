@@ -33,7 +33,7 @@ def open_page(built):
         at = AppTest.from_file(APP, default_timeout=30)
         for key, value in query.items():
             at.query_params[key] = value
-        at.switch_page(str(Path(server.APP).parent / "pages" / f"{name}.py"))
+        at.switch_page(str(Path(server.APP).parent / "views" / f"{name}.py"))
         return at.run()
 
     return _open

@@ -42,10 +42,10 @@ SUITE = {
 }
 
 
-def read_headcount(path: Path, target: Target):
+def read_headcount(landed, target: Target):
     import pandas as pd
 
-    return pd.read_csv(path)
+    return pd.read_csv(landed.path)
 
 
 def validate_headcount(items: list[Pending], context) -> list[Verdict]:

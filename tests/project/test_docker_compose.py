@@ -25,9 +25,15 @@ AIRFLOW_COMMANDS = {  # Airflow 3 component -> the `airflow` sub-command that ru
     "airflow-dag-processor": "dag-processor",
     "airflow-triggerer": "triggerer",
 }
-LONG_RUNNING = ["postgres", "mailpit", *AIRFLOW_COMMANDS]
+LONG_RUNNING = ["postgres", "mailpit", *AIRFLOW_COMMANDS, "explorer"]
 AIRFLOW_SERVICES = ["airflow-init", *AIRFLOW_COMMANDS]
 INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+ANALYST_LOGIN_SCRIPT = REPO / "docker" / "postgres-init" / "02-analyst-login.sh"
+
+
+def with_defaults(text: str) -> str:
+    """The value compose gives when no variable is set: each ${VAR:-default} as its default."""
+    return re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", text)
 
 
 def as_list(command) -> list[str]:
@@ -137,6 +143,7 @@ def test_every_published_port_listens_on_this_machine_only():
         "mailpit",
         "airflow-apiserver",
         "flower",
+        "explorer",
     }
     for name, ports in published.items():
         for port in ports:
@@ -319,3 +326,49 @@ def test_celery_broker_is_the_redis_service_and_results_go_to_the_metadata_datab
     for name in (*AIRFLOW_SERVICES, "airflow-worker", "flower"):
         assert SERVICES[name]["environment"]["AIRFLOW__API_AUTH__JWT_SECRET"] == env["AIRFLOW__API_AUTH__JWT_SECRET"]
         assert SERVICES[name]["environment"]["AIRFLOW__CELERY__BROKER_URL"] == env["AIRFLOW__CELERY__BROKER_URL"]
+
+
+# --- the explorer --------------------------------------------------------------------------------
+
+
+def test_explorer_is_the_app_on_port_8501_of_this_machine_once_the_warehouse_is_up():
+    explorer, common = SERVICES["explorer"], COMPOSE["x-airflow-common"]
+    assert (explorer["image"], explorer["build"]) == (common["image"], common["build"])  # the same image
+    command = as_list(explorer["command"])
+    # The image's entrypoint runs a bash command as it is; anything else would be `airflow ...`.
+    assert command[:2] == ["bash", "-c"] and "councilbench explorer --host 0.0.0.0 --port 8501" in command[2]
+    assert [with_defaults(str(p)) for p in explorer["ports"]] == ["127.0.0.1:8501:8501"]
+    assert "localhost:8501/_stcore/health" in " ".join(explorer["healthcheck"]["test"])
+    assert explorer["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert explorer["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"  # db up's grants
+    home = explorer["environment"]["COUNCILBENCH_HOME"]
+    for folder in ("plugins", "dbt_project", "expectations"):  # the code, the dbt docs, the checks
+        assert f"./{folder}:{home}/{folder}:ro" in explorer["volumes"]
+    # The emails' link to the Check a file page is the address the explorer is published on.
+    port = with_defaults(explorer["ports"][0]).split(":")[1]
+    for env in (explorer["environment"], common["environment"]):
+        assert with_defaults(env["COUNCILBENCH_EXPLORER_URL"]) == f"http://127.0.0.1:{port}"
+
+
+def test_explorer_logs_in_as_its_own_analyst_login_and_has_no_admin_url():
+    from councilbench.core import settings
+
+    env = SERVICES["explorer"]["environment"]
+    assert not {"WAREHOUSE_URL", "AIRFLOW_CONN_WAREHOUSE", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"} & set(env)
+    login = urlsplit(with_defaults(env["WAREHOUSE_ANALYST_URL"]))
+    warehouse = urlsplit(COMPOSE["x-airflow-common"]["environment"]["WAREHOUSE_URL"])
+    assert (login.hostname, login.port, login.path) == (warehouse.hostname, warehouse.port, warehouse.path)
+    # The login postgres creates on first start (its init script, from the same variables).
+    postgres = SERVICES["postgres"]["environment"]
+    assert env["WAREHOUSE_ANALYST_URL"].startswith(
+        f"postgresql://{postgres['ANALYST_DB_USER']}:{postgres['ANALYST_DB_PASSWORD']}@"
+    )
+    script = ANALYST_LOGIN_SCRIPT.read_text()
+    assert f"ANALYST_DB_USER:-{login.username}}}" in script and f"ANALYST_DB_PASSWORD:-{login.password}}}" in script
+    assert login.username != urlsplit(with_defaults(warehouse.geturl())).username  # not the admin
+    # ... a member of the role `councilbench db up` grants the marts to, and nothing more.
+    assert f"GRANT {settings.ROLES['analyst']} TO %I" in script
+    assert "NOSUPERUSER NOCREATEDB NOCREATEROLE" in script
+    mounted = container_targets(SERVICES["postgres"])["/docker-entrypoint-initdb.d"]
+    assert (REPO / mounted / ANALYST_LOGIN_SCRIPT.name).resolve() == ANALYST_LOGIN_SCRIPT
+    assert sorted(p.name for p in ANALYST_LOGIN_SCRIPT.parent.iterdir())[-1] == ANALYST_LOGIN_SCRIPT.name  # runs last

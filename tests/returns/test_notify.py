@@ -333,6 +333,8 @@ def test_rejection_email_says_what_to_fix_to_that_council_only(reference_warehou
         assert "Byte-order mark (BOM)".lower() in text.lower() and "£1,234" in text  # normalisations
         assert OPS in text and f"{sid}" in text
         assert "councilbench validate" in text
+        # beside the command, the explorer's Check a file page for this council and month
+        assert f"{settings.explorer_url()}/check?council=dudley&period={PERIOD}" in unescape(text)
     for row in (7, 12, 15):
         assert re.search(rf"\brow {row}\b", plain, re.I), f"row {row} not named in the plain text"
         assert re.search(rf'<th scope="row"[^>]*>{row}\b', html)
@@ -639,3 +641,16 @@ def test_every_council_gets_a_short_name_in_its_subject():
         email_render.subject_line("rejection", rejection_report(), councils()["E06000020"])
         == "Action needed: Telford & Wrekin's October 2026 return was not accepted"
     )
+
+
+def test_the_check_page_link_follows_the_configured_explorer_address():
+    """COUNCILBENCH_EXPLORER_URL: where councils reach the explorer (a trailing slash is
+    dropped); the link carries the council's short name and the month, in both parts."""
+    now = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    link = f"https://explorer.wmb.example/benchmarking/check?council=dudley&period={PERIOD}"
+    with settings.environ({"COUNCILBENCH_EXPLORER_URL": "https://explorer.wmb.example/benchmarking/"}):
+        plain, html, _ = parts(_compose_dudley("rejection", rejection_report(), now))
+    assert link in plain and f'<a href="{link.replace("&", "&amp;")}">' in html
+    default_plain, _, _ = parts(_compose_dudley("rejection", rejection_report(), now))
+    assert "explorer.wmb.example" not in default_plain
+    assert f"{settings.explorer_url()}/check?council=dudley&period={PERIOD}" in default_plain

@@ -179,6 +179,15 @@ def test_submission_quality_tells_each_story(built):
         assert rows[late][0] == "late"
     on_time = sum(1 for r in rows.values() if r[0] == "on_time")
     assert on_time == len(rows) - len(sc.late) - 1
+    # why the rejected file was rejected, in its check results' words (the ledger's test data)
+    rejected = analyst_query(
+        built.warehouse,
+        """
+        select council_code, return_month, failed_check_messages from marts.mart_submission_quality
+        where return_month = any(%s) and failed_check_messages is not null""",
+        [wd.HISTORY],
+    )
+    assert rejected == [(*sc.rejected, "within_bounds: within_bounds: 1 row to fix")]
 
 
 def test_every_mart_and_column_is_documented(built):

@@ -71,6 +71,11 @@ SETTINGS = {
         ),
         Setting("COUNCILBENCH_OPS_EMAIL", "data-platform@westmidlands-benchmarking.example", "the platform team"),
         Setting("COUNCILBENCH_RETRY_DELAY_SECONDS", "120", "the first retry delay of every DAG task"),
+        Setting(
+            "COUNCILBENCH_EXPLORER_URL",
+            "http://127.0.0.1:8501",
+            "the explorer's address as councils reach it (the emails link to its Check a file page)",
+        ),
         Setting("COUNCILBENCH_CHROMIUM", None, "the browser that prints the PDFs (default: found on PATH)"),
         Setting("COUNCILBENCH_DEMO_MONTH", None, "the month the demo and bench run (default: the latest due)"),
         Setting("COUNCILBENCH_DEMO_HISTORY_MONTHS", "12", "the months of history the demo loads"),
@@ -143,6 +148,11 @@ def smtp_port() -> int:
 
 def retry_delay_seconds() -> int:
     return _int("COUNCILBENCH_RETRY_DELAY_SECONDS")
+
+
+def explorer_url() -> str:
+    """The explorer's address as councils reach it, without a trailing slash."""
+    return get("COUNCILBENCH_EXPLORER_URL").rstrip("/")
 
 
 def debug() -> bool:

@@ -337,6 +337,18 @@ def _print_reminders(summary: dict) -> None:
             print(f"                    {r['subject']}")
 
 
+def explorer_lines() -> list[str]:
+    """Where to look at the demo's marts in a browser: the explorer, and how to start it
+    (it reads the same warehouse, found the same way)."""
+    from councilbench.explorer.server import DEFAULT_PORT, LOCAL_HOST
+
+    return [
+        f"  explorer (dashboards on these marts, Check a file, open data): http://{LOCAL_HOST}:{DEFAULT_PORT}",
+        "    start it with `make explorer` (or `councilbench explorer`), then open that address; Ctrl-C stops it. "
+        "In Docker the explorer service serves it there.",
+    ]
+
+
 def print_summary(summary: dict) -> None:
     """What a person reads at the end of `make demo`."""
     first = summary["first_run"]
@@ -362,6 +374,8 @@ def print_summary(summary: dict) -> None:
         f"{settings.state_path('airflow')}/logs (tasks)"
     )
     print_reports(summary.get("reports"))
+    for line in explorer_lines():
+        print(line)
     print(
         "  seconds: "
         + ", ".join(f"{k} {v}" for k, v in summary["seconds"].items())

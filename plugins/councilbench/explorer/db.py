@@ -13,9 +13,11 @@ import os
 from functools import lru_cache
 
 import pandas as pd
+import psycopg
 import streamlit as st
 
-from councilbench.warehouse.connection import Warehouse, connect, resolve
+from councilbench.reports.data import open_marts
+from councilbench.warehouse.connection import Warehouse, resolve
 
 #: How long a query's result is reused (seconds).
 CACHE_SECONDS = 300
@@ -31,10 +33,23 @@ def _resolved(url: str | None) -> Warehouse:
     return resolve()
 
 
+def marts() -> psycopg.Connection:
+    """A read-only connection as the analyst role (reports.data's readers take one). A
+    warehouse that cannot be reached ends the page with one plain sentence, not a traceback."""
+    try:
+        return open_marts(warehouse())
+    except psycopg.OperationalError as exc:
+        st.error(
+            f"The explorer cannot reach the warehouse ({warehouse().database}): "
+            f"{str(exc).strip().splitlines()[-1]}. Check that the database is running and that "
+            "WAREHOUSE_URL (or WAREHOUSE_ANALYST_URL) names it, then reload the page."
+        )
+        st.stop()
+
+
 def query(sql: str, params: dict | tuple | list | None = None) -> pd.DataFrame:
     """Run a read-only query as the analyst role and return its rows."""
-    with connect(warehouse(), role="analyst") as conn:
-        conn.read_only = True
+    with marts() as conn:
         cur = conn.execute(sql, params)
         columns = [d.name for d in cur.description]
         return pd.DataFrame(cur.fetchall(), columns=columns)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from councilbench.ingest import ledger, raw
 from councilbench.ingest.checks import Verdict
@@ -90,7 +89,7 @@ class SourceKind:
     #: A landed file -> what `validate` reads. Content the kind cannot read is its
     #: validator's finding (a failed `readable` check), not an exception: an exception
     #: is the platform's fault (the landed file cannot be opened).
-    parse: Callable[[Path, Target], object]
+    parse: Callable[[ledger.Landed, Target], object]
     #: A batch of parsed files -> one Verdict (or a report with checks, normalisations and
     #: rows) each, in order, in ONE GX run. Its second argument is what `prepare` read.
     validate: Callable[[list[Pending], object], list[Verdict]]

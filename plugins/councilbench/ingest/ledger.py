@@ -32,6 +32,8 @@ class Landed:
     path: Path
     is_new: bool  # False when these bytes were already in the ledger for this subject and period
     status: str  # the ledger status (received, rejected, loaded, superseded)
+    original_name: str | None = None  # what the source called the file: parsers name it in their words
+    media_type: str | None = None  # what the source said it was (Content-Type)
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,23 @@ class Submission:
     landing_path: str
     sha256: str
     size_bytes: int
+    original_name: str | None = None
+    media_type: str | None = None
 
     def landed(self) -> Landed:
-        return Landed(self.submission_id, self.sha256, self.size_bytes, Path(self.landing_path), False, self.status)
+        return Landed(
+            self.submission_id,
+            self.sha256,
+            self.size_bytes,
+            Path(self.landing_path),
+            False,
+            self.status,
+            self.original_name,
+            self.media_type,
+        )
 
 
-_SUBMISSION = "submission_id, status, outcome, rows_loaded, landing_path, sha256, size_bytes"
+_SUBMISSION = "submission_id, status, outcome, rows_loaded, landing_path, sha256, size_bytes, original_name, media_type"
 
 
 def record_landed(
@@ -84,7 +97,7 @@ def record_landed(
             " where source_kind = %s and subject = %s and period = %s and sha256 = %s",
             [source_kind, subject, period, sha256],
         ).fetchone()
-    return Landed(row[0], sha256, size_bytes, path, is_new, row[1])
+    return Landed(row[0], sha256, size_bytes, path, is_new, row[1], original_name, media_type)
 
 
 def submission(conn, submission_id: int, *, for_update: bool = False) -> Submission:

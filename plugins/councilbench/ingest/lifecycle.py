@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from councilbench.ingest import landing, ledger, raw
 from councilbench.ingest.checks import CheckOutcome, Verdict, overall
@@ -187,7 +186,7 @@ def validate_and_settle(conn, kind: SourceKind, pending: list[Pending]) -> dict[
     readable = []
     for p in sorted(pending, key=lambda p: p.target.period):  # stable: target order within a period
         try:
-            p.parsed = kind.parse(Path(p.landed.path), p.target)
+            p.parsed = kind.parse(p.landed, p.target)
             readable.append(p)
         except Exception as exc:  # noqa: BLE001 - e.g. the landed file cannot be opened
             failures[id(p)] = _failed(p.target, "reading the landed file", exc)

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from councilbench.ingest.checks import Verdict, overall, unreadable
 from councilbench.ingest.fetch import Fetched, RetryPolicy, received_bytes
 from councilbench.ingest.kind import Pending, SourceKind, Target, Wording, fetch_uri
+from councilbench.ingest.ledger import Landed
 from councilbench.ingest.raw import RawTable
 from councilbench.public import datasets as dsets
 
@@ -81,8 +81,8 @@ class Parsed:
     problem: str = ""
 
 
-def _parse(path: Path, target: Target) -> Parsed:
-    ds = dsets.get(target.subject)
+def _parse(landed: Landed, target: Target) -> Parsed:
+    path, ds = landed.path, dsets.get(target.subject)
     if isinstance(ds, dsets.NomisDataset):
         from councilbench.public import nomis
 

@@ -154,6 +154,16 @@ def validate_command(report: ValidationReport, file_name: str = "YOUR-FILE.csv")
     return f"councilbench validate {file_name} --council {report.council_code} --period {report.return_month}"
 
 
+def check_page_url(council: Council, return_month: str) -> str:
+    """The explorer's Check a file page for this council and month (COUNCILBENCH_EXPLORER_URL):
+    the same checks as the validate command, in a browser, with nothing to install."""
+    from urllib.parse import urlencode
+
+    from councilbench.core import settings
+
+    return f"{settings.explorer_url()}/check?{urlencode({'council': council.short_name, 'period': return_month})}"
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "council"
 
@@ -267,6 +277,7 @@ def _context(
         "warning_count": warning_count(report),
         "normalisations": list(report.normalisations),
         "validate_command": validate_command(report, file_name),
+        "check_url": check_page_url(council, report.return_month),
         "file_name": file_name,
         "source_uri": submission.source_uri,
         "attachment_name": attachment_name(council, report.return_month),
@@ -330,7 +341,7 @@ def _plain_text(ctx: dict, report: ValidationReport) -> str:
         closing = [fill_text(f"The {ctx['month']} return {'was' if ctx['overdue'] else 'is'} due by {ctx['due']}."), ""]
     else:
         opening, closing = _receipt_opening(ctx), _receipt_closing(ctx)
-    body = render_text(report, ctx["council_name"]).rstrip("\n")
+    body = render_text(report, ctx["council_name"], check_url=ctx["check_url"]).rstrip("\n")
     lines = [ctx["greeting"], "", fill_text(opening), ""]
     if ctx["kind"] == "receipt":
         lines += _what_we_loaded(ctx)
@@ -498,6 +509,7 @@ __all__ = [
     "LoadSummary",
     "SubmissionRef",
     "attachment_name",
+    "check_page_url",
     "compose",
     "compose_receipt",
     "compose_rejection",

@@ -19,10 +19,10 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import partial
-from pathlib import Path
 
 from councilbench.core import catalogue
 from councilbench.ingest.kind import Outcome, Pending, SourceKind, Target, Wording
+from councilbench.ingest.ledger import Landed
 from councilbench.ingest.raw import RawTable
 from councilbench.warehouse.connection import Warehouse, connect
 
@@ -95,10 +95,11 @@ class ReturnOutcome:
         )
 
 
-def _parse(path: Path, target: Target):
+def _parse(landed: Landed, target: Target):
     from councilbench.returns.parse import parse_return
 
-    return parse_return(path, media_type=None, original_name=None)
+    # The original name, not the landing store's hash, is what the council's email names.
+    return parse_return(landed.path, media_type=None, original_name=landed.original_name)
 
 
 def _previous_figures(conn, items: list[Pending]):

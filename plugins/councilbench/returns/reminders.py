@@ -26,6 +26,7 @@ from councilbench.mail import outbox
 from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.returns.email_render import (
     POLICY,
+    check_page_url,
     council_display_name,
     greeting_line,
     jinja_env,
@@ -137,6 +138,7 @@ def _context(kind: str, state: CouncilMonth, month: str, due: datetime, now: dat
         "source_uri": council.return_uri(month),
         "validate_command": f"councilbench validate {template_name(council.code, month)} "
         f"--council {council.code} --period {month}",
+        "check_url": check_page_url(council, month),
         "received": uk_time(state.received_at) if state.received_at else None,
         "reasons": list(state.reasons),
     }
@@ -181,6 +183,7 @@ def _plain_text(ctx: dict) -> str:
         "",
         "Check the file before you send it (it runs exactly the checks we run):",
         f"    {ctx['validate_command']}",
+        f"or check it in your browser: {ctx['check_url']}",
         "",
         fill_text(f"Then publish it at {ctx['source_uri']}: we collect it from there."),
         "",

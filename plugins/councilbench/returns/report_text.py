@@ -147,8 +147,15 @@ def _check_block(number: int, check) -> list[str]:
     return lines
 
 
-def render_text(report: ValidationReport, council_name: str) -> str:
-    """The whole explanation of a validation, as plain text."""
+def _check_it_in_the_browser(check_url: str | None) -> str:
+    """What follows the validate command when the explorer's Check a file page can be named."""
+    return f", or check it in your browser: {check_url}" if check_url else ""
+
+
+def render_text(report: ValidationReport, council_name: str, *, check_url: str | None = None) -> str:
+    """The whole explanation of a validation, as plain text. `check_url`: the explorer's
+    Check a file page for this council and month (the emails and that page give it), named
+    beside the validate command."""
     month = month_label(report.return_month)
     failures, warnings = report.failures(), report.warnings()
     head = f"Return from {council_name} ({report.council_code}) for {month}: "
@@ -219,6 +226,7 @@ def render_text(report: ValidationReport, council_name: str) -> str:
             "Nothing more to do. To check a file before sending it: councilbench validate FILE --council "
             f"{report.council_code} --period {report.return_month}"
         )
+    out[-1] += _check_it_in_the_browser(check_url)
     return "\n".join(out) + "\n"
 
 

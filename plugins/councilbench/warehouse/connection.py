@@ -147,9 +147,20 @@ def resolve() -> Warehouse:
     return Warehouse(start_embedded(), "embedded")
 
 
-def role_url(warehouse: Warehouse, role: str) -> str | None:
+def role_url(warehouse: Warehouse | None, role: str) -> str | None:
     """A login URL configured for this role, if the deployment gives one."""
     return os.environ.get(f"WAREHOUSE_{role.upper()}_URL")
+
+
+def resolve_as(role: str) -> Warehouse:
+    """The warehouse of a process that only ever acts as ``role`` (the explorer, as the
+    analyst): the role's own login when the deployment gives one, so that process needs
+    no admin URL (and never starts an embedded server); else resolve()."""
+    login = role_url(None, role)
+    if not login:
+        return resolve()
+    UrlParts.parse(login)  # fail early, with a clear message, on a malformed URL
+    return Warehouse(login, f"WAREHOUSE_{role.upper()}_URL")
 
 
 def connect(warehouse: Warehouse | str, role: str | None = None, **kwargs):

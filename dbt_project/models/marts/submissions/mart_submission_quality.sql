@@ -10,6 +10,9 @@
 --   rejected      at least one file failed validation;
 --   resubmitted   more than one distinct file was received for the month;
 --   checks_failed / checks_warned  failing and warning checks over all its files;
+--   failed_check_messages  what the newest rejected file was rejected for, one line per
+--                 failing check ("check_name: message"), the words of its rejection email,
+--                 so analysts and the explorer see why without reading ops;
 --   final_status  the status of the newest file (loaded, rejected, received = awaiting
 --                 validation), or missing.
 with submissions as (
@@ -84,6 +87,24 @@ check_summary as (
     group by s.council_code, s.return_month
 ),
 
+newest_rejected as (
+    select distinct on (council_code, return_month) council_code, return_month, submission_id
+    from submissions
+    where status = 'rejected'
+    order by council_code asc, return_month asc, received_at desc, submission_id desc
+),
+
+failed_checks as (
+    select
+        n.council_code,
+        n.return_month,
+        string_agg(r.check_name || ': ' || r.message, E'\n' order by r.check_name) as failed_check_messages
+    from newest_rejected as n
+    inner join {{ ref('stg_ops__check_results') }} as r on r.submission_id = n.submission_id
+    where r.check_outcome = 'fail'
+    group by n.council_code, n.return_month
+),
+
 attempt_summary as (
     select
         council_code,
@@ -125,6 +146,7 @@ select
     coalesce(s.files_received, 0) > 1                                   as resubmitted,
     coalesce(k.checks_failed, 0)                                        as checks_failed,
     coalesce(k.checks_warned, 0)                                        as checks_warned,
+    f.failed_check_messages,
     coalesce(s.final_status, 'missing')                                 as final_status,
     s.final_submission_id,
     s.accepted_received_at is not null
@@ -136,4 +158,5 @@ select
 from council_months as cm
 left join submission_summary as s on s.council_code = cm.council_code and s.return_month = cm.return_month
 left join check_summary as k on k.council_code = cm.council_code and k.return_month = cm.return_month
+left join failed_checks as f on f.council_code = cm.council_code and f.return_month = cm.return_month
 left join attempt_summary as a on a.council_code = cm.council_code and a.return_month = cm.return_month

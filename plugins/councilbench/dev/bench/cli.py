@@ -10,7 +10,8 @@ def add_command(subparsers) -> None:
         description="Generates and loads ten years of monthly returns for all 33 councils into scratch "
         "databases on the resolved PostgreSQL server (dropped afterwards) and prints: one month "
         "end to end through Airflow, the ten-year backfill, COPY against pandas to_sql, dbt time "
-        "to add a month on ten years against one year, and each DAG file's parse time. The "
+        "to add a month on ten years against one year, each DAG file's parse time, each explorer "
+        "page's time to first full render (headless Chromium) and the open data export. The "
         "figures are also written to <state>/bench/figures.json and figures.txt. Everything it runs (dbt, "
         "Airflow) keeps its state in <state>/bench/state, never in yours. Takes minutes.",
     )

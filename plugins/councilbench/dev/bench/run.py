@@ -12,6 +12,9 @@ The months, for a run on date D (E = the latest month already due on D, as the d
   the real scheduler with the CeleryExecutor and two workers (triggered through the REST
   API): see bench/airflow_month.py.
 
+On the full history it also times each explorer page's first full render in headless
+Chromium and the open data release (bench/explorer.py).
+
 The dbt ratio compares like with like: two warehouses, one with `years` of history and
 one with `baseline_years`, each fully built, then the same month added and the same
 `dbt build` timed.
@@ -29,7 +32,7 @@ from datetime import date
 from pathlib import Path
 
 from councilbench.core import settings
-from councilbench.dev.bench import airflow_month, loads, parse_times
+from councilbench.dev.bench import airflow_month, explorer, loads, parse_times
 from councilbench.dev.bench.figures import Figure, Figures
 from councilbench.warehouse import bootstrap, reference_data
 from councilbench.warehouse.connection import Warehouse, connect
@@ -41,6 +44,7 @@ TARGETS = {
     "loader_vs_bare_copy_ratio": 0.8,
     "dbt_add_month_ratio": 1.5,
     "dag_parse_seconds": 0.5,
+    "explorer_first_render_seconds": 1.5,  # each page, on the full history
 }
 
 
@@ -229,6 +233,12 @@ def _run_bench(
             with clock.step("the loader's COPY against a bare server-side COPY and pandas to_sql") as step:
                 step.update(loads.compare(big))
             load = step
+            with clock.step(f"the explorer's pages on {years} years, in headless Chromium") as step:
+                step["pages"] = explorer.render_times(big, bench_dir / "explorer")
+            pages = step
+            with clock.step("the open data release (every mart as CSV, datapackage.json validated)") as step:
+                step.update(explorer.export_release(big, bench_dir / "opendata"))
+            release = step
         with scratch_warehouse(server, "baseline", keep=keep) as small:
             figures.conditions["databases"].append(small.database)
             _load_public(small)
@@ -261,6 +271,7 @@ def _run_bench(
     _backfill_figures(figures, backfilled, len(history))
     _load_figures(figures, load)
     _dbt_figures(figures, big_add, small_add, years, baseline_years, add_month)
+    _explorer_figures(figures, pages["pages"], release, years)
     for p in parsed:
         figures.add(
             Figure(
@@ -380,6 +391,33 @@ def _load_figures(figures: Figures, load: dict) -> None:
         )
     )
     figures.add(Figure("to_sql_rows_per_second", "pandas to_sql, defaults", load["to_sql_rows_per_second"], "rows/s"))
+
+
+def _explorer_figures(figures: Figures, pages: dict[str, float], release: dict, years: int) -> None:
+    for page, seconds in pages.items():
+        query = "&".join(f"{k}={v}" for k, v in explorer.PAGES[page].items())
+        figures.add(
+            Figure(
+                f"explorer_first_render_seconds:{page}",
+                f"explorer page /{page}{'?' + query if query else ''}: first full render",
+                seconds,
+                "s",
+                TARGETS["explorer_first_render_seconds"],
+                "<",
+                f"headless Chromium, from navigation start until the page, its charts and tables were drawn; a "
+                f"first visit (none of its queries cached yet) on {years} years of marts",
+            )
+        )
+    figures.add(
+        Figure(
+            "opendata_export_seconds",
+            "open data release (`councilbench export`)",
+            release["seconds"],
+            "s",
+            detail=f"{release['files']} marts as CSV ({release['rows']:,} rows, {release['megabytes']:.1f} MB) and "
+            "datapackage.json, validated with frictionless",
+        )
+    )
 
 
 def _dbt_figures(figures: Figures, big: dict, small: dict, years: int, baseline_years: int, month: str) -> None:

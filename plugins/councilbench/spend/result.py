@@ -1,0 +1,165 @@
+"""What reading one spend file gave: the canonical lines, the findings and what was tidied.
+
+Shaped for the ingest lifecycle (ingest/kind.py): findings are `CheckOutcome`s, the first
+always the `readable` check, so a source kind's validator can put them straight into its
+verdict; `notes` are the plain-English normalisations a verdict carries. Nothing here
+raises for a bad file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from councilbench.ingest.checks import CheckOutcome, overall, unreadable
+from councilbench.spend.headers import CANONICAL_FIELDS
+
+#: The frame's columns: the canonical fields, then where each line came from and its flags.
+FRAME_COLUMNS = (*CANONICAL_FIELDS, "row_number", "redacted")
+#: At most this many failing rows are kept on a finding (the total is kept as well).
+FAILING_ROWS_KEPT = 50
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """One kind of tidying, counted: '12 amounts written with £' and where."""
+
+    kind: str  # a stable name: pound, commas, title_rows, totals_dropped, redacted ...
+    count: int
+    words: str  # one plain-English sentence fragment, for the council and the receipt
+    rows: tuple[int, ...] = ()  # the first few spreadsheet rows it applied to
+
+    def __str__(self) -> str:
+        return self.words
+
+
+@dataclass
+class SpendRead:
+    """One spend file read. `frame` is None when no lines could be read at all."""
+
+    source_name: str
+    size_bytes: int
+    council_code: str | None = None
+    findings: list[CheckOutcome] = field(default_factory=list)
+    normalisations: list[Normalisation] = field(default_factory=list)
+    #: pandas DataFrame with FRAME_COLUMNS: text fields as str ('' when blank), payment_date
+    #: a datetime.date, amounts Decimal pounds to the penny (None when blank), card_transaction
+    #: True/False/None, row_number the spreadsheet row, redacted a bool.
+    frame: object = None
+    file_format: str | None = None  # csv | xlsx
+    encoding: str | None = None
+    sheet_name: str | None = None
+    header_row: int | None = None
+    header: list[str] = field(default_factory=list)  # the header cells as written
+    columns: dict[str, str] = field(default_factory=dict)  # field -> the header it was read from
+
+    @property
+    def readable(self) -> CheckOutcome:
+        return self.finding("readable") or unreadable("not read yet")
+
+    def finding(self, check: str) -> CheckOutcome | None:
+        return next((f for f in self.findings if f.check == check), None)
+
+    @property
+    def outcome(self) -> str:
+        return overall(self.findings)
+
+    @property
+    def ok(self) -> bool:
+        """Every line read without a failing finding: the frame can be validated and loaded."""
+        return self.frame is not None and self.outcome != "fail"
+
+    @property
+    def notes(self) -> list[str]:
+        """The normalisations in words, as an ingest Verdict carries them."""
+        return [n.words for n in self.normalisations]
+
+    def count(self, kind: str) -> int:
+        return sum(n.count for n in self.normalisations if n.kind == kind)
+
+    @property
+    def line_count(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+    @property
+    def redacted_count(self) -> int:
+        return self.count("redacted")
+
+    def fail_unreadable(self, message: str) -> SpendRead:
+        self.findings = [unreadable(message)]
+        self.frame = None
+        return self
+
+
+class Tally:
+    """Counts habits row by row; turns them into Normalisations at the end."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[int]] = {}
+        self.examples: dict[str, str] = {}
+        self.spellings: dict[str, Counter] = {}
+
+    def add(self, kind: str, row: int, example: str | None = None) -> None:
+        self.rows.setdefault(kind, []).append(row)
+        if example is not None:
+            self.examples.setdefault(kind, example)
+
+    def spelling(self, kind: str, text: str) -> None:
+        self.spellings.setdefault(kind, Counter())[text] += 1
+
+    def normalisation(self, kind: str, template: str) -> Normalisation | None:
+        """`template` uses {n}, {s} (plural s), {rows} and {example}."""
+        rows = self.rows.get(kind)
+        if not rows:
+            return None
+        n = len(rows)
+        words = template.format(n=n, s="" if n == 1 else "s", rows=row_list(rows), example=self.examples.get(kind, ""))
+        return Normalisation(kind, n, words, tuple(rows[:10]))
+
+
+# --- words ----------------------------------------------------------------------------
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def row_list(rows: list[int], limit: int = 5) -> str:
+    rows = sorted(rows)
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return f"rows {shown}" + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def quote_list(items, limit: int = 12) -> str:
+    items = [f"'{i}'" for i in items]
+    if len(items) > limit:
+        items = [*items[:limit], f"{len(items) - limit} more"]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 26 -> AA: how Excel names the column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def field_words(name: str) -> str:
+    """'net_amount' -> 'net amount': a field as the council would say it."""
+    return name.replace("_", " ")
+
+
+def failing(check: str, message: str, rows: list[dict], severity: str = "fail") -> CheckOutcome:
+    return CheckOutcome(
+        check,
+        severity,
+        severity,
+        message,
+        rows[:FAILING_ROWS_KEPT],
+        len(rows) if len(rows) > FAILING_ROWS_KEPT else None,
+    )
