@@ -11,8 +11,16 @@ END = "councilbench explorer: the West Midlands councils' shared benchmarking, r
 
 #: (url path, title, what it is for), in the navigation's order.
 PAGES = (
-    ("metric", "Metric explorer", "Pick a measure and a period: every council ranked, the region and England beside it."),
-    ("council", "Council profile", "How one council compares: quartiles by service, changes, neighbours, who to learn from."),
+    (
+        "metric",
+        "Metric explorer",
+        "Pick a measure and a period: every council ranked, the region and England beside it.",
+    ),
+    (
+        "council",
+        "Council profile",
+        "How one council compares: quartiles by service, changes, neighbours, who to learn from.",
+    ),
     ("region", "Region", "Where the West Midlands as a whole has a problem, and how it compares with England."),
     ("submissions", "Submissions", "Each month's returns: on time, late, missing or rejected, and why."),
     ("check", "Check a file", "Check a return before you send it: the same checks and words as our email."),
