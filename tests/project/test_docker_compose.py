@@ -344,6 +344,10 @@ def test_explorer_is_the_app_on_port_8501_of_this_machine_once_the_warehouse_is_
     home = explorer["environment"]["COUNCILBENCH_HOME"]
     for folder in ("plugins", "dbt_project", "expectations"):  # the code, the dbt docs, the checks
         assert f"./{folder}:{home}/{folder}:ro" in explorer["volumes"]
+    # The state the reports DAG writes, read-only: the Region page offers its annual reports.
+    state = explorer["environment"]["COUNCILBENCH_STATE_DIR"]
+    assert f"councilbench-state:{state}:ro" in explorer["volumes"]
+    assert state == COMPOSE["x-airflow-common"]["environment"]["COUNCILBENCH_STATE_DIR"]
     # The emails' link to the Check a file page is the address the explorer is published on.
     port = with_defaults(explorer["ports"][0]).split(":")[1]
     for env in (explorer["environment"], common["environment"]):

@@ -32,17 +32,21 @@ WARM_UP = "check"
 
 
 def render_times(warehouse: Warehouse, folder: Path) -> dict[str, float]:
-    """Seconds to each page's first full render, in PAGES order."""
+    """Seconds to each page's first full render, in PAGES order; a screenshot of each page
+    as rendered goes to <folder>/screenshots/<page>.png."""
     from councilbench.explorer.server import ExplorerServer, free_port
 
     with ExplorerServer(warehouse, free_port(), log_path=folder / "explorer.log") as app:
         driver = browser.chrome(folder / "chromium-profile", folder / "downloads")
         try:
             browser.open_page(driver, app.page_url(WARM_UP), WARM_UP, timeout=120)
-            return {
-                page: round(browser.open_page(driver, app.page_url(page, **query), page, timeout=120) / 1000, 3)
-                for page, query in PAGES.items()
-            }
+            seconds = {}
+            for page, query in PAGES.items():
+                seconds[page] = round(
+                    browser.open_page(driver, app.page_url(page, **query), page, timeout=120) / 1000, 3
+                )
+                browser.save_screenshot(driver, folder / "screenshots" / f"{page}.png")
+            return seconds
         finally:
             driver.quit()
 
