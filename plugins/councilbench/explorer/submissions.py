@@ -149,18 +149,7 @@ def _yes(values) -> list[str]:
 
 def month_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The month, one row per council, as the page shows it."""
-    return pd.DataFrame(
-        {
-            "Council": rows["council_name"].tolist(),
-            "Arrived": _state(rows),
-            "First file": _when(rows),
-            "Files": rows["files_received"].astype(int).tolist(),
-            "Rejected": _yes(rows["rejected"]),
-            "Resubmitted": _yes(rows["resubmitted"]),
-            "Now": [FINAL_STATUS.get(s, s) for s in rows["final_status"]],
-            "Why it was rejected": [failed_checks_words(m) for m in rows["failed_check_messages"]],
-        }
-    )
+    return pd.DataFrame({"Council": rows["council_name"].tolist(), **_what_arrived(rows)})
 
 
 def history_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -169,12 +158,19 @@ def history_table(rows: pd.DataFrame) -> pd.DataFrame:
         {
             "Month": [fmt.month_label(m) for m in rows["return_month"]],
             "Due": [day_label(d) for d in rows["due_date"]],
-            "Arrived": _state(rows),
-            "First file": _when(rows),
-            "Files": rows["files_received"].astype(int).tolist(),
-            "Rejected": _yes(rows["rejected"]),
-            "Resubmitted": _yes(rows["resubmitted"]),
-            "Now": [FINAL_STATUS.get(s, s) for s in rows["final_status"]],
-            "Why it was rejected": [failed_checks_words(m) for m in rows["failed_check_messages"]],
+            **_what_arrived(rows),
         }
     )
+
+
+def _what_arrived(rows: pd.DataFrame) -> dict[str, list]:
+    """The columns both tables share: a council-month's files and what became of them."""
+    return {
+        "Arrived": _state(rows),
+        "First file": _when(rows),
+        "Files": rows["files_received"].astype(int).tolist(),
+        "Rejected": _yes(rows["rejected"]),
+        "Resubmitted": _yes(rows["resubmitted"]),
+        "Now": [FINAL_STATUS.get(s, s) for s in rows["final_status"]],
+        "Why it was rejected": [failed_checks_words(m) for m in rows["failed_check_messages"]],
+    }

@@ -30,6 +30,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from councilbench.returns.contract import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -120,12 +122,7 @@ def _limit_words(n: int) -> str:
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA: how Excel names the column."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return get_column_letter(index + 1)
 
 
 def _ordinal(n: int) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from openpyxl.utils import get_column_letter
+
 from councilbench.ingest.checks import CheckOutcome, overall, unreadable
 from councilbench.spend.headers import CANONICAL_FIELDS
 
@@ -141,12 +143,7 @@ def quote_list(items, limit: int = 12) -> str:
 
 def column_letter(index: int) -> str:
     """0 -> A, 26 -> AA: how Excel names the column."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return get_column_letter(index + 1)
 
 
 def field_words(name: str) -> str:
