@@ -4,15 +4,20 @@ in six layouts; each named fault does what it claims."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import importlib.util
 from collections import Counter
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from councilbench.core import catalogue
+from councilbench.dev import cli as dev_cli
+from councilbench.dev import sample_cli, sample_suppliers
 from councilbench.dev import sample_spend as ss
-from councilbench.dev import sample_suppliers
+from councilbench.spend import categories
 from councilbench.spend.read import read_spend
 from councilbench.spend.values import is_redacted
 
@@ -151,17 +156,60 @@ def test_partnership_councils_share_suppliers():
     assert all(len(a & b) >= 30 for a, b in ((paid[0], paid[1]), (paid[1], paid[2]), (paid[0], paid[2])))
 
 
-def test_expense_types_say_their_category_within_each_council(sample):
-    categories = set(ss.EXPENSE_TYPES)
-    spellings = [name for names in ss.EXPENSE_TYPES.values() for name in names]
-    assert len(spellings) == len(set(spellings))  # no name under two categories
+def test_expense_types_come_from_the_category_map_with_generic_ones_left_unmapped(sample):
+    cmap = categories.default_map()
     styles = set()
     for f in sample.files:
         names = sample.expense_types[f.council_code]
-        assert set(names.values()) == categories
-        assert all(names[x.expense_type] == x.category for x in f.lines)
+        assert set(names.values()) - {None} == set(ss.ALL_CODES)  # every code the suppliers are paid for
+        generic = [n for n, code in names.items() if code is None]
+        assert 2 <= len(generic) <= 4
+        for x in f.lines:
+            assert names[x.expense_type] == (x.proclass_code if x.classifiable else None)
+            assert x.category == ss.heading(x.proclass_code)
+            assert cmap.headings[x.proclass_code].level == 2
         styles.add(next(iter(names)).split()[0].isdigit() or next(iter(names)).isupper())
     assert styles == {True, False}  # councils spell them differently (codes, capitals, plain)
+
+
+def test_council_rules_decide_the_councils_own_names_and_codes():
+    stafford, others = ss.expense_types("E07000197"), ss.expense_types("E07000199")  # Stafford, Tamworth
+    assert [n for n, code in stafford.items() if code == "370500"] == ["Contract Payments"]
+    assert "Contract Payments" in ss.GENERIC_TYPES and "Contract Payments" not in ss.profile("E07000197").generic_names
+    assert others.get("Contract Payments", None) is None
+    birmingham = ss.profile("E08000025")
+    assert {birmingham.expense_codes[n] for n in birmingham.expense_names["350200"]} == {"4010"}
+    assert all(birmingham.expense_codes[n].startswith("51") for n in birmingham.expense_names["260100"])
+    worcestershire = ss.profile("E10000034")
+    assert all(worcestershire.expense_codes[n].startswith("B42") for n in worcestershire.expense_names["110700"])
+
+
+def test_the_categoriser_finds_every_classifiable_lines_true_code(sample, reads):
+    """Measured on the files as read back: every line whose type says its category gets
+    the true code; every generic one stays unclassified; so the unclassified share per
+    council is the truth's."""
+    truth, frames = [], []
+    for f in sample.files:
+        frame = categories.categorise_frame(reads[f.path].frame, council_code=f.council_code)
+        frames.append(frame.assign(council_code=f.council_code))
+        for x, code, method in zip(f.lines, frame["proclass_code"], frame["category_method"], strict=True):
+            if x.classifiable:
+                assert code == x.proclass_code, (f.path, x.expense_type, method, code, x.proclass_code)
+            else:
+                assert method == "unclassified", (f.path, x.expense_type, code)
+            truth.append((f.council_code, x.net_pence if not x.classifiable else 0, x.net_pence))
+    measured = categories.unclassified_share(pd.concat(frames)).set_index("council_code")
+    shares = pd.DataFrame(truth, columns=["council_code", "unclassified", "net"]).groupby("council_code").sum()
+    expected = (shares["unclassified"] / shares["net"]).round(4)
+    assert (measured["unclassified_share"] - expected).abs().max() < 1e-3
+    assert 0.02 < measured["unclassified_share"].median() < 0.3
+    assert measured["unclassified_share"].max() - measured["unclassified_share"].min() > 0.05  # councils differ
+    print("\nunclassified share of net spend, by council (categoriser = truth):")
+    names = catalogue.councils()
+    for code, row in measured.sort_values("unclassified_share").iterrows():
+        print(
+            f"  {names[code].short_name:24} {row['unclassified_share']:6.1%}  ({int(row['unclassified_lines'])}/{int(row['lines'])} lines)"
+        )
 
 
 def test_a_truth_csv_has_a_row_per_line(sample, tmp_path):
@@ -275,3 +323,68 @@ def test_every_fault_is_tested_and_unknown_faults_are_refused(tmp_path):
         ss.write(tmp_path, [MONTH], ["dudley"], faults={"dudley": ["no_such_fault"]}, scale=SCALE)
     with pytest.raises(ValueError, match="not among the councils written"):
         ss.write(tmp_path, [MONTH], ["dudley"], faults={"walsall": ["empty"]}, scale=SCALE)
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def parser():
+    p = argparse.ArgumentParser(prog="councilbench")
+    sample_cli.add_spend_command(p.add_subparsers(dest="command", required=True))
+    return p
+
+
+def run(parser, argv) -> int:
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_sample_spend_command_writes_and_reports(parser, tmp_path, capsys):
+    argv = ["sample-spend", "--months", "2026-01:2026-02", "--out", str(tmp_path), "--council", "dudley",
+            "--fault", "bromsgrove:html_page", "--scale", str(SCALE), "--seed", "3"]  # fmt: skip
+    assert run(parser, argv) == 0
+    out = capsys.readouterr().out
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("spend-*.*"))
+    assert written == ["bromsgrove/spend-2026-Q1.csv", "dudley/spend-2026-01.csv", "dudley/spend-2026-02.csv",
+                       "spend-truth.csv"]  # fmt: skip
+    assert (tmp_path / "bromsgrove" / "spend-2026-Q1.csv").read_text().startswith("<!DOCTYPE html")
+    same = ss.write(tmp_path / "again", ["2026-01", "2026-02"], ["dudley"], seed=3, scale=SCALE)
+    assert same.files[0].path.read_bytes() == (tmp_path / "dudley" / "spend-2026-01.csv").read_bytes()
+    dudley = next(line for line in out.splitlines() if line.strip().startswith("dudley "))
+    lines = sum(len(f.lines) for f in same.files)
+    net = sum(f.net_pence for f in same.files) / 100
+    assert f" 2 {lines:>9,} " in dudley and f"£{net:,.0f}" in dudley and "%" in dudley
+    assert "fault: " in out and "html_page (rejected)" in out
+    assert f"wrote 3 spend files for 2 councils, {lines:,} lines, 2026-01..2026-02, seed 3" in out
+    truth = (tmp_path / "spend-truth.csv").read_text().splitlines()
+    assert len(truth) == lines + 1 and "proclass_code,classifiable" in truth[0]
+
+
+def test_sample_spend_command_lists_faults_and_explains_itself(parser, capsys):
+    assert run(parser, ["sample-spend", "--list-faults"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ss.FAULTS) and "validator: period" in out
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(["sample-spend", "--help"])
+    assert exit_.value.code == 0
+    help_text = capsys.readouterr().out
+    assert "--scale" in help_text and "<short_name>/spend-<YYYY-MM>.csv" in help_text
+
+
+def test_sample_spend_command_refuses_bad_arguments(parser, tmp_path):
+    with pytest.raises(ValueError, match="unknown fault"):
+        run(parser, ["sample-spend", "--months", "2026-02", "--out", str(tmp_path), "--fault", "dudley:gremlins"])
+    with pytest.raises(ValueError, match="required"):
+        run(parser, ["sample-spend", "--months", "2026-02"])
+    with pytest.raises(ValueError, match="--scale"):
+        run(parser, ["sample-spend", "--months", "2026-02", "--out", str(tmp_path), "--scale", "0"])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["sample-spend", "--months", "2026-02", "--out", "x", "--fault", "html_page"])
+
+
+def test_the_command_is_registered_and_the_package_runs_as_a_module():
+    main = argparse.ArgumentParser()
+    dev_cli.add_commands(main.add_subparsers(dest="command"))
+    assert main.parse_args(["sample-spend", "--list-faults"]).func is sample_cli.cmd_sample_spend
+    assert importlib.util.find_spec("councilbench.dev.sample_spend.__main__") is not None

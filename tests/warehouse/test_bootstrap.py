@@ -83,3 +83,25 @@ def test_loader_and_transformer_stay_in_their_layers(loaded):
         assert conn.execute("select count(*) from raw.privilege_probe").fetchone()[0] == 1
     assert _refused(loaded, "transformer", "insert into raw.privilege_probe values (2)")
     assert _refused(loaded, "transformer", "create table raw.sneaky (x int)")
+
+
+def test_a_warehouse_seeded_by_an_older_version_is_reseeded_where_a_seed_gained_a_column(fresh_database):
+    """dbt seed refills an existing table and never adds a column: the registry seeded
+    before it had spend_source would fail every later seed, until reseeded in full."""
+    from councilbench.warehouse import reference_data, seeds
+
+    first = reference_data.refresh(fresh_database)
+    assert first["reseeded"] == []
+    with connect(fresh_database) as conn:
+        # As an older version left it: the registry without its newest column.
+        conn.execute("drop view if exists staging.stg_reference__council_registry cascade")
+        conn.execute("alter table reference.council_registry drop column spend_source")
+        conn.commit()
+    assert seeds.changed_seeds(fresh_database) == ["council_registry"]
+    again = reference_data.refresh(fresh_database)
+    assert again["reseeded"] == ["council_registry"]
+    with connect(fresh_database) as conn:
+        spend_sources = conn.execute("select count(spend_source) from reference.council_registry").fetchone()[0]
+        dims = conn.execute("select count(*) from marts.dim_council").fetchone()[0]
+    assert spend_sources == dims == 33
+    assert seeds.changed_seeds(fresh_database) == []

@@ -56,11 +56,21 @@ class Council:
     county_name: str | None
     return_source: str
     website: str
+    #: Where its "spend over £500" file is fetched from: a template with {spend_base_url}
+    #: and {period} (YYYY-MM, or YYYY-Qn for a council publishing quarterly).
+    spend_source: str = ""
+    spend_frequency: str = "monthly"  # monthly | quarterly: how often it publishes its spend
 
     def return_uri(self, period: str, returns_base_url: str | None = None) -> str:
         base = returns_base_url or settings.returns_base_url()
         return self.return_source.format(
             returns_base_url=base.rstrip("/"), period=period, gss_code=self.code, short_name=self.short_name
+        )
+
+    def spend_uri(self, period: str, spend_base_url: str | None = None) -> str:
+        base = spend_base_url or settings.spend_base_url()
+        return self.spend_source.format(
+            spend_base_url=base.rstrip("/"), period=period, gss_code=self.code, short_name=self.short_name
         )
 
 
@@ -121,6 +131,8 @@ def councils() -> dict[str, Council]:
             county_name=r["county_name"] or None,
             return_source=r["return_source"],
             website=r["website"],
+            spend_source=r["spend_source"],
+            spend_frequency=r["spend_frequency"],
         )
         for r in _rows("council_registry.csv")
     }

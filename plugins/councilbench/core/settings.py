@@ -59,6 +59,7 @@ SETTINGS = {
         Setting(
             "COUNCILBENCH_RETURNS_BASE_URL", "http://127.0.0.1:8765/returns", "{returns_base_url} in return sources"
         ),
+        Setting("COUNCILBENCH_SPEND_BASE_URL", "http://127.0.0.1:8765/spend", "{spend_base_url} in spend sources"),
         Setting("COUNCILBENCH_RETURNS_DUE_DAY", "15", "the day of the following month a return is due"),
         Setting("COUNCILBENCH_RETURNS_DUE_TIME", "06:00", "the time (UTC) on the due day"),
         Setting("COUNCILBENCH_REMINDER_DAYS_BEFORE", "5", "how many days before the due date reminders go"),
@@ -125,6 +126,10 @@ def reminder_days_before() -> int:
 
 def returns_base_url() -> str:
     return get("COUNCILBENCH_RETURNS_BASE_URL")
+
+
+def spend_base_url() -> str:
+    return get("COUNCILBENCH_SPEND_BASE_URL")
 
 
 def mail_from() -> str:

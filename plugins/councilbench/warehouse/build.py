@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from councilbench.core import settings
+from councilbench.warehouse import seeds
 from councilbench.warehouse.connection import Warehouse, connect
 from councilbench.warehouse.transform import DbtFailed, DbtResult, run_dbt
 
@@ -125,6 +126,7 @@ def build_models(
         + ([] if unit_tests else ["--exclude-resource-type", "unit_test"])
     )
     started = time.monotonic()
+    reseeded = seeds.reseed_changed(warehouse)  # a warehouse seeded by an older version
     result = run_dbt(warehouse, args, raise_on_failure=False)
     seconds = round(time.monotonic() - started, 2)
     outcome = _log_result(result, seconds)
@@ -138,6 +140,7 @@ def build_models(
     }
     return {
         "command": " ".join(args),
+        "reseeded": reseeded,
         "seconds": seconds,
         "nodes": len(result.nodes),
         "statuses": outcome["statuses"],

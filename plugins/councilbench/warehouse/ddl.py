@@ -165,4 +165,32 @@ RAW = [
         primary key (submission_id, row_number)
     )
     """,
+    # Accepted "spend over £500" payment lines (spend/kind.py): the canonical fields as the
+    # reader typed them; row_number is the line's row in the council's own file.
+    """
+    create table if not exists raw.council_spend_lines (
+        submission_id       bigint not null references ops.submissions,
+        row_number          integer not null,
+        council_code        text not null,
+        spend_period        text not null,
+        body                text,
+        payment_date        date,
+        transaction_number  text,
+        supplier_name       text,
+        supplier_id         text,
+        vat_registration    text,
+        company_number      text,
+        net_amount          numeric(14, 2),
+        irrecoverable_vat   numeric(14, 2),
+        expense_type        text,
+        expense_code        text,
+        service_area        text,
+        purpose             text,
+        merchant_category   text,
+        card_transaction    boolean,
+        redacted            boolean not null,
+        primary key (submission_id, row_number)
+    )
+    """,
+    "create index if not exists council_spend_lines_council_period on raw.council_spend_lines (council_code, spend_period)",
 ]
