@@ -13,3 +13,5 @@ MARTS = Asset("councilbench://warehouse/marts", group="warehouse")
 #: The published reports (annual Performance of the Region and the monthly council packs),
 #: written by the reports DAG under <state>/reports.
 REPORTS = Asset("councilbench://reports", group="reports")
+#: Council spend lines (raw.council_spend_lines), loaded by the council_spend DAG.
+COUNCIL_SPEND = Asset("councilbench://warehouse/raw/council_spend_lines", group="warehouse")

@@ -11,9 +11,9 @@ lifecycle runs.
   read once per batch from raw.council_spend_lines (`prepare`);
 - raw table: raw.council_spend_lines;
 - quarantine: quarantine/<council short name>/spend-<period>/<sha>.rejected;
-- notify: nobody yet. Rejection and receipt emails for spend are still to come (the
-  returns' notify.py is worded for returns); a rejected file is in the ledger, its
-  checks in ops.check_results and its file in quarantine.
+- notify: the council's contacts, once per file through the outbox (notify.py): a
+  rejection (which rows, what was wrong, what is accepted, the rows as CSV) or a receipt
+  (lines loaded, redacted lines, tidy-ups), read from the recorded results.
 """
 
 from __future__ import annotations
@@ -136,6 +136,12 @@ def _rows(f) -> object:
     return frame[list(SPEND_LINES.columns)]
 
 
+def _notify(warehouse, outcomes):
+    from councilbench.spend.notify import send_emails
+
+    return send_emails(warehouse, outcomes)
+
+
 def _quarantine_name(target: Target) -> tuple[str, str, str]:
     return target.spec.short_name, f"spend-{target.period}", ".rejected"
 
@@ -147,6 +153,7 @@ SPEND = SourceKind(
     prepare=_earlier_totals,
     validate=_validate,
     quarantine_name=_quarantine_name,
+    notify=_notify,
     wording=Wording(
         loaded="{rows} payment lines loaded ({outcome})",
         already_decided="the same file as submission {submission_id} ({status}): nothing to do",

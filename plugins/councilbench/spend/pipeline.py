@@ -9,8 +9,9 @@ another's rows.
   month asks monthly publishers for that month and quarterly ones for their quarter when
   the month ends it; a quarter (YYYY-Qn) asks quarterly publishers for it and monthly
   ones for its three months.
-
-No emails yet: rejection and receipt emails for spend are a later step (kind.py).
+- `plan`, `land_file`, `validate_landed`, `send_emails`: the council_spend DAG's tasks
+  (landing mapped over the due files, then ONE validation of every new file, then the
+  emails, a step of their own so an SMTP outage never loses a result).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from councilbench.ingest import lifecycle
 from councilbench.ingest.fetch import RetryPolicy
 from councilbench.ingest.kind import Outcome, Target
 from councilbench.spend.kind import SPEND, council_period, spend_periods
+from councilbench.spend.notify import send_emails as email_councils
 from councilbench.warehouse.connection import Warehouse
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,42 @@ def summarise(outcomes: list[Outcome]) -> dict:
     }
 
 
+def plan(period: str, councils: list[str] | None = None) -> list[dict]:
+    """The files due for `period`, as one land_file call each (the DAG's mapped task)."""
+    return [{"council_code": t.subject, "period": t.period} for t in targets(period, councils)]
+
+
+def land_file(
+    warehouse: Warehouse,
+    council_code: str,
+    period: str,
+    *,
+    spend_base_url: str | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+) -> dict:
+    """Pull and land one council's file under its lock. A newly landed file is left for
+    `validate_landed` (status None, submission_id set); anything else is final here."""
+    return lifecycle.land_only(
+        warehouse, SPEND, council_period(council_code, period, spend_base_url), policy=policy
+    ).as_dict()
+
+
+def validate_landed(warehouse: Warehouse, landed: list[dict]) -> list[dict]:
+    """Validate every file `land_file` left waiting in ONE GX run, then record and load or
+    quarantine each on its own. Idempotent; raises after the others are done if the
+    platform failed on any (Airflow's retry redoes only what is still waiting)."""
+    pairs = [(council_period(d["subject"], d["period"]), Outcome(**d)) for d in landed]
+    failures = lifecycle.validate_landed(warehouse, SPEND, pairs)
+    if failures:
+        raise SpendRunError(f"{len(failures)} spend file(s) failed: " + "; ".join(map(str, failures)))
+    return [o.as_dict() for _, o in pairs]
+
+
+def send_emails(warehouse: Warehouse, outcomes: list[dict]) -> list[dict]:
+    """Each file recorded this run gets its rejection or receipt, once (notify.py)."""
+    return email_councils(warehouse, [Outcome(**d) for d in outcomes])
+
+
 def run_period(
     warehouse: Warehouse,
     period: str,
@@ -67,13 +105,16 @@ def run_period(
     *,
     spend_base_url: str | None = None,
     bulk: bool = False,
+    notify: bool = False,
     policy: RetryPolicy = RetryPolicy(),
 ) -> tuple[dict, list[Outcome]]:
     """Pull, land, validate and load (or quarantine) the councils' spend files for the
-    period: (summary, one outcome per file). Raises SpendRunError after all the others
-    are done if the platform failed on any."""
+    period: (summary, one outcome per file), then (with `notify`) email each council about
+    its file. Raises SpendRunError after all the others are done if the platform failed on any."""
     batch = lifecycle.run_batch(warehouse, SPEND, targets(period, councils, spend_base_url), policy=policy, bulk=bulk)
     summary = summarise(batch.outcomes)
+    if notify:
+        summary["emails"] = len(SPEND.notify(warehouse, batch.outcomes))
     if batch.failures:
         raise SpendRunError(f"{len(batch.failures)} spend file(s) failed: " + "; ".join(map(str, batch.failures)))
     return summary, batch.outcomes

@@ -193,4 +193,30 @@ RAW = [
     )
     """,
     "create index if not exists council_spend_lines_council_period on raw.council_spend_lines (council_code, spend_period)",
+    # What spend/resolve.py decided about the loaded lines, rewritten whole on each run.
+    # Keyed on the values as published, blanks as '' (not null), so the marts join the
+    # lines on plain equality (a hash join) rather than IS NOT DISTINCT FROM.
+    """
+    create table if not exists raw.spend_supplier_matches (
+        raw_name        text not null,
+        company_number  text not null,
+        vat_number      text not null,
+        canonical_id    text,
+        canonical_name  text,
+        method          text not null,
+        score           numeric,
+        primary key (raw_name, company_number, vat_number)
+    )
+    """,
+    """
+    create table if not exists raw.spend_line_categories (
+        council_code    text not null,
+        expense_type    text not null,
+        expense_code    text not null,
+        proclass_code   text,
+        method          text not null,
+        matched         text,
+        primary key (council_code, expense_type, expense_code)
+    )
+    """,
 ]
