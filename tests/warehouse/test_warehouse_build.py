@@ -47,7 +47,9 @@ def test_dbt_build_passes_and_every_mart_has_rows(built):
     )
     assert set(summary["statuses"]) <= {"success", "pass"}
     assert summary["statuses"].get("pass", 0) > 100  # data and unit tests ran
-    assert all(summary["marts"][m] for m in warehouse_build.MARTS), summary["marts"]
+    # The history is returns and public statistics: every mart but the spend ones has rows
+    # (tests/spend builds those on spend it loads).
+    assert all(summary["marts"][m] for m in warehouse_build.MARTS if "spend" not in m), summary["marts"]
     assert Path(summary["docs"]).is_file()
 
 
@@ -230,8 +232,11 @@ def test_docs_are_one_page_that_opens_from_disk(reference_warehouse):
     manifest = (page.parent / "manifest.json").read_text()
     assert manifest in html and (page.parent / "catalog.json").read_text() in html
     for mart in warehouse_build.MARTS:
-        description = json.loads(manifest)["nodes"][f"model.councilbench.{mart}"]["description"]
-        assert description[:60] in html, mart
+        start = json.loads(manifest)["nodes"][f"model.councilbench.{mart}"]["description"][:60]
+        # inlined as JSON: quotes escaped, and non-ASCII written as itself or as \uXXXX
+        assert any(form in html for form in (json.dumps(start)[1:-1], json.dumps(start, ensure_ascii=False)[1:-1])), (
+            mart
+        )
     with Chromium() as browser:
         opened = browser.render(page)
     # dbt-docs' own templates ask for "{{ getIcon(...) }}" before Angular fills them in, and

@@ -17,11 +17,13 @@ another's rows.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 
 from councilbench.core import catalogue
 from councilbench.ingest import lifecycle
 from councilbench.ingest.fetch import RetryPolicy
 from councilbench.ingest.kind import Outcome, Target
+from councilbench.spend import resolve
 from councilbench.spend.kind import SPEND, council_period, spend_periods
 from councilbench.spend.notify import send_emails as email_councils
 from councilbench.warehouse.connection import Warehouse
@@ -110,9 +112,14 @@ def run_period(
 ) -> tuple[dict, list[Outcome]]:
     """Pull, land, validate and load (or quarantine) the councils' spend files for the
     period: (summary, one outcome per file), then (with `notify`) email each council about
-    its file. Raises SpendRunError after all the others are done if the platform failed on any."""
+    its file. When a file was loaded, suppliers are resolved and expenses categorised over
+    every loaded line (spend.resolve), as the DAG does before it announces: the marts join
+    on what that writes. Raises SpendRunError after all the others are done if the platform
+    failed on any."""
     batch = lifecycle.run_batch(warehouse, SPEND, targets(period, councils, spend_base_url), policy=policy, bulk=bulk)
     summary = summarise(batch.outcomes)
+    if any(o.status == "loaded" and o.recorded_now for o in batch.outcomes):
+        summary["resolved"] = asdict(resolve.run(warehouse))
     if notify:
         summary["emails"] = len(SPEND.notify(warehouse, batch.outcomes))
     if batch.failures:

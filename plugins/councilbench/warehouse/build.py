@@ -39,6 +39,8 @@ MARTS = (
     "mart_region_problems",
     "mart_best_practice",
     "mart_submission_quality",
+    "fct_spend_line",
+    "mart_spend_shared_suppliers",
 )
 
 #: Models that grow with history and are built incrementally.
