@@ -107,7 +107,7 @@ def test_export_writes_a_csv_per_mart_and_a_datapackage_frictionless_finds_valid
     report = frictionless.validate(str(out / opendata.DESCRIPTOR))
     assert report.valid, report.flatten(["title", "message"])
     assert report.stats["errors"] == 0 and len(report.tasks) == len(names)
-    counts = {t.name: t.stats["rows"] for t in report.tasks}
+    counts = {t.name: t.stats.get("rows", 0) for t in report.tasks}  # no "rows" for a header-only table
     for name in names:
         assert counts[name] == sql(built, f"select count(*) from marts.{name}")[0][0], name
 

@@ -23,28 +23,12 @@ from councilbench.ingest.checks import Verdict, overall
 from councilbench.ingest.kind import Pending, SourceKind, Target, Wording
 from councilbench.ingest.ledger import Landed
 from councilbench.ingest.raw import RawTable
+from councilbench.spend.headers import CANONICAL_FIELDS
 
 SOURCE_KIND = "council_spend"
 
 #: The reader's frame's columns, after which council and period the lines are for.
-LINE_FIELDS = (
-    "body",
-    "payment_date",
-    "transaction_number",
-    "supplier_name",
-    "supplier_id",
-    "vat_registration",
-    "company_number",
-    "net_amount",
-    "irrecoverable_vat",
-    "expense_type",
-    "expense_code",
-    "service_area",
-    "purpose",
-    "merchant_category",
-    "card_transaction",
-    "redacted",
-)
+LINE_FIELDS = (*CANONICAL_FIELDS, "redacted")
 #: Read as text ('' when blank, loaded as NULL).
 TEXT_FIELDS = tuple(
     f
