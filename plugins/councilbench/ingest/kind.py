@@ -49,6 +49,23 @@ class Outcome:
         return asdict(self)
 
 
+def tally(outcomes: list[Outcome]) -> dict[str, int]:
+    """A run's outcomes counted the same way for every kind (its summary, log and XCom)."""
+
+    def count(pred) -> int:
+        return sum(1 for o in outcomes if pred(o))
+
+    return {
+        "loaded": count(lambda o: o.status in ("loaded", "superseded") and o.outcome in ("pass", "warn")),
+        "rejected": count(lambda o: o.status == "rejected"),
+        "not_received": count(lambda o: o.fetch == "not_received" and o.submission_id is None),
+        "fetch_errors": count(lambda o: o.fetch == "error"),
+        "with_warnings": count(lambda o: o.outcome == "warn"),
+        "new_submissions": count(lambda o: o.new_submission),
+        "rows_loaded": sum(o.rows_loaded for o in outcomes if o.new_submission),
+    }
+
+
 @dataclass
 class Pending:
     """A landed file waiting for validation in this batch."""

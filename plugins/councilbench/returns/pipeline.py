@@ -24,7 +24,7 @@ from datetime import date
 from councilbench.core import catalogue
 from councilbench.ingest import lifecycle
 from councilbench.ingest.fetch import RetryPolicy
-from councilbench.ingest.kind import Outcome, SourceKind, Target
+from councilbench.ingest.kind import Outcome, SourceKind, Target, tally
 from councilbench.returns.kind import RETURNS, ReturnOutcome, council_month, returns_kind, send_emails
 from councilbench.warehouse.connection import Warehouse
 
@@ -108,20 +108,10 @@ def summarise(outcomes: list[dict], emails: list[dict]) -> dict:
         log.info(
             "%-32s %-10s %-5s rows=%-4d %s", o.council_name, state, o.outcome or "", o.rows_loaded, o.message[:120]
         )
-
-    def count(pred):
-        return sum(1 for r in rows if pred(r))
-
     return {
         "return_month": rows[0].return_month if rows else None,
         "councils": len(rows),
-        "loaded": count(lambda r: r.status in ("loaded", "superseded") and r.outcome in ("pass", "warn")),
-        "rejected": count(lambda r: r.status == "rejected"),
-        "not_received": count(lambda r: r.fetch == "not_received" and r.submission_id is None),
-        "fetch_errors": count(lambda r: r.fetch == "error"),
-        "with_warnings": count(lambda r: r.outcome == "warn"),
-        "new_submissions": count(lambda r: r.new_submission),
-        "rows_loaded": sum(r.rows_loaded for r in rows if r.new_submission),
+        **tally(rows),
         "emails": len(emails),
     }
 

@@ -22,7 +22,7 @@ from dataclasses import asdict
 from councilbench.core import catalogue
 from councilbench.ingest import lifecycle
 from councilbench.ingest.fetch import RetryPolicy
-from councilbench.ingest.kind import Outcome, Target
+from councilbench.ingest.kind import Outcome, Target, tally
 from councilbench.spend import resolve
 from councilbench.spend.kind import SPEND, council_period, spend_periods
 from councilbench.spend.notify import send_emails as email_councils
@@ -45,23 +45,12 @@ def targets(period: str, councils: list[str] | None = None, spend_base_url: str 
 
 def summarise(outcomes: list[Outcome]) -> dict:
     """Totals for the run's log and XCom."""
-
-    def count(pred) -> int:
-        return sum(1 for o in outcomes if pred(o))
-
     for o in sorted(outcomes, key=lambda o: (o.label, o.period)):
         log.info("%-32s %-8s %-10s %-5s lines=%-6d %s", o.label, o.period, o.status or o.fetch, o.outcome or "",
                  o.rows_loaded, o.message[:120])  # fmt: skip
-    return {
-        "files": len(outcomes),
-        "loaded": count(lambda o: o.status in ("loaded", "superseded") and o.outcome in ("pass", "warn")),
-        "rejected": count(lambda o: o.status == "rejected"),
-        "not_received": count(lambda o: o.fetch == "not_received" and o.submission_id is None),
-        "fetch_errors": count(lambda o: o.fetch == "error"),
-        "with_warnings": count(lambda o: o.outcome == "warn"),
-        "new_submissions": count(lambda o: o.new_submission),
-        "lines_loaded": sum(o.rows_loaded for o in outcomes if o.new_submission),
-    }
+    totals = tally(outcomes)
+    lines_loaded = totals.pop("rows_loaded")  # a spend file's rows are payment lines
+    return {"files": len(outcomes), **totals, "lines_loaded": lines_loaded}
 
 
 def plan(period: str, councils: list[str] | None = None) -> list[dict]:
