@@ -7,5 +7,6 @@ select
     nullif(county_gss_code::text, '') as county_code,
     nullif(county_name::text, '')     as county_name,
     return_source::text     as return_source,
+    spend_frequency::text   as spend_frequency,
     website::text           as website
 from {{ ref('council_registry') }}

@@ -60,6 +60,8 @@ SETTINGS = {
             "COUNCILBENCH_RETURNS_BASE_URL", "http://127.0.0.1:8765/returns", "{returns_base_url} in return sources"
         ),
         Setting("COUNCILBENCH_SPEND_BASE_URL", "http://127.0.0.1:8765/spend", "{spend_base_url} in spend sources"),
+        Setting("COUNCILBENCH_SPEND_SAVINGS_LOW", "0.03", "the low end of a collaboration opportunity's savings"),
+        Setting("COUNCILBENCH_SPEND_SAVINGS_HIGH", "0.08", "the high end (a share of the combined spend)"),
         Setting("COUNCILBENCH_RETURNS_DUE_DAY", "15", "the day of the following month a return is due"),
         Setting("COUNCILBENCH_RETURNS_DUE_TIME", "06:00", "the time (UTC) on the due day"),
         Setting("COUNCILBENCH_REMINDER_DAYS_BEFORE", "5", "how many days before the due date reminders go"),
@@ -130,6 +132,22 @@ def returns_base_url() -> str:
 
 def spend_base_url() -> str:
     return get("COUNCILBENCH_SPEND_BASE_URL")
+
+
+def spend_savings_rates() -> tuple[float, float]:
+    """(low, high): the savings range a collaboration opportunity shows, as shares of the
+    combined spend of the councils buying the category."""
+    rates = []
+    for name in ("COUNCILBENCH_SPEND_SAVINGS_LOW", "COUNCILBENCH_SPEND_SAVINGS_HIGH"):
+        text = get(name)
+        try:
+            rates.append(float(text))
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a share such as 0.05, got {text!r}") from None
+    low, high = rates
+    if not 0 <= low <= high < 1:
+        raise ValueError(f"spend savings rates must satisfy 0 <= low <= high < 1, got {low} and {high}")
+    return low, high
 
 
 def mail_from() -> str:

@@ -41,6 +41,10 @@ MARTS = (
     "mart_submission_quality",
     "fct_spend_line",
     "mart_spend_shared_suppliers",
+    "mart_spend_by_category",
+    "mart_spend_by_category_year",
+    "mart_spend_opportunities",
+    "mart_spend_quality",
 )
 
 #: Models that grow with history and are built incrementally.

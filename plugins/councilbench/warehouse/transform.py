@@ -72,8 +72,14 @@ _COMMANDS_WITH_VARS = {
 
 def project_vars() -> dict:
     """The dbt vars that are settings (core.settings), so dbt follows the same setting as
-    the timetable, the emails and the template: the returns' due day."""
-    return {"returns_due_day": settings.returns_due_day()}
+    the timetable, the emails and the template: the returns' due day; and the savings
+    range of the pooled spend marts."""
+    low, high = settings.spend_savings_rates()
+    return {
+        "returns_due_day": settings.returns_due_day(),
+        "spend_savings_rate_low": low,
+        "spend_savings_rate_high": high,
+    }
 
 
 def settings_vars(args: list[str]) -> list[str]:

@@ -12,5 +12,6 @@ select
         when tier = 'county' then 'two-tier: county'
         else 'single tier'
     end as governance,
-    website
+    website,
+    spend_frequency
 from {{ ref('stg_reference__council_registry') }}
