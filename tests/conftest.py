@@ -130,3 +130,36 @@ def returns_server(state_dir):
     with serve_folder(folder) as server:
         server.folder = folder
         yield server
+
+
+#: The councils and months of the shared spend warehouse: both partnership groups of
+#: the seed, Birmingham (the region only) and Herefordshire (a quarterly publisher).
+SPEND_COUNCILS = [
+    "staffordshire", "shropshire", "worcestershire", "coventry", "solihull", "warwickshire",
+    "birmingham", "herefordshire",
+]  # fmt: skip
+SPEND_MONTHS = ["2026-01", "2026-02", "2026-03"]
+
+
+@pytest.fixture(scope="session")
+def spend_warehouse(server, returns_server):
+    """A warehouse of its own with a quarter of sample spend (scale 0.01) for
+    SPEND_COUNCILS loaded through the lifecycle, suppliers and categories resolved, and
+    the spend marts built (for the pooled spend report and the explorer's spend page).
+    Its own database: resolution reads every council's loaded lines, so spend other
+    modules load into the session warehouse would change its answers."""
+    from councilbench.dev import sample_spend
+    from councilbench.spend import pipeline
+    from councilbench.warehouse import bootstrap, reference_data
+    from councilbench.warehouse.transform import run_dbt
+
+    name = f"councilbench_test_spend_{uuid.uuid4().hex[:8]}"
+    wh = server.with_database(name)
+    bootstrap.up(wh)
+    reference_data.refresh(wh)
+    sample_spend.write(returns_server.folder / "shared-spend", SPEND_MONTHS, SPEND_COUNCILS, scale=0.01)
+    for month in SPEND_MONTHS:
+        pipeline.run_period(wh, month, SPEND_COUNCILS, spend_base_url=f"{returns_server.url}/shared-spend")
+    run_dbt(wh, ["build", "--select", "+path:models/marts/spend", "--indirect-selection", "cautious"])
+    yield wh
+    _drop_database(server, name)
