@@ -15,7 +15,12 @@ in PostgreSQL, LocalExecutor), driven through the REST API, the DAGs chained by 
 6. a rerun of the month (nothing changes, nothing is sent, nothing rebuilt), then a
    corrected file from one of the three, which loads and runs the chain again;
 7. return_reminders: the chaser for the month (to the councils still missing or
-   rejected) with the platform team's summary, and the next month's reminders.
+   rejected) with the platform team's summary, and the next month's reminders;
+8. pooled spend (dev/demo_spend.py): the latest complete financial year of "spend over
+   £500" for the 33 councils, eleven months in-process and March through council_spend
+   under the scheduler (two councils' files rejected and emailed), whose asset schedules
+   warehouse_build and reports; then each partnership group's total and top
+   collaboration opportunities.
 Every DAG run is printed with its run type, state and seconds; the services stop at the
 end. Rerunning the demo is safe: every step is idempotent.
 """
@@ -28,6 +33,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from councilbench.core import catalogue, settings
+from councilbench.dev.demo_spend import print_pooled_spend
 from councilbench.dev.reports_summary import print_reports, reports_summary
 from councilbench.orchestration.airflow_env import smtp_connection
 from councilbench.orchestration.api import AirflowApi, parse_time, run_seconds
@@ -43,7 +49,8 @@ DEMO_FAULTS = {
 CORRECTED = "E08000027"
 HISTORY_MONTHS = int(settings.get("COUNCILBENCH_DEMO_HISTORY_MONTHS"))
 CHAIN = ["council_returns", "warehouse_build", "reports"]
-ALL_DAGS = ["reference_data", "public_sources", *CHAIN, "return_reminders"]
+SPEND_CHAIN = ["council_spend", "warehouse_build", "reports"]
+ALL_DAGS = ["reference_data", "public_sources", *CHAIN, "return_reminders", "council_spend"]
 
 
 def demo_month(today: date | None = None) -> str:
@@ -171,6 +178,7 @@ def dag_runs_since(api: AirflowApi, since: datetime) -> list[dict]:
 
 def run_demo(warehouse: Warehouse) -> dict:
     from councilbench.core.calendar import add_months, months_between
+    from councilbench.dev import demo_spend
     from councilbench.dev import sample_returns as sample
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import CatcherHandle, relay_or_catcher
@@ -184,22 +192,29 @@ def run_demo(warehouse: Warehouse) -> dict:
     next_month = add_months(month, 1)
     history = months_between(add_months(month, -HISTORY_MONTHS), add_months(month, -1))
     returns_dir = settings.state_path("demo", "returns")
+    spend_dir = settings.state_path("demo", "spend")
+    financial_year, spend_months = demo_spend.financial_year_months(month)
     bootstrap.up(warehouse)
 
     t = time.monotonic()
     sample.write_returns(returns_dir, [*history, month], faults=DEMO_FAULTS)
     seconds["sample_returns"] = round(time.monotonic() - t, 1)
+    t = time.monotonic()
+    demo_spend.write_year(spend_dir, spend_months)
+    seconds["sample_spend"] = round(time.monotonic() - t, 1)
 
     # Mail goes to the server COUNCILBENCH_SMTP_HOST names (Mailpit in docker compose),
     # else to a catcher of the demo's own that saves each message under <state>/mail.
     with (
         serve_folder(returns_dir) as http,
+        serve_folder(spend_dir) as spend_http,
         relay_or_catcher(settings.state_path("mail")) as mail,
         serve_demo_sources(settings.state_path("demo", "public-sources")) as public_env,
     ):
         overrides = {
             **public_env,
             "COUNCILBENCH_RETURNS_BASE_URL": http.url,
+            "COUNCILBENCH_SPEND_BASE_URL": spend_http.url,
             "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(mail.host, mail.port),
         }
         t = time.monotonic()
@@ -240,6 +255,18 @@ def run_demo(warehouse: Warehouse) -> dict:
 
             run_and_wait(api, "return_reminders", {"period": month, "kind": "chaser"}, due=True)
             run_and_wait(api, "return_reminders", {"period": next_month, "kind": "reminder"})
+
+            t = time.monotonic()
+            spend_history = demo_spend.load_history(warehouse, spend_months[:-1], spend_http.url)
+            seconds["spend_history_11_months"] = round(time.monotonic() - t, 1)
+            # March through the scheduler; unpaused, it also makes its own run for the
+            # latest month due, which finds nothing published in the sample.
+            t = time.monotonic()
+            spend_run = api.trigger_month("council_spend", spend_months[-1])
+            api.set_paused("council_spend", False)
+            api.wait_for_run("council_spend", spend_run["dag_run_id"], timeout=900)
+            api.wait_until_idle(SPEND_CHAIN, timeout=1200)
+            seconds["spend_month_and_chain"] = round(time.monotonic() - t, 1)
             runs = dag_runs_since(api, began)
             airflow_facts = {
                 "executor": airflow.env["AIRFLOW__CORE__EXECUTOR"],
@@ -293,6 +320,14 @@ def run_demo(warehouse: Warehouse) -> dict:
         "mail": where_mail_is,
         "quarantined_files": _quarantine_files(month),
         "reports": reports_summary(warehouse, month),
+        "pooled_spend": {
+            "financial_year": financial_year,
+            "history_months": f"{spend_months[0]}..{spend_months[-2]}",
+            "dag_month": spend_months[-1],
+            "history": spend_history,
+            "rejected": demo_spend.rejected_councils(warehouse, spend_months),
+            "groups": demo_spend.pooled_spend(warehouse, financial_year),
+        },
         "seconds": seconds,
         "total_seconds": round(time.monotonic() - started, 1),
     }
@@ -374,6 +409,7 @@ def print_summary(summary: dict) -> None:
         f"{settings.state_path('airflow')}/logs (tasks)"
     )
     print_reports(summary.get("reports"))
+    print_pooled_spend(summary.get("pooled_spend"))
     for line in explorer_lines():
         print(line)
     print(

@@ -31,6 +31,7 @@ MARTS = (
     "dim_council",
     "dim_metric",
     "dim_period",
+    "dim_partnership_group",
     "fct_metric_value",
     "mart_benchmark",
     "mart_comparison_groups",

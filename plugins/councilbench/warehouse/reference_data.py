@@ -1,5 +1,6 @@
 """Refreshing the reference data: schemas and roles, then the dbt seeds (registry,
-contacts, catalogue) and the models built only from them (dim_council, dim_metric)."""
+contacts, catalogue) and the models built only from them (dim_council, dim_metric,
+dim_partnership_group)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from councilbench.warehouse.transform import run_dbt
 #: descendants: the benchmarking marts are the warehouse DAG's job).
 REFERENCE_SELECTOR = (
     "resource_type:seed stg_reference__council_registry stg_reference__metric_catalogue dim_council dim_metric"
+    " dim_partnership_group"
 )
 
 
