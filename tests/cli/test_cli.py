@@ -106,3 +106,29 @@ def test_returns_commands_take_a_council_by_short_name_like_validate():
         out = run(*command, "--council", "worcestre")
         assert out.returncode == 2
         assert "unknown council 'worcestre': give its GSS code (e.g. E08000027) or short name" in out.stderr
+
+
+def test_spend_commands_check_periods_and_councils_before_running():
+    from councilbench.cli.main import build_parser
+
+    parsed = build_parser().parse_args(["spend", "run", "--period", "2026-Q1", "--council", "dudley"])
+    assert (parsed.period, parsed.council) == ("2026-Q1", ["E08000027"])
+    out = run("spend", "run", "--period", "March 2026")
+    assert out.returncode == 2
+    assert "'March 2026' is not a month (YYYY-MM, e.g. 2026-03) or a quarter (YYYY-Qn)" in out.stderr
+    out = run("spend", "backfill", "--from", "2026-Q1", "--to", "2026-03")
+    assert out.returncode == 2 and "'2026-Q1' is not a month: write YYYY-MM" in out.stderr
+
+
+def test_spend_run_reruns_a_period_and_changes_nothing_already_loaded(spend_warehouse, returns_server):
+    import json
+
+    env = {**os.environ, "WAREHOUSE_URL": spend_warehouse.url}
+    out = run(
+        "spend", "run", "--period", "2026-03", "--council", "staffordshire", "--no-email",
+        "--spend-base-url", f"{returns_server.url}/shared-spend", env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["period"] == "2026-03" and summary["files"] == 1
+    assert summary["lines_loaded"] == 0  # the same file again: already loaded, nothing new

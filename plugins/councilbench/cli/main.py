@@ -173,9 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from importlib.metadata import entry_points
 
-    from councilbench.cli import explorer, export, reports, returns, template, validate
+    from councilbench.cli import explorer, export, reports, returns, spend, template, validate
 
-    for module in (validate, template, returns, reports, explorer, export):
+    for module in (validate, template, returns, spend, reports, explorer, export):
         module.add_command(sub)
     for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
         entry.load()(sub)
