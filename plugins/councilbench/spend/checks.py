@@ -3,12 +3,14 @@ run for a whole batch (expectations/council_spend.json), and their words.
 
 The reader (read.py) says whether the file could be read at all: `readable`, `columns`
 (naming the missing fields and the headers seen), `amounts` and `dates` (cells that are
-not numbers or dates) and `blank_values`. What is judged here needs the file's context:
+not numbers or dates, or '#N/A' where a payment needs one), `suppliers` ('#N/A' for the
+supplier) and `blank_values`. What is judged here needs the file's context:
 the period it was fetched for, the council whose source served it, its other lines and
 the council's earlier periods:
 
 - `period`: every payment date inside the file's period (a file of the previous period
-  published again is all outside it);
+  published again is all outside it); not judged when the reader found the file's dates
+  may be month first (its `dates` finding): they cannot be trusted either way;
 - `transaction_reference`: every line has a transaction number;
 - `no_duplicates`: no line repeats another exactly;
 - `body`: the body the file names is the council whose source served it;
@@ -164,8 +166,8 @@ def gx_checks(files: list[SpendFile]) -> list[list[CheckOutcome]]:
         bad = frame.loc[group.failing] if group.failing else frame.iloc[:0]
         bad_by_file = dict(list(bad.groupby("file_key")))
         for k, f in enumerate(files):
-            if f.read.frame is None:
-                continue
+            if f.read.frame is None or (group.check == "period" and f.read.dates_in_doubt):
+                continue  # dates read the wrong way round would be 'outside the period' for nothing
             rows = bad_by_file.get(k)
             mine = frame[frame["file_key"] == k] if group.check == "no_duplicates" and rows is not None else None
             out[k].append(WORDS[group.check](f, rows, mine, threshold))

@@ -5,11 +5,17 @@ the canonical fields through the value readers (values.py), counts every habit i
 normalised (result.Tally) and keeps every cell it could not read, to be one finding per
 kind of problem with its rows. Whether a file's numeric dates are day first is decided
 here, over all of them: one cell such as 02/03/2026 cannot say.
+
+An Excel error such as '#N/A' (a lookup that found nothing) is read as blank in a column
+a payment can do without, but in one it cannot (its date, supplier, amount) it is a cell
+that cannot be read: the value exists and is not known, so the line is never loaded
+without it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 
 from councilbench.ingest.checks import CheckOutcome
 from councilbench.spend import values
@@ -29,6 +35,7 @@ TEXT_FIELDS = tuple(
 )
 #: Identifies the beneficiary: emptied with the name on a redacted line.
 SUPPLIER_FIELDS = ("supplier_name", "supplier_id", "vat_registration", "company_number")
+ACCEPTED_SUPPLIERS = "the supplier's name, or a redaction such as 'REDACTED PERSONAL DATA' for a person"
 HABIT_WORDS = {
     "pound": "{n} amount{s} written with '£' (e.g. {example}): read as numbers",
     "commas": "{n} amount{s} written with thousands commas (e.g. {example}): read as numbers",
@@ -56,6 +63,7 @@ class Lines:
         self.cells = [cells for _, cells in rows]
         self.amount_errors: list[dict] = []
         self.date_errors: list[dict] = []
+        self.supplier_errors: list[dict] = []
         self.numeric_dates: list[tuple[int, tuple[int, int], str]] = []  # row, (first, second), text
         self.blank: dict[str, list[int]] = {}
         self.columns: dict[str, list] = {f: self.text(f) for f in TEXT_FIELDS}
@@ -82,7 +90,12 @@ class Lines:
         out = [" ".join(v.split()) if type(v) is str else values.read_text(v) for v in self.raw(name)]
         for i, v in enumerate(out):
             if v.startswith("#") and values.is_excel_error(v):
-                self.tally.add("excel_error", self.rows[i])
+                if name == "supplier_name":
+                    column = self.header[self.at[name]]
+                    problem = _not_known(v, "supplier")
+                    self.supplier_errors.append(_bad(self.rows[i], column, v, problem, ACCEPTED_SUPPLIERS))
+                else:
+                    self.tally.add("excel_error", self.rows[i])
                 out[i] = ""
         return out
 
@@ -95,8 +108,12 @@ class Lines:
         for rn, cell in zip(self.rows, raw, strict=True):
             read = values.read_amount(cell)
             out.append(read.value)
-            if read.error:
-                self.amount_errors.append(_bad(rn, column, cell, read.error, values.ACCEPTED_AMOUNTS))
+            error = read.error
+            if name in REQUIRED_FIELDS and "excel_error" in read.habits:
+                error = _not_known(cell, "amount")
+            if error:
+                self.amount_errors.append(_bad(rn, column, cell, error, values.ACCEPTED_AMOUNTS))
+                continue
             for habit in read.habits:
                 if habit != "negative":
                     self.tally.add(habit, rn, None if habit in self.tally.examples else _example(cell, read.value))
@@ -112,9 +129,10 @@ class Lines:
             out.append(read.value)
             if read.parts is not None:
                 self.numeric_dates.append((rn, read.parts, values.read_text(cell)))
-            if read.error:  # a file written month first is one finding instead (date_order_problem)
-                self.date_errors.append(_bad(rn, column, cell, read.error, values.ACCEPTED_DATES))
-            elif read.habit in ("serial", "iso_time", "month_name", "excel_error"):
+            error = _not_known(cell, "payment date") if read.habit == "excel_error" else read.error
+            if error:  # a file written month first is one finding instead (date_order)
+                self.date_errors.append(_bad(rn, column, cell, error, values.ACCEPTED_DATES))
+            elif read.habit in ("serial", "iso_time", "month_name"):
                 example = f"{values.read_text(cell)} = {read.value:%d/%m/%Y}" if read.value else None
                 self.tally.add(read.habit, rn, example)
         return out
@@ -145,9 +163,10 @@ class Lines:
 
     def find_blanks(self) -> None:
         redacted = self.columns["redacted"]
+        errors = {"payment_date": self.date_errors, "supplier_name": self.supplier_errors}
         for f in REQUIRED_FIELDS:
             # A cell that could not be read is its own finding, not a blank.
-            unread = {b["row"] for b in (self.date_errors if f == "payment_date" else self.amount_errors)}
+            unread = {b["row"] for b in errors.get(f, self.amount_errors)}
             rows = [
                 rn
                 for rn, v, r in zip(self.rows, self.columns[f], redacted, strict=True)
@@ -162,11 +181,12 @@ class Lines:
         out = []
         if self.amount_errors:
             out.append(_cells_finding("amounts", "amount", self.amount_errors, values.ACCEPTED_AMOUNTS))
-        order = self.date_order_problem()
-        if order:
-            out.append(order)
+        if self.date_order:
+            out.append(self.date_order)
         elif self.date_errors:
             out.append(_cells_finding("dates", "payment date", self.date_errors, values.ACCEPTED_DATES))
+        if self.supplier_errors:
+            out.append(_cells_finding("suppliers", "supplier name", self.supplier_errors, ACCEPTED_SUPPLIERS))
         if self.blank:
             parts = [f"no {field_words(f)} on {row_list(rows)}" for f, rows in self.blank.items()]
             out.append(
@@ -184,8 +204,10 @@ class Lines:
             )
         return out
 
-    def date_order_problem(self) -> CheckOutcome | None:
-        """A file whose numeric dates are month first (or may be): a finding, never a guess."""
+    @cached_property
+    def date_order(self) -> CheckOutcome | None:
+        """A file whose numeric dates are month first (or may be): a finding, never a guess.
+        Then none of its numeric dates can be trusted, read either way."""
         if not self.numeric_dates:
             return None
         column = self.header[self.at["payment_date"]]
@@ -222,7 +244,7 @@ class Lines:
 
     def normalisations(self, frame) -> list[Normalisation]:
         out = [self.tally.normalisation(kind, words) for kind, words in HABIT_WORDS.items()]
-        if self.numeric_dates and not self.date_order_problem():
+        if self.numeric_dates and not self.date_order:
             evidence = next(((rn, t) for rn, (a, b), t in self.numeric_dates if a > 12 and b <= 12), None)
             why = (
                 f"row {evidence[0]}'s {evidence[1]} can only be day first"
@@ -277,6 +299,15 @@ def _split_transactions(frame) -> Normalisation | None:
 
 def _example(cell, value) -> str:
     return f"{values.read_text(cell) if not isinstance(cell, float) else repr(cell)} -> {value}"
+
+
+def _not_known(cell, what: str) -> str:
+    """Why an Excel error where a payment needs a value cannot be read as blank."""
+    text = values.read_text(cell)
+    shows = (
+        "a lookup shows when it finds nothing" if text.lower() in ("#n/a", "#na") else "a formula shows when it fails"
+    )
+    return f"is the Excel error {text}, which {shows}, so the {what} is not known"
 
 
 def _bad(rn: int, column: str, cell, problem: str, accepted: str) -> dict:

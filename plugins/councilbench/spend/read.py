@@ -321,6 +321,7 @@ class _FileReader:
         frame["row_number"] = frame["row_number"].astype("int64")
         frame["redacted"] = frame["redacted"].astype(bool)
         self.result.frame = frame
+        self.result.dates_in_doubt = parsed.date_order is not None
         where = (
             f"sheet '{self.result.sheet_name}' of an Excel workbook"
             if self.result.file_format == "xlsx"

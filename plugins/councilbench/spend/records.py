@@ -70,10 +70,8 @@ def read_records(data: bytes, name: str, headers: HeaderMap, media_type: str | N
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         kind = _zip_kind(data)
         if kind != "xlsx":
-            raise Unreadable(
-                f"The file '{name}' is {kind}, not a spend table. {SAVE_AS}, not zipped, or list the file inside "
-                f"the archive as the source."
-            )
+            advice = f"{SAVE_AS}, the file itself rather than an archive holding it" if "ZIP" in kind else SAVE_AS
+            raise Unreadable(f"The file '{name}' is {kind}, not a spend table. {advice}.")
         records = _read_xlsx(data, headers)
         if not name.lower().endswith((".xlsx", ".xlsm")):
             records.notes.append(f"read '{name}' as an Excel workbook (.xlsx): that is what its content is")

@@ -54,6 +54,9 @@ class SpendRead:
     header_row: int | None = None
     header: list[str] = field(default_factory=list)  # the header cells as written
     columns: dict[str, str] = field(default_factory=dict)  # field -> the header it was read from
+    #: The file's numeric dates may be month first (its `dates` finding says why): read
+    #: either way they cannot be trusted, so nothing is judged by them.
+    dates_in_doubt: bool = False
 
     @property
     def readable(self) -> CheckOutcome:
