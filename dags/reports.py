@@ -8,7 +8,10 @@ announces them (asset councilbench://warehouse/marts):
   with an accepted return: <state>/reports/packs/<month>/<short_name>.html/.pdf;
 - the pack emailed to that council's contacts (reference.council_contacts) only, once
   per council and month (the outbox, ops.outbox; a rerun sends nothing), through
-  SmtpHook on smtp_default.
+  SmtpHook on smtp_default;
+- the *Pooled spend* report of each partnership group with spend loaded, for the newest
+  financial year with spend (or `financial_year`):
+  <state>/reports/pooled-spend/<year>/<group_id>.html/.pdf (not emailed).
 
 Render again or for another month with
 `airflow dags test reports -c '{"month": "2026-10"}'`; `{"send": false}` renders without
@@ -91,6 +94,17 @@ def reports():
         )
 
     @task
+    def pooled_spend_reports() -> list[dict]:
+        from councilbench.orchestration.connections import warehouse_from_airflow
+        from councilbench.reports.pipeline import render_pooled_spend
+
+        params = get_current_context()["params"]
+        year = params.get("financial_year")
+        return render_pooled_spend(
+            warehouse_from_airflow(), [year] if year else None, pdf=bool(params.get("pdf", True))
+        )
+
+    @task
     def email_packs(rendered: list[dict]) -> list[dict]:
         from councilbench.orchestration.connections import warehouse_from_airflow
         from councilbench.reports.pipeline import send_packs
@@ -100,13 +114,14 @@ def reports():
         return send_packs(warehouse_from_airflow(), list(rendered))
 
     @task(outlets=[REPORTS])
-    def summarise(plan: dict, annual: list[dict], rendered: list[dict], sent: list[dict]) -> dict:
+    def summarise(plan: dict, annual: list[dict], pooled: list[dict], rendered: list[dict], sent: list[dict]) -> dict:
         statuses: dict[str, int] = {}
         for s in sent:
             statuses[s["status"]] = statuses.get(s["status"], 0) + 1
         return {
             "month": plan["month"],
             "annual": [a["pdf"] or a["html"] for a in annual],
+            "pooled_spend": [p["pdf"] or p["html"] for p in pooled],
             "packs": len(rendered),
             "emails": statuses,
         }
@@ -114,7 +129,7 @@ def reports():
     planned = plan()
     annual = annual_reports(planned)
     rendered = council_packs(planned)
-    summarise(planned, annual, rendered, email_packs(rendered))
+    summarise(planned, annual, pooled_spend_reports(), rendered, email_packs(rendered))
 
 
 reports()

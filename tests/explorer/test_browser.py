@@ -37,6 +37,7 @@ TITLES = {
     "region": "Region",
     "submissions": "Submissions",
     "check": "Check a file",
+    "spend": "Pooled spend",
     "data": "Open data",
 }
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
@@ -286,7 +287,7 @@ def test_council_profile_opens_for_a_council(app, driver, choice, state_dir):
     finish(driver, "council", state_dir)
 
 
-@pytest.mark.parametrize("page", ["region", "submissions", "data"])
+@pytest.mark.parametrize("page", ["region", "submissions", "spend", "data"])
 def test_page_opens(app, driver, page, state_dir):
     browser.open_page(driver, app.page_url(page), page)
     assert driver.find_element(By.CSS_SELECTOR, "h1").text

@@ -6,6 +6,12 @@ PDFs' first pages.
     councilbench report --month 2026-10 --council E08000027 --screenshot 2
     councilbench report --financial-year 2025-26 --no-packs
     councilbench report --send                           # email the packs (once per council and month)
+
+`councilbench pooled-spend`: the Pooled spend report of a partnership group for a
+financial year (HTML + PDF), for its procurement leads; never emailed.
+
+    councilbench pooled-spend                                   # every group with spend, newest year with spend
+    councilbench pooled-spend --group tri-council --financial-year 2025-26 --out DIR
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ def add_command(subparsers) -> None:
         "report",
         help="render the Performance of the Region report and the council packs (HTML + PDF)",
         description="Render the annual Performance of the Region report (latest complete financial year and the "
-        "year to date) and each council's monthly How <council> compares pack from the marts, into "
+        "year to date), the Pooled spend report of each partnership group with spend loaded for those years, "
+        "and each council's monthly How <council> compares pack from the marts, into "
         "<state>/reports. Needs Chromium for the PDFs (apt-get install chromium).",
     )
     p.add_argument(
@@ -53,6 +60,34 @@ def add_command(subparsers) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     p.set_defaults(func=cmd_report)
+    add_pooled_spend_command(subparsers)
+
+
+def add_pooled_spend_command(subparsers) -> None:
+    p = subparsers.add_parser(
+        "pooled-spend",
+        help="render the Pooled spend report of a partnership group (HTML + PDF)",
+        description="Render a partnership group's Pooled spend report for a financial year from the spend marts: "
+        "the councils' combined spend by ProClass heading, the collaboration opportunities with their savings "
+        "range, the suppliers they share, and their spend files missing or late. Written to "
+        "<state>/reports/pooled-spend/<year>/<group>.html and .pdf, or to --out. A group with no spend loaded "
+        "for the year gets a report that says so. Needs Chromium for the PDFs.",
+    )
+    p.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="GROUP_ID",
+        help="partnership group id (marts.dim_partnership_group, e.g. tri-council; repeatable; "
+        "default: every group with spend loaded for the year)",
+    )
+    p.add_argument(
+        "--financial-year", help="financial year YYYY-YY (default: the newest with spend loaded)", metavar="YEAR"
+    )
+    p.add_argument("--out", metavar="DIR", help="write the files here instead (pooled-spend-<group>-<year>.html)")
+    p.add_argument("--no-pdf", action="store_true", help="HTML only (no Chromium needed)")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.set_defaults(func=cmd_pooled_spend)
 
 
 def screenshots(pdf_path: str, pages: int, resolution: int = 60) -> list[str]:
@@ -82,16 +117,22 @@ def cmd_report(args) -> int:
     plan = pipeline.plan(warehouse, args.month, args.financial_year, args.council)
     annual = pipeline.render_annual(warehouse, plan["financial_years"], month=plan["month"], pdf=pdf)
     packs = [] if args.no_packs else pipeline.render_packs(warehouse, plan["month"], plan["councils"], pdf=pdf)
+    pooled = pipeline.render_pooled_spend(warehouse, pdf=pdf)
     sent = pipeline.send_packs(warehouse, packs) if args.send and packs else []
     shots = []
     if args.screenshot and pdf:
         for item in annual + packs:
             shots += screenshots(item["pdf"], args.screenshot)
     if args.json:
-        print(json.dumps({**plan, "annual": annual, "packs": packs, "sent": sent, "screenshots": shots}, indent=1))
+        print(
+            json.dumps(
+                {**plan, "annual": annual, "packs": packs, "pooled_spend": pooled, "sent": sent, "screenshots": shots},
+                indent=1,
+            )
+        )
         return 0
     print(f"reports for {plan['month']} in {pipeline.reports_dir()}")
-    for a in annual:
+    for a in annual + pooled:
         print(f"  {a['title']}: {a['pdf'] or a['html']}")
     if packs:
         print(f"  {fmt.plural(len(packs), 'council pack')}: {pipeline.packs_dir(plan['month'])}")
@@ -99,4 +140,23 @@ def cmd_report(args) -> int:
         print(f"  email {s['status']:<12} {s['council_code']} to {', '.join(s.get('recipients') or [])}")
     for s in shots:
         print(f"  screenshot {s}")
+    return 0
+
+
+def cmd_pooled_spend(args) -> int:
+    from councilbench.reports import pipeline
+    from councilbench.warehouse.connection import resolve
+
+    years = [args.financial_year] if args.financial_year else None
+    written = pipeline.render_pooled_spend(
+        resolve(), years, args.group or None, pdf=not args.no_pdf, out_dir=args.out or None
+    )
+    if args.json:
+        print(json.dumps(written, indent=1))
+        return 0
+    if not written:
+        print("no pooled spend report: no spend loaded in the marts for any partnership group")
+    for w in written:
+        state = "" if w["has_spend"] else " (no spend loaded for the year)"
+        print(f"  {w['title']}{state}: {w['pdf'] or w['html']}")
     return 0

@@ -136,7 +136,7 @@ def print_pooled_spend(summary: dict | None) -> None:
         print(f"    rejected and quarantined (the council was emailed what to fix): {name}")
     for g in summary["groups"]:
         print(
-            f"    {g['group']} ({g['councils']} councils): {_money(g['net'])} over {g['lines']:,} lines; "
+            f"    {g['group']}: {g['councils']} councils, {_money(g['net'])} over {g['lines']:,} lines; "
             f"unclassified {_share(g['unclassified'], g['net'])}, redacted {_share(g['redacted'], g['net'])}; "
             f"{g['opportunities']} opportunities worth {_money(g['savings'][0])} to {_money(g['savings'][1])} a year"
         )

@@ -19,9 +19,11 @@ def reports_summary(warehouse: Warehouse, month: str) -> dict:
         ).fetchall()
     stem = sorted(settings.state_path("reports").glob("performance-of-the-region-*.html"))
     folder = pipeline.packs_dir(month)
+    pooled = sorted(settings.state_path("reports").glob("pooled-spend/*/*.html"))
     return {
         "month": month,
         "annual": [str(p.with_suffix(".pdf") if p.with_suffix(".pdf").exists() else p) for p in stem],
+        "pooled_spend": [str(p.with_suffix(".pdf") if p.with_suffix(".pdf").exists() else p) for p in pooled],
         "packs_dir": str(folder),
         "packs": len(list(folder.glob("*.html"))),
         "example_pack": str(next(iter(sorted(folder.glob("*.pdf"))), next(iter(sorted(folder.glob("*.html"))), ""))),
@@ -36,7 +38,7 @@ def print_reports(reports: dict | None) -> None:
     if not reports:
         return
     print(f"  reports ({reports['month']}):")
-    for path in reports["annual"]:
+    for path in reports["annual"] + reports.get("pooled_spend", []):
         print(f"    {path}")
     print(f"    {reports['packs']} council packs in {reports['packs_dir']} (e.g. {reports['example_pack']})")
     if not reports["pdf"]:

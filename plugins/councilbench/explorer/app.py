@@ -29,6 +29,7 @@ st.navigation(
             page("region", "Region"),
         ],
         "Returns": [page("submissions", "Submissions"), page("check", "Check a file")],
+        "Spend": [page("spend", "Pooled spend")],
         "Data": [page("data", "Open data")],
     }
 ).run()

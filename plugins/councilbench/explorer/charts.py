@@ -143,3 +143,24 @@ def quartile_strip(positions: pd.DataFrame, *, legend: bool = True) -> alt.Layer
         )
     )
     return alt.layer(band_layer, dots).properties(height=alt.Step(STRIP_ROW_PX))
+
+
+def amount_bars(table: pd.DataFrame, label_column: str, value_column: str, *, axis_title: str) -> alt.Chart:
+    """One neutral bar per row in the table's order (largest first, say), labelled by
+    `label_column`: amounts with no better or worse (spend by heading), so one colour."""
+    data = table[[label_column, value_column]].rename(columns={label_column: "label", value_column: "value"})
+    return (
+        alt.Chart(data)
+        .mark_bar(color=NEUTRAL)
+        .encode(
+            y=alt.Y(
+                "label:N", sort=data["label"].tolist(), title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)
+            ),
+            x=alt.X("value:Q", title=axis_title, axis=alt.Axis(format="~s")),
+            tooltip=[
+                alt.Tooltip("label:N", title=label_column),
+                alt.Tooltip("value:Q", title=axis_title, format=",.0f"),
+            ],
+        )
+        .properties(height=alt.Step(BAR_PX))
+    )

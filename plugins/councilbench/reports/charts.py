@@ -689,3 +689,117 @@ def diverging_counts(
             f'<text x="{centre + wb + 4:.1f}" y="{y + bar_h - 4}" font-size="10.5" fill="{TEXT}">{better}</text>'
         )
     return _svg(chart_id, "diverging", width, height, title, desc, body)
+
+
+# --- stacked bars ----------------------------------------------------------------------------------
+
+#: Fill and the ink of the number written on it, per series of a stacked bar: Okabe-Ito,
+#: each ink at least 4.5:1 on its fill. Past seven series colour no longer tells them
+#: apart: draw combined bars (ranked_bars) and give the split in a table instead.
+SERIES_FILLS = (
+    (BLUE, "#FFFFFF"),
+    (ORANGE, "#000000"),
+    (SKY_BLUE, "#000000"),
+    (VERMILLION, "#000000"),
+    (GREEN, "#000000"),
+    (PURPLE, "#000000"),
+    (YELLOW, "#000000"),
+)
+MAX_STACKED_SERIES = len(SERIES_FILLS)
+
+
+@dataclass
+class Segment:
+    series: int  # index into the chart's series names
+    value: float
+    data: dict = field(default_factory=dict)  # data-* attributes (mart, key, field, ...)
+
+    def __post_init__(self):
+        self.value = fmt.to_float(self.value)
+
+
+def stacked_bars(
+    chart_id: str,
+    rows: list[tuple[str, list[Segment]]],
+    series: list[str],
+    *,
+    unit: str = "gbp",
+    money: bool = True,
+    title: str,
+    desc: str,
+    width: float = 640,
+    bar_height: float = 16,
+    data: dict | None = None,
+) -> str:
+    """Horizontal bars, one per row in the order given, each split into its series'
+    segments (series order, left to right). Colour is never the only cue: every series
+    has a number, the legend names it ('1 Staffordshire'), a segment wide enough carries
+    it, and the row's total is written at the end of its bar. Negative segments (a net
+    credit) are not drawn; the total still counts them."""
+    if len(series) > MAX_STACKED_SERIES:
+        raise ValueError(f"{len(series)} series: a stacked bar tells at most {MAX_STACKED_SERIES} apart")
+    money_unit = "gbp" if money else None
+    body, x, y, legend_rows = [], 4.0, 8.0, 1
+    for i, name in enumerate(series):
+        fill, ink = SERIES_FILLS[i]
+        label = truncate(name, 10.5, width - 30)
+        item_w = 20 + text_width(label, 10.5)
+        if x > 4 and x + item_w > width - 4:
+            x, y, legend_rows = 4.0, y + LEGEND_ROW, legend_rows + 1
+        body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="14" height="12" fill="{fill}" data-series="{i + 1}"/>')
+        body.append(
+            f'<text x="{x + 7:.1f}" y="{y + 9.5:.1f}" font-size="9" text-anchor="middle" fill="{ink}" '
+            f'font-weight="bold">{i + 1}</text>'
+        )
+        body.append(
+            f'<text x="{x + 18:.1f}" y="{y + 10:.1f}" font-size="10.5" fill="{TEXT}" data-legend="{i + 1}">'
+            f"{escape(label)}</text>"
+        )
+        x += item_w + 14
+    totals = [sum(s.value or 0 for s in segs) for _, segs in rows]
+    total_labels = [fmt.short_value(t, unit, money_unit) for t in totals]
+    label_w = min(200.0, max((text_width(r[0], 10.5) for r in rows), default=60) + 12)
+    right = max((text_width(t, 10) for t in total_labels), default=30) + 10
+    top, gap = 8 + LEGEND_ROW * legend_rows + 10, 5
+    height = top + len(rows) * (bar_height + gap) + 24
+    plot_w = width - label_w - right
+    ticks = nice_ticks(0.0, max([*(sum(max(s.value or 0, 0) for s in segs) for _, segs in rows), 1.0]), 5)
+    digits = tick_digits(ticks)
+
+    def x_of(v: float) -> float:
+        return label_w + plot_w * v / (ticks[-1] or 1)
+
+    for t in ticks:
+        body.append(f'<line x1="{x_of(t):.1f}" y1="{top - 4}" x2="{x_of(t):.1f}" y2="{height - 20}" stroke="{GRID}"/>')
+        body.append(
+            f'<text x="{x_of(t):.1f}" y="{height - 7}" font-size="10" text-anchor="middle" fill="{TEXT}">'
+            f"{escape(_tick_label(t, unit, money, digits))}</text>"
+        )
+    for r, ((label, segs), total) in enumerate(zip(rows, total_labels, strict=True)):
+        y = top + r * (bar_height + gap)
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + bar_height - 4:.1f}" font-size="10.5" text-anchor="end" '
+            f'fill="{TEXT}">{escape(truncate(label, 10.5, label_w - 8))}</text>'
+        )
+        start = 0.0
+        for s in sorted(segs, key=lambda s: s.series):
+            if not s.value or s.value <= 0:
+                continue
+            fill, ink = SERIES_FILLS[s.series]
+            xa, xb = x_of(start), x_of(start + s.value)
+            body.append(
+                f'<rect x="{xa:.1f}" y="{y:.1f}" width="{max(xb - xa, 0.5):.1f}" height="{bar_height}" '
+                f'fill="{fill}" stroke="#FFFFFF" stroke-width="0.75"'
+                f"{_attrs({'row': label, 'series': series[s.series], 'value': s.value, **s.data})}/>"
+            )
+            if xb - xa >= 12:
+                body.append(
+                    f'<text x="{(xa + xb) / 2:.1f}" y="{y + bar_height - 4:.1f}" font-size="9.5" '
+                    f'text-anchor="middle" fill="{ink}" font-weight="bold">{s.series + 1}</text>'
+                )
+            start += s.value
+        body.append(
+            f'<text x="{x_of(start) + 4:.1f}" y="{y + bar_height - 4:.1f}" font-size="10" fill="{TEXT}" '
+            f'font-weight="bold">{escape(total)}</text>'
+        )
+    return _svg(chart_id, "stacked", width, height, title, desc, body, data)

@@ -3,6 +3,7 @@
     plan(warehouse)                         the month and financial years to report on
     render_annual(warehouse, years)         Performance of the Region (HTML + PDF) per year
     render_packs(warehouse, month)          each council's How <council> compares (HTML + PDF + summary JSON)
+    render_pooled_spend(warehouse, years)   Pooled spend per partnership group with spend loaded (HTML + PDF)
     send_packs(warehouse, packs)            email each pack to its council's contacts, once
 
 Output (councilbench.core.settings.state_path("reports")):
@@ -10,6 +11,10 @@ Output (councilbench.core.settings.state_path("reports")):
     reports/performance-of-the-region-2025-26.html / .pdf
     reports/performance-of-the-region-2026-27-year-to-date.html / .pdf
     reports/packs/2026-10/<short_name>.html / .pdf / .json
+    reports/pooled-spend/2025-26/<group_id>.html / .pdf
+
+The pooled spend reports are not emailed: a partnership group has no recipients of its
+own; its procurement leads read them from the reports folder or the explorer.
 
 A report with a console error, an uncaught exception, a request off the machine or a
 chart without its title and description is not published: render_* raise ReportError.
@@ -23,7 +28,7 @@ import time
 from pathlib import Path
 
 from councilbench.core import settings
-from councilbench.reports import annual, data, packs, render
+from councilbench.reports import annual, data, packs, pooled_spend, pooled_spend_data, render
 from councilbench.reports import format as fmt
 from councilbench.warehouse.connection import Warehouse
 
@@ -109,6 +114,65 @@ def render_annual(
                 results.append(result)
                 w["pdf"] = str(result.pdf)
                 w["seconds"] += result.seconds
+            _publish(written, results)
+    for w in written:
+        log.info("%s: %s%s", w["title"], w["html"], f" and {w['pdf']}" if w["pdf"] else "")
+    return written
+
+
+def pooled_spend_dir(financial_year: str, root: Path | None = None) -> Path:
+    path = (root or reports_dir()) / "pooled-spend" / financial_year
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def render_pooled_spend(
+    warehouse: Warehouse,
+    financial_years: list[str] | None = None,
+    groups: list[str] | None = None,
+    *,
+    pdf: bool = True,
+    root: Path | None = None,
+    out_dir: Path | None = None,
+) -> list[dict]:
+    """The Pooled spend report of each partnership group for each financial year, as
+    HTML and PDF in <root>/pooled-spend/<year>/<group_id> (or out_dir/<file stem>).
+
+    Named groups are rendered whatever the marts hold (a group with no spend for the year
+    gets the report's empty state); by default only the groups with spend loaded for the
+    year, and by default the newest year with spend. A warehouse whose spend marts were
+    never built has none to render."""
+    from councilbench.reports.pdf import Chromium
+
+    written = []
+    with data.open_marts(warehouse) as conn:
+        if not pooled_spend_data.spend_marts_built(conn):
+            log.info("no spend marts in the warehouse: no pooled spend reports")
+            return []
+        years = financial_years or pooled_spend_data.spend_years(conn)[-1:]
+        for fy in years:
+            for group_id in groups or pooled_spend_data.groups_with_spend(conn, fy):
+                report = pooled_spend.build(pooled_spend_data.pooled_spend_data(conn, group_id, fy))
+                folder = Path(out_dir) if out_dir else pooled_spend_dir(fy, root)
+                name = report.file_stem if out_dir else group_id
+                html = render.write(folder / f"{name}.html", pooled_spend.html(report))
+                written.append(
+                    {
+                        "group_id": group_id,
+                        "financial_year": fy,
+                        "title": report.title,
+                        "has_spend": report.has_spend,
+                        "html": str(html),
+                        "pdf": None,
+                    }
+                )
+    if pdf and written:
+        with Chromium() as browser:
+            results = []
+            for w in written:
+                result = browser.render(Path(w["html"]), Path(w["html"]).with_suffix(".pdf"), footer=w["title"])
+                results.append(result)
+                w["pdf"] = str(result.pdf)
             _publish(written, results)
     for w in written:
         log.info("%s: %s%s", w["title"], w["html"], f" and {w['pdf']}" if w["pdf"] else "")

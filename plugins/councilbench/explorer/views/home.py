@@ -24,6 +24,12 @@ PAGES = (
     ("region", "Region", "Where the West Midlands as a whole has a problem, and how it compares with England."),
     ("submissions", "Submissions", "Each month's returns: on time, late, missing or rejected, and why."),
     ("check", "Check a file", "Check a return before you send it: the same checks and words as our email."),
+    (
+        "spend",
+        "Pooled spend",
+        "A partnership group's spend: where its councils could buy together, the suppliers they share, "
+        "and how complete their data is.",
+    ),
     ("data", "Open data", "Every table as CSV, with a data package that describes each column."),
 )
 
