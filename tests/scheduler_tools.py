@@ -59,6 +59,7 @@ def scheduler_world(
             http.folder = folder
             overrides = {
                 "COUNCILBENCH_RETURNS_BASE_URL": http.url,
+                "COUNCILBENCH_SPEND_BASE_URL": f"{http.url}/spend",  # spend files under <folder>/spend
                 "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection("127.0.0.1", mail.port),
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(metadata),
                 **(env or {}),

@@ -12,6 +12,8 @@ driven only through the REST API. Started once for the module.
   restarted: the run completes and nothing is duplicated;
 - return reminders and chasers through the scheduler, each email once, each to its own
   council;
+- council spend files through council_spend under the scheduler: loaded or rejected,
+  each council emailed once, suppliers resolved, and its asset rebuilds the spend marts;
 - /api/v2/monitor/health stays healthy throughout (but for the scheduler while it is down
   on purpose).
 """
@@ -239,6 +241,55 @@ def test_reminders_and_chasers_go_once_to_each_councils_own_contacts(world):
     again = api.trigger("return_reminders", {"period": KILLED, "kind": "chaser"})
     assert api.wait_for_run("return_reminders", again["dag_run_id"], timeout=300)["state"] == "success"
     assert len(world.mail.messages) == before + len(new)
+
+
+SPEND_COUNCILS = {"E10000028": [], "E06000051": [], "E08000027": ["amounts_as_text"]}  # Staffs, Shropshire, Dudley
+
+
+def test_spend_files_through_the_scheduler_load_email_and_rebuild_the_spend_marts(world):
+    from councilbench.dev import sample_spend
+
+    api, started = world.api, utcnow()
+    faults = {code: f for code, f in SPEND_COUNCILS.items() if f}
+    sample_spend.write(world.returns.folder / "spend", [MANUAL], list(SPEND_COUNCILS), scale=0.01, faults=faults)
+    before = len(world.mail.messages)
+    run = api.trigger_month("council_spend", MANUAL, {"councils": list(SPEND_COUNCILS)})
+    api.set_paused("council_spend", False)
+    assert api.wait_for_run("council_spend", run["dag_run_id"], timeout=300)["state"] == "success"
+    build = api.wait_for_new_run("warehouse_build", started, run_type="asset_triggered", timeout=120)
+    assert api.wait_for_run("warehouse_build", build["dag_run_id"], timeout=600)["state"] == "success"
+    api.wait_until_idle(["council_spend", *CHAIN], timeout=600)
+
+    with connect(world.warehouse, role="loader") as conn:
+        statuses = dict(
+            conn.execute(
+                "select subject, status from ops.submissions where source_kind = 'council_spend' and period = %s",
+                [MANUAL],
+            ).fetchall()
+        )
+        raw = dict(
+            conn.execute(
+                """select l.council_code, count(*) from raw.council_spend_lines as l
+                   join ops.submissions as s using (submission_id) where s.status = 'loaded' group by 1"""
+            ).fetchall()
+        )
+        matched = conn.execute("select count(*) from raw.spend_supplier_matches").fetchone()[0]
+    assert statuses == {c: ("rejected" if f else "loaded") for c, f in SPEND_COUNCILS.items()}
+    with connect(world.warehouse, role="analyst") as conn:
+        marts = dict(conn.execute("select council_code, count(*) from marts.fct_spend_line group by 1").fetchall())
+        quality = dict(
+            conn.execute(
+                "select council_code, file_status from marts.mart_spend_quality where spend_period = %s", [MANUAL]
+            ).fetchall()
+        )
+    assert marts == raw and set(raw) == {c for c, f in SPEND_COUNCILS.items() if not f} and matched > 0
+    assert quality["E08000027"] == "rejected" and quality["E10000028"] == "loaded"
+    spend_mails = [m for m in world.mail.messages[before:] if m["X-Councilbench-Source"] == "council_spend"]
+    assert Counter((m["X-Councilbench-Council"], m["X-Councilbench-Kind"]) for m in spend_mails) == Counter(
+        (c, "rejection" if f else "receipt") for c, f in SPEND_COUNCILS.items()
+    )
+    for m in spend_mails:
+        assert recipients(m) == contacts_of(m["X-Councilbench-Council"])
 
 
 def test_a_second_airflow_on_the_same_metadata_database_is_refused(world):
