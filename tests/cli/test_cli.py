@@ -132,3 +132,30 @@ def test_spend_run_reruns_a_period_and_changes_nothing_already_loaded(spend_ware
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["period"] == "2026-03" and summary["files"] == 1
     assert summary["lines_loaded"] == 0  # the same file again: already loaded, nothing new
+
+
+def test_spend_review_lists_the_judgement_matches_with_their_spend(spend_warehouse, tmp_path, monkeypatch, capsys):
+    import csv
+
+    from councilbench.cli.main import main
+    from councilbench.warehouse.connection import connect
+
+    monkeypatch.setenv("WAREHOUSE_URL", spend_warehouse.url)
+    assert main(["spend", "review", "--out", str(tmp_path / "review.csv")]) == 0
+    assert "supplier matches to review" in capsys.readouterr().out
+    with open(tmp_path / "review.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {r["method"] for r in rows} <= {"fuzzy", "truncated_prefix"}
+    scores = [float(r["score"]) for r in rows if r["score"]]
+    assert scores == sorted(scores)  # least certain first
+    with connect(spend_warehouse, role="analyst") as conn:
+        expected = dict(
+            conn.execute(
+                """select published_supplier_name, sum(net_amount) from marts.fct_spend_line
+                   where supplier_match_method in ('fuzzy', 'truncated_prefix') group by 1"""
+            ).fetchall()
+        )
+    assert {r["raw_name"]: float(r["net_amount"]) for r in rows} == {k: float(v) for k, v in expected.items()}
+    assert main(["spend", "review", "--all", "--out", str(tmp_path / "all.csv")]) == 0
+    with open(tmp_path / "all.csv", newline="", encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) > len(rows)

@@ -58,15 +58,50 @@ def add_command(subparsers) -> None:
     back.add_argument("--from", dest="first", required=True, type=month, help="first month YYYY-MM")
     back.add_argument("--to", dest="last", required=True, type=month, help="last month YYYY-MM")
     _common(back)
+    review = sub.add_parser("review", help="the supplier matches to check by eye, as a CSV (least certain first)")
+    review.add_argument("--out", required=True, help="the CSV to write")
+    review.add_argument("--all", action="store_true", help="every match, not only fuzzy and truncated names")
+    sub.add_parser(
+        "resolve",
+        help="resolve suppliers and categorise expenses again (after editing the overrides or category seeds)",
+    )
     p.set_defaults(func=run_command)
 
 
 def run_command(args) -> int:
-    from councilbench.core.calendar import months_between
-    from councilbench.spend.pipeline import SpendRunError, run_period
     from councilbench.warehouse.connection import resolve
 
     wh = resolve()
+    if args.spend_action == "review":
+        return _review(wh, args)
+    if args.spend_action == "resolve":
+        from councilbench.spend import resolve as spend_resolve
+
+        print(json.dumps(asdict(spend_resolve.run(wh))))
+        print("the marts change at the next warehouse build (warehouse_build, or `councilbench dbt build`)")
+        return 0
+    return _run(wh, args)
+
+
+def _review(wh, args) -> int:
+    from pathlib import Path
+
+    from councilbench.spend import review
+
+    rows = review.matches_to_review(wh, everything=args.all)
+    path = review.write_review(rows, Path(args.out))
+    print(f"{len(rows)} supplier matches to review in {path}")
+    print(
+        "to correct one: add its raw_name to dbt_project/seeds/supplier_match_overrides.csv with the right "
+        "canonical_id (or 'distinct') and a reason, then `councilbench spend resolve`"
+    )
+    return 0
+
+
+def _run(wh, args) -> int:
+    from councilbench.core.calendar import months_between
+    from councilbench.spend.pipeline import SpendRunError, run_period
+
     periods = [args.period] if args.spend_action == "run" else months_between(args.first, args.last)
     notify = args.spend_action == "run" and not args.no_email
     failed = False
