@@ -12,13 +12,14 @@ export COUNCILBENCH_STATE_DIR ?= $(CURDIR)/$(STATE)
 export AIRFLOW_HOME ?= $(COUNCILBENCH_STATE_DIR)/airflow
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help install demo test lint bench airflow explorer lock clean db-up docs
+.PHONY: help install demo test lint bench bench-spend airflow explorer lock clean db-up docs
 
 help:
 	@echo "make demo     run the demo month end to end (creates .venv on first use)"
 	@echo "make test     run the whole test suite"
 	@echo "make lint     ruff (lint + format), sqlfluff on the dbt SQL, the import-linter layer contracts"
-	@echo "make bench    ten years of returns: each scale figure beside its target (minutes)"
+	@echo "make bench    ten years of returns and a year of spend: each scale figure beside its target (minutes)"
+	@echo "make bench-spend  only the spend figures: a year of spend over £500 and supplier resolution"
 	@echo "make airflow  start Airflow locally (EXECUTOR=celery WORKERS=2 for Celery workers on Redis)"
 	@echo "make explorer the explorer web app on http://127.0.0.1:8501 (EXPLORER_PORT=8502 for another port)"
 	@echo "make db-up    create the warehouse database, schemas and roles"
@@ -55,6 +56,11 @@ lint: install
 
 bench: install
 	$(BIN)/councilbench bench
+
+# make bench-spend [SPEND_SCALE=0.1]: a share of the year's lines, for a quicker look.
+SPEND_SCALE ?= 1
+bench-spend: install
+	$(BIN)/councilbench bench --only spend --spend-scale $(SPEND_SCALE)
 
 # make airflow [EXECUTOR=celery] [WORKERS=2]
 EXECUTOR ?= local

@@ -23,25 +23,21 @@ line_categories as (
     select * from {{ source('raw_spend_resolved', 'spend_line_categories') }}
 ),
 
-headings as (
-    select proclass_code, proclass_name, parent_code
-    from {{ ref('proclass_categories') }}
-),
-
-periods as (
-    -- a quarter starts in its first month; calendar quarters never straddle April
+categories as (
+    -- each (council, expense type, code)'s category with its level-1 heading: a few
+    -- thousand rows named once here, not a million lines joined to the headings twice
     select
-        spend_lines.*,
-        case
-            when spend_lines.spend_period ~ '^\d{4}-Q[1-4]$'
-                then make_date(
-                    left(spend_lines.spend_period, 4)::integer,
-                    (right(spend_lines.spend_period, 1)::integer - 1) * 3 + 1,
-                    1
-                )
-            else to_date(spend_lines.spend_period || '-01', 'YYYY-MM-DD')
-        end as period_start
-    from spend_lines
+        c.council_code,
+        c.expense_type,
+        c.expense_code,
+        c.method,
+        c.proclass_code,
+        h2.proclass_name as proclass_level2,
+        h2.parent_code   as proclass_level1_code,
+        h1.proclass_name as proclass_level1
+    from line_categories as c
+    left join {{ ref('proclass_categories') }} as h2 on h2.proclass_code = c.proclass_code
+    left join {{ ref('proclass_categories') }} as h1 on h1.proclass_code = h2.parent_code
 )
 
 select
@@ -49,7 +45,7 @@ select
     l.source_row_number,
     l.council_code,
     l.spend_period,
-    {{ fy_label("extract(year from l.period_start - interval '3 months')::integer") }} as financial_year,
+    {{ spend_financial_year('l.spend_period') }}                        as financial_year,
     l.payment_date,
     l.transaction_number,
     m.canonical_id                                                      as supplier_id,
@@ -57,26 +53,24 @@ select
     l.supplier_name                                                     as published_supplier_name,
     m.method                                                            as supplier_match_method,
     c.proclass_code                                                     as proclass_level2_code,
-    h2.proclass_name                                                    as proclass_level2,
-    h2.parent_code                                                      as proclass_level1_code,
-    h1.proclass_name                                                    as proclass_level1,
+    c.proclass_level2,
+    c.proclass_level1_code,
+    c.proclass_level1,
     c.method                                                            as category_method,
     l.expense_type,
     l.net_amount,
     l.irrecoverable_vat,
     l.is_redacted,
     l.is_card_transaction
-from periods as l
+from spend_lines as l
 left join supplier_matches as m
     on
         not l.is_redacted
         and m.raw_name = coalesce(l.supplier_name, '')
         and m.company_number = coalesce(l.company_number, '')
         and m.vat_number = coalesce(l.vat_registration, '')
-left join line_categories as c
+left join categories as c
     on
         c.council_code = l.council_code
         and c.expense_type = coalesce(l.expense_type, '')
         and c.expense_code = coalesce(l.expense_code, '')
-left join headings as h2 on h2.proclass_code = c.proclass_code
-left join headings as h1 on h1.proclass_code = h2.parent_code

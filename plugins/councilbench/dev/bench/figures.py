@@ -39,6 +39,8 @@ def _amount(value: float, unit: str) -> str:
         return f"{value:.2f}x"
     if unit == "rows/s":
         return f"{value:,.0f} rows/s"
+    if unit == "ratio":  # a share between 0 and 1: precision, recall
+        return f"{value:.4f}"
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
 

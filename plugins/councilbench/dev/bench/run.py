@@ -15,6 +15,11 @@ The months, for a run on date D (E = the latest month already due on D, as the d
 On the full history it also times each explorer page's first full render in headless
 Chromium and the open data release (bench/explorer.py).
 
+Then the spend figures (bench/spend.py), in a scratch database of their own: a year of
+"spend over £500" for the 33 councils pulled -> marts, and supplier resolution of 50,000
+raw names with its precision and recall. `run_spend_bench` (`councilbench bench --only
+spend`, `make bench-spend`) runs only those.
+
 The dbt ratio compares like with like: two warehouses, one with `years` of history and
 one with `baseline_years`, each fully built, then the same month added and the same
 `dbt build` timed.
@@ -32,7 +37,7 @@ from datetime import date
 from pathlib import Path
 
 from councilbench.core import settings
-from councilbench.dev.bench import airflow_month, explorer, loads, parse_times
+from councilbench.dev.bench import airflow_month, explorer, loads, parse_times, spend
 from councilbench.dev.bench.figures import Figure, Figures
 from councilbench.warehouse import bootstrap, reference_data
 from councilbench.warehouse.connection import Warehouse, connect
@@ -45,7 +50,14 @@ TARGETS = {
     "dbt_add_month_ratio": 1.5,
     "dag_parse_seconds": 0.5,
     "explorer_first_render_seconds": 1.5,  # each page, on the full history
+    "spend_year_seconds": 120.0,  # a year of spend over £500, 33 councils, pull -> marts
+    "supplier_resolution_seconds": 60.0,  # 50,000 distinct raw supplier names
+    "supplier_precision": 0.98,  # pairwise, at least
+    "supplier_recall": 0.95,  # pairwise, at least
 }
+
+#: Distinct raw supplier names the supplier resolution figure resolves.
+SUPPLIER_NAMES = 50_000
 
 
 class Clock:
@@ -155,16 +167,87 @@ def run_bench(
     baseline_years: int = 1,
     keep: bool = False,
     parse_rounds: int = 3,
+    spend_scale: float = 1.0,
     out: Callable[[str], None] = print,
 ) -> Figures:
-    """The whole benchmark (see the module doc), in a state folder of its own."""
+    """The whole benchmark (see the module doc), in a state folder of its own.
+    spend_scale: a share of a year's spend lines (1.0: the whole million)."""
     if not 1 <= baseline_years < years:
         raise ValueError("need 1 <= baseline_years < years")
     bench_dir = settings.state_path("bench")
     with own_state(bench_dir / "state"):
-        return _run_bench(
+        figures = _run_bench(
             server, bench_dir, years=years, baseline_years=baseline_years, keep=keep, parse_rounds=parse_rounds, out=out
         )
+        _spend_bench(server, bench_dir, figures, scale=spend_scale, keep=keep, clock=Clock(out))
+    return figures
+
+
+def run_spend_bench(
+    server: Warehouse,
+    *,
+    scale: float = 1.0,
+    supplier_names: int = SUPPLIER_NAMES,
+    keep: bool = False,
+    out: Callable[[str], None] = print,
+) -> Figures:
+    """Only the spend figures (`councilbench bench --only spend`), in the bench's state folder."""
+    bench_dir = settings.state_path("bench")
+    figures = Figures()
+    figures.conditions["machine"] = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    with own_state(bench_dir / "state"):
+        _spend_bench(
+            server, bench_dir, figures, scale=scale, keep=keep, clock=Clock(out), supplier_names=supplier_names
+        )
+    spend_run = figures.conditions["spend"]
+    figures.conditions["scale"] = spend_run["scale"]
+    figures.conditions["server"] = f"PostgreSQL via {server.origin} (scratch database {spend_run['database']}, " + (
+        "kept)" if keep else "dropped afterwards)"
+    )
+    return figures
+
+
+def _spend_bench(
+    server: Warehouse,
+    bench_dir: Path,
+    figures: Figures,
+    *,
+    scale: float,
+    keep: bool,
+    clock: Clock,
+    supplier_names: int = SUPPLIER_NAMES,
+) -> None:
+    """The spend figures (bench/spend.py) added to `figures`: the year's files written
+    first (not timed), served from 127.0.0.1 into a scratch database of their own."""
+    import shutil
+
+    from councilbench.dev import sample_spend
+    from councilbench.dev.file_server import serve_folder
+
+    months, quarters = spend.financial_year(date.today())
+    spend_dir = bench_dir / "spend-files"
+    shutil.rmtree(spend_dir, ignore_errors=True)  # files of another scale or seed never linger
+    with clock.step(f"generating a year of spend over £500 ({months[0]}..{months[-1]}, scale {scale:g})") as gen:
+        sample = sample_spend.write(spend_dir, months, scale=scale)
+    with (
+        serve_folder(spend_dir) as http,
+        settings.environ({"DBT_QUIET": "true"}),
+        scratch_warehouse(server, "spend", keep=keep) as wh,
+    ):
+        figures.conditions.setdefault("databases", []).append(wh.database)
+        with clock.step(f"the year pulled -> marts, a quarter at a time ({', '.join(quarters)})"):
+            year = spend.run_year(wh, quarters, http.url, out=clock.out)
+    with clock.step(f"supplier resolution of {supplier_names:,} raw names"):
+        suppliers = spend.supplier_figures(supplier_names, TARGETS)
+    figures.conditions["spend"] = {
+        "scale": f"a year of spend over £500 ({months[0]}..{months[-1]}) x 33 councils: {len(sample.files)} files, "
+        f"{sample.line_count:,} lines (written in {gen['seconds']:.1f} s, scale {scale:g}, not timed)",
+        "database": wh.database,
+        "quarters": quarters,
+        "supplier_names": supplier_names,
+    }
+    for figure in [*spend.year_figures(year, months, TARGETS), *suppliers]:
+        figures.add(figure)
 
 
 def _run_bench(
