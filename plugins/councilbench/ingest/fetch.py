@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from councilbench.ingest.landing import CHUNK, landing_root
+from councilbench.ingest.landing import CHUNK, landing_root, limit_words
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ class RetryPolicy:
     backoff_seconds: float = 1.0  # 1 s, 2 s, 4 s ...
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    #: The most a download may be: far above any reader's own limit (a spend file's is
+    #: 100 MB), so a too-big file is still landed and kept to be rejected in words; only
+    #: an answer that never ends, or a wrong address serving a whole archive, is cut off
+    #: before it fills the landing volume.
+    max_bytes: int = 1 << 30
 
     def delay(self, attempt: int) -> float:
         return self.backoff_seconds * (2 ** (attempt - 1))
@@ -117,14 +122,14 @@ def fetch_http(
                 elif status >= 400:
                     return Fetched(outcome="error", message=f"the source refused the request (HTTP {status})", **common)
                 else:
-                    fd, path = _temp_file()
-                    try:
-                        with os.fdopen(fd, "wb") as out:
-                            for chunk in resp.iter_content(CHUNK):
-                                out.write(chunk)
-                    except BaseException:
-                        path.unlink(missing_ok=True)
-                        raise
+                    path = _download(resp, policy.max_bytes)
+                    if path is None:
+                        return Fetched(
+                            outcome="error",
+                            message=f"the source sent more than {limit_words(policy.max_bytes)} and the download "
+                            "was stopped: no council file is this big, so check the source address",
+                            **common,
+                        )
                     media = (resp.headers.get("Content-Type") or "").split(";")[0].strip() or None
                     return Fetched(outcome="received", path=path, media_type=media, **common)
         except requests.exceptions.ConnectTimeout:
@@ -151,6 +156,26 @@ def fetch_http(
         attempts=policy.attempts,
         message=f"{last_problem} (gave up after {policy.attempts} attempts)",
     )
+
+
+def _download(resp, max_bytes: int) -> Path | None:
+    """Stream the body to a temporary file; None (and nothing kept) past max_bytes."""
+    fd, path = _temp_file()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in resp.iter_content(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    break
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if size > max_bytes:
+        path.unlink(missing_ok=True)
+        return None
+    return path
 
 
 def fetch_path(uri: str) -> Fetched:

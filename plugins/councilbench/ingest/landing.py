@@ -22,6 +22,21 @@ from councilbench.core import settings
 CHUNK = 1 << 20
 
 
+def size_words(n: int) -> str:
+    """A file's size as a person says it: 1.5 MB, 12.0 KB, 300 bytes."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} bytes"
+
+
+def limit_words(n: int) -> str:
+    """A size limit as a person says it: whole megabytes where it is one (20 MB)."""
+    mb = n / (1024 * 1024)
+    return f"{mb:g} MB" if mb >= 1 else size_words(n)
+
+
 def landing_root() -> Path:
     return settings.state_path("landing")
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
+from councilbench.ingest.landing import limit_words, size_words
 from councilbench.returns.contract import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -105,19 +106,6 @@ class ParsedReturn:
 
 def _fail_readable(message: str) -> CheckOutcome:
     return CheckOutcome("readable", "fail", "fail", message)
-
-
-def _size_words(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n} bytes"
-
-
-def _limit_words(n: int) -> str:
-    mb = n / (1024 * 1024)
-    return f"{mb:g} MB" if mb >= 1 else _size_words(n)
 
 
 def column_letter(index: int) -> str:
@@ -681,8 +669,8 @@ def parse_return(
         return parsed
     if size > max_bytes:  # decided from the size alone: never read a runaway file
         parsed.readable = _fail_readable(
-            f"The file is {_size_words(size)}; a monthly return is normally under 100 KB; the limit is "
-            f"{_limit_words(max_bytes)}. Check that this is the return (one row per metric) and not an export of "
+            f"The file is {size_words(size)}; a monthly return is normally under 100 KB; the limit is "
+            f"{limit_words(max_bytes)}. Check that this is the return (one row per metric) and not an export of "
             f"a whole system."
         )
         return parsed
