@@ -60,6 +60,11 @@ class Council:
     #: and {period} (YYYY-MM, or YYYY-Qn for a council publishing quarterly).
     spend_source: str = ""
     spend_frequency: str = "monthly"  # monthly | quarterly: how often it publishes its spend
+    #: Where it deposits its pay data: a template with {pay_base_url} and {period} (the
+    #: pay year, YYYY-YY).
+    pay_source: str = ""
+    #: Its EmployerId in GOV.UK's gender pay gap data ('' until confirmed).
+    gpg_employer_id: str = ""
 
     def return_uri(self, period: str, returns_base_url: str | None = None) -> str:
         base = returns_base_url or settings.returns_base_url()
@@ -71,6 +76,12 @@ class Council:
         base = spend_base_url or settings.spend_base_url()
         return self.spend_source.format(
             spend_base_url=base.rstrip("/"), period=period, gss_code=self.code, short_name=self.short_name
+        )
+
+    def pay_uri(self, pay_year: str, pay_base_url: str | None = None) -> str:
+        base = pay_base_url or settings.pay_base_url()
+        return self.pay_source.format(
+            pay_base_url=base.rstrip("/"), period=pay_year, gss_code=self.code, short_name=self.short_name
         )
 
 
@@ -133,6 +144,8 @@ def councils() -> dict[str, Council]:
             website=r["website"],
             spend_source=r["spend_source"],
             spend_frequency=r["spend_frequency"],
+            pay_source=r.get("pay_source", ""),
+            gpg_employer_id=r.get("gpg_employer_id", ""),
         )
         for r in _rows("council_registry.csv")
     }

@@ -60,6 +60,7 @@ SETTINGS = {
             "COUNCILBENCH_RETURNS_BASE_URL", "http://127.0.0.1:8765/returns", "{returns_base_url} in return sources"
         ),
         Setting("COUNCILBENCH_SPEND_BASE_URL", "http://127.0.0.1:8765/spend", "{spend_base_url} in spend sources"),
+        Setting("COUNCILBENCH_PAY_BASE_URL", "http://127.0.0.1:8765/pay", "{pay_base_url} in pay sources"),
         Setting("COUNCILBENCH_SPEND_SAVINGS_LOW", "0.03", "the low end of a collaboration opportunity's savings"),
         Setting("COUNCILBENCH_SPEND_SAVINGS_HIGH", "0.08", "the high end (a share of the combined spend)"),
         Setting("COUNCILBENCH_RETURNS_DUE_DAY", "15", "the day of the following month a return is due"),
@@ -132,6 +133,10 @@ def returns_base_url() -> str:
 
 def spend_base_url() -> str:
     return get("COUNCILBENCH_SPEND_BASE_URL")
+
+
+def pay_base_url() -> str:
+    return get("COUNCILBENCH_PAY_BASE_URL")
 
 
 def spend_savings_rates() -> tuple[float, float]:

@@ -219,4 +219,31 @@ RAW = [
         primary key (council_code, expense_type, expense_code)
     )
     """,
+    # Deposited pay posts (pay/kind.py, issue 16): one row per post of a council's accepted
+    # pay file for a pay year. Confidential: readable by the loader and the transformer
+    # only (bootstrap grants; a council reads its own posts through row-level security in
+    # the pay schema, never here). Never personal data: a file with names, dates of birth,
+    # employee or NI numbers is rejected whole before anything is loaded.
+    """
+    create table if not exists raw.council_pay_posts (
+        submission_id       bigint not null references ops.submissions,
+        row_number          integer not null,
+        council_code        text not null,
+        pay_year            text not null,
+        post_id             text not null,
+        job_title           text not null,
+        role_id             text not null,
+        grade               text,
+        scp_min             integer,
+        scp_max             integer,
+        fte_salary          numeric(12, 2) not null,
+        fte                 numeric(5, 4) not null,
+        headcount           integer not null,
+        allowances          numeric(12, 2),
+        market_supplement   numeric(12, 2),
+        contract_type       text,
+        primary key (submission_id, row_number)
+    )
+    """,
+    "create index if not exists council_pay_posts_council_year on raw.council_pay_posts (council_code, pay_year)",
 ]
