@@ -167,11 +167,12 @@ def run_bench(
     baseline_years: int = 1,
     keep: bool = False,
     parse_rounds: int = 3,
-    spend_scale: float = 1.0,
+    spend_scale: float | None = 1.0,
     out: Callable[[str], None] = print,
 ) -> Figures:
     """The whole benchmark (see the module doc), in a state folder of its own.
-    spend_scale: a share of a year's spend lines (1.0: the whole million)."""
+    spend_scale: a share of a year's spend lines (1.0: the whole million); None leaves
+    the spend figures out (run_spend_bench measures them alone)."""
     if not 1 <= baseline_years < years:
         raise ValueError("need 1 <= baseline_years < years")
     bench_dir = settings.state_path("bench")
@@ -179,7 +180,8 @@ def run_bench(
         figures = _run_bench(
             server, bench_dir, years=years, baseline_years=baseline_years, keep=keep, parse_rounds=parse_rounds, out=out
         )
-        _spend_bench(server, bench_dir, figures, scale=spend_scale, keep=keep, clock=Clock(out))
+        if spend_scale is not None:
+            _spend_bench(server, bench_dir, figures, scale=spend_scale, keep=keep, clock=Clock(out))
     return figures
 
 
