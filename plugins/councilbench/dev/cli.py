@@ -1,5 +1,5 @@
 """The development commands, added to `councilbench` through the `councilbench.commands`
-entry point (pyproject.toml): demo, bench, sample, sample-spend and mailcatcher. Each imports what it
+entry point (pyproject.toml): demo, bench, sample, sample-spend, sample-pay and mailcatcher. Each imports what it
 runs inside the command, so `councilbench --help` stays instant."""
 
 from __future__ import annotations
@@ -29,3 +29,4 @@ def add_commands(subparsers) -> None:
     for module in (sample_cli, mailcatcher, bench_cli):
         module.add_command(subparsers)
     sample_cli.add_spend_command(subparsers)
+    sample_cli.add_pay_command(subparsers)

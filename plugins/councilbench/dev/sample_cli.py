@@ -253,3 +253,102 @@ def cmd_sample_spend(args) -> int:
         f"seed {seed}, scale {args.scale:g}, to {out} in {seconds:.1f} s; truth: {truth}"
     )
     return 0
+
+
+# --- councilbench sample-pay --------------------------------------------------------------------
+
+PAY_EPILOG = textwrap.dedent(
+    """\
+    Files go to OUT/<short_name>/pay-<YYYY-YY>.csv, what the registry's pay_source template
+    ({pay_base_url}/<short_name>/pay-{period}.csv) serves: serve OUT over HTTP and every
+    council has its deposit at its address. The truth of every post (its role, SCP, salary
+    and the faults that changed its row) goes to OUT/pay-truth-<YYYY-YY>.csv.
+
+    examples:
+      councilbench sample-pay --year 2025-26 --out /tmp/pay                     (~200,000 posts)
+      councilbench sample-pay --year 2025-26 --out /tmp/pay --council dudley --scale 0.05
+      councilbench sample-pay --year 2025-26 --out /tmp/pay --fault dudley:hourly_rates \\
+          --fault walsall:employee_names
+      councilbench sample-pay --list-faults
+    """
+)
+
+
+def add_pay_command(subparsers) -> None:
+    pay = subparsers.add_parser(
+        "sample-pay",
+        help="write realistic sample pay deposits (one pay year, optional faults)",
+        description="Write realistic pay deposits for the 33 councils: posts in catalogue roles with the "
+        "councils' own job titles and grades, salaries on the NJC spine of the pay year, part-time and "
+        "multi-incumbent posts, allowances and market supplements, and the truth behind every post; "
+        "deterministic for a seed.",
+        epilog=PAY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    pay.add_argument("--year", metavar="YYYY-YY", help="the NJC pay year, e.g. 2025-26")
+    pay.add_argument("--out", metavar="DIR", help="folder to write into (created if needed)")
+    pay.add_argument(
+        "--council", action="append", metavar="CODE", help="only this council: GSS code or short name (repeatable)"
+    )
+    pay.add_argument(
+        "--fault",
+        action="append",
+        type=_fault_arg,
+        metavar="COUNCIL:FAULT",
+        default=[],
+        help="inject a fault into COUNCIL's deposit, e.g. dudley:hourly_rates (repeatable; see --list-faults)",
+    )
+    pay.add_argument("--scale", type=float, default=1.0, help="share of the posts to write (default 1.0)")
+    pay.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's own)")
+    pay.add_argument("--list-faults", action="store_true", help="list the named faults and what should catch them")
+    pay.set_defaults(func=cmd_sample_pay)
+
+
+def _pay_fault_table() -> str:
+    from councilbench.dev.sample_pay import FAULTS
+
+    width = max(len(n) for n in FAULTS)
+    lines = [f"{'fault'.ljust(width)}  {'outcome':9}  {'check':18}  what it is"]
+    for f in FAULTS.values():
+        lines.append(f"{f.name.ljust(width)}  {f.outcome:9}  {', '.join(f.checks):18}  {f.description}")
+    return "\n".join(lines)
+
+
+def cmd_sample_pay(args) -> int:
+    import time
+    from pathlib import Path
+
+    from councilbench.dev import sample_pay
+    from councilbench.dev.sample_returns import resolve_council
+
+    if args.list_faults:
+        print(_pay_fault_table())
+        return 0
+    if not args.year or not args.out:
+        raise ValueError("--year and --out are required (or use --list-faults)")
+    if not 0 < args.scale <= 10:
+        raise ValueError(f"--scale must be above 0 and at most 10, got {args.scale}")
+    councils = [resolve_council(c) for c in args.council] if args.council else None
+    faults: dict[str, list[str]] = {}
+    for council, fault in args.fault:
+        if fault not in sample_pay.FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(sample_pay.FAULTS)}")
+        faults.setdefault(resolve_council(council), []).append(fault)
+    if councils:
+        councils += [code for code in faults if code not in councils]
+    seed = sample_pay.SEED if args.seed is None else args.seed
+    started, out = time.monotonic(), Path(args.out)
+    sample = sample_pay.write(out, args.year, councils, seed=seed, faults=faults, scale=args.scale)
+    truth = sample.write_truth(out / f"pay-truth-{args.year}.csv")
+    seconds = time.monotonic() - started
+    for f in sample.files if len(sample.files) <= 40 else ():
+        print(f"{f.path}  {len(f.posts):,} posts, {f.incumbents:,} incumbents")
+    for f in sample.files:
+        if f.faults:
+            print(f"fault: {f.path}: {', '.join(f'{n} ({sample_pay.FAULTS[n].outcome})' for n in f.faults)}")
+    print(
+        f"wrote {len(sample.files)} pay deposit{'s' if len(sample.files) != 1 else ''} for {args.year}, "
+        f"{sample.post_count:,} posts, {sample.incumbents:,} incumbents, seed {seed}, scale {args.scale:g}, "
+        f"to {out} in {seconds:.1f} s; truth: {truth}"
+    )
+    return 0
