@@ -48,6 +48,8 @@ def test_every_spend_figure_is_measured_beside_its_target(spend_bench):
         assert by_key[key].value > 0 and by_key[key].met in (True, False), key
     assert 0 < by_key["supplier_precision"].value <= 1 and 0 < by_key["supplier_recall"].value <= 1
     assert by_key["spend_year_lines_per_second"].target is None
+    page = by_key["explorer_first_render_seconds:spend"]  # the pooled spend page on the year's marts
+    assert 0 < page.value < 120 and page.target == 1.5 and "/spend?group=tri-council" in page.label
     # each quarter of the year went through the pipeline
     assert len([line for line in lines if re.match(r"\s+20\d\d-Q[1-4]: 85 files", line)]) == 4
 

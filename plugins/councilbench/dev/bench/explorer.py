@@ -27,21 +27,26 @@ PAGES = {
     "check": {},
     "data": {},
 }
+#: The pooled spend page, timed on the spend bench's warehouse (a year of spend), its
+#: largest group of three councils.
+SPEND_PAGES = {"spend": {"group": "tri-council"}}
 #: The warm-up visit: a page whose own queries are the small lists every page shares.
 WARM_UP = "check"
 
 
-def render_times(warehouse: Warehouse, folder: Path) -> dict[str, float]:
-    """Seconds to each page's first full render, in PAGES order; a screenshot of each page
-    as rendered goes to <folder>/screenshots/<page>.png."""
+def render_times(
+    warehouse: Warehouse, folder: Path, pages: dict[str, dict] | None = None, warm_up: str = WARM_UP
+) -> dict[str, float]:
+    """Seconds to each page's first full render, in `pages` order (default PAGES); a
+    screenshot of each page as rendered goes to <folder>/screenshots/<page>.png."""
     from councilbench.explorer.server import ExplorerServer, free_port
 
     with ExplorerServer(warehouse, free_port(), log_path=folder / "explorer.log") as app:
         driver = browser.chrome(folder / "chromium-profile", folder / "downloads")
         try:
-            browser.open_page(driver, app.page_url(WARM_UP), WARM_UP, timeout=120)
+            browser.open_page(driver, app.page_url(warm_up), warm_up, timeout=120)
             seconds = {}
-            for page, query in PAGES.items():
+            for page, query in (PAGES if pages is None else pages).items():
                 seconds[page] = round(
                     browser.open_page(driver, app.page_url(page, **query), page, timeout=120) / 1000, 3
                 )

@@ -239,6 +239,10 @@ def _spend_bench(
         figures.conditions.setdefault("databases", []).append(wh.database)
         with clock.step(f"the year pulled -> marts, a quarter at a time ({', '.join(quarters)})"):
             year = spend.run_year(wh, quarters, http.url, out=clock.out)
+        with clock.step("the explorer's pooled spend page on the year, in headless Chromium"):
+            page_seconds = explorer.render_times(
+                wh, bench_dir / "explorer-spend", explorer.SPEND_PAGES, warm_up="home"
+            )  # a spend-only warehouse: the front page warms up, it reads no returns marts
     with clock.step(f"supplier resolution of {supplier_names:,} raw names"):
         suppliers = spend.supplier_figures(supplier_names, TARGETS)
     figures.conditions["spend"] = {
@@ -250,6 +254,20 @@ def _spend_bench(
     }
     for figure in [*spend.year_figures(year, months, TARGETS), *suppliers]:
         figures.add(figure)
+    for page, seconds in page_seconds.items():
+        query = "&".join(f"{k}={v}" for k, v in explorer.SPEND_PAGES[page].items())
+        figures.add(
+            Figure(
+                f"explorer_first_render_seconds:{page}",
+                f"explorer page /{page}?{query}: first full render",
+                seconds,
+                "s",
+                TARGETS["explorer_first_render_seconds"],
+                "<",
+                "headless Chromium, from navigation start until the page, its charts and tables were drawn; a first "
+                f"visit on a year of spend ({sample.line_count:,} lines)",
+            )
+        )
 
 
 def _run_bench(
