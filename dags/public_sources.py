@@ -15,6 +15,12 @@ COUNCILBENCH_DEFRA_WASTE_URL; NOMIS is COUNCILBENCH_NOMIS_BASE_URL
 (default https://www.nomisweb.co.uk). A dataset failing validation fails its task without
 retries (ops.check_results says why, nothing is loaded); an unreachable source is retried.
 Rerun a range: `airflow dags test public_sources -c '{"month_from": "2025-01", "month_to": "2025-12"}'`.
+
+GOV.UK's gender pay gap data (task load_gender_pay_gap): one download per reporting year
+from COUNCILBENCH_GPG_URL, every employer's row loaded into raw.public_gender_pay_gap,
+the councils matched by EmployerId through the registry (gpg_employer_id); a council not
+matched is a warning naming it. Params gpg_year_from / gpg_year_to (YYYY-YY; empty: the
+3 latest reporting years whose public-sector deadline, 30 March, has passed).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from councilbench.public.datasets import DATASET_IDS
 
 MONTH = r"^(\d{4}-(0[1-9]|1[0-2]))?$"
 YEAR = r"^(\d{4})?$"
+REPORTING_YEAR = r"^(\d{4}-\d{2})?$"
 
 
 @dag(
@@ -37,7 +44,7 @@ YEAR = r"^(\d{4})?$"
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
-    tags=[TAG, "public", "nomis", "defra"],
+    tags=[TAG, "public", "nomis", "defra", "gender_pay_gap"],
     doc_md=__doc__,
     params={
         "month_from": Param(
@@ -64,6 +71,18 @@ YEAR = r"^(\d{4})?$"
             pattern=YEAR,
             description="Last mid-year population estimate (YYYY); empty: the latest published at the run's date.",
         ),
+        "gpg_year_from": Param(
+            "",
+            type="string",
+            pattern=REPORTING_YEAR,
+            description="First gender pay gap reporting year (YYYY-YY); empty: 2 years before gpg_year_to.",
+        ),
+        "gpg_year_to": Param(
+            "",
+            type="string",
+            pattern=REPORTING_YEAR,
+            description="Last gender pay gap reporting year (YYYY-YY); empty: the latest whose deadline has passed.",
+        ),
     },
 )
 def public_sources():
@@ -85,7 +104,27 @@ def public_sources():
             raise AirflowFailException(f"{dataset_id} {result.period} rejected: {result.message}")
         return result.as_dict()
 
+    @task(outlets=[PUBLIC_STATISTICS])
+    def load_gender_pay_gap() -> list[dict]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from councilbench.orchestration.connections import warehouse_from_airflow
+        from councilbench.public import gender_pay_gap, gender_pay_gap_load
+
+        ctx = get_current_context()
+        as_of = ctx.get("data_interval_end") or ctx.get("logical_date") or pendulum.now("UTC")
+        years = gender_pay_gap.years_from_params(ctx["params"], as_of.date())
+        results = gender_pay_gap_load.refresh_years(warehouse_from_airflow(), years)
+        unreachable = [r for r in results if r.outcome in ("error", "not_received")]
+        if unreachable:
+            raise RuntimeError("; ".join(f"{r.period}: {r.message}" for r in unreachable))  # retried
+        rejected = [r for r in results if r.status == "rejected"]
+        if rejected:
+            raise AirflowFailException("; ".join(f"{r.period} rejected: {r.message}" for r in rejected))
+        return [r.as_dict() for r in results]
+
     load_public_dataset.expand(dataset_id=list(DATASET_IDS))
+    load_gender_pay_gap()
 
 
 public_sources()

@@ -5,8 +5,9 @@ the dbt docs site.
 
 Runs whenever a loader announces new data: the council_returns DAG (asset
 councilbench://warehouse/raw/council_return_rows), the public_sources DAG
-(councilbench://warehouse/raw/public_observations) or the council_spend DAG (its lines,
-suppliers resolved and expenses categorised). One run at a time. dbt acts as the
+(councilbench://warehouse/raw/public_observations), the council_spend DAG (its lines,
+suppliers resolved and expenses categorised) or the council_pay DAG
+(councilbench://warehouse/raw/council_pay_posts). One run at a time. dbt acts as the
 transformer role; the analyst role reads only the marts. Incremental models process only
 what changed since their last build (a table with other columns than its model documents
 is rebuilt from all of history by itself); trigger with `{"full_refresh": true}` to
@@ -22,13 +23,13 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from councilbench.orchestration.assets import COUNCIL_RETURNS, COUNCIL_SPEND, MARTS, PUBLIC_STATISTICS
+from councilbench.orchestration.assets import COUNCIL_PAY, COUNCIL_RETURNS, COUNCIL_SPEND, MARTS, PUBLIC_STATISTICS
 from councilbench.orchestration.dag_defaults import TAG, default_args
 
 
 @dag(
     dag_id="warehouse_build",
-    schedule=(COUNCIL_RETURNS | PUBLIC_STATISTICS | COUNCIL_SPEND),
+    schedule=(COUNCIL_RETURNS | PUBLIC_STATISTICS | COUNCIL_SPEND | COUNCIL_PAY),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

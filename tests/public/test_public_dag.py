@@ -17,7 +17,10 @@ from councilbench.warehouse.connection import connect
 pytestmark = pytest.mark.airflow
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
-CONF = {"month_from": "2025-10", "month_to": "2025-12", "year_from": "2022", "year_to": "2024"}
+CONF = {
+    "month_from": "2025-10", "month_to": "2025-12", "year_from": "2022", "year_to": "2024",
+    "gpg_year_from": "2022-23", "gpg_year_to": "2024-25",
+}  # fmt: skip
 ALL_AREAS = dsets.known_areas()
 
 
@@ -56,6 +59,7 @@ def test_public_sources_dag_loads_every_area_and_a_rerun_changes_nothing(warehou
         env = airflow_environ(warehouse)
         env[dsets.NOMIS_BASE_URL_ENV] = server.base_url
         env["COUNCILBENCH_DEFRA_WASTE_URL"] = server.url("defra/LA_and_Regional_Spreadsheet_2023-24.ods")
+        env["COUNCILBENCH_GPG_URL"] = server.gpg_url
         migrate(env)
         dags_test(env, "public_sources", "-c", json.dumps(CONF))
         first = _state(warehouse)

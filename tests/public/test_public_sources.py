@@ -386,7 +386,7 @@ def test_demo_sources_serve_what_the_dag_asks_for_by_default(warehouse, tmp_path
 
     as_of = date(2026, 11, 21)
     with serve_demo_sources(tmp_path / "demo", as_of) as overrides:
-        assert set(overrides) == {dsets.NOMIS_BASE_URL_ENV, "COUNCILBENCH_DEFRA_WASTE_URL"}
+        assert set(overrides) == {dsets.NOMIS_BASE_URL_ENV, "COUNCILBENCH_DEFRA_WASTE_URL", "COUNCILBENCH_GPG_URL"}
         for key, value in overrides.items():
             monkeypatch.setenv(key, value)
         results = refresh_all(warehouse, dsets.default_ranges(as_of), policy=FAST)

@@ -7,7 +7,7 @@ import pytest
 
 import warehouse_data as wd
 from councilbench.orchestration.airflow_env import airflow_environ, dags_test, migrate
-from councilbench.orchestration.assets import COUNCIL_RETURNS, COUNCIL_SPEND, MARTS, PUBLIC_STATISTICS
+from councilbench.orchestration.assets import COUNCIL_PAY, COUNCIL_RETURNS, COUNCIL_SPEND, MARTS, PUBLIC_STATISTICS
 from councilbench.warehouse.build import docs_dir
 from councilbench.warehouse.connection import connect
 
@@ -23,7 +23,9 @@ def test_dag_is_scheduled_on_the_loaders_assets():
     dag = DagBag(dag_folder=str(settings.dags_dir() / "warehouse_build.py")).dags["warehouse_build"]
     condition = dag.timetable.asset_condition
     assert isinstance(condition, AssetAny)  # either loader triggers a build
-    assert {a.uri for a in condition.objects} == {COUNCIL_RETURNS.uri, PUBLIC_STATISTICS.uri, COUNCIL_SPEND.uri}
+    assert {a.uri for a in condition.objects} == {
+        COUNCIL_RETURNS.uri, PUBLIC_STATISTICS.uri, COUNCIL_SPEND.uri, COUNCIL_PAY.uri
+    }  # fmt: skip
     assert [o.uri for o in dag.get_task("dbt_build").outlets] == [MARTS.uri]
     assert dag.max_active_runs == 1
 

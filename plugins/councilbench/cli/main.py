@@ -173,9 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     from importlib.metadata import entry_points
 
-    from councilbench.cli import explorer, export, reports, returns, spend, template, validate
+    from councilbench.cli import (
+        explorer,
+        export,
+        gpg_match,
+        pay,
+        pay_access,
+        reports,
+        returns,
+        spend,
+        template,
+        validate,
+    )
 
-    for module in (validate, template, returns, spend, reports, explorer, export):
+    for module in (validate, template, returns, spend, pay, reports, explorer, export, pay_access, gpg_match):
         module.add_command(sub)
     for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
         entry.load()(sub)

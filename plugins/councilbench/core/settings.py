@@ -25,6 +25,19 @@ TRANSFORMER_ROLE = "councilbench_transformer"
 ANALYST_ROLE = "councilbench_analyst"
 ROLES = {"loader": LOADER_ROLE, "transformer": TRANSFORMER_ROLE, "analyst": ANALYST_ROLE}
 
+#: The councils' pay data access (issue 16): a group role for every council, and one role
+#: per registry council (COUNCIL_ROLE_PREFIX + lower-case GSS code), all NOLOGIN, created
+#: by `db up`. A council's role (or any login made a member of it) reads its own pay posts
+#: in the `pay` schema through row-level security, and the marts; nothing else.
+COUNCIL_GROUP_ROLE = "councilbench_council"
+COUNCIL_ROLE_PREFIX = "councilbench_council_"
+
+
+def council_role(council_code: str) -> str:
+    """The role of one council: councilbench_council_e08000027 for Dudley."""
+    return COUNCIL_ROLE_PREFIX + council_code.lower()
+
+
 #: Schema -> the role that owns (writes) it. Seeds land in `reference`, which the
 #: analyst cannot read because it holds the councils' data contacts.
 SCHEMA_OWNERS = {
@@ -34,6 +47,8 @@ SCHEMA_OWNERS = {
     "staging": "transformer",
     "intermediate": "transformer",
     "marts": "transformer",
+    # each council's own pay posts, under row-level security (read by the council roles only)
+    "pay": "transformer",
 }
 
 DEFAULT_DATABASE = "councilbench"
@@ -63,11 +78,24 @@ SETTINGS = {
         Setting("COUNCILBENCH_PAY_BASE_URL", "http://127.0.0.1:8765/pay", "{pay_base_url} in pay sources"),
         Setting("COUNCILBENCH_SPEND_SAVINGS_LOW", "0.03", "the low end of a collaboration opportunity's savings"),
         Setting("COUNCILBENCH_SPEND_SAVINGS_HIGH", "0.08", "the high end (a share of the combined spend)"),
+        Setting("COUNCILBENCH_PAY_MIN_COUNCILS", "5", "the fewest councils a published pay statistic comes from"),
+        Setting("COUNCILBENCH_PAY_MIN_INCUMBENTS", "5", "the fewest incumbents a published pay statistic comes from"),
+        Setting(
+            "COUNCILBENCH_PAY_MAX_COUNCIL_SHARE",
+            "0.25",
+            "the largest share of a statistic's incumbents one council holds",
+        ),
+        Setting("COUNCILBENCH_PAY_LOGIN_PASSWORD", None, "the password `councilbench pay-login` sets (else it asks)"),
         Setting("COUNCILBENCH_RETURNS_DUE_DAY", "15", "the day of the following month a return is due"),
         Setting("COUNCILBENCH_RETURNS_DUE_TIME", "06:00", "the time (UTC) on the due day"),
         Setting("COUNCILBENCH_REMINDER_DAYS_BEFORE", "5", "how many days before the due date reminders go"),
         Setting("COUNCILBENCH_NOMIS_BASE_URL", "https://www.nomisweb.co.uk", "the NOMIS API"),
         Setting("COUNCILBENCH_DEFRA_WASTE_URL", None, "the DEFRA waste statistics file (default: GOV.UK's)"),
+        Setting(
+            "COUNCILBENCH_GPG_URL",
+            "https://gender-pay-gap.service.gov.uk/viewing/download-data/{year}",
+            "GOV.UK's gender pay gap download of a reporting year ({year}: its first year)",
+        ),
         Setting("COUNCILBENCH_SMTP_HOST", None, "the SMTP server (default 127.0.0.1; when set the demo sends there)"),
         Setting("COUNCILBENCH_SMTP_PORT", "8025", "its port"),
         Setting(
@@ -139,6 +167,11 @@ def pay_base_url() -> str:
     return get("COUNCILBENCH_PAY_BASE_URL")
 
 
+def gpg_url() -> str:
+    """The gender pay gap download's address, {year} (and {end_year}) to fill."""
+    return get("COUNCILBENCH_GPG_URL")
+
+
 def spend_savings_rates() -> tuple[float, float]:
     """(low, high): the savings range a collaboration opportunity shows, as shares of the
     combined spend of the councils buying the category."""
@@ -153,6 +186,42 @@ def spend_savings_rates() -> tuple[float, float]:
     if not 0 <= low <= high < 1:
         raise ValueError(f"spend savings rates must satisfy 0 <= low <= high < 1, got {low} and {high}")
     return low, high
+
+
+@dataclass(frozen=True)
+class PayThresholds:
+    """When a pay statistic may be published: at least min_councils councils and
+    min_incumbents incumbents contribute, and no council holds more than
+    max_council_share of the incumbents (a smaller comparison group is refused)."""
+
+    min_councils: int
+    min_incumbents: int
+    max_council_share: float
+
+
+def pay_thresholds() -> PayThresholds:
+    thresholds = PayThresholds(
+        _int("COUNCILBENCH_PAY_MIN_COUNCILS"), _int("COUNCILBENCH_PAY_MIN_INCUMBENTS"), _share_of_pay()
+    )
+    if thresholds.min_councils < 1 or thresholds.min_incumbents < 1:
+        raise ValueError(f"COUNCILBENCH_PAY_MIN_COUNCILS and _MIN_INCUMBENTS must be at least 1, got {thresholds}")
+    return thresholds
+
+
+def _share_of_pay() -> float:
+    text = get("COUNCILBENCH_PAY_MAX_COUNCIL_SHARE")
+    try:
+        share = float(text)
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0 < share <= 1:
+        raise ValueError(f"COUNCILBENCH_PAY_MAX_COUNCIL_SHARE must be a share such as 0.25, got {text!r}")
+    return share
+
+
+def pay_login_password() -> str | None:
+    """The password `councilbench pay-login` gives a council's role (None: it asks)."""
+    return get("COUNCILBENCH_PAY_LOGIN_PASSWORD")
 
 
 def mail_from() -> str:

@@ -1,8 +1,9 @@
 """Plausible public statistics for the 33 councils, the West Midlands and England, in the
 publishers' own formats: the NOMIS API's full data CSV (every dimension as X, X_NAME,
 X_CODE, X_TYPE, X_TYPECODE, X_SORTORDER; text quoted, numbers not; OBS_STATUS and
-OBS_CONF; RECORD_OFFSET and RECORD_COUNT) and DEFRA's LA and regional spreadsheet
-(title rows above the header, '[x]' for not available, ODS or XLSX).
+OBS_CONF; RECORD_OFFSET and RECORD_COUNT), DEFRA's LA and regional spreadsheet
+(title rows above the header, '[x]' for not available, ODS or XLSX) and GOV.UK's gender
+pay gap downloads (gpg_samples.py).
 
 Deterministic: the same arguments give the same bytes (seeded per area and period), so
 the committed test fixtures can be regenerated and a demo rerun lands nothing new.
@@ -474,8 +475,13 @@ def defra_sheets(years: list[str]) -> dict[str, list[list]]:
     }
 
 
-def write_sources(folder: Path, *, months: list[str], years: list[str], financial: list[str]) -> dict[str, Path]:
-    """The files a source server serves: nomis/<dataset>.data.csv and defra/<release file>."""
+def write_sources(
+    folder: Path, *, months: list[str], years: list[str], financial: list[str], gpg_years: list[str] = ()
+) -> dict[str, Path]:
+    """The files a source server serves: nomis/<dataset>.data.csv, defra/<release file> and
+    gpg/<GOV.UK's name for each gender pay gap reporting year> (keys gpg:<year>)."""
+    from councilbench.dev import gpg_samples
+
     folder = Path(folder)
     (folder / "nomis").mkdir(parents=True, exist_ok=True)
     out = {
@@ -486,17 +492,20 @@ def write_sources(folder: Path, *, months: list[str], years: list[str], financia
     out["NM_162_1"].write_bytes(nomis_claimant_csv(months).encode("utf-8"))
     out["NM_2002_1"].write_bytes(nomis_population_csv(years).encode("utf-8"))
     write_ods(out["defra_ods"], defra_sheets(financial))
+    out.update({f"gpg:{label}": path for label, path in gpg_samples.write_years(folder, list(gpg_years)).items()})
     return out
 
 
 def write_fixtures(folder: Path) -> dict[str, Path]:
     """The committed test fixtures: claimant count 2024-01..2025-12, population 2019..2024,
-    DEFRA 2019-20..2023-24 as ODS (as published now) and XLSX (as published before)."""
+    DEFRA 2019-20..2023-24 as ODS (as published now) and XLSX (as published before), gender
+    pay gap 2022-23..2024-25."""
     out = write_sources(
         folder,
         months=months_between("2024-01", "2025-12"),
         years=years_between(2019, 2024),
         financial=financial_years(2019, 2023),
+        gpg_years=financial_years(2022, 2024),
     )
     out["defra_xlsx"] = Path(folder) / "defra" / "LA_and_Regional_Spreadsheet_202324.xlsx"
     write_xlsx(out["defra_xlsx"], defra_sheets(financial_years(2019, 2023)))

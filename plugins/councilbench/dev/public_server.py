@@ -8,7 +8,10 @@ It serves a folder laid out as ``demo_data.write_sources`` writes it:
   ``cell_cap`` cells and cut short silently with HTTP 200, as NOMIS does, with
   RECORD_OFFSET and RECORD_COUNT filled in;
 - ``GET /files/<path>`` serves ``<path>`` from the folder byte for byte, with an ETag and
-  Last-Modified, answering 304 to a matching conditional request.
+  Last-Modified, answering 304 to a matching conditional request;
+- ``GET /viewing/download-data/<year>`` answers like GOV.UK's gender pay gap service with
+  ``gpg/UK Gender Pay Gap Data - <year> to <year + 1>.csv`` (the same way, named in
+  Content-Disposition).
 
 Faults for tests, by path prefix: ``fail(prefix, times, status)``, ``delay(prefix,
 seconds, times)``; ``ignore_offset = True`` makes paging impossible (the first page
@@ -87,6 +90,11 @@ class SourceServer:
 
     def url(self, relative: str) -> str:
         return f"{self.base_url}/files/{relative.lstrip('/')}"
+
+    @property
+    def gpg_url(self) -> str:
+        """COUNCILBENCH_GPG_URL for this server: GOV.UK's address shape, {year} to fill."""
+        return f"{self.base_url}{GPG_PATH}{{year}}"
 
     def fail(self, prefix: str, times: int = 10**6, status: int = 500) -> None:
         self._faults.append(_Fault(prefix, times, status=status))
@@ -203,19 +211,33 @@ class SourceServer:
                     status, body = server.nomis_answer(dataset, parse_qs(split.query, keep_blank_values=True))
                     return self._send(status, body, {"Content-Type": "text/csv"})
                 if path.startswith("/files/"):
-                    target = (server.folder / path[len("/files/") :]).resolve()
-                    if server.folder.resolve() not in target.parents or not target.is_file():
-                        return self._send(404, b"Not Found\n")
-                    body = target.read_bytes()
-                    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-                    modified = email.utils.formatdate(target.stat().st_mtime, usegmt=True)
-                    headers = {"ETag": etag, "Last-Modified": modified, "Content-Type": _media_type(target.suffix)}
-                    if self.headers.get("If-None-Match") == etag:
-                        return self._send(304, b"", {"ETag": etag})
-                    return self._send(200, body, headers)
+                    return self._send_file((server.folder / path[len("/files/") :]).resolve())
+                if path.startswith(GPG_PATH) and path[len(GPG_PATH) :].isdigit():
+                    start = int(path[len(GPG_PATH) :])
+                    name = f"UK Gender Pay Gap Data - {start} to {start + 1}.csv"
+                    return self._send_file((server.folder / "gpg" / name).resolve(), download_name=name)
                 return self._send(404, b"Not Found\n")
 
+            def _send_file(self, target: Path, download_name: str | None = None):
+                """The file byte for byte, with an ETag (304 to a matching If-None-Match)."""
+                if server.folder.resolve() not in target.parents or not target.is_file():
+                    return self._send(404, b"Not Found\n")
+                body = target.read_bytes()
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                modified = email.utils.formatdate(target.stat().st_mtime, usegmt=True)
+                headers = {"ETag": etag, "Last-Modified": modified, "Content-Type": _media_type(target.suffix)}
+                if download_name:
+                    headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+                if self.headers.get("If-None-Match") == etag:
+                    return self._send(304, b"", {"ETag": etag})
+                return self._send(200, body, headers)
+
         return Handler
+
+
+#: GOV.UK's gender pay gap download: /viewing/download-data/<first year> answers
+#: gpg/UK Gender Pay Gap Data - <year> to <year + 1>.csv, as the service names it.
+GPG_PATH = "/viewing/download-data/"
 
 
 def _media_type(suffix: str) -> str:

@@ -15,3 +15,6 @@ MARTS = Asset("councilbench://warehouse/marts", group="warehouse")
 REPORTS = Asset("councilbench://reports", group="reports")
 #: Council spend lines (raw.council_spend_lines), loaded by the council_spend DAG.
 COUNCIL_SPEND = Asset("councilbench://warehouse/raw/council_spend_lines", group="warehouse")
+#: Council pay posts (raw.council_pay_posts), loaded by the council_pay DAG when it
+#: validated a new deposit.
+COUNCIL_PAY = Asset("councilbench://warehouse/raw/council_pay_posts", group="warehouse")

@@ -8,5 +8,9 @@ landed and recorded in the ledger, checked with Great Expectations (``checks.py`
 ``expectations/public_*.json``), then loaded with COPY into ``raw.public_observations``.
 ``load.py`` is what the DAG calls.
 
+GOV.UK's gender pay gap data goes through the same lifecycle with a declaration of its
+own (``gender_pay_gap*.py``): a download per reporting year, every employer's row into
+``raw.public_gender_pay_gap``, the councils matched by EmployerId through the registry.
+
 Nothing here imports pandas, GX or requests at module level: DAG files import it.
 """

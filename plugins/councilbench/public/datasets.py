@@ -106,6 +106,13 @@ DATASETS: dict[str, dict] = {
     },
 }
 
+#: Public datasets with a loader of their own: dataset id -> its module. GOV.UK's gender
+#: pay gap data is one download per reporting year holding every employer, the councils
+#: matched by EmployerId rather than area code, loaded into raw.public_gender_pay_gap:
+#: not requested ranges of area observations like DATASETS, so the DAG loads it in a
+#: task of its own.
+OWN_LOADER_DATASETS = {"gender_pay_gap": "councilbench.public.gender_pay_gap_load"}
+
 # --- typed views of the configuration -------------------------------------------------
 
 
@@ -194,7 +201,12 @@ def get(dataset_id: str) -> NomisDataset | SpreadsheetDataset:
     try:
         cfg = dict(DATASETS[dataset_id])
     except KeyError:
-        raise KeyError(f"unknown public dataset {dataset_id!r}; configured: {', '.join(DATASETS)}") from None
+        elsewhere = (
+            f" ({dataset_id} is loaded by {OWN_LOADER_DATASETS[dataset_id]})"
+            if dataset_id in OWN_LOADER_DATASETS
+            else ""
+        )
+        raise KeyError(f"unknown public dataset {dataset_id!r}{elsewhere}; configured: {', '.join(DATASETS)}") from None
     kind = cfg.pop("kind")
     if kind == "nomis":
         return NomisDataset(dataset_id=dataset_id, **cfg)

@@ -269,9 +269,10 @@ def declared_keys(project_dir: Path | None = None) -> dict[str, list[str]]:
             for test in model.get("data_tests") or []:
                 if isinstance(test, dict) and "unique" in test:
                     args = test["unique"].get("arguments", test["unique"])
-                    # without string literals and casts: "(a::text || '/' || b)" -> a, b
+                    # without string literals, casts and function names:
+                    # "(a::text || '/' || coalesce(b, '-'))" -> a, b
                     without_literals = re.sub(r"'[^']*'|::\w+", "", str(args.get("column_name", "")))
-                    keys[model["name"]] = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", without_literals)
+                    keys[model["name"]] = re.findall(r"\b[A-Za-z_]\w*\b(?!\s*\()", without_literals)
             for column in model.get("columns") or []:
                 if model["name"] not in keys and "unique" in (column.get("data_tests") or []):
                     keys[model["name"]] = [column["name"]]

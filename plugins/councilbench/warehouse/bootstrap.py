@@ -1,4 +1,4 @@
-"""`councilbench db up`: the database, its schemas and the three roles, idempotently.
+"""`councilbench db up`: the database, its schemas and the roles, idempotently.
 
 Privileges are the guarantee that keeps the layers honest, so they are granted here,
 once, rather than scattered over the code that uses them:
@@ -6,7 +6,11 @@ once, rather than scattered over the code that uses them:
 - loader writes raw and ops, and reads reference (registry, catalogue, contacts: it
   needs the catalogue to validate and the contacts to email);
 - transformer writes the dbt schemas and reads raw and ops;
-- analyst reads marts and nothing else (not raw, not ops, not the contacts).
+- analyst reads marts and nothing else (not raw, not ops, not the contacts);
+- the councils (a group role, and one role per registry council in it) read the marts
+  and, in the pay schema, each its own pay posts: row-level security there, applied by
+  dbt on every build (macros/plumbing/council_row_security.sql), hides every other
+  council's rows. They read nothing of raw, ops, reference, staging or intermediate.
 
 Default privileges make tables created later (by dbt, by loads) carry the same grants.
 """
@@ -17,21 +21,32 @@ import logging
 
 from psycopg import sql
 
-from councilbench.core import settings
+from councilbench.core import catalogue, settings
 from councilbench.warehouse import ddl
 from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 
-#: schema -> roles that may read it (besides its owner).
+#: schema -> roles that may read it (besides its owner); "council" is the councils' group
+#: role (settings.COUNCIL_GROUP_ROLE), whose members are the council roles.
 SCHEMA_READERS = {
     "raw": ["transformer"],
     "ops": ["transformer"],
     "reference": ["loader"],
     "staging": [],
     "intermediate": [],
-    "marts": ["analyst"],
+    "marts": ["analyst", "council"],
+    "pay": ["council"],
 }
+
+
+def _role_name(key: str) -> str:
+    return settings.COUNCIL_GROUP_ROLE if key == "council" else settings.ROLES[key]
+
+
+def council_roles() -> list[str]:
+    """One role per registry council, in GSS code order."""
+    return [settings.council_role(code) for code in sorted(catalogue.councils())]
 
 
 def create_database(warehouse: Warehouse) -> bool:
@@ -68,12 +83,37 @@ def _create_roles(conn) -> None:
         conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(admin)))
 
 
+def _create_council_roles(conn) -> None:
+    """The councils' group role and a role per registry council in it, NOLOGIN: a
+    deployment gives a council's role a password (`councilbench pay-login`) or makes
+    people's logins members of it. An existing role is left as it is (LOGIN included)."""
+    ident = sql.Identifier
+    group, councils = settings.COUNCIL_GROUP_ROLE, council_roles()
+    conn.execute(
+        sql.SQL(
+            "DO $$ DECLARE r text; BEGIN FOREACH r IN ARRAY {names}::text[] LOOP "
+            "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) THEN "
+            # another database's `db up` may create it at the same moment (roles are cluster-wide)
+            "BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN', r); EXCEPTION WHEN duplicate_object THEN NULL; END; "
+            "END IF; END LOOP; END $$"
+        ).format(names=sql.Literal([group, *councils]))
+    )
+    council_list = sql.SQL(", ").join(map(ident, councils))
+    conn.execute(sql.SQL("GRANT {} TO {}").format(ident(group), council_list))
+    admin = conn.execute("SELECT current_user").fetchone()[0]
+    conn.execute(sql.SQL("GRANT {} TO {}").format(council_list, ident(admin)))  # SET ROLE, as for the others
+
+
 def _grant_schemas(conn, database: str) -> None:
     ident = sql.Identifier
     conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident(database)))
     conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
     for role in settings.ROLES.values():
         conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(ident(database), ident(role)))
+    # Councils connect, and create nothing (not even temporary objects).
+    conn.execute(
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(ident(database), ident(settings.COUNCIL_GROUP_ROLE))
+    )
 
     for schema, owner_key in settings.SCHEMA_OWNERS.items():
         owner = settings.ROLES[owner_key]
@@ -81,7 +121,7 @@ def _grant_schemas(conn, database: str) -> None:
         conn.execute(sql.SQL("ALTER SCHEMA {} OWNER TO {}").format(ident(schema), ident(owner)))
         conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(ident(schema)))
         for reader_key in SCHEMA_READERS[schema]:
-            reader = settings.ROLES[reader_key]
+            reader = _role_name(reader_key)
             conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(reader)))
             conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(ident(schema), ident(reader)))
             conn.execute(
@@ -89,11 +129,16 @@ def _grant_schemas(conn, database: str) -> None:
                     ident(owner), ident(schema), ident(reader)
                 )
             )
-    # The analyst reads marts and nothing else: take back anything granted by hand.
+    # The analyst reads marts and nothing else, the councils marts and pay: take back
+    # anything granted by hand.
     analyst = settings.ROLES["analyst"]
+    councils = sql.SQL(", ").join(map(ident, [settings.COUNCIL_GROUP_ROLE, *council_roles()]))
     for schema, readers in SCHEMA_READERS.items():
         if "analyst" not in readers:
             conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident(schema), ident(analyst)))
+        if "council" not in readers:
+            conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident(schema), councils))
+            conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident(schema), councils))
 
 
 def _create_loader_tables(conn) -> None:
@@ -112,6 +157,7 @@ def up(warehouse: Warehouse) -> dict:
         # Serialise concurrent `db up` runs (CI, Airflow init and a developer at once).
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('councilbench db up'))")
         _create_roles(conn)
+        _create_council_roles(conn)
         _grant_schemas(conn, warehouse.database)
         _create_loader_tables(conn)
         conn.commit()

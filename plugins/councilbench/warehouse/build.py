@@ -46,6 +46,10 @@ MARTS = (
     "mart_spend_by_category_year",
     "mart_spend_opportunities",
     "mart_spend_quality",
+    # pay: suppressed statistics only (a council's own posts are in the pay schema, which
+    # analysts and the open data release never read)
+    "mart_pay_benchmark",
+    "mart_pay_gender_gap",
 )
 
 #: Models that grow with history and are built incrementally.

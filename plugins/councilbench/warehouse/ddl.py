@@ -246,4 +246,41 @@ RAW = [
     )
     """,
     "create index if not exists council_pay_posts_council_year on raw.council_pay_posts (council_code, pay_year)",
+    # GOV.UK's gender pay gap download (public/gender_pay_gap_load.py): every employer's row
+    # of a reporting year's file as published, typed; never ResponsiblePerson (a person's
+    # name). Councils are matched in dbt by EmployerId through the registry, so an id
+    # confirmed later matches without a refetch. Percentages: positive = men paid more.
+    """
+    create table if not exists raw.public_gender_pay_gap (
+        submission_id                       bigint not null references ops.submissions,
+        row_number                          integer not null,
+        reporting_year                      text not null,
+        employer_id                         text,
+        employer_name                       text,
+        current_name                        text,
+        company_number                      text,
+        sic_codes                           text,
+        employer_size                       text,
+        link_to_gpg_info                    text,
+        diff_mean_hourly_pct                numeric,
+        diff_median_hourly_pct              numeric,
+        diff_mean_bonus_pct                 numeric,
+        diff_median_bonus_pct               numeric,
+        male_bonus_pct                      numeric,
+        female_bonus_pct                    numeric,
+        male_lower_quartile_pct             numeric,
+        female_lower_quartile_pct           numeric,
+        male_lower_middle_quartile_pct      numeric,
+        female_lower_middle_quartile_pct    numeric,
+        male_upper_middle_quartile_pct      numeric,
+        female_upper_middle_quartile_pct    numeric,
+        male_top_quartile_pct               numeric,
+        female_top_quartile_pct             numeric,
+        submitted_after_deadline            boolean,
+        due_date                            date,
+        date_submitted                      timestamp,
+        primary key (submission_id, row_number)
+    )
+    """,
+    "create index if not exists public_gender_pay_gap_employer on raw.public_gender_pay_gap (employer_id, reporting_year)",
 ]

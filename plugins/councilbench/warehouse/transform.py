@@ -72,13 +72,20 @@ _COMMANDS_WITH_VARS = {
 
 def project_vars() -> dict:
     """The dbt vars that are settings (core.settings), so dbt follows the same setting as
-    the timetable, the emails and the template: the returns' due day; and the savings
-    range of the pooled spend marts."""
+    the timetable, the emails and the template: the returns' due day; the savings range of
+    the pooled spend marts; when a pay statistic may be published, and the councils' role
+    names the pay schema's row-level security policy reads."""
     low, high = settings.spend_savings_rates()
+    pay = settings.pay_thresholds()
     return {
         "returns_due_day": settings.returns_due_day(),
         "spend_savings_rate_low": low,
         "spend_savings_rate_high": high,
+        "pay_min_councils": pay.min_councils,
+        "pay_min_incumbents": pay.min_incumbents,
+        "pay_max_council_share": pay.max_council_share,
+        "pay_council_group_role": settings.COUNCIL_GROUP_ROLE,
+        "pay_council_role_prefix": settings.COUNCIL_ROLE_PREFIX,
     }
 
 
