@@ -12,7 +12,7 @@ export COUNCILBENCH_STATE_DIR ?= $(CURDIR)/$(STATE)
 export AIRFLOW_HOME ?= $(COUNCILBENCH_STATE_DIR)/airflow
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help install demo test lint bench bench-spend airflow explorer lock clean db-up docs
+.PHONY: help install demo test lint bench bench-spend bench-pay airflow explorer lock clean db-up docs
 
 help:
 	@echo "make demo     run the demo month end to end (creates .venv on first use)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint     ruff (lint + format), sqlfluff on the dbt SQL, the import-linter layer contracts"
 	@echo "make bench    ten years of returns and a year of spend: each scale figure beside its target (minutes)"
 	@echo "make bench-spend  only the spend figures: a year of spend over £500 and supplier resolution"
+	@echo "make bench-pay    only the pay figure: a pay year's deposits and the pay statistics"
 	@echo "make airflow  start Airflow locally (EXECUTOR=celery WORKERS=2 for Celery workers on Redis)"
 	@echo "make explorer the explorer web app on http://127.0.0.1:8501 (EXPLORER_PORT=8502 for another port)"
 	@echo "make db-up    create the warehouse database, schemas and roles"
@@ -61,6 +62,11 @@ bench: install
 SPEND_SCALE ?= 1
 bench-spend: install
 	$(BIN)/councilbench bench --only spend --spend-scale $(SPEND_SCALE)
+
+# make bench-pay [PAY_SCALE=0.1]
+PAY_SCALE ?= 1
+bench-pay: install
+	$(BIN)/councilbench bench --only pay --pay-scale $(PAY_SCALE)
 
 # make airflow [EXECUTOR=celery] [WORKERS=2]
 EXECUTOR ?= local

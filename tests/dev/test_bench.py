@@ -97,7 +97,7 @@ def small_bench(server, state_dir):
     lines: list[str] = []
     before = _state_files(state_dir)
     figures = run_bench(
-        server, years=2, baseline_years=1, parse_rounds=1, spend_scale=None, out=lines.append
+        server, years=2, baseline_years=1, parse_rounds=1, spend_scale=None, pay_scale=None, out=lines.append
     )  # test_bench_spend.py: spend
     return figures, lines, {"before": before, "after": _state_files(state_dir)}
 

@@ -38,6 +38,7 @@ TITLES = {
     "submissions": "Submissions",
     "check": "Check a file",
     "spend": "Pooled spend",
+    "pay": "Pay benchmarks",
     "data": "Open data",
 }
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")

@@ -179,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         gpg_match,
         pay,
         pay_access,
+        pay_report,
         reports,
         returns,
         spend,
@@ -186,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
         validate,
     )
 
-    for module in (validate, template, returns, spend, pay, reports, explorer, export, pay_access, gpg_match):
+    modules = (validate, template, returns, spend, pay, reports, explorer, export, pay_access, gpg_match, pay_report)
+    for module in modules:
         module.add_command(sub)
     for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):
         entry.load()(sub)

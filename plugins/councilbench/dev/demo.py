@@ -20,7 +20,11 @@ in PostgreSQL, LocalExecutor), driven through the REST API, the DAGs chained by 
    £500" for the 33 councils, eleven months in-process and March through council_spend
    under the scheduler (two councils' files rejected and emailed), whose asset schedules
    warehouse_build and reports; then each partnership group's total and top
-   collaboration opportunities.
+   collaboration opportunities;
+9. pay benchmarking (dev/demo_pay.py): every council's pay deposit for the pay year due,
+   pulled by the scheduler's own council_pay run (a deposit with NI numbers rejected whole,
+   one with hourly rates rejected), the suppressed statistics built, and one council's
+   report printed as read by that council's own database role.
 Every DAG run is printed with its run type, state and seconds; the services stop at the
 end. Rerunning the demo is safe: every step is idempotent.
 """
@@ -33,6 +37,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from councilbench.core import catalogue, settings
+from councilbench.dev.demo_pay import print_pay
 from councilbench.dev.demo_spend import print_pooled_spend
 from councilbench.dev.reports_summary import print_reports, reports_summary
 from councilbench.orchestration.airflow_env import smtp_connection
@@ -50,7 +55,8 @@ CORRECTED = "E08000027"
 HISTORY_MONTHS = int(settings.get("COUNCILBENCH_DEMO_HISTORY_MONTHS"))
 CHAIN = ["council_returns", "warehouse_build", "reports"]
 SPEND_CHAIN = ["council_spend", "warehouse_build", "reports"]
-ALL_DAGS = ["reference_data", "public_sources", *CHAIN, "return_reminders", "council_spend"]
+PAY_CHAIN = ["council_pay", "warehouse_build", "reports"]
+ALL_DAGS = ["reference_data", "public_sources", *CHAIN, "return_reminders", "council_spend", "council_pay"]
 
 
 def demo_month(today: date | None = None) -> str:
@@ -178,7 +184,7 @@ def dag_runs_since(api: AirflowApi, since: datetime) -> list[dict]:
 
 def run_demo(warehouse: Warehouse) -> dict:
     from councilbench.core.calendar import add_months, months_between
-    from councilbench.dev import demo_spend
+    from councilbench.dev import demo_pay, demo_spend
     from councilbench.dev import sample_returns as sample
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import CatcherHandle, relay_or_catcher
@@ -193,6 +199,8 @@ def run_demo(warehouse: Warehouse) -> dict:
     history = months_between(add_months(month, -HISTORY_MONTHS), add_months(month, -1))
     returns_dir = settings.state_path("demo", "returns")
     spend_dir = settings.state_path("demo", "spend")
+    pay_dir = settings.state_path("demo", "pay")
+    pay_year = demo_pay.pay_year_due()
     financial_year, spend_months = demo_spend.financial_year_months(month)
     bootstrap.up(warehouse)
 
@@ -202,12 +210,14 @@ def run_demo(warehouse: Warehouse) -> dict:
     t = time.monotonic()
     demo_spend.write_year(spend_dir, spend_months)
     seconds["sample_spend"] = round(time.monotonic() - t, 1)
+    demo_pay.write_deposits(pay_dir, pay_year)
 
     # Mail goes to the server COUNCILBENCH_SMTP_HOST names (Mailpit in docker compose),
     # else to a catcher of the demo's own that saves each message under <state>/mail.
     with (
         serve_folder(returns_dir) as http,
         serve_folder(spend_dir) as spend_http,
+        serve_folder(pay_dir) as pay_http,
         relay_or_catcher(settings.state_path("mail")) as mail,
         serve_demo_sources(settings.state_path("demo", "public-sources")) as public_env,
     ):
@@ -215,6 +225,7 @@ def run_demo(warehouse: Warehouse) -> dict:
             **public_env,
             "COUNCILBENCH_RETURNS_BASE_URL": http.url,
             "COUNCILBENCH_SPEND_BASE_URL": spend_http.url,
+            "COUNCILBENCH_PAY_BASE_URL": pay_http.url,
             "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(mail.host, mail.port),
         }
         t = time.monotonic()
@@ -267,6 +278,14 @@ def run_demo(warehouse: Warehouse) -> dict:
             api.wait_for_run("council_spend", spend_run["dag_run_id"], timeout=900)
             api.wait_until_idle(SPEND_CHAIN, timeout=1200)
             seconds["spend_month_and_chain"] = round(time.monotonic() - t, 1)
+
+            # The pay year's deposits: the run the scheduler makes for it (its 1 May).
+            t = time.monotonic()
+            pay_run = api.trigger_due_run("council_pay")
+            api.set_paused("council_pay", False)
+            api.wait_for_run("council_pay", pay_run["dag_run_id"], timeout=900)
+            api.wait_until_idle(PAY_CHAIN, timeout=1200)
+            seconds["pay_deposits_and_chain"] = round(time.monotonic() - t, 1)
             runs = dag_runs_since(api, began)
             airflow_facts = {
                 "executor": airflow.env["AIRFLOW__CORE__EXECUTOR"],
@@ -328,6 +347,7 @@ def run_demo(warehouse: Warehouse) -> dict:
             "rejected": demo_spend.rejected_councils(warehouse, spend_months),
             "groups": demo_spend.pooled_spend(warehouse, financial_year),
         },
+        "pay": demo_pay.pay_summary(warehouse, pay_year, report=True),
         "seconds": seconds,
         "total_seconds": round(time.monotonic() - started, 1),
     }
@@ -410,6 +430,7 @@ def print_summary(summary: dict) -> None:
     )
     print_reports(summary.get("reports"))
     print_pooled_spend(summary.get("pooled_spend"))
+    print_pay(summary.get("pay"))
     for line in explorer_lines():
         print(line)
     print(

@@ -30,6 +30,7 @@ st.navigation(
         ],
         "Returns": [page("submissions", "Submissions"), page("check", "Check a file")],
         "Spend": [page("spend", "Pooled spend")],
+        "Pay": [page("pay", "Pay benchmarks")],
         "Data": [page("data", "Open data")],
     }
 ).run()

@@ -8,7 +8,9 @@ One ledger, ops.outbox, one row per email, keyed by (kind, subject, period, subm
 - about a council's month (no submission): its monthly pack, the return reminder before
   the due date and the chaser after it;
 - about the whole region's month: the platform team's month summary, whose subject is
-  the region (REGION_CODE).
+  the region (REGION_CODE);
+- asked for by a council: its pay report (reports.pay_report_sending), whose period is
+  '<pay year>:<hash of the comparison group and roles>', so the same request goes once.
 
 The subject is the council's GSS code and the period its month (YYYY-MM), as in
 ops.submissions. The modules that write emails (returns.notify, returns.reminders,
@@ -60,8 +62,10 @@ REGION_CODE = "E12000005"
 SUBMISSION_KINDS = ("rejection", "receipt")
 #: Emails about a council's (or the region's) month.
 MONTH_KINDS = ("monthly_pack", "return_reminder", "return_chaser", "month_summary")
+#: Emails a council asks for: its pay report (period '<pay year>:<selection hash>').
+REQUEST_KINDS = ("pay_report",)
 #: What can be sent (ops.outbox's check also admits 'warning', from before receipts).
-KINDS = SUBMISSION_KINDS + MONTH_KINDS
+KINDS = SUBMISSION_KINDS + MONTH_KINDS + REQUEST_KINDS
 #: How long a second run waits for the first to finish sending before giving up (and
 #: being retried by Airflow). Longer than the SMTP connection timeout (30 s by default).
 LOCK_TIMEOUT = "120s"
@@ -84,7 +88,7 @@ class OutboxKey:
 
     kind: str
     subject: str  # the council's GSS code; REGION_CODE for the whole region
-    period: str  # the month, YYYY-MM
+    period: str  # the month, YYYY-MM (a pay report: '<pay year>:<selection hash>')
     submission_id: int | None = None  # the file the email is about (SUBMISSION_KINDS only)
 
     def __post_init__(self) -> None:

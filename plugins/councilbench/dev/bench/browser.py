@@ -39,6 +39,7 @@ PAGE_MARKERS = {
     "region": "Source: marts.mart_region_problems",
     "submissions": "Source: marts.mart_submission_quality",
     "check": "Nothing you upload on this page is kept",
+    "pay": "Source: marts.mart_pay_benchmark and mart_pay_gender_gap",
     "spend": "Source: marts.mart_spend_by_category_year",
     "data": "Source: every table of the marts the analyst role may read.",
 }

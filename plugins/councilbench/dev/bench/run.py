@@ -18,7 +18,9 @@ Chromium and the open data release (bench/explorer.py).
 Then the spend figures (bench/spend.py), in a scratch database of their own: a year of
 "spend over £500" for the 33 councils pulled -> marts, and supplier resolution of 50,000
 raw names with its precision and recall. `run_spend_bench` (`councilbench bench --only
-spend`, `make bench-spend`) runs only those.
+spend`, `make bench-spend`) runs only those. Then the pay figure (bench/pay.py): the 33
+councils' pay deposits of a pay year (~200,000 posts) loaded and the pay statistics built,
+in a scratch database of its own; `councilbench bench --only pay` runs only that.
 
 The dbt ratio compares like with like: two warehouses, one with `years` of history and
 one with `baseline_years`, each fully built, then the same month added and the same
@@ -54,6 +56,7 @@ TARGETS = {
     "supplier_resolution_seconds": 60.0,  # 50,000 distinct raw supplier names
     "supplier_precision": 0.98,  # pairwise, at least
     "supplier_recall": 0.95,  # pairwise, at least
+    "pay_stats_build_seconds": 30.0,  # pay statistics from ~200,000 posts, 33 councils x 5 group types, dbt
 }
 
 #: Distinct raw supplier names the supplier resolution figure resolves.
@@ -168,6 +171,7 @@ def run_bench(
     keep: bool = False,
     parse_rounds: int = 3,
     spend_scale: float | None = 1.0,
+    pay_scale: float | None = 1.0,
     out: Callable[[str], None] = print,
 ) -> Figures:
     """The whole benchmark (see the module doc), in a state folder of its own.
@@ -182,6 +186,14 @@ def run_bench(
         )
         if spend_scale is not None:
             _spend_bench(server, bench_dir, figures, scale=spend_scale, keep=keep, clock=Clock(out))
+        if pay_scale is not None:
+            from councilbench.dev.bench.pay import run_pay_bench  # it imports this module
+
+            pay = run_pay_bench(server, scale=pay_scale, keep=keep, out=out)
+            figures.conditions.setdefault("databases", []).extend(pay.conditions["databases"])
+            figures.conditions["pay"] = {"scale": pay.conditions["scale"], **pay.conditions["pay"]}
+            for figure in pay.figures:
+                figures.add(figure)
     return figures
 
 

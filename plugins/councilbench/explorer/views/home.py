@@ -30,6 +30,12 @@ PAGES = (
         "A partnership group's spend: where its councils could buy together, the suppliers they share, "
         "and how complete their data is.",
     ),
+    (
+        "pay",
+        "Pay benchmarks",
+        "What councils pay for common roles: quartiles by role and comparison group, never one council's pay; "
+        "withheld figures say why, with the councils' gender pay gap beside them.",
+    ),
     ("data", "Open data", "Every table as CSV, with a data package that describes each column."),
 )
 
