@@ -16,11 +16,11 @@ import uuid
 
 import psycopg
 import pytest
-from pay_warehouse import Post, as_council, build_pay, deposit, scratch_warehouse
 
 from councilbench.core import settings
 from councilbench.warehouse import council_logins
 from councilbench.warehouse.connection import connect
+from pay_warehouse import Post, as_council, build_pay, deposit, scratch_warehouse
 
 DUDLEY, SANDWELL = "E08000027", "E08000028"
 POSTS = {

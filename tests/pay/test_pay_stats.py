@@ -11,10 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
-from pay_warehouse import PAY_YEAR, Post, as_council, build_pay, deposit, scratch_warehouse
 
 from councilbench.core import catalogue, settings
 from councilbench.warehouse.connection import connect
+from pay_warehouse import PAY_YEAR, Post, as_council, build_pay, deposit, scratch_warehouse
 
 METS = ["E08000025", "E08000026", "E08000027", "E08000028", "E08000029", "E08000030", "E08000031"]
 HEREFORDSHIRE, TELFORD, STOKE = "E06000019", "E06000020", "E06000021"

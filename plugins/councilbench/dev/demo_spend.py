@@ -129,8 +129,9 @@ def print_pooled_spend(summary: dict | None) -> None:
     if not summary:
         return
     print(
-        f"  pooled spend, financial year {summary['financial_year']}: {summary['history']['lines_loaded']:,} lines "
-        f"loaded in-process for {summary['history_months']}, then {summary['dag_month']} through council_spend"
+        f"  pooled spend, financial year {summary['financial_year']}: {summary['history_months']} in-process "
+        f"({summary['history']['lines_loaded']:,} lines new this run), then {summary['dag_month']} through "
+        "council_spend"
     )
     for name in summary["rejected"]:
         print(f"    rejected and quarantined (the council was emailed what to fix): {name}")

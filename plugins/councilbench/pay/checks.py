@@ -33,13 +33,12 @@ worded, on its own rows.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from councilbench.core import catalogue
 from councilbench.ingest import expectations
 from councilbench.ingest.checks import CheckOutcome
+from councilbench.ingest.councils import council_named
 from councilbench.pay import explain
 from councilbench.pay.result import PayRead
 from councilbench.pay.values import CONTRACT_TYPES
@@ -84,33 +83,6 @@ def year_spine(pay_year: str) -> dict[int, float] | None:
         return dict(spine(pay_year))
     except ValueError:
         return None
-
-
-_COUNCIL_WORDS = frozenset(
-    ("council", "borough", "city", "metropolitan", "district", "county", "the", "of", "mbc", "mdc", "bc", "dc", "cc")
-)
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-
-
-def _council_key(text: str) -> str:
-    words = _NOT_WORD.sub(" ", text.lower().replace("&", " and ")).split()
-    return " ".join(w for w in words if w not in _COUNCIL_WORDS)
-
-
-@lru_cache(maxsize=1)
-def _council_keys() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for c in catalogue.councils().values():
-        for key in (_council_key(c.name), _council_key(c.short_name), c.code.lower()):
-            out.setdefault(key, c.code)
-    return out
-
-
-def council_of(text: str) -> str | None:
-    """The GSS code of the registry council a file's council cell names, else the text
-    as written (None when blank)."""
-    text = (text or "").strip()
-    return _council_keys().get(_council_key(text), text) if text else None
 
 
 # --- one row per post, for the one GX run --------------------------------------------------
@@ -180,7 +152,7 @@ def _file_rows(key: int, f: PayFile, limits: Limits):
     import pandas as pd
 
     frame = f.read.frame
-    councils = {c: council_of(c) for c in frame["council_code"].unique()}
+    councils = {c: council_named(c) for c in frame["council_code"].unique()}
     return pd.DataFrame(
         {
             "file_key": key,

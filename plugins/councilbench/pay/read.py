@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 from councilbench.ingest.checks import CheckOutcome
-from councilbench.ingest.landing import limit_words, size_words
+from councilbench.ingest.records import Records
 from councilbench.pay import personal, values
 from councilbench.pay.columns import (
     CANONICAL_COLUMNS,
@@ -36,7 +36,7 @@ from councilbench.pay.columns import (
     is_header,
     map_header,
 )
-from councilbench.pay.records import Records, Unreadable, read_records
+from councilbench.pay.records import READER, WORDS
 from councilbench.pay.result import FRAME_COLUMNS, PayRead, Tally
 from councilbench.pay.words import column_letter, column_words, failing, plural, quote_list, row_list, shown
 
@@ -86,22 +86,9 @@ def read_pay(
     name = original_name or path.name
     size = path.stat().st_size
     result = PayRead(source_name=name, size_bytes=size)
-    if size == 0:
-        return result.fail_unreadable(
-            "The file is empty (0 bytes): the address served nothing, or the file was deposited before it was "
-            "saved. Deposit the pay file again."
-        )
-    if size > max_bytes:  # decided from the size alone: a runaway file is never read
-        return result.fail_unreadable(
-            f"The file is {size_words(size)}; the limit is {limit_words(max_bytes)}, and a council's pay deposit "
-            f"(one row per post) is well under 1 MB. Check that it is the pay file and not a whole payroll export."
-        )
-    try:
-        records = read_records(path.read_bytes(), name, media_type)
-    except Unreadable as exc:
-        return result.fail_unreadable(str(exc))
-    result.file_format, result.encoding, result.sheet_name = records.file_format, records.encoding, records.sheet_name
-    _FileReader(records, result, pay_year).read()
+    records = result.read_records(READER, path, media_type, max_bytes)
+    if records is not None:
+        _FileReader(records, result, pay_year).read()
     return result
 
 
@@ -118,7 +105,7 @@ class _FileReader:
         result = self.result
         rows = [(rn, cells) for rn, cells in self.records.rows if not _blank(cells)]
         if not rows:
-            result.fail_unreadable("The file has no rows at all, only blank lines. Deposit the pay file again.")
+            result.fail_unreadable(f"The file has no rows at all, only blank lines. {WORDS.send_again}.")
             return
         header_at = next((i for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]) if is_header(cells)), None)
         if header_at is None:

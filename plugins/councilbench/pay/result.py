@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from councilbench.ingest.checks import CheckOutcome, overall, unreadable
+from councilbench.ingest.records import TableRead
 from councilbench.pay.columns import CANONICAL_COLUMNS
 from councilbench.pay.words import row_list
 
@@ -19,37 +19,16 @@ FRAME_COLUMNS = ("row_number", *CANONICAL_COLUMNS)
 
 
 @dataclass
-class PayRead:
+class PayRead(TableRead):
     """One pay deposit read. `frame` is None when no post could be read, or when the file
-    holds personal data (then nothing of it is kept beyond its findings)."""
+    holds personal data (then nothing of it is kept beyond its findings). Otherwise a
+    pandas DataFrame with FRAME_COLUMNS: text columns as str ('' when blank); scp_min,
+    scp_max and headcount int (None when blank or unreadable); fte_salary, allowances and
+    market_supplement Decimal pounds to the penny, fte Decimal to 4 places (None when
+    blank or unreadable); pay_year and contract_type canonical where unambiguous."""
 
-    source_name: str
-    size_bytes: int
-    findings: list[CheckOutcome] = field(default_factory=list)
     normalisations: list[str] = field(default_factory=list)
-    #: pandas DataFrame with FRAME_COLUMNS: text columns as str ('' when blank); scp_min,
-    #: scp_max and headcount int (None when blank or unreadable); fte_salary, allowances and
-    #: market_supplement Decimal pounds to the penny, fte Decimal to 4 places (None when
-    #: blank or unreadable); pay_year and contract_type canonical where unambiguous.
-    frame: object = None
-    file_format: str | None = None  # csv | xlsx
-    encoding: str | None = None
-    sheet_name: str | None = None
-    header_row: int | None = None
-    header: list[str] = field(default_factory=list)  # the header cells as written
-    columns: dict[str, str] = field(default_factory=dict)  # deposit column -> the header read for it
     personal_data: bool = False
-
-    def finding(self, check: str) -> CheckOutcome | None:
-        return next((f for f in self.findings if f.check == check), None)
-
-    @property
-    def outcome(self) -> str:
-        return overall(self.findings)
-
-    @property
-    def ok(self) -> bool:
-        return self.frame is not None and self.outcome != "fail"
 
     @property
     def notes(self) -> list[str]:
@@ -58,11 +37,6 @@ class PayRead:
     @property
     def post_count(self) -> int:
         return 0 if self.frame is None else len(self.frame)
-
-    def fail_unreadable(self, message: str) -> PayRead:
-        self.findings = [unreadable(message)]
-        self.frame = None
-        return self
 
 
 #: How each habit tidied is said, counted ({n}, {s}) and placed ({rows}).

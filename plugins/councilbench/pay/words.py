@@ -1,47 +1,22 @@
 """The small phrases every pay message is made of: counts, row lists, quoted lists,
 Excel column letters, pounds, and a failing check with its rows.
 
-Pay sits beside returns and spend on the ingest lifecycle and reads neither, so the few
-phrases they also use are written here again rather than borrowed from spend."""
+The phrases pay shares with spend (row and quoted lists, column letters, a failing
+check) are ingest's (ingest/words.py), named here too so pay's modules take every
+phrase from one place. Counts here are written with thousands separators."""
 
 from __future__ import annotations
 
-from councilbench.ingest.checks import CheckOutcome
+from councilbench.ingest.words import column_letter as column_letter
+from councilbench.ingest.words import failing as failing
+from councilbench.ingest.words import quote_list as quote_list
+from councilbench.ingest.words import row_list as row_list
 
-#: At most this many failing rows are kept on a finding (the total is kept as well).
-FAILING_ROWS_KEPT = 50
 SHOWN = 5  # rows named in a message
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else many or word + 's'}"
-
-
-def row_list(rows: list[int], limit: int = SHOWN) -> str:
-    rows = sorted(rows)
-    if len(rows) == 1:
-        return f"row {rows[0]}"
-    shown = ", ".join(str(r) for r in rows[:limit])
-    return f"rows {shown}" + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
-
-
-def quote_list(items, limit: int = 12) -> str:
-    items = [f"'{i}'" for i in items]
-    if len(items) > limit:
-        items = [*items[:limit], f"{len(items) - limit} more"]
-    if not items:
-        return "none"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 26 -> AA: how Excel names the column."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def column_words(name: str) -> str:
@@ -51,17 +26,6 @@ def column_words(name: str) -> str:
 
 def pounds(x) -> str:
     return f"£{float(x):,.2f}" if float(x) != int(x) else f"£{int(x):,}"
-
-
-def failing(check: str, message: str, rows: list[dict], severity: str = "fail") -> CheckOutcome:
-    return CheckOutcome(
-        check,
-        severity,
-        severity,
-        message,
-        rows[:FAILING_ROWS_KEPT],
-        len(rows) if len(rows) > FAILING_ROWS_KEPT else None,
-    )
 
 
 def shown(items: list[str], total: int | None = None) -> str:

@@ -12,15 +12,13 @@ accepted. The CSV is attached, with the PDF (or, without one, the HTML).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.headerregistry import Address
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 
 from councilbench.core import settings
 from councilbench.core.catalogue import Contact
-from councilbench.mail import outbox
+from councilbench.mail import message, outbox
 from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.reports import sending
 from councilbench.reports.pay_report import PayReport, csv_text
@@ -77,43 +75,38 @@ def plain_text(report: PayReport, greeting: str, names: list[str]) -> str:
 def compose(report: PayReport, files: dict, contacts: list[Contact], *, now: datetime | None = None) -> EmailMessage:
     """The report's email to these contacts (all of the report's council) only."""
     code = report.data.council.code
-    strangers = [c.email for c in contacts if c.council_code != code]
-    if strangers or not contacts:
-        raise sending.UnsafePack(f"{code}'s pay report goes to its own contacts only, not {strangers or 'nobody'}")
-    key = outbox_key(report)
     greeting = greeting_line([c.name for c in contacts])
     attachments = attachment_names(report, files)
     names = [name for _, name in attachments]
-    msg = EmailMessage(policy=sending.POLICY)
-    msg["Subject"] = subject_line(report)
-    msg["From"] = Address("West Midlands benchmarking (councilbench)", addr_spec=settings.mail_from())
-    msg["To"] = [Address(c.name, addr_spec=c.email) for c in contacts]
-    msg["Reply-To"] = settings.ops_email()
-    msg["Date"] = format_datetime(now or datetime.now(UTC))
-    msg["Message-ID"] = f"<pay-report-{code}-{key.period.replace(':', '-')}@councilbench>"
-    msg["X-Councilbench-Kind"] = KIND
-    msg["X-Councilbench-Council"] = code
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(plain_text(report, greeting, names))
-    msg.add_alternative(
-        render(
-            "email_pay_report.html",
-            r=report,
-            subject=subject_line(report),
-            greeting=greeting,
-            attachments=names,
-            ops_email=settings.ops_email(),
-        ),
-        subtype="html",
+    html = render(
+        "email_pay_report.html",
+        r=report,
+        subject=subject_line(report),
+        greeting=greeting,
+        attachments=names,
+        ops_email=settings.ops_email(),
     )
-    for path, name in attachments:
-        if path is None:
-            msg.add_attachment(csv_text(report).encode("utf-8"), maintype="text", subtype="csv", filename=name)
-        elif path.suffix == ".pdf":
-            msg.add_attachment(path.read_bytes(), maintype="application", subtype="pdf", filename=name)
-        else:
-            msg.add_attachment(path.read_text(encoding="utf-8"), subtype="html", filename=name)
-    return msg
+    return message.council_email(
+        council_code=code,
+        contacts=contacts,
+        what="pay report",
+        text=plain_text(report, greeting, names),
+        html=html,
+        attachments=[_attachment(report, path, name) for path, name in attachments],
+        subject=subject_line(report),
+        message_id=message.message_id("pay-report", code, outbox_key(report).period.replace(":", "-")),
+        headers={"X-Councilbench-Kind": KIND, "X-Councilbench-Council": code},
+        now=now,
+        policy=sending.POLICY,
+        suppress_auto_replies=False,
+    )
+
+
+def _attachment(report: PayReport, path: Path | None, name: str) -> message.Attachment:
+    """The CSV (no file: written from the report), else the PDF or the HTML file."""
+    if path is None:
+        return message.Attachment(csv_text(report).encode("utf-8"), name)
+    return sending.file_attachment(path, name)
 
 
 def send_report(

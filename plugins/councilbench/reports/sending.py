@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import email.policy
 import logging
-from datetime import UTC, datetime
-from email.headerregistry import Address
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 
 from councilbench.core.catalogue import Contact
-from councilbench.mail import outbox
+from councilbench.mail import message, outbox
 from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
@@ -74,29 +72,9 @@ def compose(
     from councilbench.reports.render import render
 
     code = pack["council_code"]
-    strangers = [c.email for c in contacts if c.council_code != code]
-    if strangers:
-        raise UnsafePack(f"contacts of another council in {code}'s pack email: {strangers}")
-    if not contacts:
-        raise ValueError(f"no contacts to send {code}'s pack to")
-    sender = sender or settings.mail_from()
     ops_email = ops_email or settings.ops_email()
-    now = now or datetime.now(UTC)
     subject = subject_line(pack)
     names = [attachment_name(pack, Path(a).suffix.lstrip(".")) for a in attachments]
-
-    msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = subject
-    msg["From"] = Address("West Midlands benchmarking (councilbench)", addr_spec=sender)
-    msg["To"] = [Address(c.name, addr_spec=c.email) for c in contacts]
-    msg["Reply-To"] = ops_email
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(code, pack["month"])
-    msg["X-Councilbench-Council"] = code
-    msg["X-Councilbench-Kind"] = KIND
-    msg["X-Councilbench-Month"] = pack["month"]
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
 
     text = [
         _greeting(contacts),
@@ -116,26 +94,37 @@ def compose(
         "-- ",
         "councilbench, the West Midlands councils' benchmarking platform",
     ]
-    msg.set_content("\n".join(text) + "\n")
-    msg.add_alternative(
-        render(
-            "report_pack_email.html",
-            p=pack,
-            subject=subject,
-            greeting=_greeting(contacts),
-            lines=pack["lines"],
-            attachments=names,
-            ops_email=ops_email,
-        ),
-        subtype="html",
+    html = render(
+        "report_pack_email.html",
+        p=pack,
+        subject=subject,
+        greeting=_greeting(contacts),
+        lines=pack["lines"],
+        attachments=names,
+        ops_email=ops_email,
     )
-    for path, name in zip(attachments, names, strict=True):
-        path = Path(path)
-        if path.suffix == ".pdf":
-            msg.add_attachment(path.read_bytes(), maintype="application", subtype="pdf", filename=name)
-        else:
-            msg.add_attachment(path.read_text(encoding="utf-8"), subtype="html", filename=name)
-    return msg
+    return message.council_email(
+        council_code=code,
+        contacts=contacts,
+        what="pack email",
+        text="\n".join(text) + "\n",
+        html=html,
+        attachments=[file_attachment(Path(path), name) for path, name in zip(attachments, names, strict=True)],
+        subject=subject,
+        message_id=message_id(code, pack["month"]),
+        headers={"X-Councilbench-Council": code, "X-Councilbench-Kind": KIND, "X-Councilbench-Month": pack["month"]},
+        sender=sender,
+        reply_to=ops_email,
+        now=now,
+        policy=POLICY,
+    )
+
+
+def file_attachment(path: Path, name: str) -> message.Attachment:
+    """A report file as an attachment: a PDF as bytes, an HTML page as text."""
+    if path.suffix == ".pdf":
+        return message.Attachment(path.read_bytes(), name, maintype="application", subtype="pdf")
+    return message.Attachment(path.read_text(encoding="utf-8"), name, subtype="html")
 
 
 # --- checks --------------------------------------------------------------------------------------

@@ -23,9 +23,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +32,7 @@ from zoneinfo import ZoneInfo
 # the check titles the HTML uses as headings all come from report_text.
 from councilbench.core.calendar import day_label, month_label, return_due
 from councilbench.core.catalogue import Contact, Council
+from councilbench.mail import message
 from councilbench.returns.contract import CheckOutcome, ValidationReport
 from councilbench.returns.report_text import (
     CHECK_TITLES,
@@ -460,40 +459,34 @@ def compose(
         raise ValueError("a receipt needs what was loaded (LoadSummary)")
     if council.code != report.council_code:
         raise ValueError(f"report is for {report.council_code}, council given is {council.code}")
-    strangers = [c.email for c in contacts if c.council_code != council.code]
-    if strangers:
-        raise ValueError(f"contacts of another council in an email to {council.code}: {strangers}")
-    if not contacts:
-        raise ValueError(f"no contacts to send {council.code}'s {kind} email to")
-
     sender = sender or settings.mail_from()
     ops_email = ops_email or settings.ops_email()
     due = due or return_due(report.return_month)
     now = now or datetime.now(UTC)
     ctx = _context(kind, report, council, submission, list(contacts), ops_email, due, now, loaded)
-
-    msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = ctx["subject"]
-    msg["From"] = Address("West Midlands benchmarking (councilbench)", addr_spec=sender)
-    msg["To"] = [Address(c.name, addr_spec=c.email) for c in contacts]
-    msg["Reply-To"] = ops_email
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(submission.submission_id, kind)
-    msg["X-Councilbench-Submission"] = str(submission.submission_id)
-    msg["X-Councilbench-Kind"] = kind
-    msg["X-Councilbench-Council"] = council.code
-    # RFC 3834 and Exchange: no out-of-office replies or auto-forward loops.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    if kind == "receipt":
-        msg["Importance"] = "low"
-
-    msg.set_content(_plain_text(ctx, report))
-    msg.add_alternative(jinja_env().get_template(f"email_{kind}.html").render(**ctx), subtype="html")
+    attachments = []
     if kind == "rejection" and ctx["rows_to_correct"]:
-        csv_text = failing_rows_csv(report)
-        msg.add_attachment(csv_text, subtype="csv", filename=ctx["attachment_name"])
-    return msg
+        attachments.append(message.Attachment(failing_rows_csv(report), ctx["attachment_name"]))
+    return message.council_email(
+        council_code=council.code,
+        contacts=contacts,
+        what=f"{kind} email",
+        subject=ctx["subject"],
+        message_id=message_id(submission.submission_id, kind),
+        headers={
+            "X-Councilbench-Submission": str(submission.submission_id),
+            "X-Councilbench-Kind": kind,
+            "X-Councilbench-Council": council.code,
+            **({"Importance": "low"} if kind == "receipt" else {}),
+        },
+        text=_plain_text(ctx, report),
+        html=jinja_env().get_template(f"email_{kind}.html").render(**ctx),
+        attachments=attachments,
+        sender=sender,
+        reply_to=ops_email,
+        now=now,
+        policy=POLICY,
+    )
 
 
 def compose_rejection(report: ValidationReport, **kwargs) -> EmailMessage:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from councilbench.core.catalogue import Contact, Council
-from councilbench.mail import outbox
+from councilbench.mail import message, outbox
 from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.returns.contract import ValidationReport
 from councilbench.returns.email_render import (
@@ -167,12 +167,7 @@ def council_contacts(conn, council_code: str) -> list[Contact]:
     contacts = [Contact(r[0], r[1], r[2].strip(), r[3]) for r in rows]
     # Belt and braces: an email about one council's return goes to that council only.
     assert all(c.council_code == council_code for c in contacts), "contacts of another council selected"
-    seen, unique = set(), []
-    for c in contacts:  # one person listed twice gets one copy
-        if c.email.lower() not in seen:
-            seen.add(c.email.lower())
-            unique.append(c)
-    return unique
+    return message.recipients(contacts)  # one person listed twice gets one copy
 
 
 # --- sending -------------------------------------------------------------------------------

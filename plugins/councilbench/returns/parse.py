@@ -33,6 +33,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from councilbench.ingest.landing import limit_words, size_words
+from councilbench.ingest.records import is_web_page
 from councilbench.returns.contract import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -173,11 +174,6 @@ def _html_title(head: bytes) -> str | None:
         return None
     title = " ".join(html.unescape(m.group(1)).split())
     return title[:120] + ("…" if len(title) > 120 else "") if title else None
-
-
-def _looks_like_html(head: bytes) -> bool:
-    start = head.lstrip(b"\xef\xbb\xbf").lstrip()[:64].lower()
-    return start.startswith((b"<!doctype html", b"<html"))
 
 
 def _binary_reason(head: bytes) -> str | None:
@@ -679,8 +675,7 @@ def parse_return(
         data = f.read()
     head = data[:SNIFF_BYTES]
 
-    served_html = (media_type or "").split(";")[0].strip().lower() == "text/html"
-    if _looks_like_html(head) or (served_html and head.lstrip(UTF8_BOM).lstrip().startswith(b"<")):
+    if is_web_page(head, media_type):
         title = _html_title(head)
         parsed.readable = _fail_readable(
             "The address served a web page, not a return "

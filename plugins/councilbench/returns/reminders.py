@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 from councilbench.core import catalogue
-from councilbench.mail import outbox
+from councilbench.mail import message, outbox
 from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.returns.email_render import (
     POLICY,
@@ -71,13 +70,13 @@ def month_states(conn, month: str) -> dict[str, CouncilMonth]:
     }
     reasons: dict[int, list[str]] = {}
     rejected = [v[0] for v in latest.values() if v[1] == "rejected"]
-    for sid, message in conn.execute(
+    for sid, reason in conn.execute(
         """select submission_id, message from ops.check_results
                                         where submission_id = any(%s) and outcome = 'fail'
                                         order by submission_id, check_name""",
         [rejected],
     ).fetchall():
-        reasons.setdefault(sid, []).append(message)
+        reasons.setdefault(sid, []).append(reason)
     out = {}
     for code, council in catalogue.councils().items():
         sid, status, at = latest.get(code, (None, None, None))
@@ -86,22 +85,22 @@ def month_states(conn, month: str) -> dict[str, CouncilMonth]:
     return out
 
 
-def _base_message(
-    subject: str, to: list, key: outbox.OutboxKey, sender: str, ops_email: str, now: datetime
-) -> EmailMessage:
-    msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = subject
-    msg["From"] = Address("West Midlands benchmarking (councilbench)", addr_spec=sender)
-    msg["To"] = to
-    msg["Reply-To"] = ops_email
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = key.message_id()
-    msg["X-Councilbench-Council"] = key.subject
-    msg["X-Councilbench-Kind"] = key.kind
-    msg["X-Councilbench-Month"] = key.period
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    return msg
+def _about_the_month(key: outbox.OutboxKey, subject: str, sender: str | None, ops_email: str, now: datetime) -> dict:
+    """The envelope of an email about a council's month (message.envelope's arguments but
+    the recipients): which council, kind and month it is about."""
+    return {
+        "subject": subject,
+        "message_id": key.message_id(),
+        "headers": {
+            "X-Councilbench-Council": key.subject,
+            "X-Councilbench-Kind": key.kind,
+            "X-Councilbench-Month": key.period,
+        },
+        "sender": sender,
+        "reply_to": ops_email,
+        "now": now,
+        "policy": POLICY,
+    }
 
 
 def subject_line(kind: str, state: CouncilMonth, month: str, due: datetime) -> str:
@@ -211,25 +210,19 @@ def compose(
     from councilbench.core import settings
     from councilbench.returns.template import csv_text
 
-    strangers = [c.email for c in contacts if c.council_code != state.council_code]
-    if strangers:
-        raise ValueError(f"contacts of another council in an email to {state.council_code}: {strangers}")
     now = now or datetime.now(UTC)
     ops_email = ops_email or settings.ops_email()
     ctx = _context(kind, state, month, due, now, contacts, ops_email)
     key = outbox.OutboxKey(KIND_OF[kind], state.council_code, month)
-    msg = _base_message(
-        ctx["subject"],
-        [Address(c.name, addr_spec=c.email) for c in contacts],
-        key,
-        sender or settings.mail_from(),
-        ops_email,
-        now,
+    return message.council_email(
+        council_code=state.council_code,
+        contacts=contacts,
+        what=f"{kind} email",
+        text=_plain_text(ctx),
+        html=jinja_env().get_template("email_reminder.html").render(**ctx),
+        attachments=[message.Attachment(csv_text(state.council_code, month), ctx["template_name"])],
+        **_about_the_month(key, ctx["subject"], sender, ops_email, now),
     )
-    msg.set_content(_plain_text(ctx))
-    msg.add_alternative(jinja_env().get_template("email_reminder.html").render(**ctx), subtype="html")
-    msg.add_attachment(csv_text(state.council_code, month), subtype="csv", filename=ctx["template_name"])
-    return msg
 
 
 def send_reminders(
@@ -316,13 +309,9 @@ def send_month_summary(
     ops_email = settings.ops_email()
 
     def prepare(conn) -> EmailMessage:
-        msg = _base_message(
-            subject,
-            [Address("councilbench platform team", addr_spec=ops_email)],
-            key,
-            settings.mail_from(),
-            ops_email,
-            now,
+        msg = message.envelope(
+            to=[Address("councilbench platform team", addr_spec=ops_email)],
+            **_about_the_month(key, subject, None, ops_email, now),
         )
         lines = [f"{month_label(month)} returns were due by {uk_time(due)}.", ""]
         for name, title in (

@@ -25,17 +25,17 @@ Each failing check says which rows, what was wrong, what is accepted and how to 
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from councilbench.core import catalogue
 from councilbench.core.calendar import month_label
 from councilbench.ingest import expectations
 from councilbench.ingest.checks import CheckOutcome
+from councilbench.ingest.councils import council_named
+from councilbench.ingest.words import failing, row_list
 from councilbench.spend.headers import CANONICAL_FIELDS
-from councilbench.spend.result import SpendRead, failing, plural, row_list
+from councilbench.spend.result import SpendRead, plural
 
 SUITE = "council_spend"
 #: A period's total this many times the usual (or this many times smaller) is worth a look:
@@ -81,39 +81,6 @@ def period_label(period: str) -> str:
     return f"{calendar.month_name[first.month]} to {calendar.month_name[last.month]} {first.year}"
 
 
-# --- which council a body names -----------------------------------------------------------
-
-#: Words councils add to or drop from their names: 'Dudley MBC', 'Dudley Metropolitan
-#: Borough Council' and 'Dudley Council' are one body. No two registry names differ only by them.
-_BODY_WORDS = frozenset(
-    ("council", "borough", "city", "metropolitan", "district", "county", "the", "of", "mbc", "mdc", "bc", "dc", "cc")
-)
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-
-
-def body_key(text: str) -> str:
-    words = _NOT_WORD.sub(" ", text.lower().replace("&", " and ")).split()
-    return " ".join(w for w in words if w not in _BODY_WORDS)
-
-
-@lru_cache(maxsize=1)
-def _bodies() -> dict[str, str]:
-    """body key -> GSS code, by name, short name and code."""
-    out: dict[str, str] = {}
-    for c in catalogue.councils().values():
-        for key in (body_key(c.name), body_key(c.short_name), c.code.lower()):
-            if out.setdefault(key, c.code) != c.code:
-                raise ValueError(f"two councils share the body key {key!r}: make body_key tell them apart")
-    return out
-
-
-def body_council(text: str) -> str | None:
-    """The GSS code of the registry council a body names, else the body as written
-    (None when blank)."""
-    text = (text or "").strip()
-    return _bodies().get(body_key(text), text) if text else None
-
-
 # --- the batch's frame and its one GX run ------------------------------------------------
 
 
@@ -128,7 +95,7 @@ def _file_rows(key: int, f: SpendFile, threshold: float):
     totals = net.groupby(tx, dropna=True).transform("sum").where(tx.notna(), net)
     card = frame["card_transaction"].map(lambda v: v is True)
     small = (net >= 0) & (net < threshold) & ~card
-    bodies = {b: body_council(b) for b in frame["body"].unique()}
+    bodies = {b: council_named(b) for b in frame["body"].unique()}
     dates = frame["payment_date"]
     return pd.DataFrame(
         {

@@ -17,16 +17,12 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.headerregistry import Address
+from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
-from pathlib import Path
 
 from councilbench.core import catalogue, settings
 from councilbench.ingest.kind import Outcome
-from councilbench.mail import outbox
+from councilbench.mail import message, outbox
 from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.spend.checks import period_label
 from councilbench.spend.kind import SOURCE_KIND
@@ -34,7 +30,6 @@ from councilbench.warehouse.connection import Warehouse, connect
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 CSV_FIELDS = ("check", "row", "column", "found", "accepted")
 
 
@@ -180,45 +175,31 @@ def plain_text(ctx: dict) -> str:
 
 def compose(record: SpendFileRecord, contacts: list[catalogue.Contact], *, now: datetime | None = None) -> EmailMessage:
     """The email about this file, to these contacts (all of the file's council) only."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    strangers = [c.email for c in contacts if c.council_code != record.council.code]
-    if strangers or not contacts:
-        raise ValueError(f"contacts for {record.council.code}'s spend email must be its own: {strangers or 'none'}")
     ctx = _context(record, contacts)
-    msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = subject_line(record)
-    msg["From"] = Address("West Midlands benchmarking (councilbench)", addr_spec=settings.mail_from())
-    msg["To"] = [Address(c.name, addr_spec=c.email) for c in contacts]
-    msg["Reply-To"] = ctx["ops_email"]
-    msg["Date"] = format_datetime(now or datetime.now(UTC))
-    msg["Message-ID"] = f"<spend-{record.kind}-{record.submission_id}@councilbench>"
-    msg["X-Councilbench-Submission"] = str(record.submission_id)
-    msg["X-Councilbench-Kind"] = record.kind
-    msg["X-Councilbench-Council"] = record.council.code
-    msg["X-Councilbench-Source"] = SOURCE_KIND
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(plain_text(ctx))
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(), undefined=StrictUndefined)
-    msg.add_alternative(env.get_template(f"email_spend_{record.kind}.html").render(**ctx), subtype="html")
+    attachments = []
     if record.kind == "rejection" and any(c.failing_rows for c in ctx["failed"]):
-        msg.add_attachment(failing_rows_csv(record), subtype="csv", filename=ctx["attachment_name"])
-    return msg
+        attachments.append(message.Attachment(failing_rows_csv(record), ctx["attachment_name"]))
+    return message.council_email(
+        council_code=record.council.code,
+        contacts=contacts,
+        what="spend email",
+        subject=subject_line(record),
+        message_id=message.message_id("spend", record.kind, record.submission_id),
+        headers={
+            "X-Councilbench-Submission": str(record.submission_id),
+            "X-Councilbench-Kind": record.kind,
+            "X-Councilbench-Council": record.council.code,
+            "X-Councilbench-Source": SOURCE_KIND,
+        },
+        text=plain_text(ctx),
+        html=message.render_html(f"email_spend_{record.kind}.html", **ctx),
+        attachments=attachments,
+        reply_to=ctx["ops_email"],
+        now=now,
+    )
 
 
 # --- sending -------------------------------------------------------------------------------
-
-
-def _contacts(council_code: str) -> list[catalogue.Contact]:
-    """The council's contacts with an address, primary first, each address once."""
-    rank = {"primary": 0, "deputy": 1}
-    seen, out = set(), []
-    for c in sorted(catalogue.contacts().get(council_code, []), key=lambda c: (rank.get(c.role, 2), c.name)):
-        if c.email.strip() and c.email.lower() not in seen:
-            seen.add(c.email.lower())
-            out.append(c)
-    return out
 
 
 def notify_file(warehouse: Warehouse, submission_id: int, *, smtp_conn_id: str = SMTP_CONN_ID) -> dict:
@@ -230,7 +211,7 @@ def notify_file(warehouse: Warehouse, submission_id: int, *, smtp_conn_id: str =
         key = outbox.OutboxKey(record.kind, record.council.code, record.period, submission_id)
 
         def prepare(_conn) -> EmailMessage:
-            contacts = _contacts(record.council.code)
+            contacts = message.recipients(catalogue.contacts().get(record.council.code, []))
             if not contacts:
                 raise outbox.NoRecipients(
                     f"no contacts for {record.council.name} in the council_contacts seed",

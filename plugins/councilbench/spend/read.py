@@ -27,22 +27,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from councilbench.ingest.checks import CheckOutcome
+from councilbench.ingest.records import Records
+from councilbench.ingest.words import column_letter, failing, quote_list, row_list
 from councilbench.spend import values
 from councilbench.spend.headers import CANONICAL_FIELDS, REQUIRED_FIELDS, HeaderMap, Mapping, header_key, header_map
 from councilbench.spend.lines import Lines
-from councilbench.spend.records import HEADER_SEARCH_ROWS, Records, Unreadable, read_records
-from councilbench.spend.result import (
-    FRAME_COLUMNS,
-    Normalisation,
-    SpendRead,
-    Tally,
-    column_letter,
-    failing,
-    field_words,
-    plural,
-    quote_list,
-    row_list,
-)
+from councilbench.spend.records import HEADER_SEARCH_ROWS, WORDS, table_reader
+from councilbench.spend.result import FRAME_COLUMNS, Normalisation, SpendRead, Tally, field_words, plural
 
 #: Bigger than any council's monthly or quarterly spend file, smaller than a ledger dump.
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -68,24 +59,10 @@ def read_spend(
     name = original_name or path.name
     size = path.stat().st_size
     result = SpendRead(source_name=name, size_bytes=size, council_code=council_code)
-    if size == 0:
-        return result.fail_unreadable(
-            "The file is empty (0 bytes): the address served nothing, or the file was published before it was "
-            "saved. Publish the spend file again."
-        )
-    if size > max_bytes:  # decided from the size alone: a runaway file is never read
-        return result.fail_unreadable(
-            f"The file is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB, and a council's monthly "
-            f"spend over £500 is a few MB at most. Check that it is the spend file and not a whole ledger export, "
-            f"or publish it one month per file."
-        )
     headers = headers or header_map(council_code)
-    try:
-        records = read_records(path.read_bytes(), name, headers, media_type)
-    except Unreadable as exc:
-        return result.fail_unreadable(str(exc))
-    result.file_format, result.encoding, result.sheet_name = records.file_format, records.encoding, records.sheet_name
-    _FileReader(records, headers, result).read()
+    records = result.read_records(table_reader(headers), path, media_type, max_bytes)
+    if records is not None:
+        _FileReader(records, headers, result).read()
     return result
 
 
@@ -106,7 +83,7 @@ class _FileReader:
         result = self.result
         rows = [(rn, cells) for rn, cells in self.records.rows if not _blank(cells)]
         if not rows:
-            result.fail_unreadable("The file has no rows at all, only blank lines. Publish the spend file again.")
+            result.fail_unreadable(f"The file has no rows at all, only blank lines. {WORDS.send_again}.")
             return
         header_at = next(
             (i for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]) if self.headers.is_header(cells)), None

@@ -1,203 +1,32 @@
-"""A landed spend file's bytes -> rows of cells, or the plain reason it cannot be read.
-
-The content decides the format, never the name: a council's site may serve an XLSX
-called .csv, a zip called .csv, or a sign-in page with status 200. CSV cells stay text;
-XLSX cells keep Excel's types (a date cell is a date, a number is a float), so the value
-readers see what Excel stored rather than what a column width displayed.
-
-Row numbers are the ones the council sees in Excel: the first line of the file (or the
-first row of the sheet) is row 1, title rows included.
-"""
+"""A landed spend file's bytes -> rows of cells (ingest/records.py reads them), in the
+words a council publishing its spend over £500 reads."""
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-import re
-import zipfile
-from dataclasses import dataclass, field
-
+from councilbench.ingest.records import FileWords, TableReader
 from councilbench.spend.headers import HeaderMap
-from councilbench.spend.result import quote_list
 
 #: How far down a title block may push the header.
 HEADER_SEARCH_ROWS = 30
-SNIFF_BYTES = 64 * 1024
-UTF8_BOM = b"\xef\xbb\xbf"
 
-SAVE_AS = "Publish the file as 'CSV UTF-8 (comma delimited)' or as an Excel workbook (.xlsx)"
-
-_SIGNATURES = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another old-format Office file"),
+WORDS = FileWords(
+    kind="spend",
+    send="publish",
+    send_again="Publish the spend file again",
+    save_as="Publish the file as 'CSV UTF-8 (comma delimited)' or as an Excel workbook (.xlsx)",
+    sent="published",
+    usual_size=(
+        "a council's monthly spend over £500 is a few MB at most. Check that it is the spend file and not a whole "
+        "ledger export, or publish it one month per file"
+    ),
+    check_address="check the file's address and that it downloads without signing in",
+    comma_risk="an amount such as '1,234' could mean one thousand two hundred and thirty-four or 1.234",
+    which_sheet="is this period's spend. Publish one sheet per file, or put every line on one sheet",
+    archive_advice=", the file itself rather than an archive holding it",
 )
 
-Row = tuple[int, list]  # (spreadsheet row number, cells)
 
-
-class Unreadable(Exception):
-    """The file's content is not a spend table; the message says why, for the council."""
-
-
-@dataclass
-class Records:
-    rows: list[Row]  # every row of the sheet, header and title rows included
-    file_format: str  # csv | xlsx
-    encoding: str | None = None
-    sheet_name: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-def read_records(data: bytes, name: str, headers: HeaderMap, media_type: str | None = None) -> Records:
-    """Rows of cells from a CSV or XLSX file. Raises Unreadable with the council's words."""
-    head = data[:SNIFF_BYTES]
-    stripped = head.lstrip(UTF8_BOM).lstrip()
-    served_html = (media_type or "").split(";")[0].strip().lower() == "text/html"
-    if stripped[:64].lower().startswith((b"<!doctype html", b"<html")) or (served_html and stripped.startswith(b"<")):
-        title = _html_title(head)
-        raise Unreadable(
-            "The address served a web page, not a spend file "
-            + (f"(its title is '{title}')" if title else "(it has no title)")
-            + ". This is usually a sign-in, error or 'page not found' page: check the file's address and that it "
-            "downloads without signing in."
-        )
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        kind = _zip_kind(data)
-        if kind != "xlsx":
-            advice = f"{SAVE_AS}, the file itself rather than an archive holding it" if "ZIP" in kind else SAVE_AS
-            raise Unreadable(f"The file '{name}' is {kind}, not a spend table. {advice}.")
-        records = _read_xlsx(data, headers)
-        if not name.lower().endswith((".xlsx", ".xlsm")):
-            records.notes.append(f"read '{name}' as an Excel workbook (.xlsx): that is what its content is")
-        return records
-    for magic, words in _SIGNATURES:
-        if head.startswith(magic):
-            raise Unreadable(f"The file '{name}' is {words}, not a spend table. {SAVE_AS}.")
-    if b"\x00" in head[:8192]:
-        raise Unreadable(f"The file '{name}' is binary data, not text (it contains NUL bytes). {SAVE_AS}.")
-    return _read_csv(data, name, headers)
-
-
-# --- CSV ------------------------------------------------------------------------------
-
-
-def _decode(data: bytes, notes: list[str]) -> tuple[str, str]:
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM) :]
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise Unreadable(
-            f"The file is not text in UTF-8 or Windows-1252 (byte 0x{data[exc.start]:02X} on line {line} is "
-            f"neither), so its characters cannot be read safely. {SAVE_AS}."
-        ) from None
-    notes.append("read the file as Windows-1252 text (Excel's 'CSV (comma delimited)'), as it is not UTF-8")
-    return text, "windows-1252"
-
-
-def _read_csv(data: bytes, name: str, headers: HeaderMap) -> Records:
-    notes: list[str] = []
-    text, encoding = _decode(data, notes)
-    if not text.strip():
-        raise Unreadable("The file has no rows at all, only blank lines or spaces. Publish the spend file again.")
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-    if not any(headers.is_header(_split(line, ",")) for line in lines):
-        for delimiter, words in ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)")):
-            if any(headers.is_header(_split(line, delimiter)) for line in lines):
-                raise Unreadable(
-                    f"The file separates its columns with {words}, not commas, so an amount such as '1,234' could "
-                    f"mean one thousand two hundred and thirty-four or 1.234. {SAVE_AS}."
-                )
-    try:
-        rows = [(i + 1, row) for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), strict=False))]
-    except csv.Error as exc:
-        raise Unreadable(f"The file could not be read as CSV ({exc}). {SAVE_AS}.") from None
-    return Records(rows, "csv", encoding=encoding, notes=notes)
-
-
-def _split(line: str, delimiter: str) -> list[str]:
-    try:
-        return next(csv.reader([line], delimiter=delimiter))
-    except (StopIteration, csv.Error):
-        return []
-
-
-# --- XLSX -----------------------------------------------------------------------------
-
-
-def _read_xlsx(data: bytes, headers: HeaderMap) -> Records:
-    import warnings
-
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and data validation
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
-        raise Unreadable(
-            f"The file looks like an Excel workbook (.xlsx) but could not be opened ({type(exc).__name__}). "
-            f"Open it in Excel, save it again and publish that."
-        ) from None
-    try:
-        with_header = []
-        for ws in wb.worksheets:
-            top = [list(r) for r in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)]
-            if any(headers.is_header(cells) for cells in top):
-                with_header.append(ws)
-        if not with_header:  # the reader says what the first sheet's top rows hold
-            first = wb.worksheets[0]
-            rows = [
-                (i + 1, list(c)) for i, c in enumerate(first.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
-            ]
-            return Records(rows, "xlsx", sheet_name=first.title)
-        if len(with_header) > 1:
-            raise Unreadable(
-                f"Sheets {quote_list([ws.title for ws in with_header])} each have a spend header, so it is not clear which one is this period's spend. "
-                f"Publish one sheet per file, or put every line on one sheet."
-            )
-        ws = with_header[0]
-        notes = []
-        if len(wb.worksheets) > 1:
-            notes.append(f"read sheet '{ws.title}', the only sheet with a spend header")
-        # values_only rows come one per sheet row (blank ones included), so i + 1 is the row.
-        rows = [(i + 1, list(cells)) for i, cells in enumerate(ws.iter_rows(values_only=True))]
-        return Records(rows, "xlsx", sheet_name=ws.title, notes=notes)
-    finally:
-        wb.close()
-
-
-# --- sniffing -------------------------------------------------------------------------
-
-
-def _html_title(head: bytes) -> str | None:
-    m = re.search(r"<title[^>]*>(.*?)</title>", head.decode("utf-8", "replace"), re.IGNORECASE | re.DOTALL)
-    title = " ".join(html.unescape(m.group(1)).split()) if m else ""
-    return title[:120] or None
-
-
-def _zip_kind(data: bytes) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = zf.namelist()
-    except zipfile.BadZipFile:
-        return "a damaged or incomplete ZIP archive"
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    if "mimetype" in names:
-        return "an OpenDocument file (.ods or .odt)"
-    if any(n.startswith("word/") for n in names):
-        return "a Word document (.docx)"
-    shown = ", ".join(sorted(names)[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    return f"a ZIP archive holding {shown or 'nothing'}"
+def table_reader(headers: HeaderMap) -> TableReader:
+    """How a council's spend files are read, the header found by its header map."""
+    # Only the top rows of a headerless sheet: the reader says what they hold, no more.
+    return TableReader(WORDS, headers.is_header, HEADER_SEARCH_ROWS, headerless_rows=HEADER_SEARCH_ROWS)

@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter
+from councilbench.ingest.records import TableRead
 
-from councilbench.ingest.checks import CheckOutcome, overall, unreadable
+# failing and quote_list are spend's words too (lines.py takes them from here).
+from councilbench.ingest.words import failing as failing
+from councilbench.ingest.words import quote_list as quote_list
+from councilbench.ingest.words import row_list
 from councilbench.spend.headers import CANONICAL_FIELDS
 
 #: The frame's columns: the canonical fields, then where each line came from and its flags.
 FRAME_COLUMNS = (*CANONICAL_FIELDS, "row_number", "redacted")
-#: At most this many failing rows are kept on a finding (the total is kept as well).
-FAILING_ROWS_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -36,43 +37,17 @@ class Normalisation:
 
 
 @dataclass
-class SpendRead:
-    """One spend file read. `frame` is None when no lines could be read at all."""
+class SpendRead(TableRead):
+    """One spend file read. `frame` is None when no lines could be read at all; then a
+    pandas DataFrame with FRAME_COLUMNS: text fields as str ('' when blank), payment_date
+    a datetime.date, amounts Decimal pounds to the penny (None when blank), card_transaction
+    True/False/None, row_number the spreadsheet row, redacted a bool."""
 
-    source_name: str
-    size_bytes: int
     council_code: str | None = None
-    findings: list[CheckOutcome] = field(default_factory=list)
     normalisations: list[Normalisation] = field(default_factory=list)
-    #: pandas DataFrame with FRAME_COLUMNS: text fields as str ('' when blank), payment_date
-    #: a datetime.date, amounts Decimal pounds to the penny (None when blank), card_transaction
-    #: True/False/None, row_number the spreadsheet row, redacted a bool.
-    frame: object = None
-    file_format: str | None = None  # csv | xlsx
-    encoding: str | None = None
-    sheet_name: str | None = None
-    header_row: int | None = None
-    header: list[str] = field(default_factory=list)  # the header cells as written
-    columns: dict[str, str] = field(default_factory=dict)  # field -> the header it was read from
     #: The file's numeric dates may be month first (its `dates` finding says why): read
     #: either way they cannot be trusted, so nothing is judged by them.
     dates_in_doubt: bool = False
-
-    @property
-    def readable(self) -> CheckOutcome:
-        return self.finding("readable") or unreadable("not read yet")
-
-    def finding(self, check: str) -> CheckOutcome | None:
-        return next((f for f in self.findings if f.check == check), None)
-
-    @property
-    def outcome(self) -> str:
-        return overall(self.findings)
-
-    @property
-    def ok(self) -> bool:
-        """Every line read without a failing finding: the frame can be validated and loaded."""
-        return self.frame is not None and self.outcome != "fail"
 
     @property
     def notes(self) -> list[str]:
@@ -89,11 +64,6 @@ class SpendRead:
     @property
     def redacted_count(self) -> int:
         return self.count("redacted")
-
-    def fail_unreadable(self, message: str) -> SpendRead:
-        self.findings = [unreadable(message)]
-        self.frame = None
-        return self
 
 
 class Tally:
@@ -129,37 +99,6 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
-def row_list(rows: list[int], limit: int = 5) -> str:
-    rows = sorted(rows)
-    if len(rows) == 1:
-        return f"row {rows[0]}"
-    shown = ", ".join(str(r) for r in rows[:limit])
-    return f"rows {shown}" + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
-
-
-def quote_list(items, limit: int = 12) -> str:
-    items = [f"'{i}'" for i in items]
-    if len(items) > limit:
-        items = [*items[:limit], f"{len(items) - limit} more"]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 26 -> AA: how Excel names the column."""
-    return get_column_letter(index + 1)
-
-
 def field_words(name: str) -> str:
     """'net_amount' -> 'net amount': a field as the council would say it."""
     return name.replace("_", " ")
-
-
-def failing(check: str, message: str, rows: list[dict], severity: str = "fail") -> CheckOutcome:
-    return CheckOutcome(
-        check,
-        severity,
-        severity,
-        message,
-        rows[:FAILING_ROWS_KEPT],
-        len(rows) if len(rows) > FAILING_ROWS_KEPT else None,
-    )
