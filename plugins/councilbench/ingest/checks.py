@@ -4,6 +4,8 @@ they add up to: fail if any check failed, warn if any warned, else pass."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 
 
@@ -56,3 +58,21 @@ class Verdict:
     @property
     def outcome(self) -> str:
         return overall(self.checks)
+
+
+#: The columns of the failing-rows CSV a rejection email attaches (spend and pay files).
+FAILING_ROWS_FIELDS = ("check", "row", "column", "found", "accepted")
+
+
+def failing_rows_csv(checks) -> str:
+    """Every failing row of every failed check (objects with name, outcome and
+    failing_rows, as ledger.recorded_checks reads them): check, row, column, what was
+    found, what is accepted."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FAILING_ROWS_FIELDS, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for c in checks:
+        if c.outcome == "fail":
+            for r in c.failing_rows:
+                writer.writerow({"check": c.name, **r})
+    return out.getvalue()

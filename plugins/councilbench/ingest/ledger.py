@@ -194,6 +194,27 @@ def record_checks(
     )
 
 
+@dataclass(frozen=True)
+class RecordedCheck:
+    """One check as ops.check_results holds it (what the emails about a file read back)."""
+
+    name: str
+    outcome: str
+    message: str
+    failing_rows: list[dict]
+    failing_row_count: int
+
+
+def recorded_checks(conn, submission_id: int) -> list[RecordedCheck]:
+    """The submission's recorded checks, by name."""
+    rows = conn.execute(
+        """select check_name, outcome, message, failing_rows, failing_row_count from ops.check_results
+           where submission_id = %s order by check_name""",
+        [submission_id],
+    ).fetchall()
+    return [RecordedCheck(*r) for r in rows]
+
+
 def reject(conn, submission_id: int) -> None:
     """A file that failed validation: rejected, nothing of it loaded."""
     conn.execute(

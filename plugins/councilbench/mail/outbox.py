@@ -175,6 +175,32 @@ def still_owed(conn, kind: str, submission_id: int) -> bool:
     )
 
 
+def email_decided_files(warehouse, outcomes, notify_file, what: str) -> list[dict]:
+    """One email per file a run decided (rejected or loaded): the files this run recorded,
+    and those an earlier run decided whose email was attempted and did not go (an SMTP
+    outage, then a rerun; a file loaded without emails, a backfill, gets none later).
+    Every council is attempted before any failure is raised, so Airflow's retry sends only
+    what did not go. `outcomes`: the lifecycle's (submission_id, status, recorded_now,
+    label); `notify_file(warehouse, submission_id)` sends one, at most once."""
+    sent, errors = [], []
+    for o in outcomes:
+        if not (o.submission_id and o.status in ("rejected", "loaded", "superseded")):
+            continue
+        if not o.recorded_now:
+            kind = "rejection" if o.status == "rejected" else "receipt"
+            with connect(warehouse, role="loader") as conn:
+                if not still_owed(conn, kind, o.submission_id):
+                    continue
+        try:
+            sent.append(notify_file(warehouse, o.submission_id))
+        except Exception as exc:  # noqa: BLE001 - the other councils' emails must not wait
+            log.error("%s email to %s about submission %s failed: %s", what, o.label, o.submission_id, exc)
+            errors.append(f"{o.label}: {exc}")
+    if errors:
+        raise RuntimeError(f"{len(errors)} {what} email(s) not sent (retried by Airflow): " + "; ".join(errors))
+    return sent
+
+
 # --- writing it ----------------------------------------------------------------------------------
 
 _KEY_COLUMNS = "kind, subject, period, submission_id"

@@ -17,34 +17,18 @@ rows were written without them (personal.py).
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
 from councilbench.core import catalogue, settings
+from councilbench.ingest import ledger
+from councilbench.ingest.checks import failing_rows_csv
 from councilbench.ingest.kind import Outcome
 from councilbench.mail import message, outbox
 from councilbench.mail.smtp import SMTP_CONN_ID
 from councilbench.pay.kind import SOURCE_KIND
 from councilbench.warehouse.connection import Warehouse, connect
-
-log = logging.getLogger(__name__)
-
-CSV_FIELDS = ("check", "row", "column", "found", "accepted")
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check recorded for the deposit (ops.check_results)."""
-
-    name: str
-    outcome: str
-    message: str
-    failing_rows: list[dict]
-    failing_row_count: int
 
 
 @dataclass(frozen=True)
@@ -58,7 +42,7 @@ class PayFileRecord:
     outcome: str
     original_name: str | None
     source_uri: str
-    checks: list[Check]
+    checks: list[ledger.RecordedCheck]
     tidy_ups: list[str]
     posts: int = 0
     incumbents: int = 0
@@ -91,14 +75,7 @@ def load_record(conn, submission_id: int) -> PayFileRecord:
     source_kind, subject, pay_year, status, outcome, original_name, source_uri, tidy_ups = row
     if source_kind != SOURCE_KIND:
         raise ValueError(f"submission {submission_id} is a {source_kind}, not a pay deposit")
-    checks = [
-        Check(*r)
-        for r in conn.execute(
-            """select check_name, outcome, message, failing_rows, failing_row_count from ops.check_results
-               where submission_id = %s order by check_name""",
-            [submission_id],
-        ).fetchall()
-    ]
+    checks = ledger.recorded_checks(conn, submission_id)
     posts, incumbents, fte, roles = conn.execute(
         """select count(*), coalesce(sum(headcount), 0), coalesce(sum(fte * headcount), 0)::float8,
                   count(distinct role_id)
@@ -119,18 +96,6 @@ def subject_line(record: PayFileRecord) -> str:
     if record.kind == "rejection":
         return f"Pay deposit for {record.pay_year} not accepted: {record.council.name} (what to fix)"
     return f"Pay deposit for {record.pay_year} received: {record.council.name}, {record.posts:,} posts loaded"
-
-
-def failing_rows_csv(record: PayFileRecord) -> str:
-    """Every failing row of every failed check: check, row, column, what was found, what is accepted."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    for c in record.checks:
-        if c.outcome == "fail":
-            for r in c.failing_rows:
-                writer.writerow({"check": c.name, **r})
-    return out.getvalue()
 
 
 def _context(record: PayFileRecord, contacts: list[catalogue.Contact]) -> dict:
@@ -196,7 +161,7 @@ def compose(record: PayFileRecord, contacts: list[catalogue.Contact], *, now: da
     ctx = _context(record, contacts)
     attachments = []
     if record.kind == "rejection" and any(c.failing_rows for c in ctx["failed"]):
-        attachments.append(message.Attachment(failing_rows_csv(record), ctx["attachment_name"]))
+        attachments.append(message.Attachment(failing_rows_csv(record.checks), ctx["attachment_name"]))
     return message.council_email(
         council_code=record.council.code,
         contacts=contacts,
@@ -240,27 +205,6 @@ def notify_file(warehouse: Warehouse, submission_id: int, *, smtp_conn_id: str =
         return outbox.send_once(conn, key, prepare, smtp_conn_id=smtp_conn_id).as_dict()
 
 
-def _still_owed(warehouse: Warehouse, o: Outcome) -> bool:
-    """A deposit decided by an earlier run whose email was attempted and did not go."""
-    kind = "rejection" if o.status == "rejected" else "receipt"
-    with connect(warehouse, role="loader") as conn:
-        return outbox.still_owed(conn, kind, o.submission_id)
-
-
 def send_emails(warehouse: Warehouse, outcomes: list[Outcome]) -> list[dict]:
-    """One email per deposit this run recorded (rejected or loaded), every council
-    attempted before any failure is raised (Airflow's retry then sends only what did not go)."""
-    sent, errors = [], []
-    for o in outcomes:
-        if not (o.submission_id and o.status in ("rejected", "loaded", "superseded")):
-            continue
-        if not (o.recorded_now or _still_owed(warehouse, o)):
-            continue
-        try:
-            sent.append(notify_file(warehouse, o.submission_id))
-        except Exception as exc:  # noqa: BLE001 - the other councils' emails must not wait
-            log.error("pay email to %s about submission %s failed: %s", o.label, o.submission_id, exc)
-            errors.append(f"{o.label}: {exc}")
-    if errors:
-        raise RuntimeError(f"{len(errors)} pay email(s) not sent (retried by Airflow): " + "; ".join(errors))
-    return sent
+    """One email per deposit a run decided, at most once each (mail.outbox.email_decided_files)."""
+    return outbox.email_decided_files(warehouse, outcomes, notify_file, "pay")
