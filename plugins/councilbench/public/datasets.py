@@ -30,6 +30,9 @@ REGION_NAME = "West Midlands"
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
 AGGREGATE_AREAS = {REGION_CODE: REGION_NAME, ENGLAND_CODE: ENGLAND_NAME}
+#: The UK, for the sources that publish it (a dataset asks for it with ``"with_uk": True``).
+UK_CODE = "K02000001"
+UK_NAME = "United Kingdom"
 
 NOMIS_BASE_URL_ENV = "COUNCILBENCH_NOMIS_BASE_URL"
 NOMIS_DEFAULT_BASE_URL = "https://www.nomisweb.co.uk"
@@ -127,6 +130,7 @@ class NomisDataset:
     measure_dimension: str
     measures: dict[str, str]  # dimension code -> metric id
     areas: str
+    with_uk: bool = False  # ask for (and expect) the UK beside the region and England
     kind: str = "nomis"
 
     @property
@@ -181,6 +185,7 @@ class SpreadsheetDataset:
     suppression_markers: tuple[str, ...]
     release_pattern: str
     areas: str
+    with_uk: bool = False  # expect the UK beside the region and England
     kind: str = "spreadsheet"
 
     @property
@@ -239,17 +244,19 @@ def metric_ids(ds) -> list[str]:
 
 
 def known_areas() -> dict[str, str]:
-    """Every area code we accept: the 33 councils, the region and England (code -> name)."""
+    """Every area code we accept: the 33 councils, the region, England and the UK (code -> name)."""
     from councilbench.core.catalogue import councils
 
     out = {c.code: c.name for c in councils().values()}
     out.update(AGGREGATE_AREAS)
+    out[UK_CODE] = UK_NAME
     return out
 
 
 def expected_areas(ds) -> dict[str, str]:
     """The areas that must be present: all councils (NOMIS publishes counties too) or the
-    councils whose tier delivers the dataset's metrics; always the region and England."""
+    councils whose tier delivers the dataset's metrics; always the region and England, and
+    the UK for a dataset configured ``with_uk``."""
     from councilbench.core.catalogue import councils, metrics
 
     if ds.areas == "all_councils":
@@ -261,6 +268,8 @@ def expected_areas(ds) -> dict[str, str]:
         raise ValueError(f"dataset {ds.dataset_id}: unknown areas rule {ds.areas!r}")
     out = {c.code: c.name for c in chosen}
     out.update(AGGREGATE_AREAS)
+    if ds.with_uk:
+        out[UK_CODE] = UK_NAME
     return out
 
 

@@ -29,6 +29,7 @@ select
     case area_code
         when 'E92000001' then 'country'
         when 'E12000005' then 'region'
+        when 'K02000001' then 'uk'
         else 'council'
     end                                         as area_level,
     period::text                                as period,
