@@ -16,6 +16,19 @@ COUNCILBENCH_DEFRA_WASTE_URL; NOMIS is COUNCILBENCH_NOMIS_BASE_URL
 retries (ops.check_results says why, nothing is loaded); an unreachable source is retried.
 Rerun a range: `airflow dags test public_sources -c '{"month_from": "2025-01", "month_to": "2025-12"}'`.
 
+Economy context on NOMIS, configured in councilbench.public.datasets (each code's NOMIS
+name checked, so a wrong code rejects the answer): the claimant count aged 18-24
+(NM_162_1, age 11, with the UK), the Annual Population Survey's residents aged 16-64
+qualified to level 4+ (NM_17_5, 12 months to December of each year asked for: RQF4+ from
+2022 and NVQ4+ to 2021 kept apart, with numerator, denominator and confidence interval)
+and UK Business Counts (enterprises NM_142_1, local units NM_141_1: size bands and
+manufacturing, March of each year asked for); year_from / year_to choose their years.
+
+Economy context tables, each a mapped task of the same kind, from the file its
+COUNCILBENCH_*_URL names (default: the publisher's): ONS subregional productivity by
+district and by ITL area (the counties are ITL3 areas), the Indices of Deprivation 2025
+local authority summaries (districts, upper tier) and ONS Standard Area Measurements.
+
 GOV.UK's gender pay gap data (task load_gender_pay_gap): one download per reporting year
 from COUNCILBENCH_GPG_URL, every employer's row loaded into raw.public_gender_pay_gap,
 the councils matched by EmployerId through the registry (gpg_employer_id); a council not
@@ -63,13 +76,13 @@ REPORTING_YEAR = r"^(\d{4}-\d{2})?$"
             "",
             type="string",
             pattern=YEAR,
-            description="First mid-year population estimate (YYYY); empty: 2 years before year_to.",
+            description="First year (YYYY) of mid-year population, APS and business counts; empty: 2 years before year_to.",
         ),
         "year_to": Param(
             "",
             type="string",
             pattern=YEAR,
-            description="Last mid-year population estimate (YYYY); empty: the latest published at the run's date.",
+            description="Last year (YYYY) of mid-year population, APS and business counts; empty: by the run's date.",
         ),
         "gpg_year_from": Param(
             "",

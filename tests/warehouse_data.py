@@ -382,6 +382,7 @@ def _env(**values):
 
 def load_public_statistics(warehouse: Warehouse, folder: Path) -> list[dict]:
     """Demo NOMIS and DEFRA files served on 127.0.0.1, loaded by the real public loader."""
+    from councilbench.dev import economy_table_samples
     from councilbench.dev import public_samples as demo_data
     from councilbench.dev.public_server import SourceServer
     from councilbench.ingest.fetch import RetryPolicy
@@ -401,7 +402,8 @@ def load_public_statistics(warehouse: Warehouse, folder: Path) -> list[dict]:
     with SourceServer(Path(folder)) as server:
         defra_env = dsets.get("defra_waste").url_env
         with _env(
-            **{dsets.NOMIS_BASE_URL_ENV: server.base_url, defra_env: server.url(f"defra/{files['defra_ods'].name}")}
+            **{dsets.NOMIS_BASE_URL_ENV: server.base_url, defra_env: server.url(f"defra/{files['defra_ods'].name}")},
+            **economy_table_samples.served_urls(server),  # ONS and MHCLG tables, one URL each
         ):
             results = [refresh_dataset(warehouse, d, ranges, policy=fast).as_dict() for d in dsets.DATASET_IDS]
     bad = [r for r in results if r["status"] != "loaded"]

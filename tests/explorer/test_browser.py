@@ -35,6 +35,7 @@ TITLES = {
     "metric": "Metric explorer",
     "council": "Council profile",
     "region": "Region",
+    "practice": "Good practice",
     "submissions": "Submissions",
     "check": "Check a file",
     "spend": "Pooled spend",
@@ -288,7 +289,7 @@ def test_council_profile_opens_for_a_council(app, driver, choice, state_dir):
     finish(driver, "council", state_dir)
 
 
-@pytest.mark.parametrize("page", ["region", "submissions", "spend", "data"])
+@pytest.mark.parametrize("page", ["region", "practice", "submissions", "spend", "data"])
 def test_page_opens(app, driver, page, state_dir):
     browser.open_page(driver, app.page_url(page), page)
     assert driver.find_element(By.CSS_SELECTOR, "h1").text

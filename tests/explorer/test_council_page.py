@@ -128,6 +128,30 @@ def test_nearest_neighbours_are_listed_with_why(dudley, built):
     assert all(table["Most alike in"]) and all(table["Differs most in"])
 
 
+def test_each_features_weight_and_contribution_is_shown(dudley, built):
+    """Deprivation and density beside the other features: each neighbour's IMD score and
+    residents per hectare, each feature's share of each squared distance, and the weights."""
+    rows = marts(
+        built,
+        """select neighbour_name, neighbour_imd_avg_score, neighbour_residents_per_hectare, part_population,
+                  part_share_16_64, part_claimant_rate, part_deprivation, part_density, part_tier
+           from marts.mart_council_neighbours where council_code = %s order by neighbour_rank""",
+        (DUDLEY,),
+    )
+    table = table_with(dudley, "Most alike in")
+    assert list(table["IMD score"]) == ["–" if r[1] is None else f"{float(r[1]):.1f}" for r in rows]
+    assert list(table["Residents per hectare"]) == ["–" if r[2] is None else f"{float(r[2]):.1f}" for r in rows]
+    parts = table_with(dudley, "Deprivation")
+    assert list(parts["Council"]) == [r[0] for r in rows]
+    columns = ["Residents", "Aged 16-64", "Claimant rate", "Deprivation", "Density", "Type of council"]
+    for r, shown in zip(rows, parts[columns].to_dict("records"), strict=True):
+        assert [shown[c] for c in columns] == [f"{100 * float(v):.0f}%" for v in r[3:]], r[0]
+    model = marts(built, "select feature_name, weight from marts.mart_neighbour_model_features order by feature_order")
+    weights = table_with(dudley, "Weight")
+    assert list(zip(weights["Feature"], weights["Weight"], strict=True)) == [(n, float(w)) for n, w in model]
+    assert {"Deprivation (IMD average score)", "Residents per hectare"} <= set(weights["Feature"])
+
+
 def test_councils_to_learn_from_come_from_best_practice(dudley, built):
     best = marts(
         built,

@@ -93,7 +93,7 @@ def test_nomis_queries_have_the_real_api_shape():
     pop = query(dsets.get("nomis_population"), ["E10000028"], ["2024"], base_url="http://x")
     assert "/NM_2002_1.data.csv?geography=E10000028&date=2024&gender=0&measures=20100&c_age=200,203&" in pop
     # The registry decides what is asked for: 33 councils (counties too), region, England.
-    assert len(dsets.expected_areas(cc)) == 35
+    assert len(dsets.expected_areas(cc)) == 36  # 33 councils, the region, England and the UK
     assert len(dsets.expected_areas(dsets.get("defra_waste"))) == 32  # the tiers that collect waste
 
 
@@ -115,20 +115,20 @@ def test_default_ranges_follow_the_publication_calendar():
 def test_claimant_count_is_paged_past_the_cell_cap_loaded_and_idempotent(warehouse, sources):
     result = refresh_dataset(warehouse, "nomis_claimant_count", ranges(("2025-01", "2025-03")), policy=FAST)
     assert (result.outcome, result.status, result.validation) == ("loaded", "loaded", "pass"), result.message
-    assert result.rows_loaded == 35 * 3 * 2
+    assert result.rows_loaded == 36 * 3 * 2
     pages = sources.requests_to(NOMIS_PATH + "NM_162_1")
-    assert len(pages) == 5  # 210 records, 50 a page
+    assert len(pages) == 5  # 216 records, 50 a page
     assert [p.split("RecordOffset=")[1].split("&")[0] for p in pages[1:]] == ["50", "100", "150", "200"]
 
     ((sub_id, status, outcome, rows),) = ledger(warehouse, "nomis_claimant_count", "2025-01/2025-03")
-    assert (status, outcome, rows) == ("loaded", "pass", 210)
+    assert (status, outcome, rows) == ("loaded", "pass", 216)
     loaded = raw_rows(warehouse, sub_id)
-    assert len({r[0] for r in loaded}) == 35 and {r[1] for r in loaded} == {"2025-01", "2025-02", "2025-03"}
+    assert len({r[0] for r in loaded}) == 36 and {r[1] for r in loaded} == {"2025-01", "2025-02", "2025-03"}
     assert {r[2] for r in loaded} == {"econ_claimant_count", "econ_claimant_rate"}
     rates = [float(r[3]) for r in loaded if r[2] == "econ_claimant_rate" and r[0] not in dsets.AGGREGATE_AREAS]
     assert min(rates) > 1.5 and max(rates) < 7.5
     checks = checks_of(warehouse, sub_id)
-    assert checks["no_truncation"][:2] == ("pass", "all 210 records declared by RECORD_COUNT received")
+    assert checks["no_truncation"][:2] == ("pass", "all 216 records declared by RECORD_COUNT received")
     assert {c: v[0] for c, v in checks.items()} == dict.fromkeys(checks, "pass") and len(checks) == 9
     with connect(warehouse, role="loader") as conn:
         attempts = conn.execute(
@@ -140,7 +140,7 @@ def test_claimant_count_is_paged_past_the_cell_cap_loaded_and_idempotent(warehou
     again = refresh_dataset(warehouse, "nomis_claimant_count", ranges(("2025-01", "2025-03")), policy=FAST)
     assert (again.outcome, again.submission_id, again.is_new) == ("unchanged", sub_id, False)
     assert len(ledger(warehouse, "nomis_claimant_count", "2025-01/2025-03")) == 1
-    assert len(raw_rows(warehouse, sub_id)) == 210
+    assert len(raw_rows(warehouse, sub_id)) == 216
 
 
 def _revise(folder: Path, area: str, month: str, measure: str, value: str) -> None:
@@ -174,7 +174,7 @@ def test_a_revised_answer_supersedes_the_older_and_keeps_its_history(warehouse, 
     # History stays: both answers' rows are in raw, each tagged with its submission.
     old = {(a, p, m): v for a, p, m, v, _ in raw_rows(warehouse, first.submission_id)}
     new = {(a, p, m): v for a, p, m, v, _ in raw_rows(warehouse, second.submission_id)}
-    assert len(old) == len(new) == 210
+    assert len(old) == len(new) == 216
     assert new[("E08000025", "2025-06", "econ_claimant_count")] == 41234
     assert old[("E08000025", "2025-06", "econ_claimant_count")] != 41234
 
@@ -188,7 +188,7 @@ def test_an_answer_that_cannot_be_paged_fails_validation_as_truncated(warehouse,
     checks = checks_of(warehouse, sub_id)
     outcome, message, _, _ = checks["no_truncation"]
     assert outcome == "fail"
-    assert message.startswith("truncated: the source declared RECORD_COUNT 210 but 50 records were received")
+    assert message.startswith("truncated: the source declared RECORD_COUNT 216 but 50 records were received")
     assert "does not page" in message
     assert checks["areas_complete"][0] == "fail"  # and it says which areas never arrived
     assert raw_rows(warehouse, sub_id) == []
@@ -381,20 +381,27 @@ def test_staging_models_build_and_keep_the_latest_loaded_values(reference_wareho
 def test_demo_sources_serve_what_the_dag_asks_for_by_default(warehouse, tmp_path, monkeypatch):
     from datetime import date
 
+    from councilbench.dev.economy_table_samples import FILES
     from councilbench.dev.public_sources import serve_demo_sources
     from councilbench.public.load import refresh_all
 
     as_of = date(2026, 11, 21)
     with serve_demo_sources(tmp_path / "demo", as_of) as overrides:
-        assert set(overrides) == {dsets.NOMIS_BASE_URL_ENV, "COUNCILBENCH_DEFRA_WASTE_URL", "COUNCILBENCH_GPG_URL"}
+        economy_tables = {dsets.get(d).url_env for d in FILES}  # ONS and MHCLG tables, one URL each
+        assert set(overrides) == {dsets.NOMIS_BASE_URL_ENV, "COUNCILBENCH_DEFRA_WASTE_URL", "COUNCILBENCH_GPG_URL"} | (
+            economy_tables
+        )
         for key, value in overrides.items():
             monkeypatch.setenv(key, value)
         results = refresh_all(warehouse, dsets.default_ranges(as_of), policy=FAST)
-    assert [(r.dataset_id, r.period, r.status) for r in results] == [
+    assert [(r.dataset_id, r.period, r.status) for r in results[:2]] == [
         ("nomis_claimant_count", "2025-11/2026-10", "loaded"),
         ("nomis_population", "2023/2025", "loaded"),
-        ("defra_waste", "2024-25", "loaded"),
     ], [r.message for r in results]
+    by_id = {r.dataset_id: (r.period, r.status) for r in results}
+    assert by_id["defra_waste"] == ("2024-25", "loaded")
+    assert by_id["nomis_aps_qualifications"] == ("2023/2025", "loaded")  # the economy context too
+    assert {r.status for r in results} == {"loaded"}, [(r.dataset_id, r.message) for r in results]
     rates = [
         float(v)
         for a, p, m, v, _ in raw_rows(warehouse, results[0].submission_id)

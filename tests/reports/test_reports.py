@@ -19,7 +19,8 @@ import pytest
 
 import warehouse_data as wd
 from councilbench.core import catalogue, settings
-from councilbench.reports import checks, data, pipeline, sending
+from councilbench.reports import checks, data, pipeline, render, sending
+from councilbench.reports import context as context_view
 from councilbench.reports import format as fmt
 from councilbench.reports import packs as packs_view
 from councilbench.reports.charts import text_width
@@ -625,3 +626,198 @@ def test_pack_wording_has_no_doubled_labels_or_unpluralised_counts(built, packs)
     assert fmt.plural(1, "period") == "1 period" and fmt.plural(0, "council") == "0 councils"
     assert fmt.labelled("Not available", "Not applicable: no housing stock") == "Not applicable: no housing stock"
     assert fmt.labelled("Not available", "the owner is on leave") == "Not available: the owner is on leave"
+
+
+# --- context beside every comparison, and the good practice behind the figures (issue 17) --------
+
+CONTEXT_COLUMNS = (
+    "imd_avg_score",
+    "imd_rank_avg_score",
+    "imd_share_most_deprived_10pct",
+    "residents_per_hectare",
+    "region_residents_per_hectare",
+    "england_residents_per_hectare",
+)
+
+
+def _text(html: str) -> str:
+    """The words a reader sees: inline elements (a figure's span, a link) join their text."""
+    inline = re.sub(r"</?(?:span|a|strong|em)\b[^>]*>", "", html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", inline)).split())
+
+
+def _context_rows(built, codes: list[str]) -> dict[str, dict]:
+    with data.open_marts(built.warehouse) as conn:
+        rows = data.council_context(conn)
+    return {code: rows[code] for code in codes}
+
+
+def test_pack_context_block_states_the_councils_deprivation_and_density_from_the_mart(built, packs):
+    rows = _context_rows(built, PACK_COUNCILS)
+    for p in packs:
+        html = Path(p["html"]).read_text(encoding="utf-8")
+        row = rows[p["council_code"]]
+        # the sources are loaded in the test warehouse: every deprivation and density figure is there
+        assert all(row[c] is not None for c in CONTEXT_COLUMNS), row
+        block = html[html.index('<section id="context"') : html.index('<section id="summary"')]
+        shown = {f["field"]: f for f in checks.figures(block) if f["mart"] == "mart_council_context"}
+        assert set(CONTEXT_COLUMNS) <= set(shown)
+        for column, f in shown.items():
+            assert f["key"] == {"council_code": p["council_code"]}, f
+            assert float(f["value"]) == pytest.approx(float(row[column])), f
+        assert shown["imd_avg_score"]["text"] == context_view.show(row["imd_avg_score"], "score")
+        assert shown["imd_rank_avg_score"]["text"] == fmt.ordinal(row["imd_rank_avg_score"])
+        assert shown["imd_share_most_deprived_10pct"]["text"] == context_view.show(
+            row["imd_share_most_deprived_10pct"], "percent"
+        )
+        assert shown["residents_per_hectare"]["text"] == context_view.show(row["residents_per_hectare"], "per_hectare")
+        among = context_view.RANKED_AMONG[row["imd_ranked_among"]]
+        name = fmt.display_name(catalogue.councils()[p["council_code"]].name)
+        line = (
+            f"Context: {name}'s IMD {row['iod_release']} average score is "
+            f"{shown['imd_avg_score']['text']}, the {fmt.ordinal(row['imd_rank_avg_score'])} most deprived of "
+            f"England's {among}"
+        )
+        text = _text(html)
+        # the line at the top, in the context block, and beside every league table
+        sections = html.count('<section class="area"')
+        assert sections > 5 and text.count(line) == sections + 2, (line, text.count(line))
+        assert (
+            f"{shown['residents_per_hectare']['text']} residents per hectare (West Midlands "
+            f"{context_view.show(row['region_residents_per_hectare'], 'per_hectare')}, England "
+            f"{context_view.show(row['england_residents_per_hectare'], 'per_hectare')})"
+        ) in text
+    # a county is ranked among the upper-tier authorities, a district among the districts
+    assert rows[WARWICKSHIRE]["imd_ranked_among"] == "upper tier"
+    assert rows[MOORLANDS]["imd_ranked_among"] == "district"
+
+
+def test_a_pack_with_no_context_published_says_so(built):
+    with data.open_marts(built.warehouse) as conn:
+        d = data.month_data(conn, MONTH)
+    d.context, d.economy = {}, []  # as a warehouse whose context sources are not loaded yet
+    html = render.pack_html(packs_view.build(d, DUDLEY))
+    text = _text(html)
+    assert "Context: Dudley's deprivation and density figures are not published yet." in text
+    assert text.count("not published yet") > 8  # the line beside every table, and each figure in the block
+    assert not [f for f in checks.figures(html) if f["mart"] in ("mart_council_context", "mart_region_economy")]
+
+
+def test_annual_economy_section_is_the_mart_region_economy(built, annual):
+    html = Path(annual[1][0]["html"]).read_text(encoding="utf-8")
+    assert '<a href="#economy">Economy</a>' in html and '<h2 id="economy-h">Economy</h2>' in html
+    section = html[html.index('<section class="chapter" id="economy"') : html.index('<section id="england"')]
+    with data.open_marts(built.warehouse) as conn:
+        rows = data.region_economy(conn)
+    assert {r["area_level"] for r in rows} >= {"region", "country"} and rows
+    by_key = {(r["indicator_id"], r["area_code"]): r for r in rows}
+    figures = [f for f in checks.figures(section) if f["mart"] == "mart_region_economy" and f["tag"] != "rect"]
+    for f in figures:
+        r = by_key[(f["key"]["indicator_id"], f["key"]["area_code"])]
+        assert float(f["value"]) == pytest.approx(float(r[f["field"]])), f
+        expected = (context_view.show if f["field"] == "value" else context_view.change_text)(r[f["field"]], r["unit"])
+        assert f["text"] == expected, f
+    # every published value and change is in the table, in the right column
+    assert {(f["key"]["indicator_id"], f["key"]["area_code"], f["field"]) for f in figures} == {
+        (r["indicator_id"], r["area_code"], column)
+        for r in rows
+        for column in ("value", "change")
+        if r[column] is not None
+    }
+    table = section[section.index("<tbody>") : section.index("</tbody>")]
+    for indicator_id in {r["indicator_id"] for r in rows}:
+        row = re.search(rf'<tr data-indicator="{indicator_id}">(.*?)</tr>', table, re.S).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        for level, cell in zip(("region", "country", "uk"), cells, strict=False):
+            [mart_row] = [r for r in rows if r["indicator_id"] == indicator_id and r["area_level"] == level] or [None]
+            if mart_row is None or mart_row["value"] is None:
+                assert "no value" in cell
+            else:
+                assert _text(cell) == context_view.show(mart_row["value"], mart_row["unit"])
+    # the series break is named, never a change across it
+    for r in rows:
+        if r["note"]:
+            assert unescape(r["note"]) in unescape(section)
+    svgs = _svgs(section, "bars")
+    assert svgs and all(svg.get("data-indicator") for svg in svgs)
+
+
+def test_case_studies_beside_the_metrics_a_council_should_look_at_and_in_the_annual_report(built, packs, annual):
+    suggested = marts(
+        built,
+        """select council_code, metric_id, case_study_id from marts.mart_good_practice
+           where suggestion_type = 'case_study' and council_code = any(%s)""",
+        [PACK_COUNCILS],
+    )
+    expected = {}
+    for code, metric, case in suggested:
+        expected.setdefault((code, metric), set()).add(case)
+    # the mart judges each metric at its latest period: the rows of the pack at that period
+    latest = dict(
+        marts(
+            built,
+            """select distinct on (metric_id) metric_id, period from marts.mart_benchmark
+               where group_type = 'region' order by metric_id, period_index desc""",
+        )
+    )
+    listed_in_watch = 0
+    for p in packs:
+        html = Path(p["html"]).read_text(encoding="utf-8")
+        code = p["council_code"]
+        # every league-table row: the case studies the mart suggests for the council and metric, no others
+        rows = re.findall(r'<tr data-metric="(\w+)" data-period="([^"]*)" data-status="\w+">(.*?)</tr>', html, re.S)
+        for metric, period, row in rows:
+            shown = set(re.findall(r'data-case-study="([^"]+)"', row))
+            if period == latest.get(metric):
+                assert shown == expected.get((code, metric), set()), (code, metric)
+        # where to look first: the case studies (title, council, headline outcome, link) beside whom to ask
+        watch = html[html.index('id="watch"') : html.index('<section class="area"')]
+        periods = {metric: period for metric, period, _ in rows}
+        for metric, figure_html in re.findall(r'<figure data-metric="(\w+)">(.*?)</figure>', watch, re.S):
+            if periods.get(metric) != latest.get(metric):
+                continue
+            cases = expected.get((code, metric), set())
+            assert set(re.findall(r'data-case-study="([^"]+)"', figure_html)) == cases
+            for case in cases:
+                [(title, council, outcome, link)] = marts(
+                    built,
+                    """select title, council_name, headline_outcome, link from marts.mart_case_studies
+                       where case_study_id = %s and metric_id = %s""",
+                    [case, metric],
+                )
+                text = _text(figure_html)
+                assert f"{title} ({fmt.display_name(council)}): {outcome.replace(' -> ', ' → ')}" in text
+                assert f'href="{link}"' in figure_html
+                listed_in_watch += 1
+    assert listed_in_watch  # the test history puts some of these councils where a case study helps
+    # the annual report lists every case study, under its service area
+    html = Path(annual[1][0]["html"]).read_text(encoding="utf-8")
+    assert '<a href="#good-practice">Good practice</a>' in html
+    section = html[html.index('id="good-practice"') : html.index('id="quality"')]
+    studies = marts(built, "select distinct case_study_id, title, service_area from marts.mart_case_studies")
+    assert studies
+    assert set(re.findall(r'data-case-study="([^"]+)"', section)) == {s[0] for s in studies}
+    for case_id, title, area in studies:
+        heading = section.index(f'<h3 id="good-practice-{area}"')
+        assert section.index(f'data-case-study="{case_id}"', heading) > heading and title in unescape(section)
+
+
+def test_context_and_economy_render_in_chromium_and_in_the_pdfs(annual, packs):
+    with Chromium() as browser:
+        for p in packs:
+            shown = browser.evaluate(
+                Path(p["html"]),
+                "[...document.querySelectorAll('.context-line')].filter(e => e.getBoundingClientRect().height > 0)"
+                ".length",
+            )
+            assert shown == Path(p["html"]).read_text(encoding="utf-8").count('class="context-line"') > 5
+        rows = browser.evaluate(
+            Path(annual[1][0]["html"]), "document.querySelectorAll('#economy tbody tr').length", media="screen"
+        )
+        assert rows > 3
+    text = " ".join(checks.pdf_text(Path(annual[1][0]["pdf"])).split())
+    assert "Economy" in text and "Change over the year" in text and "Good practice" in text
+    for p in packs:
+        pdf = " ".join(checks.pdf_text(Path(p["pdf"])).split())
+        name = fmt.display_name(catalogue.councils()[p["council_code"]].name)
+        assert f"Context: {name}'s IMD" in pdf and "residents per hectare (West Midlands" in pdf

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from html import unescape
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from councilbench.reports import annual, data, render
 from councilbench.reports import format as fmt
 from councilbench.warehouse import build as warehouse_build
 from councilbench.warehouse.connection import connect
+from warehouse_copy import copy_database
 
 #: The return-based recycling rate has only 2025-Q1 of 2024-25 in the test history (it
 #: starts in March 2025), while DEFRA publishes England's figure for the whole year.
@@ -35,15 +35,13 @@ def built(reference_warehouse, state_dir):
 
 
 @pytest.fixture(scope="module")
-def own_warehouse(server, state_dir):
+def own_warehouse(reference_template, state_dir):
     """A warehouse of this module's own, for the tests that add a month or alter tables (the
     session's is shared by modules that expect its months as they are): the test history,
     built as production builds it."""
-    from councilbench.warehouse import bootstrap, reference_data
+    from councilbench.warehouse import bootstrap
 
-    wh = server.with_database(f"councilbench_test_regions_{uuid.uuid4().hex[:8]}")
-    bootstrap.up(wh)
-    reference_data.refresh(wh)
+    wh = copy_database(reference_template, "regions")
     wd.build_history(wh, Path(state_dir) / "region-marts-public-sources", months=wd.HISTORY[-8:])
     warehouse_build.build_models(wh, unit_tests=False)
     yield wh

@@ -1,5 +1,5 @@
-"""mart_benchmark and mart_council_neighbours recomputed independently: plain SQL reads of
-raw.council_return_rows, raw.public_observations and ops.submissions, the seed files
+"""mart_benchmark recomputed independently (the nearest neighbours: test_neighbour_model.py):
+plain SQL reads of raw.council_return_rows, raw.public_observations and ops.submissions, the seed files
 through councilbench.core.catalogue, and pandas/numpy for everything else. Nothing here reads a
 dbt model except the mart rows being checked."""
 
@@ -67,13 +67,7 @@ def raw(built):
             conn.execute("select * from marts.mart_benchmark").fetchall(),
             columns=[c.name for c in conn.execute("select * from marts.mart_benchmark limit 0").description],
         )
-        neighbours = pd.DataFrame(
-            conn.execute(
-                "select council_code, neighbour_code, neighbour_rank, distance from marts.mart_council_neighbours"
-            ).fetchall(),
-            columns=["council_code", "neighbour_code", "neighbour_rank", "distance"],
-        )
-    return {"returns": returns, "public": public, "mart": mart, "neighbours": neighbours}
+    return {"returns": returns, "public": public, "mart": mart}
 
 
 def newest_loaded(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
@@ -268,39 +262,3 @@ def test_superseded_figures_are_not_the_ones_benchmarked(raw):
         .unique()
     )
     assert list(value) == [by_status["loaded"]]
-
-
-def test_nearest_neighbours_match_an_independent_recomputation(raw):
-    councils = catalogue.councils()
-    pop = population(raw)
-    latest = pop.sort_values("year").groupby("area_code").tail(1).set_index("area_code")
-    cc = newest_loaded(
-        raw["public"][
-            (raw["public"].dataset == "nomis_claimant_count") & (raw["public"].measure == "econ_claimant_rate")
-        ],
-        ["area_code", "period"],
-    )
-    cc = cc[cc.value.notna()].sort_values("period").groupby("area_code").tail(12)
-    rate = cc.groupby("area_code").value.apply(lambda s: float(np.mean(s.astype(float))))
-    codes = sorted(councils)
-    x = np.array(
-        [
-            [
-                math.log(float(latest.loc[c, "econ_population_all_ages"])),
-                float(latest.loc[c, "econ_population_16_64"]) / float(latest.loc[c, "econ_population_all_ages"]),
-                rate[c],
-            ]
-            for c in codes
-        ]
-    )
-    z = (x - x.mean(axis=0)) / x.std(axis=0)
-    tiers = ["metropolitan_borough", "unitary", "county", "district"]
-    onehot = np.array([[1.0 if councils[c].tier == t else 0.0 for t in tiers] for c in codes])
-    features = np.hstack([z, onehot])
-    mart = raw["neighbours"]
-    for i, code in enumerate(codes):
-        d = np.sqrt(((features - features[i]) ** 2).sum(axis=1))
-        order = sorted((float(d[j]), codes[j]) for j in range(len(codes)) if j != i)[:5]
-        got = mart[mart.council_code == code].sort_values("neighbour_rank")
-        assert list(got.neighbour_code) == [c for _, c in order], code
-        assert [float(v) for v in got.distance] == pytest.approx([dist for dist, _ in order], abs=1e-5)

@@ -6,11 +6,22 @@
 --                    no finer age bands here);
 --   claimant_rate    mean claimant rate (% of residents aged 16-64) over the latest 12
 --                    published months: labour-market need;
+--   imd_avg_score    deprivation: the IMD 2025 average score (metric econ_imd_avg_score),
+--                    the district summary for a district, borough or unitary and the
+--                    county's own upper-tier summary for a county;
+--   log_density      ln(residents per hectare): the population above over the land area
+--                    of the latest Standard Area Measurements release
+--                    (econ_land_area_hectares), on a log scale like population;
 --   tier             one-hot (metropolitan borough, unitary, county, district), not
 --                    z-scored: a different tier adds 2 x var('neighbour_tier_weight')^2
 --                    to the squared distance.
--- Population density would be a natural feature but the warehouse holds no area (land)
--- data yet; it is left out rather than guessed.
+-- How much each feature weighs is var('neighbour_weights') (int_council__nearest_neighbours).
+-- A council without a deprivation or density figure (a source not loaded yet, a new
+-- authority the release does not cover) keeps its place in the model: its z-score is 0,
+-- the councils' mean, so that feature neither pulls it towards nor pushes it away from
+-- any council in particular, and deprivation_imputed / density_imputed say so (a warn
+-- test reports it on every build). The other features' mean and spread are over the
+-- councils that have a figure.
 with registry as (
     select council_code, council_name, tier from {{ ref('stg_reference__council_registry') }}
 ),
@@ -45,6 +56,35 @@ claimant as (
     group by area_code
 ),
 
+-- Deprivation: by metric id, whichever IoD dataset carries it; the newest release
+-- first, then the summary for the council's own geography (File 11 for a county).
+deprivation as (
+    select distinct on (o.area_code)
+        o.area_code                                 as council_code,
+        o.value                                     as imd_avg_score,
+        o.period                                    as imd_period
+    from {{ ref('stg_public__observations') }} as o
+    inner join registry as r on r.council_code = o.area_code
+    where o.metric_id = 'econ_imd_avg_score'
+      and o.value is not null
+    order by
+        o.area_code asc,
+        o.period desc,
+        (o.dataset_id = case when r.tier = 'county' then 'mhclg_iod_utla' else 'mhclg_iod_lad' end) desc,
+        o.dataset_id asc
+),
+
+land_area as (
+    select distinct on (o.area_code)
+        o.area_code                                 as council_code,
+        o.value                                     as land_area_hectares,
+        o.period                                    as land_area_period
+    from {{ ref('stg_public__observations') }} as o
+    where o.metric_id = 'econ_land_area_hectares'
+      and o.value > 0
+    order by o.area_code asc, o.period desc, o.dataset_id asc
+),
+
 features as (
     select
         r.council_code,
@@ -58,10 +98,18 @@ features as (
         c.claimant_rate,
         c.claimant_first_month,
         c.claimant_last_month,
-        c.claimant_months
+        c.claimant_months,
+        d.imd_avg_score,
+        d.imd_period,
+        a.land_area_hectares,
+        a.land_area_period,
+        p.population_all_ages / a.land_area_hectares                        as residents_per_hectare,
+        ln(p.population_all_ages / a.land_area_hectares)                    as log_density
     from registry as r
     inner join latest_population as p on p.council_code = r.council_code
     inner join claimant as c on c.council_code = r.council_code
+    left join deprivation as d on d.council_code = r.council_code
+    left join land_area as a on a.council_code = r.council_code
 ),
 
 stats as (
@@ -71,7 +119,11 @@ stats as (
         avg(share_16_64)            as mean_share_16_64,
         stddev_pop(share_16_64)     as sd_share_16_64,
         avg(claimant_rate)          as mean_claimant_rate,
-        stddev_pop(claimant_rate)   as sd_claimant_rate
+        stddev_pop(claimant_rate)   as sd_claimant_rate,
+        avg(imd_avg_score)          as mean_imd_avg_score,
+        stddev_pop(imd_avg_score)   as sd_imd_avg_score,
+        avg(log_density)            as mean_log_density,
+        stddev_pop(log_density)     as sd_log_density
     from features
 )
 
@@ -83,6 +135,12 @@ select
                                                 as z_share_16_64,
     round(coalesce((f.claimant_rate - s.mean_claimant_rate) / nullif(s.sd_claimant_rate, 0), 0), 6)
                                                 as z_claimant_rate,
+    round(coalesce((f.imd_avg_score - s.mean_imd_avg_score) / nullif(s.sd_imd_avg_score, 0), 0), 6)
+                                                as z_imd_avg_score,
+    round(coalesce((f.log_density - s.mean_log_density) / nullif(s.sd_log_density, 0), 0), 6)
+                                                as z_log_density,
+    f.imd_avg_score is null                     as deprivation_imputed,
+    f.log_density is null                       as density_imputed,
     (f.tier = 'metropolitan_borough')::integer  as is_metropolitan_borough,
     (f.tier = 'unitary')::integer               as is_unitary,
     (f.tier = 'county')::integer                as is_county,

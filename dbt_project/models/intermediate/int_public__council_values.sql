@@ -1,9 +1,14 @@
 -- Public statistics that are metrics of a council: the claimant count and rate (monthly)
 -- and DEFRA's household recycling rate (financial year), for the member councils whose
 -- tier the catalogue says the metric describes (so the counties, whose figures are the
--- sum over their districts, are left out). Population estimates are denominators, not
--- benchmarked periods (their period is a mid-year date), and do not appear here.
--- Same columns as int_returns__latest_values, so fct_metric_value treats both alike.
+-- sum over their districts, are left out). Same columns as int_returns__latest_values,
+-- so fct_metric_value treats both alike.
+-- Context statistics (catalogue polarity 'context': population, the 18-24 claimant
+-- count, qualifications, business counts, productivity, deprivation, land area) describe
+-- a council's area and are never ranked, so they never reach the facts: they are left
+-- out by polarity, not by their periods (an Annual Population Survey period '2011-12'
+-- reads like the financial year 2011-12, and the 18-24 months like any month).
+-- mart_council_context and mart_region_economy show them.
 with observations as (
     select * from {{ ref('stg_public__observations') }}
     where area_level = 'council'
@@ -13,6 +18,7 @@ rules as (
     select metric_id, frequency, delivering_tiers
     from {{ ref('int_metric_rules') }}
     where source <> 'council_return'
+      and polarity <> 'context'
 ),
 
 claimant_counts as (

@@ -174,9 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     from importlib.metadata import entry_points
 
     from councilbench.cli import (
+        case_studies,
         explorer,
         export,
         gpg_match,
+        neighbours,
         pay,
         pay_access,
         pay_report,
@@ -187,7 +189,21 @@ def build_parser() -> argparse.ArgumentParser:
         validate,
     )
 
-    modules = (validate, template, returns, spend, pay, reports, explorer, export, pay_access, gpg_match, pay_report)
+    modules = (
+        validate,
+        template,
+        returns,
+        spend,
+        pay,
+        reports,
+        explorer,
+        export,
+        pay_access,
+        gpg_match,
+        pay_report,
+        case_studies,
+        neighbours,
+    )
     for module in modules:
         module.add_command(sub)
     for entry in sorted(entry_points(group=COMMAND_GROUP), key=lambda e: e.name):

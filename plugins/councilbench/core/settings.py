@@ -92,6 +92,17 @@ SETTINGS = {
         Setting("COUNCILBENCH_NOMIS_BASE_URL", "https://www.nomisweb.co.uk", "the NOMIS API"),
         Setting("COUNCILBENCH_DEFRA_WASTE_URL", None, "the DEFRA waste statistics file (default: GOV.UK's)"),
         Setting(
+            "COUNCILBENCH_ONS_PRODUCTIVITY_LAD_URL", None, "ONS subregional productivity by district (default: ONS's)"
+        ),
+        Setting(
+            "COUNCILBENCH_ONS_PRODUCTIVITY_ITL_URL", None, "ONS subregional productivity by ITL region (default: ONS's)"
+        ),
+        Setting("COUNCILBENCH_IOD_LAD_URL", None, "Indices of Deprivation 2025 File 10, districts (default: GOV.UK's)"),
+        Setting(
+            "COUNCILBENCH_IOD_UTLA_URL", None, "Indices of Deprivation 2025 File 11, upper tier (default: GOV.UK's)"
+        ),
+        Setting("COUNCILBENCH_ONS_LAND_AREA_URL", None, "ONS Standard Area Measurements zip (default: a best guess)"),
+        Setting(
             "COUNCILBENCH_GPG_URL",
             "https://gender-pay-gap.service.gov.uk/viewing/download-data/{year}",
             "GOV.UK's gender pay gap download of a reporting year ({year}: its first year)",

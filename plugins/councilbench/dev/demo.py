@@ -8,7 +8,11 @@ in PostgreSQL, LocalExecutor), driven through the REST API, the DAGs chained by 
    faults in three councils' files), served one URL per council from 127.0.0.1, and a
    local SMTP catcher that writes every email to the state folder;
 3. the history through the in-process backfill path (same code as the DAG);
-4. the public_sources DAG (NOMIS and DEFRA files in their published formats);
+4. the public_sources DAG (NOMIS, DEFRA, ONS and MHCLG files in their published formats:
+   claimant count by age, qualifications, business counts, productivity, deprivation,
+   land area); the case studies load with the reference data; at the end the demo prints
+   each source's rows, a council's context, the region's economy and the neighbours the
+   deprivation and density features changed (dev/demo_context.py);
 5. the month triggered through the REST API: council_returns (30 load, 3 are quarantined
    and only their contacts get an email), and its asset schedules warehouse_build (dbt),
    whose asset schedules reports (annual report, the 33 packs, each emailed once);
@@ -37,6 +41,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from councilbench.core import catalogue, settings
+from councilbench.dev.demo_context import context_summary, print_context
 from councilbench.dev.demo_pay import print_pay
 from councilbench.dev.demo_spend import print_pooled_spend
 from councilbench.dev.reports_summary import print_reports, reports_summary
@@ -339,6 +344,7 @@ def run_demo(warehouse: Warehouse) -> dict:
         "mail": where_mail_is,
         "quarantined_files": _quarantine_files(month),
         "reports": reports_summary(warehouse, month),
+        "context": context_summary(warehouse),
         "pooled_spend": {
             "financial_year": financial_year,
             "history_months": f"{spend_months[0]}..{spend_months[-2]}",
@@ -429,6 +435,7 @@ def print_summary(summary: dict) -> None:
         f"{settings.state_path('airflow')}/logs (tasks)"
     )
     print_reports(summary.get("reports"))
+    print_context(summary.get("context"))
     print_pooled_spend(summary.get("pooled_spend"))
     print_pay(summary.get("pay"))
     for line in explorer_lines():

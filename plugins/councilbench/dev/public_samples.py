@@ -479,8 +479,9 @@ def write_sources(
     folder: Path, *, months: list[str], years: list[str], financial: list[str], gpg_years: list[str] = ()
 ) -> dict[str, Path]:
     """The files a source server serves: nomis/<dataset>.data.csv, defra/<release file> and
-    gpg/<GOV.UK's name for each gender pay gap reporting year> (keys gpg:<year>)."""
-    from councilbench.dev import gpg_samples
+    gpg/<GOV.UK's name for each gender pay gap reporting year> (keys gpg:<year>), and the
+    economy tables in ONS's and MHCLG's layouts (economy_table_samples.FILES, keys: dataset ids)."""
+    from councilbench.dev import economy_table_samples, gpg_samples
 
     folder = Path(folder)
     (folder / "nomis").mkdir(parents=True, exist_ok=True)
@@ -489,10 +490,13 @@ def write_sources(
         "NM_2002_1": folder / "nomis" / "NM_2002_1.data.csv",
         "defra_ods": folder / "defra" / f"LA_and_Regional_Spreadsheet_{financial[-1]}.ods",
     }
-    out["NM_162_1"].write_bytes(nomis_claimant_csv(months).encode("utf-8"))
+    from councilbench.dev import economy_nomis_samples  # NM_162_1 with the 18-24 band, APS, business counts
+
+    out.update(economy_nomis_samples.write_sources(folder, months=months, years=years))
     out["NM_2002_1"].write_bytes(nomis_population_csv(years).encode("utf-8"))
     write_ods(out["defra_ods"], defra_sheets(financial))
     out.update({f"gpg:{label}": path for label, path in gpg_samples.write_years(folder, list(gpg_years)).items()})
+    out.update(economy_table_samples.write_files(folder))
     return out
 
 

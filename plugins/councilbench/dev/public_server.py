@@ -77,6 +77,8 @@ class SourceServer:
         self.requests: list[str] = []
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
+        self._tables: dict[Path, tuple] = {}  # data CSV -> (version, header, rows)
+        self._parsing = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -113,7 +115,26 @@ class SourceServer:
     def start(self) -> SourceServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="source-server", daemon=True)
         self._thread.start()
+        threading.Thread(target=self._warm, name="source-server-warm", daemon=True).start()
         return self
+
+    def _warm(self) -> None:
+        """Parse the NOMIS files before the first query asks (a big file takes a few tenths of a second)."""
+        for source in sorted((self.folder / "nomis").glob("*.data.csv")):
+            self._table(source)
+
+    def _table(self, source: Path) -> tuple[list[str], list[list[str]]]:
+        """A data CSV's header (upper case) and rows (fields as written), parsed once per
+        version of the file, so a page is answered without reading the whole file again."""
+        stat = source.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        with self._parsing:
+            cached = self._tables.get(source)
+            if cached is None or cached[0] != version:
+                lines = [ln for ln in source.read_text(encoding="utf-8").split("\n") if ln]
+                header = [unquoted(h).upper() for h in raw_fields(lines[0])]
+                cached = self._tables[source] = (version, header, [raw_fields(ln) for ln in lines[1:]])
+        return cached[1], cached[2]
 
     def stop(self) -> None:
         self._httpd.shutdown()
@@ -139,11 +160,8 @@ class SourceServer:
         source = self.folder / "nomis" / f"{dataset}.data.csv"
         if not source.exists():
             return 404, f"Cannot find dataset {dataset}\n".encode()
-        text = source.read_text(encoding="utf-8")
-        lines = [ln for ln in text.split("\n") if ln]
-        header = [unquoted(h).upper() for h in raw_fields(lines[0])]
+        header, rows = self._table(source)
         params = {k.lower(): ",".join(v) for k, v in query.items()}
-        rows = [raw_fields(ln) for ln in lines[1:]]
 
         def keep(column: str, wanted: str, alt: str | None = None):
             values = {w.strip() for w in wanted.split(",") if w.strip()}

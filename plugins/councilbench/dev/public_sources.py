@@ -5,7 +5,7 @@ unchanged.
     from councilbench.dev.public_sources import serve_demo_sources
 
     with serve_demo_sources(state / "demo-sources") as env_overrides:
-        env.update(env_overrides)  # COUNCILBENCH_NOMIS_BASE_URL, _DEFRA_WASTE_URL, _GPG_URL
+        env.update(env_overrides)  # COUNCILBENCH_NOMIS_BASE_URL, _DEFRA_WASTE_URL, _GPG_URL, _*_URL of each economy table
         run_dag(env, "public_sources")
 
 The files cover the periods the DAG asks for by default on ``as_of`` (today): 36 months
@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from councilbench.core import calendar
+from councilbench.dev import economy_nomis_samples, economy_table_samples
 from councilbench.dev import public_samples as demo_data
 from councilbench.dev.public_server import SourceServer
 from councilbench.public import datasets, gender_pay_gap
@@ -50,7 +51,13 @@ def serve_demo_sources(folder: Path, as_of: date | None = None) -> Iterator[dict
     folder = Path(folder)
     stamp = folder / ".written"
     written = stamp.exists() and stamp.read_text() == (as_of or date.today()).strftime("%Y-%m")
-    if not written or not (folder / "gpg").is_dir():  # a folder written before the gender pay gap files
+    # A folder written before the gender pay gap files or the economy tables is written again.
+    if (
+        not written
+        or not (folder / "gpg").is_dir()
+        or not economy_table_samples.written(folder)
+        or not economy_nomis_samples.written(folder)
+    ):
         write_demo_sources(folder, as_of)
         stamp.write_text((as_of or date.today()).strftime("%Y-%m"))
     defra = sorted((folder / "defra").glob("*.ods"))[-1]
@@ -59,4 +66,5 @@ def serve_demo_sources(folder: Path, as_of: date | None = None) -> Iterator[dict
             datasets.NOMIS_BASE_URL_ENV: server.base_url,
             datasets.get("defra_waste").url_env: server.url(f"defra/{defra.name}"),
             gender_pay_gap.URL_ENV: server.gpg_url,
+            **economy_table_samples.served_urls(server),
         }

@@ -27,6 +27,7 @@ st.navigation(
             page("metric", "Metric explorer"),
             page("council", "Council profile"),
             page("region", "Region"),
+            page("practice", "Good practice"),
         ],
         "Returns": [page("submissions", "Submissions"), page("check", "Check a file")],
         "Spend": [page("spend", "Pooled spend")],

@@ -34,7 +34,18 @@ FEATURES = {
     "population": "number of residents",
     "share_16_64": "share of residents aged 16-64",
     "claimant_rate": "claimant rate",
+    "deprivation": "deprivation",
+    "density": "residents per hectare",
     "tier": "type of council",
+}
+#: Their column headings in the table of contributions (one column each, so short).
+FEATURE_HEADINGS = {
+    "population": "Residents",
+    "share_16_64": "Aged 16-64",
+    "claimant_rate": "Claimant rate",
+    "deprivation": "Deprivation",
+    "density": "Density",
+    "tier": "Type of council",
 }
 
 
@@ -267,16 +278,18 @@ def _outlier_reading(metric: MetricInfo, score: float) -> str:
 
 _NEIGHBOUR_NUMBERS = (
     "distance",
-    "distance2_population",
-    "distance2_share_16_64",
-    "distance2_claimant_rate",
-    "distance2_tier",
+    *(f"distance2_{key}" for key in FEATURES),
+    *(f"part_{key}" for key in FEATURES),
     "council_population",
     "neighbour_population",
     "council_share_16_64",
     "neighbour_share_16_64",
     "council_claimant_rate",
     "neighbour_claimant_rate",
+    "council_imd_avg_score",
+    "neighbour_imd_avg_score",
+    "council_residents_per_hectare",
+    "neighbour_residents_per_hectare",
 )
 
 
@@ -285,9 +298,13 @@ def neighbours(council: CouncilInfo) -> pd.DataFrame:
     rows = db.cached_query(
         """
         select neighbour_rank, neighbour_code, neighbour_name, neighbour_tier, distance,
-               distance2_population, distance2_share_16_64, distance2_claimant_rate, distance2_tier,
+               distance2_population, distance2_share_16_64, distance2_claimant_rate, distance2_deprivation,
+               distance2_density, distance2_tier, part_population, part_share_16_64, part_claimant_rate,
+               part_deprivation, part_density, part_tier,
                council_population, neighbour_population, council_share_16_64, neighbour_share_16_64,
-               council_claimant_rate, neighbour_claimant_rate, population_year, claimant_months
+               council_claimant_rate, neighbour_claimant_rate, council_imd_avg_score, neighbour_imd_avg_score,
+               council_residents_per_hectare, neighbour_residents_per_hectare, population_year, claimant_months,
+               imd_period, land_area_period
         from marts.mart_council_neighbours where council_code = %s order by neighbour_rank""",
         (council.council_code,),
     )
@@ -308,6 +325,8 @@ def neighbours_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Residents": [f"{int(v):,}" for v in rows["neighbour_population"]],
             "Aged 16-64": [f"{100 * v:.1f}%" for v in rows["neighbour_share_16_64"]],
             "Claimant rate": [f"{v:.1f}%" for v in rows["neighbour_claimant_rate"]],
+            "IMD score": [_number(v, ".1f") for v in rows["neighbour_imd_avg_score"]],
+            "Residents per hectare": [_number(v, ".1f") for v in rows["neighbour_residents_per_hectare"]],
             "Distance": rows["distance"].round(2),
             "Most alike in": [_alike(r)[0] for r in rows.itertuples(index=False)],
             "Differs most in": [_alike(r)[1] for r in rows.itertuples(index=False)],
@@ -326,15 +345,59 @@ def _alike(r) -> tuple[str, str]:
     return ", ".join(alike), most[0] if most[1] > 0 else "–"
 
 
+def _number(value: float, spec: str) -> str:
+    """A feature value, or a dash where the council has none (it counts as the mean)."""
+    return "–" if pd.isna(value) else format(value, spec)
+
+
+def contributions_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """What each feature adds to each neighbour's distance: its share of the squared
+    distance (part_* of mart_council_neighbours, weights applied), in per cent."""
+    out = pd.DataFrame({"Council": rows["neighbour_name"], "Distance": rows["distance"].round(2)})
+    for key, heading in FEATURE_HEADINGS.items():
+        out[heading] = [_number(100 * v, ".0f") + ("" if pd.isna(v) else "%") for v in rows[f"part_{key}"]]
+    return out
+
+
+def model_features() -> pd.DataFrame:
+    """The model's features as mart_neighbour_model_features lists them: weight, what each
+    is, its source and how many councils count as the mean for want of a figure."""
+    rows = db.cached_query(
+        """
+        select feature_name, weight, definition, source, periods, councils_imputed
+        from marts.mart_neighbour_model_features order by feature_order"""
+    )
+    return pd.DataFrame(
+        {
+            "Feature": rows["feature_name"],
+            "Weight": pd.to_numeric(rows["weight"]).astype(float),
+            "Councils without a figure": pd.to_numeric(rows["councils_imputed"]).astype("Int64"),
+            "Period": rows["periods"].fillna("–"),
+            "Source": rows["source"],
+            "What it is": rows["definition"],
+        }
+    )
+
+
 def own_features(rows: pd.DataFrame) -> str | None:
     """The council's own feature values, from any of its neighbour rows."""
     if rows.empty:
         return None
     r = rows.iloc[0]
+    imd = (
+        "no IMD score (counted as the councils' mean)"
+        if pd.isna(r["council_imd_avg_score"])
+        else f"IMD average score {r['council_imd_avg_score']:.1f} ({r['imd_period']})"
+    )
+    density = (
+        "no land area (density counted as the councils' mean)"
+        if pd.isna(r["council_residents_per_hectare"])
+        else f"{r['council_residents_per_hectare']:.1f} residents per hectare"
+    )
     return (
         f"{int(r['council_population']):,} residents ({r['population_year']} estimate), "
         f"{100 * r['council_share_16_64']:.1f}% aged 16-64, claimant rate {r['council_claimant_rate']:.1f}% "
-        f"(mean over {r['claimant_months']})"
+        f"(mean over {r['claimant_months']}), {imd}, {density}"
     )
 
 

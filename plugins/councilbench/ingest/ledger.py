@@ -163,6 +163,22 @@ def last_validators(
     return (row[0], row[1]) if row else (None, None)
 
 
+def submission_fetched_from(conn, *, source_kind: str, subject: str, period: str, source_uri: str) -> Submission | None:
+    """The submission the last successful fetch from this address landed: what a 304 from
+    it means. (Not simply the latest submission: a later one may have come from another
+    address, e.g. a corrected file published elsewhere and rejected.)"""
+    row = conn.execute(
+        f"""select {_SUBMISSION} from ops.submissions
+           where submission_id = (
+               select submission_id from ops.fetch_attempts
+               where source_kind = %s and subject = %s and period = %s and source_uri = %s
+                 and outcome in ('received', 'unchanged') and submission_id is not null
+               order by attempted_at desc, attempt_id desc limit 1)""",
+        [source_kind, subject, period, source_uri],
+    ).fetchone()
+    return Submission(*row) if row else None
+
+
 def record_checks(
     conn, submission_id: int, checks: Iterable[CheckOutcome], outcome: str, normalisations: Iterable[str] = ()
 ) -> None:

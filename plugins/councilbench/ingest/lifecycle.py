@@ -152,14 +152,21 @@ def fetch_and_land(
     outcome.fetch, outcome.message = fetched.outcome, fetched.message
     if fetched.outcome != "received":
         latest = ledger.latest_submission(conn, kind.name, target.subject, target.period)
-        unchanged = latest if fetched.outcome == "unchanged" else None
+        unchanged = None
+        if fetched.outcome == "unchanged":
+            unchanged = (
+                ledger.submission_fetched_from(
+                    conn, source_kind=kind.name, subject=target.subject, period=target.period, source_uri=target.uri
+                )
+                or latest
+            )
         _record_requests(conn, kind, target, fetched, unchanged and unchanged.submission_id)
         if unchanged and unchanged.status == "received":
             # Landed by an earlier run that stopped before validating: finish the job.
             outcome.submission_id = unchanged.submission_id
             return Pending(target, outcome, unchanged.landed(), fetched.message)
-        if latest:  # unchanged since an earlier run, or gone: report that submission's state
-            _report(outcome, latest)
+        if unchanged or latest:  # unchanged since an earlier run, or gone: report that submission's state
+            _report(outcome, unchanged or latest)
         log.info("%s %s: %s %s", target.label, target.period, fetched.outcome, fetched.message)
         return None
 

@@ -88,6 +88,8 @@ def _parse(landed: Landed, target: Target) -> Parsed:
 
         try:
             return Parsed(nomis.read_observations(ds, path))
+        except nomis.NomisNameError as exc:
+            return Parsed(None, str(exc))
         except nomis.NomisFormatError as exc:
             return Parsed(None, f"not a NOMIS data CSV with the columns asked for: {exc}")
     from councilbench.public import spreadsheet
@@ -95,10 +97,10 @@ def _parse(landed: Landed, target: Target) -> Parsed:
     try:
         observations, info = spreadsheet.read_observations(ds, path, dsets.known_areas())
     except spreadsheet.LayoutError as exc:
-        return Parsed(None, f"{ds.title}, sheet '{ds.sheet}': {exc}")
+        return Parsed(None, f"{ds.title}: {exc}")  # the error names the sheet or file
     except Exception as exc:  # noqa: BLE001 - a corrupt file: say so, keep it, reject it
         return Parsed(None, f"could not read the file as a spreadsheet ({type(exc).__name__}: {exc})")
-    log.info("%s: header in row %s, %s rows out of scope", ds.dataset_id, info["header_row"], info["rows_out_of_scope"])
+    log.info("%s: %s, %s rows out of scope", ds.dataset_id, ", ".join(info["tables"]), info["rows_out_of_scope"])
     return Parsed(observations)
 
 
@@ -121,13 +123,20 @@ def _validate(items: list[Pending], context=None) -> list[Verdict]:
 
 def _rows(ds, observations: list[dict]):
     """The observations as raw.public_observations rows (row_number: their order in the
-    landed file, from 1)."""
+    landed file, from 1). A cell of a series outside the periods it is published for (NOMIS
+    answers every combination asked for: NVQ4+ for 2023, empty) is left out when empty."""
     import pandas as pd
 
+    numbered = [
+        (i, o)
+        for i, o in enumerate(observations, start=1)
+        if o["value"] is not None or dsets.published(ds, o["measure"], o["period"])
+    ]
+    observations = [o for _, o in numbered]
     n = len(observations)
     return pd.DataFrame(
         {
-            "row_number": range(1, n + 1),
+            "row_number": [i for i, _ in numbered],
             "source": [ds.publisher] * n,
             "dataset": [ds.dataset_id] * n,
             "area_code": [o["area_code"] for o in observations],

@@ -8,7 +8,11 @@ The traps of the real API, handled here:
   A server that ignores the offset (the same first rows again) stops the paging; the
   landed file is then short and validation fails it as truncated;
 - each observation carries OBS_STATUS / OBS_STATUS_NAME; a suppressed value comes as an
-  empty OBS_VALUE with a status other than A (normal value).
+  empty (or non-numeric) OBS_VALUE with a status other than A (normal value): it is read
+  as no value, its status kept;
+- codes are the dataset's own (NM_162_1's 18-24 band is age 11): where the configuration
+  says what a code must be called, a row whose X_NAME differs rejects the answer, naming
+  the code and both names, so a wrong code never loads another series quietly.
 
 The pages of one request are landed as one file: the first page as received, then each
 later page without its header line, so the same answer always has the same bytes.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -35,13 +40,19 @@ class NomisFormatError(ValueError):
     """The answer is not a NOMIS data CSV with the columns we asked for."""
 
 
+class NomisNameError(NomisFormatError):
+    """A code in the answer is named otherwise than the configuration expects."""
+
+
 def query(
     ds: NomisDataset, areas: list[str], periods: list[str], *, offset: int = 0, base_url: str | None = None
 ) -> str:
     """The data URL for one page. Commas stay literal, as in NOMIS's own examples."""
     params = [("geography", ",".join(areas)), ("date", ",".join(periods))]
     params += list(ds.fixed.items())
-    params.append((ds.measure_dimension, ",".join(ds.measures)))
+    params.append((ds.measure_dimension, ",".join(ds.measure_codes)))
+    if ds.parts_dimension:
+        params.append((ds.parts_dimension, ",".join(ds.part_codes)))
     params.append(("select", ",".join(ds.select)))
     if offset:
         params += [("RecordOffset", str(offset)), ("RecordLimit", str(NOMIS_PAGE_SIZE))]
@@ -167,44 +178,40 @@ def fetch_dataset(
 def read_observations(ds: NomisDataset, path: Path) -> list[dict]:
     """The landed CSV as observation dicts (row_number: line in the file, header = 1).
 
-    Raises NomisFormatError when a column we asked for is missing.
+    Raises NomisFormatError when a column we asked for is missing, NomisNameError when a
+    code is not named as configured.
     """
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if not header:
             raise NomisFormatError("the answer is empty: no header row")
-        dim = ds.measure_dimension.upper()
-        idx = {
-            name: _column(header, name)
-            for name in (
-                "DATE_CODE",
-                "GEOGRAPHY_CODE",
-                "GEOGRAPHY_NAME",
-                dim,
-                "OBS_VALUE",
-                "OBS_STATUS",
-                "OBS_STATUS_NAME",
-                "RECORD_OFFSET",
-                "RECORD_COUNT",
-            )
-        }
-        out = []
+        dims = [d.upper() for d in ds.dimensions]
+        columns = ["DATE_CODE", "GEOGRAPHY_CODE", "GEOGRAPHY_NAME", "OBS_VALUE", "OBS_STATUS", "OBS_STATUS_NAME"]
+        columns += dims + [f"{d}_NAME" for d in ds.names] + ["RECORD_OFFSET", "RECORD_COUNT"]
+        idx = {name.upper(): _column(header, name) for name in columns}
+        dim, part = ds.measure_dimension.upper(), (ds.parts_dimension or "").upper()
+        out, misnamed = [], {}
         for line_no, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
                 continue
             if len(row) < len(header):
                 row = row + [""] * (len(header) - len(row))
-            code = row[idx[dim]].strip()
+            for d, expected in ds.names.items():
+                code, found = row[idx[d.upper()]].strip(), row[idx[f"{d.upper()}_NAME"]].strip()
+                if code in expected and _name_key(found) != _name_key(expected[code]):
+                    misnamed.setdefault((d, code, expected[code], found), line_no)
             raw_value = row[idx["OBS_VALUE"]].strip()
             status = row[idx["OBS_STATUS"]].strip() or None
+            if status not in (None, NORMAL_STATUS) and _number(raw_value) is None:
+                raw_value = ""  # suppressed: NOMIS may put its marker ('!', '*') in the value
             out.append(
                 {
                     "row_number": line_no,
                     "area_code": row[idx["GEOGRAPHY_CODE"]].strip(),
                     "area_name": row[idx["GEOGRAPHY_NAME"]].strip(),
                     "period": row[idx["DATE_CODE"]].strip(),
-                    "measure": ds.measures.get(code, f"{ds.measure_dimension}={code}"),
+                    "measure": ds.measure_of(row[idx[dim]].strip(), row[idx[part]].strip() if part else None),
                     "raw_value": raw_value,
                     "value": _number(raw_value),
                     "obs_status": status,
@@ -213,7 +220,25 @@ def read_observations(ds: NomisDataset, path: Path) -> list[dict]:
                     "record_count": _int(row[idx["RECORD_COUNT"]]),
                 }
             )
+    if misnamed:
+        raise NomisNameError(_misnamed_message(ds, misnamed))
     return out
+
+
+def _name_key(name: str) -> str:
+    """A name as compared: case, spaces and dashes ignored ('Aged 16 - 64' is 'Aged 16-64')."""
+    return re.sub(r"[\s\-\u2010-\u2015]+", "", name).casefold()
+
+
+def _misnamed_message(ds: NomisDataset, misnamed: dict) -> str:
+    wrong = "; ".join(
+        f"{d} code {code} is named '{found}' (line {line}), the configuration expects '{expected}'"
+        for (d, code, expected, found), line in misnamed.items()
+    )
+    return (
+        f"{ds.nomis_id} does not name its codes as configured for {ds.dataset_id}: {wrong}."
+        " A wrong code would load another series: check the code and name in councilbench.public.datasets"
+    )
 
 
 def _number(text: str) -> float | None:

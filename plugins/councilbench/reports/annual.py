@@ -11,26 +11,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from councilbench.reports import charts
+from councilbench.reports import charts, context
 from councilbench.reports import format as fmt
-from councilbench.reports.data import AnnualData, MetricInfo, Source
-
-
-@dataclass
-class Figure:
-    """One printed figure and the mart row it comes from."""
-
-    text: str
-    value: object
-    source: Source
-
-    @property
-    def attrs(self) -> dict:
-        return {**self.source.attrs(), "value": "" if self.value is None else str(self.value)}
-
-
-def figure(text: str, value, mart: str, field_name: str, **key) -> Figure:
-    return Figure(text, value, Source.of(mart, field_name, **key))
+from councilbench.reports.data import AnnualData, Figure, MetricInfo, Source, figure
+from councilbench.reports.good_practice import case_studies_by_area
 
 
 @dataclass
@@ -92,6 +76,9 @@ class AnnualReport:
     file_stem: str
     coverage: str = ""
     problems_as_of: str = ""  # the month whose list of region-wide problems is shown
+    economy: list[context.EconomyRow] = field(default_factory=list)  # mart_region_economy, by indicator
+    economy_charts: list[tuple[str, str]] = field(default_factory=list)  # (caption, svg)
+    good_practice: list[dict] = field(default_factory=list)  # case studies by service area
     toc: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -671,12 +658,20 @@ def build(d: AnnualData) -> AnnualReport:
         coverage=coverage,
         problems_as_of=fmt.month_label(last),
     )
+    report.economy = context.economy_rows(d.economy)
+    report.economy_charts = [
+        (f"{row.name}" + (f", {row.period}" if row.period else ""), svg)
+        for row in report.economy
+        if (svg := context.economy_chart(row))
+    ]
+    report.good_practice = case_studies_by_area(d.case_studies, d.metrics)
     report.toc = (
-        [("summary", "Summary"), ("england", "The region against England")]
+        [("summary", "Summary"), ("economy", "Economy"), ("england", "The region against England")]
         + [(s.anchor, s.title) for s in sections]
         + [
             ("problems", "Region-wide problems"),
             ("learn", "Councils to learn from"),
+            ("good-practice", "Good practice"),
             ("quality", "Data-submission quality"),
             ("missing", "Data missing"),
             ("derivation", "How figures are derived"),
@@ -805,6 +800,19 @@ SOURCES = [
         "key": "council_code, metric_id",
         "what": "Councils in the region's top quartile at a metric's latest period that are improving over the last "
         "12 periods and better than a year earlier: whom to ask.",
+    },
+    {
+        "mart": "mart_region_economy",
+        "key": "indicator_id, area_code",
+        "what": "The region's economy against England and the UK (where the publisher gives a UK figure): each "
+        "indicator's latest published value, the value a year earlier and the change, with its publisher and "
+        "notes (a series break is named, never spliced).",
+    },
+    {
+        "mart": "mart_case_studies",
+        "key": "case_study_id, metric_id",
+        "what": "The region's good practice library: reviewed case studies kept as files in the repository (council, "
+        "title, summary, the metrics they bear on, outcomes before and after with dates, contact role, link).",
     },
     {
         "mart": "mart_submission_quality",

@@ -4,6 +4,7 @@ the mart rows they name.
 
     page_ink(Path("report.pdf"))          -> [0.08, 0.21, ...] share of non-white pixels per page
     pdf_to_pngs(pdf, folder); png_ink(png) -> the same for a page as PNG (screenshots)
+    pdf_text(pdf)                         -> the PDF's text, as a reader would copy it (pdftotext)
     figures(html_text)                    -> [{"mart": ..., "key": {...}, "field": ..., "value": ..., "text": ...}]
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 
 class ToolMissing(RuntimeError):
-    """pdftoppm is not installed (Debian: apt-get install poppler-utils)."""
+    """pdftoppm or pdftotext is not installed (Debian: apt-get install poppler-utils)."""
 
 
 def pdf_to_pngs(
@@ -37,6 +38,14 @@ def pdf_to_pngs(
         args += ["-l", str(last)]
     subprocess.run(args + [str(pdf), str(folder / "page")], check=True, capture_output=True)
     return sorted(folder.glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text in reading order (pdftotext, from poppler-utils); pages end with a form feed."""
+    tool = shutil.which("pdftotext")
+    if not tool:
+        raise ToolMissing("pdftotext not found: install poppler-utils")
+    return subprocess.run([tool, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def read_png(path: Path) -> tuple[int, int, int, bytes]:

@@ -45,6 +45,23 @@ class Source:
         return {"mart": self.mart, "key": self.key_text, **({"field": self.field} if self.field else {})}
 
 
+@dataclass
+class Figure:
+    """One printed figure and the mart row it comes from."""
+
+    text: str
+    value: object
+    source: Source
+
+    @property
+    def attrs(self) -> dict:
+        return {**self.source.attrs(), "value": "" if self.value is None else str(self.value)}
+
+
+def figure(text: str, value, mart: str, field_name: str, **key) -> Figure:
+    return Figure(text, value, Source.of(mart, field_name, **key))
+
+
 @dataclass(frozen=True)
 class MetricInfo:
     metric_id: str
@@ -231,6 +248,32 @@ def region_problems(conn, periods: dict[str, str]) -> list[dict]:
     )
 
 
+# --- context beside the comparisons: the economy, deprivation, density, good practice -------------
+
+
+def council_context(conn) -> dict[str, dict]:
+    """council_code -> its mart_council_context row. A figure whose source is not loaded
+    yet is null in the row (the reports say so); a council with no row has none at all."""
+    return {r["council_code"]: r for r in _rows(conn, "select * from marts.mart_council_context")}
+
+
+def region_economy(conn) -> list[dict]:
+    """mart_region_economy: one row per indicator and area (West Midlands, England, UK)."""
+    return _rows(conn, "select * from marts.mart_region_economy order by indicator_id, area_code")
+
+
+def case_studies(conn) -> list[dict]:
+    """mart_case_studies: one row per case study and metric it bears on."""
+    return _rows(conn, "select * from marts.mart_case_studies order by metric_id, council_name, title")
+
+
+def case_studies_by_metric(rows: list[dict]) -> dict[str, list[dict]]:
+    out = defaultdict(list)
+    for r in rows:
+        out[r["metric_id"]].append(r)
+    return dict(out)
+
+
 # --- the annual report -------------------------------------------------------------------------
 
 
@@ -250,6 +293,8 @@ class AnnualData:
     best_practice: list[dict]
     submission_quality: list[dict]  # mart_submission_quality rows of the year's months
     period_labels: dict[str, str] = field(default_factory=dict)
+    economy: list[dict] = field(default_factory=list)  # mart_region_economy rows
+    case_studies: list[dict] = field(default_factory=list)  # mart_case_studies rows
 
 
 def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> AnnualData:
@@ -337,6 +382,8 @@ def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> 
         best,
         quality,
         labels,
+        economy=region_economy(conn),
+        case_studies=case_studies(conn),
     )
 
 
@@ -366,6 +413,9 @@ class MonthData:
     problems: list[dict]
     best_practice: list[dict]
     period_labels: dict[str, str]
+    context: dict[str, dict] = field(default_factory=dict)  # council -> mart_council_context row
+    economy: list[dict] = field(default_factory=list)  # mart_region_economy rows (the region, England)
+    case_studies: dict[str, list[dict]] = field(default_factory=dict)  # metric -> mart_case_studies rows
 
 
 TREND_WINDOW = 13  # a year and one period: this period, and the same one a year earlier
@@ -480,4 +530,7 @@ def month_data(conn, month: str) -> MonthData:
         problems,
         best,
         period_labels,
+        context=council_context(conn),
+        economy=region_economy(conn),
+        case_studies=case_studies_by_metric(case_studies(conn)),
     )

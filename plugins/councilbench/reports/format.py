@@ -45,6 +45,7 @@ _UNIT_SUFFIX = {
     "weeks": " weeks",
     "fte_days": " days per FTE",
     "kg": " kg",
+    "hectares": " hectares",
 }
 
 
@@ -129,6 +130,9 @@ def unit_label(normalised_unit: str, unit: str | None = None) -> str:
         "number": "number",
         "gbp": "£",
         "kg": "kg",
+        "index": "index (UK = 100)",
+        "score": "score",
+        "rank": "rank (1 = most deprived)",
     }.get(normalised_unit, normalised_unit.replace("_", " "))
     if unit == "gbp" and normalised_unit != "gbp":
         return f"£ {base}"

@@ -63,9 +63,12 @@ TITLES = {
     "mart_benchmark": "How each council compares, by comparison group",
     "mart_comparison_groups": "Comparison groups and their members",
     "mart_council_neighbours": "Nearest neighbours and why",
+    "mart_neighbour_model_features": "The nearest-neighbour model's features and weights",
     "mart_region_performance": "The region's year, by measure",
     "mart_region_problems": "Region-wide problems",
     "mart_best_practice": "Councils to learn from",
+    "mart_case_studies": "Good practice case studies, by measure",
+    "mart_good_practice": "What to read and whom to ask where a council is in the bottom quartile or getting worse",
     "mart_submission_quality": "How each council's monthly return arrived",
 }
 SOURCES = [

@@ -7,7 +7,9 @@ ended; an annual one: the latest year), the council's normalised value, its rank
 its nearest neighbours and in the region (mart_benchmark), the regional figure, its
 direction of travel, and the caveats that belong beside a league position: small
 groups, estimates, context metrics (never ranked), year-to-date figures, restated
-figures, data not received.
+figures, data not received. The council's own context (deprivation, density: see
+context.py) opens the pack and sits beside every league table; a metric where it is in
+the bottom quartile or getting worse carries the case studies on it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from itertools import pairwise
 from councilbench.reports import charts
 from councilbench.reports import format as fmt
 from councilbench.reports.annual import Figure, figure
+from councilbench.reports.context import CouncilContext, council_context
 from councilbench.reports.data import CouncilInfo, MetricInfo, MonthData, Source
+from councilbench.reports.good_practice import CaseStudy, case_studies
 
 #: A comparison group smaller than this makes a rank fragile: say so beside it.
 SMALL_GROUP = 5
@@ -52,10 +56,19 @@ class PackMetric:
     rows: dict = field(default_factory=dict)  # the mart_benchmark rows (by group type)
     fact: dict | None = None
     year_to_date: bool = False
+    case_studies: list[CaseStudy] = field(default_factory=list)  # where flagged (see flagged)
 
     @property
     def ranked(self) -> bool:
         return self.metric.ranked and self.region_rank is not None
+
+    @property
+    def flagged(self) -> bool:
+        """In the region's bottom quartile or getting worse, as mart_good_practice judges it
+        (the 12-period trend; where that is not comparable, against a year earlier): where
+        the case studies on the metric are shown."""
+        worsening = self.trend == "worsening" or (self.trend == "not comparable" and self.direction_year == "worsening")
+        return self.ranked and (self.quartile == 4 or worsening)
 
 
 @dataclass
@@ -106,6 +119,7 @@ class Pack:
     council_codes_shown: set[str]
     metrics: list[PackMetric]
     sources: list[dict]
+    context: CouncilContext | None = None
     toc: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -585,6 +599,9 @@ def build(d: MonthData, council_code: str) -> Pack:
     ]
     with_value = [pm for pm in metrics if pm.status == "value"]
     ranked = [pm for pm in with_value if pm.ranked]
+    for pm in ranked:
+        if pm.flagged:
+            pm.case_studies = case_studies(d.case_studies.get(pm.metric.metric_id, []), not_by=council_code)
     quartiles = Counter(pm.quartile for pm in ranked)
     better_year = [pm for pm in ranked if pm.direction_year == "improving"]
     worse_year = [pm for pm in ranked if pm.direction_year == "worsening"]
@@ -674,7 +691,15 @@ def build(d: MonthData, council_code: str) -> Pack:
             why.append("worse than a year earlier")
         if pm.outlier:
             why.append(f"an outlier among {pm.outlier['group']}")
-        watch.append({"pm": pm, "why": ", ".join(why), "learn_from": ask, "chart": _trend(d, council, pm)})
+        watch.append(
+            {
+                "pm": pm,
+                "why": ", ".join(why),
+                "learn_from": ask,
+                "case_studies": pm.case_studies,
+                "chart": _trend(d, council, pm),
+            }
+        )
 
     # region-wide problems the council shares: its own figure is worse than a year earlier
     # and trending worse; one line per metric, the most widespread first
@@ -765,9 +790,15 @@ def build(d: MonthData, council_code: str) -> Pack:
         council_codes_shown=shown,
         metrics=metrics,
         sources=PACK_SOURCES,
+        context=council_context(d.context.get(council_code), council, d.economy),
     )
     pack.toc = (
-        [("summary", "Summary"), ("changes", "What changed since last month"), ("watch", "Where to look first")]
+        [
+            ("context", "Context: deprivation and density"),
+            ("summary", "Summary"),
+            ("changes", "What changed since last month"),
+            ("watch", "Where to look first"),
+        ]
         + [(s["anchor"], s["title"]) for s in sections]
         + [("data", "Your data this month"), ("derivation", "How figures are derived")]
     )
@@ -858,8 +889,9 @@ PACK_SOURCES = [
     {
         "mart": "mart_comparison_groups",
         "key": "council_code, group_id, member_council_code",
-        "what": "Who you are compared with: your 5 nearest neighbours by population, working-age share and claimant "
-        "rate (mart_council_neighbours says why).",
+        "what": "Who you are compared with: your 5 nearest neighbours by population, working-age share, claimant "
+        "rate, deprivation and residents per hectare (mart_council_neighbours says why, "
+        "mart_neighbour_model_features how each is weighted).",
     },
     {
         "mart": "mart_region_problems",
@@ -870,6 +902,21 @@ PACK_SOURCES = [
         "mart": "mart_best_practice",
         "key": "council_code, metric_id",
         "what": "Councils in the top quartile, improving and better than a year earlier: whom to ask.",
+    },
+    {
+        "mart": "mart_council_context",
+        "key": "council_code",
+        "what": "Your context, beside every league table: deprivation (English Indices of Deprivation, local "
+        "authority summaries: average score, its rank in England, the share of neighbourhoods among the most "
+        "deprived 10%), density (residents per hectare: ONS mid-year population over ONS land area, with the "
+        "West Midlands and England) and the local economy (claimant rates, qualifications, productivity, "
+        "businesses). A figure whose source is not published yet says so.",
+    },
+    {
+        "mart": "mart_case_studies",
+        "key": "case_study_id, metric_id",
+        "what": "The region's reviewed case studies (council, title, outcome before and after, link), shown beside "
+        "a metric where you are in the bottom quartile or getting worse.",
     },
     {
         "mart": "mart_submission_quality",

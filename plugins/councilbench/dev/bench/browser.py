@@ -37,6 +37,7 @@ PAGE_MARKERS = {
     "metric": "Source: marts.mart_benchmark, mart_comparison_groups",
     "council": "Source: marts.mart_benchmark (region group)",
     "region": "Source: marts.mart_region_problems",
+    "practice": "Source: marts.mart_case_studies",
     "submissions": "Source: marts.mart_submission_quality",
     "check": "Nothing you upload on this page is kept",
     "pay": "Source: marts.mart_pay_benchmark and mart_pay_gender_gap",

@@ -14,7 +14,8 @@ from councilbench.explorer import charts, params, profile
 from councilbench.reports import format as fmt
 
 END = (
-    "Source: marts.mart_benchmark (region group), mart_council_neighbours and mart_best_practice. "
+    "Source: marts.mart_benchmark (region group), mart_council_neighbours, mart_neighbour_model_features and "
+    "mart_best_practice. "
     "End of the council profile."
 )
 
@@ -129,13 +130,28 @@ if near.empty:
 else:
     st.write(
         f"The {len(near)} councils most like {council.display_name} on public data: number of residents (on a "
-        "log scale), share of residents aged 16-64 and claimant rate, each compared as a z-score across the 33 "
-        f"councils, and the type of council. {council.display_name}: {profile.own_features(near)}."
+        "log scale), share of residents aged 16-64, claimant rate, deprivation (the IMD average score) and "
+        "residents per hectare (on a log scale), each compared as a z-score across the 33 councils and weighted "
+        f"as below, and the type of council. {council.display_name}: {profile.own_features(near)}."
     )
     st.dataframe(profile.neighbours_table(near), hide_index=True, width="stretch")
     st.caption(
         "Most alike in: the features that add least to the distance; differs most in: the one that adds most "
         "(marts.mart_council_neighbours, columns distance2_*)."
+    )
+    st.subheader("What each feature adds to the distance")
+    st.write(
+        "Each feature's share of the squared distance to each neighbour, its weight applied: where the shares "
+        "are small the councils are alike in that feature, where one share is large it keeps them apart."
+    )
+    st.dataframe(profile.contributions_table(near), hide_index=True, width="stretch")
+    st.subheader("The model's features and weights")
+    st.dataframe(profile.model_features(), hide_index=True, width="stretch")
+    st.caption(
+        "A weight multiplies the feature's squared z-score difference (0 leaves it out, 2 counts it twice); "
+        "the type of council's weight scales its one-hot, so a different type adds 2 x weight squared. A council "
+        "without a figure counts as the councils' mean for it. Source: marts.mart_neighbour_model_features "
+        "(dbt vars neighbour_weights and neighbour_tier_weight)."
     )
 
 # --- councils to learn from -------------------------------------------------------------------

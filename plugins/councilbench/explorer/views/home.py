@@ -22,6 +22,12 @@ PAGES = (
         "How one council compares: quartiles by service, changes, neighbours, who to learn from.",
     ),
     ("region", "Region", "Where the West Midlands as a whole has a problem, and how it compares with England."),
+    (
+        "practice",
+        "Good practice",
+        "Case studies from member councils with their figures before and after, and, for a council, what to "
+        "read and whom to ask where it is in the bottom quartile or getting worse.",
+    ),
     ("submissions", "Submissions", "Each month's returns: on time, late, missing or rejected, and why."),
     ("check", "Check a file", "Check a return before you send it: the same checks and words as our email."),
     (
