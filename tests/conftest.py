@@ -95,6 +95,19 @@ def reference_warehouse(warehouse):
     return warehouse
 
 
+@pytest.fixture(scope="session")
+def reference_template(server):
+    """A database with `db up` and the reference data built, that nothing connects to
+    again: the warehouses of modules' own are copies of it (tests/warehouse_copy.py), a
+    fraction of a second each against ~15 s of dbt. Built by the first module that asks."""
+    from councilbench.warehouse.reference_data import refresh
+
+    name = f"councilbench_test_template_{uuid.uuid4().hex[:8]}"
+    refresh(server.with_database(name))
+    yield server.with_database(name)
+    _drop_database(server, name)
+
+
 @pytest.fixture
 def fresh_database(server):
     """A database that does not exist yet (for bootstrap tests); dropped afterwards."""
@@ -142,7 +155,7 @@ SPEND_MONTHS = ["2026-01", "2026-02", "2026-03"]
 
 
 @pytest.fixture(scope="session")
-def spend_warehouse(server, returns_server):
+def spend_warehouse(server, reference_template, returns_server):
     """A warehouse of its own with a quarter of sample spend (scale 0.01) for
     SPEND_COUNCILS loaded through the lifecycle, suppliers and categories resolved, and
     the spend marts built (for the pooled spend report and the explorer's spend page).
@@ -150,16 +163,13 @@ def spend_warehouse(server, returns_server):
     modules load into the session warehouse would change its answers."""
     from councilbench.dev import sample_spend
     from councilbench.spend import pipeline
-    from councilbench.warehouse import bootstrap, reference_data
     from councilbench.warehouse.transform import run_dbt
+    from warehouse_copy import copy_database
 
-    name = f"councilbench_test_spend_{uuid.uuid4().hex[:8]}"
-    wh = server.with_database(name)
-    bootstrap.up(wh)
-    reference_data.refresh(wh)
+    wh = copy_database(reference_template, "spend")
     sample_spend.write(returns_server.folder / "shared-spend", SPEND_MONTHS, SPEND_COUNCILS, scale=0.01)
     for month in SPEND_MONTHS:
         pipeline.run_period(wh, month, SPEND_COUNCILS, spend_base_url=f"{returns_server.url}/shared-spend")
     run_dbt(wh, ["build", "--select", "+path:models/marts/spend", "--indirect-selection", "cautious"])
     yield wh
-    _drop_database(server, name)
+    _drop_database(server, wh.database)

@@ -1,21 +1,19 @@
 """Pay deposits written by hand for the access and statistics tests: an ops.submissions row
 (source_kind 'council_pay') and its raw.council_pay_posts rows, written as the loader
-would leave them after an accepted deposit, in a scratch warehouse of the test module's
-own (the statistics read every council's loaded posts, so other modules' deposits would
-change the answers); and the pay models built by dbt as the transformer."""
+would leave them after an accepted deposit, in a warehouse of the test module's own
+(tests/warehouse_copy.py: the statistics read every council's loaded posts, so other
+modules' deposits would change the answers); and the pay models built by dbt as the
+transformer."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from councilbench.core import settings
-from councilbench.warehouse import bootstrap, reference_data
 from councilbench.warehouse.connection import Warehouse, connect
 from councilbench.warehouse.transform import DbtResult, run_dbt
 
@@ -30,18 +28,6 @@ class Post:
     fte_salary: Decimal | int | str
     headcount: int = 1
     fte: Decimal | str = "1"
-
-
-@contextlib.contextmanager
-def scratch_warehouse(server: Warehouse, label: str) -> Iterator[Warehouse]:
-    """A database of its own with the roles, schemas and reference data; dropped after."""
-    warehouse = server.with_database(f"councilbench_test_{label}_{uuid.uuid4().hex[:8]}")
-    bootstrap.up(warehouse)
-    reference_data.refresh(warehouse)
-    try:
-        yield warehouse
-    finally:
-        bootstrap.drop_database(warehouse)
 
 
 def deposit(warehouse: Warehouse, council_code: str, posts: list[Post], *, pay_year: str = PAY_YEAR) -> int:

@@ -6,7 +6,6 @@ workers when asked) started once, watched for health, stopped and dropped at the
 from __future__ import annotations
 
 import contextlib
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,8 +14,9 @@ from councilbench.core import catalogue
 from councilbench.orchestration.airflow_env import smtp_connection, sqlalchemy_url
 from councilbench.orchestration.api import AirflowApi, parse_time
 from councilbench.orchestration.services import AirflowServices, HealthWatch
-from councilbench.warehouse import bootstrap, reference_data
+from councilbench.warehouse import bootstrap
 from councilbench.warehouse.connection import Warehouse, connect
+from warehouse_copy import copy_database
 
 FAULTY = {
     "E08000027": ["numerator_above_denominator"],  # Dudley
@@ -37,7 +37,7 @@ class World:
 
 @contextlib.contextmanager
 def scheduler_world(
-    server: Warehouse,
+    template: Warehouse,
     state_dir: Path,
     label: str,
     *,
@@ -48,13 +48,11 @@ def scheduler_world(
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import start_catcher
 
-    warehouse = server.with_database(f"councilbench_{label}_{uuid.uuid4().hex[:6]}")
+    warehouse = copy_database(template, label)  # the reference data built (warehouse_copy.py)
     metadata = warehouse.with_database(f"{warehouse.database}_airflow")
     folder = state_dir / label / "returns"
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        bootstrap.up(warehouse)
-        reference_data.refresh(warehouse)
         with serve_folder(folder) as http, start_catcher(state_dir / label / "mail") as mail:
             http.folder = folder
             overrides = {

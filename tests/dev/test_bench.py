@@ -91,14 +91,16 @@ def _state_files(state_dir) -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def small_bench(server, state_dir):
-    from councilbench.dev.bench.run import run_bench
+def small_bench(server, reference_template, state_dir):
+    from councilbench.core import settings
+    from councilbench.dev.bench.run import TEMPLATE_ENV, run_bench
 
     lines: list[str] = []
     before = _state_files(state_dir)
-    figures = run_bench(
-        server, years=2, baseline_years=1, parse_rounds=1, spend_scale=None, pay_scale=None, out=lines.append
-    )  # test_bench_spend.py: spend
+    with settings.environ({TEMPLATE_ENV: reference_template.database}):  # its warehouses: copies
+        figures = run_bench(
+            server, years=2, baseline_years=1, parse_rounds=1, spend_scale=None, pay_scale=None, out=lines.append
+        )  # test_bench_spend.py: spend
     return figures, lines, {"before": before, "after": _state_files(state_dir)}
 
 

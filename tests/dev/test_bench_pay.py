@@ -14,11 +14,14 @@ SCALE = 0.02
 
 
 @pytest.fixture(scope="module")
-def pay_bench(server):
+def pay_bench(server, reference_template):
+    from councilbench.core import settings
     from councilbench.dev.bench.pay import run_pay_bench
+    from councilbench.dev.bench.run import TEMPLATE_ENV
 
     lines: list[str] = []
-    return run_pay_bench(server, scale=SCALE, out=lines.append), lines
+    with settings.environ({TEMPLATE_ENV: reference_template.database}):  # its warehouse: a copy
+        return run_pay_bench(server, scale=SCALE, out=lines.append), lines
 
 
 def test_every_posted_deposit_is_loaded_and_the_statistics_built(pay_bench):

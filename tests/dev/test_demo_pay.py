@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from councilbench.dev import demo_pay
-from pay_warehouse import Post, build_pay, deposit, scratch_warehouse
+from pay_warehouse import Post, build_pay, deposit
+from warehouse_copy import warehouse_copy
 
 
 def test_the_demo_deposits_for_the_pay_year_the_dag_is_due_for():
@@ -20,8 +21,8 @@ def test_deposits_are_written_once_with_their_faults(tmp_path):
     assert (tmp_path / "sandwell" / "pay-2025-26.csv").read_text().splitlines()[0].lower().count("ni") >= 1
 
 
-def test_the_summary_counts_published_and_suppressed_statistics(server, capsys):
-    with scratch_warehouse(server, "demo_pay") as wh:
+def test_the_summary_counts_published_and_suppressed_statistics(reference_template, capsys):
+    with warehouse_copy(reference_template, "demo_pay") as wh:
         posts = [Post("accountant", 40_000 + 500 * i) for i in range(3)]
         for code in ("E08000025", "E08000026", "E08000027", "E08000028", "E08000029", "E08000030"):
             deposit(wh, code, posts)

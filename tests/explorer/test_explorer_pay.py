@@ -1,5 +1,5 @@
 """The Pay benchmarks page (explorer/views/pay.py) on a small pay warehouse of its own
-(hand-written deposits through tests/pay/pay_warehouse.py, GOV.UK's gender pay gap for
+(hand-written deposits through tests/pay_warehouse.py, GOV.UK's gender pay gap for
 2024-25 from the committed fixture through the real public-source lifecycle, the pay
 marts and the groups' memberships built by dbt): through streamlit.testing's AppTest,
 the figures shown are the mart's as the analyst reads it (SQL of the test's own), a
@@ -32,8 +32,9 @@ from councilbench.public.gender_pay_gap_load import refresh_year
 from councilbench.warehouse.connection import connect
 from councilbench.warehouse.transform import run_dbt
 
-# the pay tests' own deposit helper (tests/pay is on the path only when its tests are collected)
-from pay_warehouse import PAY_YEAR, Post, build_pay, deposit, scratch_warehouse
+# the tests' deposit helper and module warehouses (tests/ is on the path: conftest.py's folder)
+from pay_warehouse import PAY_YEAR, Post, build_pay, deposit
+from warehouse_copy import warehouse_copy
 
 PAGE = str(Path(server.APP).parent / "views" / "pay.py")
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "public" / "gpg"
@@ -70,12 +71,12 @@ def deposits() -> dict[str, list[Post]]:
 
 
 @pytest.fixture(scope="module")
-def pay_env(server, tmp_path_factory):
+def pay_env(reference_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("sources")
     (folder / "gpg").mkdir()
     for path in FIXTURES.iterdir():
         (folder / "gpg" / path.name).write_bytes(path.read_bytes())
-    with scratch_warehouse(server, "pay_page") as warehouse, pytest.MonkeyPatch.context() as mp:
+    with warehouse_copy(reference_template, "pay_page") as warehouse, pytest.MonkeyPatch.context() as mp:
         for code, posts in deposits().items():
             deposit(warehouse, code, posts)
         for code in METS[:5]:
@@ -320,8 +321,8 @@ def test_choosing_a_family_and_a_group_type_updates_the_address(pay_env):
 # --- before any pay ---------------------------------------------------------------------------
 
 
-def test_a_warehouse_without_pay_says_so(server, monkeypatch):
-    with scratch_warehouse(server, "pay_page_empty") as warehouse:
+def test_a_warehouse_without_pay_says_so(reference_template, monkeypatch):
+    with warehouse_copy(reference_template, "pay_page_empty") as warehouse:
         monkeypatch.setenv("WAREHOUSE_URL", warehouse.url)
         assert_empty(open_pay())  # no pay marts yet
         build_pay(warehouse)

@@ -25,9 +25,9 @@ from streamlit.testing.v1 import AppTest
 
 from councilbench.dev.bench import browser
 from councilbench.explorer import server
-from councilbench.warehouse import reference_data
 from councilbench.warehouse.connection import connect
 from councilbench.warehouse.transform import run_dbt
+from warehouse_copy import warehouse_copy
 
 YEAR = "2025-26"
 TRI = "tri-council"
@@ -240,16 +240,16 @@ def assert_empty(at) -> None:
     assert not at.dataframe and not at.metric and not at.get("download_button")
 
 
-def test_a_warehouse_without_spend_says_so(fresh_database, monkeypatch):
-    monkeypatch.setenv("WAREHOUSE_URL", fresh_database.url)
-    reference_data.refresh(fresh_database)  # the groups, and no spend marts yet
-    assert_empty(open_spend(group=TRI))
+def test_a_warehouse_without_spend_says_so(reference_template, monkeypatch):
+    with warehouse_copy(reference_template, "spend_page_empty") as warehouse:  # the groups, no spend marts yet
+        monkeypatch.setenv("WAREHOUSE_URL", warehouse.url)
+        assert_empty(open_spend(group=TRI))
 
-    # the warehouse built with nothing loaded (`dbt run`: its tests are the spend tests' business)
-    run_dbt(fresh_database, ["run", "--select", "+mart_spend_by_category_year"])
-    assert sql(fresh_database, "select count(*) as n from marts.mart_spend_by_category_year") == [{"n": 0}]
-    st.cache_data.clear()  # as when the page's cached answers expire after a build
-    assert_empty(open_spend(group=TRI))
+        # the warehouse built with nothing loaded (`dbt run`: its tests are the spend tests' business)
+        run_dbt(warehouse, ["run", "--select", "+mart_spend_by_category_year"])
+        assert sql(warehouse, "select count(*) as n from marts.mart_spend_by_category_year") == [{"n": 0}]
+        st.cache_data.clear()  # as when the page's cached answers expire after a build
+        assert_empty(open_spend(group=TRI))
 
 
 # --- in the browser ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from councilbench.returns.notify import notify_submission, still_owed
 from councilbench.returns.reminders import send_month_summary, send_reminders
 from councilbench.warehouse import bootstrap
 from councilbench.warehouse.connection import connect
+from warehouse_copy import copy_database
 
 DUDLEY, WOLVERHAMPTON, TAMWORTH = "E08000027", "E08000031", "E07000199"
 MONTH = "2026-10"
@@ -104,16 +105,11 @@ def ledger(warehouse) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def month_world(server):
+def month_world(reference_template):
     """A warehouse of its own with the reference data (contacts, registry), so the
     submissions of this month stay out of the session warehouse's marts: Dudley's return
     rejected, Wolverhampton's accepted and loaded, Tamworth's not received."""
-    from councilbench.warehouse.reference_data import refresh
-
-    name = f"councilbench_outbox_{uuid.uuid4().hex[:8]}"
-    warehouse = server.with_database(name)
-    bootstrap.up(warehouse)
-    refresh(warehouse)
+    warehouse = copy_database(reference_template, "outbox")
     with connect(warehouse, role="loader") as conn:
         rejected = insert_submission(conn, report(DUDLEY, failing=True))
         accepted = insert_submission(conn, report(WOLVERHAMPTON, failing=False))

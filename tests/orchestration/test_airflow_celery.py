@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -25,8 +24,9 @@ from councilbench.dev import sample_returns as sample
 from councilbench.orchestration.airflow_env import smtp_connection
 from councilbench.orchestration.api import parse_time, wait_until
 from councilbench.returns.pipeline import run_month
-from councilbench.warehouse import bootstrap, reference_data
+from councilbench.warehouse import bootstrap
 from scheduler_tools import FAULTY, month_ledger, scheduler_world, tries
+from warehouse_copy import copy_database
 
 pytestmark = pytest.mark.airflow
 
@@ -35,7 +35,7 @@ BROKER = "redis://127.0.0.1:6379/13"  # a database of the machine's Redis for th
 
 
 @pytest.fixture(scope="module")
-def world(server, state_dir):
+def world(reference_template, state_dir):
     import redis
 
     redis.Redis.from_url(BROKER).flushdb()
@@ -48,7 +48,7 @@ def world(server, state_dir):
         "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "60",
         "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "10",
     }
-    with scheduler_world(server, state_dir, "celery", executor="celery", workers=2, env=env) as w:
+    with scheduler_world(reference_template, state_dir, "celery", executor="celery", workers=2, env=env) as w:
         sample.write_returns(w.returns.folder, [PREVIOUS, SPREAD], faults=FAULTY)
         sample.write_returns(w.returns.folder, [KILLED], faults=FAULTY)
         assert run_month(w.warehouse, PREVIOUS, returns_base_url=w.returns.url, notify=False)["loaded"] == 33
@@ -57,7 +57,7 @@ def world(server, state_dir):
 
 
 @pytest.fixture
-def undisturbed(server, world, state_dir):
+def undisturbed(reference_template, world, state_dir):
     """The months the Airflow warehouse holds so far, then KILLED, through the in-process
     pipeline on a database of its own, emails to an SMTP server of its own: what an
     undisturbed run leaves behind."""
@@ -73,11 +73,9 @@ def undisturbed(server, world, state_dir):
                 [KILLED],
             ).fetchall()
         ]
-    wh = server.with_database(f"councilbench_celery_ref_{uuid.uuid4().hex[:6]}")
+    wh = copy_database(reference_template, "celery_ref")
     previous = os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT")
     try:
-        bootstrap.up(wh)
-        reference_data.refresh(wh)
         with start_catcher(state_dir / "celery" / "reference-mail") as mail:
             os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection("127.0.0.1", mail.port)
             for month in history:

@@ -60,12 +60,12 @@ CHAIN = ["council_returns", "warehouse_build", "reports"]
 
 
 @pytest.fixture(scope="module")
-def world(server, state_dir):
+def world(reference_template, state_dir):
     env = {
         "COUNCILBENCH_RETURNS_DUE_DAY": str(CALENDAR.due_day),
         "COUNCILBENCH_RETURNS_DUE_TIME": f"{CALENDAR.due_hour:02d}:{CALENDAR.due_minute:02d}",
     }
-    with scheduler_world(server, state_dir, "scheduler", env=env) as w:
+    with scheduler_world(reference_template, state_dir, "scheduler", env=env) as w:
         # Nothing is served for SCHEDULED: its run finds every return not received yet.
         # Faults go into the last month written: MANUAL, then KILLED.
         sample.write_returns(w.returns.folder, [PREVIOUS, MANUAL], faults=FAULTY)

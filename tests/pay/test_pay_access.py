@@ -20,7 +20,8 @@ import pytest
 from councilbench.core import settings
 from councilbench.warehouse import council_logins
 from councilbench.warehouse.connection import connect
-from pay_warehouse import Post, as_council, build_pay, deposit, scratch_warehouse
+from pay_warehouse import Post, as_council, build_pay, deposit
+from warehouse_copy import warehouse_copy
 
 DUDLEY, SANDWELL = "E08000027", "E08000028"
 POSTS = {
@@ -40,8 +41,8 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
-def built(server):
-    with scratch_warehouse(server, "pay_access") as warehouse:
+def built(reference_template):
+    with warehouse_copy(reference_template, "pay_access") as warehouse:
         for code, posts in POSTS.items():
             deposit(warehouse, code, posts)
         build_pay(warehouse)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from councilbench.core import catalogue, settings
 from councilbench.pay import pipeline
 from councilbench.pay.kind import SOURCE_KIND, pay_year_of
 from councilbench.warehouse.connection import connect
+from warehouse_copy import warehouse_copy
 
 YEAR = "2025-26"
 SUBDIR = "pay-kind"
@@ -60,17 +60,10 @@ BAD = _bad_files()
 
 
 @pytest.fixture(scope="module")
-def scratch_warehouse(server):
+def scratch_warehouse(reference_template):
     """A database of this module's own: other modules' deposits never change its counts."""
-    from councilbench.warehouse import bootstrap, reference_data
-
-    warehouse = server.with_database(f"councilbench_test_pay_kind_{uuid.uuid4().hex[:8]}")
-    bootstrap.up(warehouse)
-    try:
-        reference_data.refresh(warehouse)
+    with warehouse_copy(reference_template, "pay_kind") as warehouse:
         yield warehouse
-    finally:
-        bootstrap.drop_database(warehouse)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ import pytest
 
 from councilbench.core import catalogue, settings
 from councilbench.warehouse.connection import connect
-from pay_warehouse import PAY_YEAR, Post, as_council, build_pay, deposit, scratch_warehouse
+from pay_warehouse import PAY_YEAR, Post, as_council, build_pay, deposit
+from warehouse_copy import warehouse_copy
 
 METS = ["E08000025", "E08000026", "E08000027", "E08000028", "E08000029", "E08000030", "E08000031"]
 HEREFORDSHIRE, TELFORD, STOKE = "E06000019", "E06000020", "E06000021"
@@ -64,8 +65,8 @@ def deposits(herefordshire_planning=HEREFORDSHIRE_A) -> dict[str, list[Post]]:
 
 
 @pytest.fixture(scope="module")
-def built(server):
-    with scratch_warehouse(server, "pay_stats") as warehouse:
+def built(reference_template):
+    with warehouse_copy(reference_template, "pay_stats") as warehouse:
         for code, posts in deposits().items():
             deposit(warehouse, code, posts)
         build_pay(warehouse)

@@ -29,7 +29,8 @@ from councilbench.public.gender_pay_gap_load import refresh_year
 from councilbench.reports import pay_report, pay_report_data
 from councilbench.reports.pay_report_data import NotTheCouncil, SelectionError
 from councilbench.warehouse.connection import connect
-from pay_warehouse import PAY_YEAR, Post, build_pay, deposit, scratch_warehouse
+from pay_warehouse import PAY_YEAR, Post, build_pay, deposit
+from warehouse_copy import warehouse_copy
 
 BIRMINGHAM, COVENTRY, DUDLEY, SANDWELL = "E08000025", "E08000026", "E08000027", "E08000028"
 SOLIHULL, WALSALL, WOLVERHAMPTON = "E08000029", "E08000030", "E08000031"
@@ -76,8 +77,8 @@ DUDLEY_ROLES = sorted({p.role_id for p in POSTS[DUDLEY]})
 
 
 @pytest.fixture(scope="module")
-def built(server):
-    with scratch_warehouse(server, "pay_report") as warehouse:
+def built(reference_template):
+    with warehouse_copy(reference_template, "pay_report") as warehouse:
         submissions = {code: deposit(warehouse, code, posts) for code, posts in POSTS.items()}
         with connect(warehouse, role="loader") as conn:
             conn.execute(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +20,7 @@ from councilbench.spend import pipeline
 from councilbench.spend.headers import header_map
 from councilbench.spend.read import DEFAULT_MAX_BYTES
 from councilbench.warehouse.connection import connect
+from warehouse_copy import warehouse_copy
 
 SCALE = 0.01
 MONTH = "2026-02"
@@ -174,17 +174,10 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def scratch_warehouse(server):
+def scratch_warehouse(reference_template):
     """A warehouse of this module's own: the run resolves suppliers over every loaded line."""
-    from councilbench.warehouse import bootstrap, reference_data
-
-    warehouse = server.with_database(f"councilbench_test_spend_bad_{uuid.uuid4().hex[:8]}")
-    bootstrap.up(warehouse)
-    try:
-        reference_data.refresh(warehouse)
+    with warehouse_copy(reference_template, "spend_bad") as warehouse:
         yield warehouse
-    finally:
-        bootstrap.drop_database(warehouse)
 
 
 @pytest.fixture(scope="module")

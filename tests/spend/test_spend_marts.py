@@ -4,8 +4,6 @@ the marts checked against raw and the match tables."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from councilbench.core import catalogue
@@ -13,6 +11,7 @@ from councilbench.dev import sample_spend
 from councilbench.spend import pipeline, resolve
 from councilbench.warehouse.connection import connect
 from councilbench.warehouse.transform import run_dbt
+from warehouse_copy import copy_database
 
 SCALE = 0.01
 MONTH = "2026-01"
@@ -37,14 +36,12 @@ def query(warehouse, sql: str, params=None, role: str = "loader") -> list[tuple]
 
 
 @pytest.fixture(scope="module")
-def built(server, returns_server):
+def built(reference_template, returns_server):
     """A warehouse of this module's own: resolution reads every council's loaded lines, so
     the spend other modules load into the session's warehouse would change its answers."""
-    from councilbench.warehouse import bootstrap, reference_data
+    from councilbench.warehouse import bootstrap
 
-    warehouse = server.with_database(f"councilbench_test_spend_marts_{uuid.uuid4().hex[:8]}")
-    bootstrap.up(warehouse)
-    reference_data.refresh(warehouse)
+    warehouse = copy_database(reference_template, "spend_marts")
     folder = returns_server.folder / "spend-marts"
     sample_spend.write(folder, [MONTH], COUNCILS, scale=SCALE)
     summary, _ = pipeline.run_period(warehouse, MONTH, COUNCILS, spend_base_url=f"{returns_server.url}/spend-marts")
