@@ -1,5 +1,6 @@
 -- Ranks run from 1 to the group size, the best value holds rank 1, and the quartile is the
--- one its rank gives; context metrics have neither. Returns offending rows.
+-- one its rank gives; context metrics have neither, and nor has a group too small to rank
+-- (assert_small_groups_are_never_ranked.sql). Returns offending rows.
 with groups as (
     select
         group_id, metric_id, period,

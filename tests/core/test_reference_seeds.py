@@ -36,13 +36,18 @@ def catalogue():
 
 def test_registry_matches_the_shared_reference():
     registry = {r["gss_code"]: r for r in rows("council_registry.csv")}
-    if SHARED_REFERENCE.exists():  # shared/ sits beside the repo in development and CI
-        with open(SHARED_REFERENCE, newline="", encoding="utf-8") as f:
-            reference = {r["gss_code"]: r for r in csv.DictReader(f)}
-        assert set(registry) == set(reference)
-        for code, ref in reference.items():
-            assert registry[code]["tier"] == ref["tier"]
-            assert registry[code]["county_gss_code"] == ref["county_gss_code"]
+    # shared/ sits beside the repo in development and CI: without it the registry would
+    # go unchecked against the reference, so its absence fails rather than skips.
+    assert SHARED_REFERENCE.is_file(), (
+        f"the shared reference list of councils is missing: {SHARED_REFERENCE} "
+        "(check out shared/ beside the repository; the registry seed is compared with it)"
+    )
+    with open(SHARED_REFERENCE, newline="", encoding="utf-8") as f:
+        reference = {r["gss_code"]: r for r in csv.DictReader(f)}
+    assert set(registry) == set(reference)
+    for code, ref in reference.items():
+        assert registry[code]["tier"] == ref["tier"]
+        assert registry[code]["county_gss_code"] == ref["county_gss_code"]
     assert len(registry) == 33
     assert {r["tier"] for r in registry.values()} == TIERS
     for r in registry.values():

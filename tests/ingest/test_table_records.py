@@ -111,3 +111,27 @@ def test_a_table_read_keeps_why_a_file_cannot_be_read(tmp_path):
         "csv",
         "utf-8",
     )
+
+
+def test_a_workbook_damaged_inside_a_sheet_is_refused_in_the_kinds_words():
+    """A read-only workbook reads its sheets lazily: it opens, and a damaged sheet shows
+    only while its rows are read (the returns parser's property test found it crashing)."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Widgets"
+    wb.active.append(["Widget", "Count"])
+    for i in range(2000):
+        wb.active.append([f"bolt {i}", i])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    data = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+    # the sheet's compressed bytes start after its local header (30 bytes, name, extra field)
+    name_length = int.from_bytes(data[sheet.header_offset + 26 : sheet.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[sheet.header_offset + 28 : sheet.header_offset + 30], "little")
+    start = sheet.header_offset + 30 + name_length + extra_length
+    data[start + sheet.compress_size // 2] ^= 0xFF
+    with pytest.raises(Unreadable) as caught:
+        READER.read(bytes(data), "w.xlsx")
+    assert "part of it could not be read" in str(caught.value)
+    assert "save it again and send that" in str(caught.value)

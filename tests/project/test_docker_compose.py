@@ -2,12 +2,18 @@
 
 No Docker engine runs in CI, so these tests read the compose file (YAML anchors and
 merges resolved by the loader) and the Dockerfile it builds, and check the structure
-that would otherwise only fail at `docker compose up`.
+that would otherwise only fail at `docker compose up`. A Compose implementation (the
+docker client's compose plugin, else Debian's docker-compose, which .ci/run installs)
+validates the file with `config`, which needs no engine.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -376,3 +382,90 @@ def test_explorer_logs_in_as_its_own_analyst_login_and_has_no_admin_url():
     mounted = container_targets(SERVICES["postgres"])["/docker-entrypoint-initdb.d"]
     assert (REPO / mounted / ANALYST_LOGIN_SCRIPT.name).resolve() == ANALYST_LOGIN_SCRIPT
     assert sorted(p.name for p in ANALYST_LOGIN_SCRIPT.parent.iterdir())[-1] == ANALYST_LOGIN_SCRIPT.name  # runs last
+
+
+# --- the Airflow release ------------------------------------------------------------------------
+
+
+def test_the_image_is_the_airflow_release_and_python_the_project_pins():
+    """The image's Airflow is the one pyproject.toml pins (and requirements.lock locks):
+    pip is told to keep the image's own Airflow, so a FROM left behind on a version bump
+    would ship the old Airflow under the new pins."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    [pin] = [d.split("==", 1)[1] for d in project["dependencies"] if re.fullmatch(r"apache-airflow==\S+", d)]
+    assert f"apache-airflow=={pin}" in (REPO / "requirements.lock").read_text().splitlines()
+    build = COMPOSE["x-airflow-common"]["build"]
+    dockerfile = (COMPOSE_FILE.parent / build["context"] / build["dockerfile"]).read_text()
+    [base] = [ln.split()[1] for ln in dockerfile.splitlines() if ln.startswith("FROM ")]
+    image = re.fullmatch(r"apache/airflow:(?P<airflow>[\d.]+)-python(?P<python>3\.\d+)", base)
+    assert image, f"FROM {base}: name the Airflow release and its Python, apache/airflow:<version>-python3.<minor>"
+    assert image["airflow"] == pin, f"the image is Airflow {image['airflow']}, pyproject.toml pins {pin}"
+    from packaging.specifiers import SpecifierSet
+
+    assert SpecifierSet(project["requires-python"]).contains(f"{image['python']}.0"), (
+        f"the image's Python {image['python']} is outside requires-python {project['requires-python']}"
+    )
+
+
+# --- a Compose implementation's own reading -------------------------------------------------------
+
+PROFILES = ["--profile", "celery", "--profile", "flower", "--profile", "demo"]
+
+
+def compose_command() -> list[str]:
+    """The docker client's compose plugin, else the standalone docker-compose."""
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    standalone = shutil.which("docker-compose")
+    assert standalone, (
+        "no Compose implementation to check docker-compose.yml with: install the docker "
+        "client's compose plugin or Debian's docker-compose (.ci/run installs it)"
+    )
+    return [standalone]
+
+
+def compose(*args: str, file: Path = COMPOSE_FILE) -> subprocess.CompletedProcess:
+    # Debian's docker-compose runs on the system Python: none of this virtualenv's settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "COMPOSE_"))}
+    return subprocess.run(
+        [*compose_command(), "--project-directory", str(REPO), "-f", str(file), *PROFILES, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_compose_config_accepts_the_file_with_every_profile():
+    result = compose("config", "-q")
+    assert result.returncode == 0, result.stderr
+    services = compose("config", "--services")
+    assert services.returncode == 0, services.stderr
+    # Its reading of anchors and merges gives the services these tests read.
+    assert set(services.stdout.split()) == set(SERVICES)
+
+
+BREAKAGES = {  # what a mistaken edit of the file looks like -> the word the refusal names
+    "a dependency condition compose does not know": (
+        "condition: service_completed_successfully",
+        "condition: service_done",
+        "service_done",
+    ),
+    "a link to a service that does not exist": (
+        "\n  demo:\n",
+        "\n  demo:\n    links: [no-such-service]\n",
+        "no-such-service",
+    ),
+    "a misspelt service key": ("\n  demo:\n", "\n  demo:\n    depends_on_typo: [postgres]\n", "depends_on_typo"),
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_compose_config_refuses_a_broken_file(breakage, tmp_path):
+    """`config` really validates: the file with one mistake is refused, naming it."""
+    old, new, named = BREAKAGES[breakage]
+    text = COMPOSE_FILE.read_text()
+    assert old in text
+    (tmp_path / "docker-compose.yml").write_text(text.replace(old, new, 1))
+    result = compose("config", "-q", file=tmp_path / "docker-compose.yml")
+    assert result.returncode != 0 and named in result.stderr, result.stderr

@@ -1,7 +1,11 @@
 """mart_benchmark recomputed independently (the nearest neighbours: test_neighbour_model.py):
 plain SQL reads of raw.council_return_rows, raw.public_observations and ops.submissions, the seed files
 through councilbench.core.catalogue, and pandas/numpy for everything else. Nothing here reads a
-dbt model except the mart rows being checked."""
+dbt model except the mart rows being checked.
+
+The group-size rule: a group with fewer councils than the setting dbt is given
+(COUNCILBENCH_MIN_GROUP_SIZE, transform.project_vars) publishes no rank and no quartile, and
+says why (not_ranked_reason 'group_too_small')."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import pytest
 import warehouse_data as wd
 from councilbench.core import catalogue
 from councilbench.warehouse.connection import connect
+from councilbench.warehouse.transform import project_vars
 
 #: (metric, period): a mean, a per-capita count, a quarterly proportion, a year-to-date
 #: rate, a context count, a public statistic, and an annual metric.
@@ -147,8 +152,25 @@ def groups_of(code: str) -> dict[str, set[str]]:
     return out
 
 
+def min_group_size() -> int:
+    """The smallest group ranked, as dbt was given it."""
+    return int(project_vars()["min_group_size"])
+
+
+_EXPECTED: dict[tuple[int, str, str], list[dict]] = {}
+
+
 def expected_rows(raw, metric_id: str, period: str) -> list[dict]:
+    """The recomputed rows of one metric and period (computed once per module)."""
+    key = (id(raw), metric_id, period)
+    if key not in _EXPECTED:
+        _EXPECTED[key] = recompute(raw, metric_id, period)
+    return _EXPECTED[key]
+
+
+def recompute(raw, metric_id: str, period: str) -> list[dict]:
     metric = catalogue.metrics()[metric_id]
+    smallest = min_group_size()
     f = facts(raw, metric_id)
     now = f[f.period == period].set_index("council_code")
     tiers = set(metric.delivering_tiers)
@@ -169,7 +191,7 @@ def expected_rows(raw, metric_id: str, period: str) -> list[dict]:
             v = now.loc[code, "norm"]
             median = float(np.median(values))
             mad = float(np.median(np.abs(values - median)))
-            if metric.polarity == "context":
+            if metric.polarity == "context" or len(values) < smallest:
                 rank = None
             else:
                 better = (values > v) if metric.polarity == "higher_is_better" else (values < v)
@@ -184,6 +206,7 @@ def expected_rows(raw, metric_id: str, period: str) -> list[dict]:
                     "group_size": len(values),
                     "rank": rank,
                     "quartile": None if rank is None else 1 + math.floor(4 * (rank - 1) / len(values)),
+                    "not_ranked_reason": "group_too_small" if len(values) < smallest else None,
                     "group_median": median,
                     "group_mean": float(values.mean()),
                     "group_mad": mad,
@@ -234,6 +257,7 @@ def test_benchmark_rows_match_an_independent_recomputation(raw, metric_id, perio
             "group_size",
             "rank",
             "quartile",
+            "not_ranked_reason",
             "regional_councils",
             "direction_vs_previous",
             "direction_vs_last_year",
@@ -262,3 +286,54 @@ def test_superseded_figures_are_not_the_ones_benchmarked(raw):
         .unique()
     )
     assert list(value) == [by_status["loaded"]]
+
+
+def test_the_sample_sees_groups_on_both_sides_of_the_minimum(raw):
+    """The recomputation above checks ranked groups and groups too small to rank: the
+    counties' tier (3 councils) and a county alone in its family, for instance."""
+    smallest = min_group_size()
+    sizes = [e["group_size"] for metric_id, period in SAMPLE for e in expected_rows(raw, metric_id, period)]
+    assert min(sizes) < smallest <= max(sizes)
+
+
+def test_a_county_alone_in_its_county_family_is_not_ranked(raw):
+    """A service of the two-tier areas that only the county delivers (adult social care,
+    say) leaves each county alone in its county family: a group of 1, never "rank 1 of 1,
+    top quartile". Which metrics and councils those are comes from the catalogue and the
+    registry alone."""
+    councils = catalogue.councils()
+    alone = {
+        metric_id
+        for metric_id, m in catalogue.metrics().items()
+        if "county" in m.delivering_tiers and "district" not in m.delivering_tiers and m.polarity != "context"
+    }
+    mart = raw["mart"]
+    rows = mart[mart.metric_id.isin(alone) & (mart.group_type == "county_family")]
+    assert len(rows) > 0
+    assert set(rows.council_code) == {code for code, c in councils.items() if c.tier == "county"}
+    assert (rows.group_size == 1).all()
+    assert rows["rank"].isna().all() and rows.quartile.isna().all()
+    assert set(rows.not_ranked_reason) == {"group_too_small"}
+    # the rest of the row is still published: the group's median is the county's own value
+    assert np.allclose(rows.group_median.astype(float), rows.normalised_value.astype(float), rtol=0, atol=1e-6)
+
+
+def test_every_group_too_small_publishes_no_rank_and_says_why(raw):
+    """Over the whole mart: rank and quartile are null, with the reason, exactly in the
+    groups smaller than the minimum; every larger group ranks each council of a ranked
+    metric."""
+    smallest = min_group_size()
+    mart = raw["mart"]
+    small = mart.group_size < smallest
+    ranked_metric = mart.polarity != "context"
+    assert small.any() and (~small).any()
+    assert mart.loc[small, "rank"].isna().all() and mart.loc[small, "quartile"].isna().all()
+    assert (mart.loc[small, "not_ranked_reason"] == "group_too_small").all()
+    assert mart.loc[~small, "not_ranked_reason"].isna().all()
+    assert mart.loc[~small & ranked_metric, "rank"].notna().all()
+    assert mart.loc[~small & ranked_metric, "quartile"].notna().all()
+    unranked = mart[small & ranked_metric]
+    print(
+        f"{len(unranked)} of {int(ranked_metric.sum())} rows of ranked metrics unranked (group too small): "
+        + ", ".join(f"{k} {v}" for k, v in unranked.group_type.value_counts().sort_index().items())
+    )

@@ -33,5 +33,7 @@ groups as (
 
 select
     md5(population.fp || rules.fp || registry.fp)                  as normalisation_fingerprint,
-    md5(population.fp || rules.fp || registry.fp || groups.fp)     as benchmark_fingerprint
+    -- the smallest group ranked changes every period's ranks (dbt var min_group_size)
+    md5(population.fp || rules.fp || registry.fp || groups.fp
+        || '|min_group_size={{ var("min_group_size") | int }}')    as benchmark_fingerprint
 from population, rules, registry, groups

@@ -78,6 +78,7 @@ SETTINGS = {
         Setting("COUNCILBENCH_PAY_BASE_URL", "http://127.0.0.1:8765/pay", "{pay_base_url} in pay sources"),
         Setting("COUNCILBENCH_SPEND_SAVINGS_LOW", "0.03", "the low end of a collaboration opportunity's savings"),
         Setting("COUNCILBENCH_SPEND_SAVINGS_HIGH", "0.08", "the high end (a share of the combined spend)"),
+        Setting("COUNCILBENCH_MIN_GROUP_SIZE", "4", "the fewest councils a comparison group ranks (mart_benchmark)"),
         Setting("COUNCILBENCH_PAY_MIN_COUNCILS", "5", "the fewest councils a published pay statistic comes from"),
         Setting("COUNCILBENCH_PAY_MIN_INCUMBENTS", "5", "the fewest incumbents a published pay statistic comes from"),
         Setting(
@@ -150,6 +151,16 @@ def _int(name: str) -> int:
 
 def returns_due_day() -> int:
     return _int("COUNCILBENCH_RETURNS_DUE_DAY")
+
+
+def min_group_size() -> int:
+    """The fewest councils with a value a comparison group needs before mart_benchmark
+    ranks it (dbt var min_group_size); below it rank and quartile are null, and the
+    reports and the explorer say why with this number."""
+    size = _int("COUNCILBENCH_MIN_GROUP_SIZE")
+    if size < 1:
+        raise ValueError(f"COUNCILBENCH_MIN_GROUP_SIZE must be at least 1, got {size}")
+    return size
 
 
 def returns_due_time() -> tuple[int, int]:

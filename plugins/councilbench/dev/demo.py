@@ -36,6 +36,7 @@ end. Rerunning the demo is safe: every step is idempotent.
 from __future__ import annotations
 
 import hashlib
+import signal
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -194,8 +195,12 @@ def run_demo(warehouse: Warehouse) -> dict:
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import CatcherHandle, relay_or_catcher
     from councilbench.dev.public_sources import serve_demo_sources
-    from councilbench.orchestration.services import AirflowServices
+    from councilbench.orchestration.services import AirflowServices, stop_on_signals
     from councilbench.returns.pipeline import backfill
+
+    # SIGTERM (timeout, a CI job cancelled) unwinds like Ctrl-C, so the Airflow components
+    # the demo started, each in a process group of its own, are stopped, not orphaned.
+    stop_on_signals(signal.SIGINT, signal.SIGTERM)
 
     started, began = time.monotonic(), datetime.now(UTC)
     seconds: dict[str, float] = {}

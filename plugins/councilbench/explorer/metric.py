@@ -6,8 +6,13 @@ Ranks are the mart's: rank 1 is best, read with the metric's polarity, ties shar
 One exception, said on the page: mart_benchmark ranks a council within its *own*
 nearest-neighbours group only, so in "nearest neighbours of X" the other members'
 positions are worked out here by the mart's rule (rank() over the group's values, best
-first; quartile 1 + floor(4 x (rank - 1) / group size)) on their mart values, and X's
-position is the mart's.
+first; quartile 1 + floor(4 x (rank - 1) / group size); no rank or quartile at all in a
+group of fewer councils than COUNCILBENCH_MIN_GROUP_SIZE, not_ranked_reason
+'group_too_small') on their mart values, and X's position is the mart's.
+
+A group too small to rank says so where the quartile would be, in the sentence on the
+chosen council and above the table: "not ranked: only 3 councils in this group deliver it
+(at least 4 needed)" (format.not_ranked_text).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from councilbench.core import settings
 from councilbench.explorer import db
 from councilbench.explorer.params import Group
 from councilbench.reports import format as fmt
@@ -27,7 +33,7 @@ MIN_COUNCILS = 5
 
 #: The mart columns the page reads for each council.
 _COLUMNS = """b.council_code, c.council_name, c.short_name, c.tier, b.group_type, b.group_id, b.group_label,
-    b.rank, b.quartile, b.group_size, b.position_high_to_low, b.normalised_value, b.value_status,
+    b.rank, b.quartile, b.not_ranked_reason, b.group_size, b.position_high_to_low, b.normalised_value, b.value_status,
     b.vs_region, b.vs_group_median, b.group_median, b.region_value, b.regional_councils, b.previous_period,
     b.change_vs_previous, b.direction_vs_previous, b.is_outlier"""
 
@@ -68,7 +74,11 @@ def _neighbour_rows(metric: MetricInfo, period: str, group: Group) -> pd.DataFra
     rows["group_type"], rows["group_id"], rows["group_label"] = group.group_type, group.group_id, group.label
     rows["group_size"] = len(rows)
     rows["position_high_to_low"] = rows["normalised_value"].rank(method="min", ascending=False).astype("Int64")
-    if metric.ranked:  # rank within this group, best first, ties sharing (the mart's rank())
+    too_small = len(rows) < settings.min_group_size()  # the mart's group-size rule
+    rows["not_ranked_reason"] = fmt.GROUP_TOO_SMALL if too_small else None
+    for column in ("rank", "quartile"):
+        rows[column] = pd.array([pd.NA] * len(rows), dtype="Int64")
+    if metric.ranked and not too_small:  # rank within this group, best first, ties sharing (the mart's rank())
         best_first_ascending = metric.polarity == "lower_is_better"
         rows["rank"] = rows["normalised_value"].rank(method="min", ascending=best_first_ascending).astype("Int64")
         rows["quartile"] = pd.array([1 + math.floor(4 * (r - 1) / len(rows)) for r in rows["rank"]], dtype="Int64")
@@ -201,7 +211,10 @@ def shown_table(metric: MetricInfo, rows: pd.DataFrame, members: pd.DataFrame) -
         }
     )
     if metric.ranked:
-        table["Quartile"] = [fmt.quartile_text(q) if pd.notna(q) else "not ranked" for q in rows["quartile"]]
+        table["Quartile"] = [
+            _quartile(q, reason, size)
+            for q, reason, size in zip(rows["quartile"], rows["not_ranked_reason"], rows["group_size"], strict=True)
+        ]
         table["Compared with the West Midlands"] = [_vs_region(v) for v in rows["vs_region"]]
     table["Since the period before"] = [
         _since(metric, d, c, all_not_comparable)
@@ -210,6 +223,21 @@ def shown_table(metric: MetricInfo, rows: pd.DataFrame, members: pd.DataFrame) -
     table["Status"] = rows["value_status"].fillna("")
     table["Caveats"] = [_row_caveats(metric, r, small, all_not_comparable) for r in rows.itertuples(index=False)]
     return Shown(table.reset_index(drop=True), values, _group_caveats(metric, rows, members, all_not_comparable))
+
+
+def _quartile(quartile, reason, group_size) -> str:
+    """The quartile in words, or why there is none (a group too small to rank)."""
+    if pd.notna(quartile):
+        return fmt.quartile_text(quartile)
+    return fmt.not_ranked_text(reason, group_size) or "not ranked"
+
+
+def group_not_ranked(metric: MetricInfo, rows: pd.DataFrame) -> str | None:
+    """Why nobody in the group is ranked (the mart's not_ranked_reason), in words; None when
+    the group is ranked or the metric is a context one."""
+    if not metric.ranked or rows.empty:
+        return None
+    return fmt.not_ranked_text(rows["not_ranked_reason"].iloc[0], rows["group_size"].iloc[0])
 
 
 def _vs_region(vs: str | None) -> str:
@@ -261,7 +289,10 @@ def _group_caveats(
             names = ", ".join(fmt.display_name(n) for n in missing["council_name"])
             text += f"; no figure from {names}"
         out.append(text + ".")
-    if metric.ranked and len(rows) < MIN_COUNCILS:
+    not_ranked = group_not_ranked(metric, rows)
+    if not_ranked:
+        out.append(f"{not_ranked.capitalize()}: councils are listed by value, highest first, without a rank.")
+    elif metric.ranked and len(rows) < MIN_COUNCILS:
         out.append(f"Fewer than {MIN_COUNCILS} councils reported in this group: a position among so few says little.")
     if metric.ranked and all_not_comparable:
         out.append(
@@ -285,7 +316,10 @@ def summary(metric: MetricInfo, rows: pd.DataFrame, council_code: str | None, re
     text = f"{metric.show(r['normalised_value'])}"
     if not metric.ranked:
         return f"{text}, {fmt.ordinal(int(r['position_high_to_low']))} highest of {len(rows)} (not ranked: a context metric)."
-    text += f", {fmt.rank_text(r['rank'], len(rows))} ({fmt.quartile_text(r['quartile']).lower()})"
+    if pd.isna(r["rank"]):
+        text += f", {fmt.not_ranked_text(r['not_ranked_reason'], r['group_size']) or 'not ranked'}"
+    else:
+        text += f", {fmt.rank_text(r['rank'], len(rows))} ({fmt.quartile_text(r['quartile']).lower()})"
     if isinstance(r["vs_region"], str) and region.value is not None:
         text += f", {r['vs_region']} than the West Midlands ({metric.show(region.value)})"
     return text + "."

@@ -80,7 +80,7 @@ def _benchmark(council_code: str, periods: dict[str, str], group_types: tuple[st
     rows = db.cached_query(
         """
         select b.metric_id, b.period, b.group_type, b.group_label, b.normalised_value, b.value_status, b.rank,
-               b.quartile, b.group_size, b.group_median, b.vs_region, b.region_value, b.previous_period,
+               b.quartile, b.not_ranked_reason, b.group_size, b.group_median, b.vs_region, b.region_value, b.previous_period,
                b.direction_vs_previous, b.direction_vs_last_year, b.trend_direction, b.is_outlier, b.outlier_score
         from marts.mart_benchmark b
         join unnest(%s::text[], %s::text[]) as k(metric_id, period) using (metric_id, period)
@@ -137,7 +137,7 @@ def positions_table(rows: pd.DataFrame, metrics: dict[str, MetricInfo]) -> pd.Da
             "Value": [metrics[i].show(v) for i, v in zip(rows["metric_id"], rows["normalised_value"], strict=True)],
             "Rank": rows["rank"],
             "Of": rows["group_size"],
-            "Quartile": [fmt.quartile_text(q) if pd.notna(q) else "Not ranked (context)" for q in rows["quartile"]],
+            "Quartile": [_quartile(r) for r in rows.itertuples(index=False)],
             "Compared with the West Midlands": [
                 fmt.comparison_text(v) if isinstance(v, str) else "–" for v in rows["vs_region"]
             ],
@@ -145,6 +145,16 @@ def positions_table(rows: pd.DataFrame, metrics: dict[str, MetricInfo]) -> pd.Da
             "Caveats": [_caveats(r) for r in rows.itertuples(index=False)],
         }
     )
+
+
+def _quartile(r) -> str:
+    """The quartile in words; else why not: a group too small to rank (the mart's
+    not_ranked_reason, 'Not ranked: only 3 councils in this group deliver it (at least 4
+    needed)'), or a context metric."""
+    if pd.notna(r.quartile):
+        return fmt.quartile_text(r.quartile)
+    why = fmt.not_ranked_text(r.not_ranked_reason, r.group_size) if r.ranked else None
+    return why.capitalize() if why else "Not ranked (context)"
 
 
 def _caveats(r) -> str:
@@ -219,7 +229,9 @@ def changes(council: CouncilInfo, metrics: dict[str, MetricInfo], now: AsAt, cur
                 "Rank then": rank_then,
                 "Rank now": r.rank,
                 "Of": r.group_size,
-                "Quartile": _quartile_move(b["quartile"] if b is not None else pd.NA, r.quartile),
+                "Quartile": _quartile_move(b["quartile"] if b is not None else pd.NA, r.quartile)
+                if pd.notna(r.quartile) or not r.ranked
+                else _quartile(r),
                 "Direction": _direction(direction) if m.ranked else "Context: not ranked",
                 "_move": abs(int(rank_then) - int(r.rank)) if pd.notna(rank_then) and pd.notna(r.rank) else -1,
             }

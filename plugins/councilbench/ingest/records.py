@@ -20,6 +20,7 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,12 @@ from typing import Self
 from councilbench.ingest.checks import CheckOutcome, overall, unreadable
 from councilbench.ingest.landing import limit_words, size_words
 from councilbench.ingest.words import quote_list
+
+#: What openpyxl raises while reading the rows of a damaged workbook opened read-only (the
+#: sheets are read lazily, so a broken part of the zip or its XML shows only then): the
+#: zip's framing, its compressed data, a truncated stream, malformed XML (ElementTree's
+#: and lxml's parse errors are SyntaxErrors).
+DAMAGED_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError)
 
 SNIFF_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -215,6 +222,11 @@ class TableReader:
             ) from None
         try:
             return self._sheet_records(wb)
+        except DAMAGED_WORKBOOK as exc:  # read-only: a damaged part shows only when its rows are read
+            raise Unreadable(
+                f"The file looks like an Excel workbook (.xlsx) but part of it could not be read "
+                f"({type(exc).__name__}). Open it in Excel, save it again and {self.words.send} that."
+            ) from None
         finally:
             wb.close()
 

@@ -326,7 +326,7 @@ class AirflowServices:
         return "\n".join(lines)
 
 
-def _stop_on(*signals: int) -> None:
+def stop_on_signals(*signals: int) -> None:
     """Turn these signals into KeyboardInterrupt. SIGINT too: a shell starting us in the
     background without job control (make ... &, nohup) leaves SIGINT ignored."""
 
@@ -339,7 +339,7 @@ def _stop_on(*signals: int) -> None:
 
 def run_foreground(warehouse: Warehouse, *, port: int = 8080, executor: str = "local", workers: int = 2) -> int:
     """`make airflow`: start everything, report health changes, stop on Ctrl-C or SIGTERM."""
-    _stop_on(signal.SIGINT, signal.SIGTERM)
+    stop_on_signals(signal.SIGINT, signal.SIGTERM)
     services = AirflowServices(warehouse, executor=executor, workers=workers, port=port)
     services.start()
     print(services.describe() + "\nCtrl-C (or SIGTERM) stops every Airflow process.", flush=True)

@@ -275,25 +275,31 @@ def _bars(d: AnnualData, m: MetricInfo, cid: str, title_suffix: str = "") -> tup
     median = float(values[0]["group_median"]) if values[0]["group_median"] is not None else None
     best, worst = ordered[0], ordered[-1]
     label = d.period_labels.get(period, period)
-    desc = (
-        f"{len(values)} councils ranked on {m.metric_name} in {label} ({fmt.polarity_text(m.polarity).lower()}). "
-        f"Best: {_council_label(best)} at {m.show(best['normalised_value'])}; "
-        f"worst: {_council_label(worst)} at {m.show(worst['normalised_value'])}; "
-        f"region median {m.show(median)}."
-    )
+    not_ranked = fmt.not_ranked_text(values[0]["not_ranked_reason"], values[0]["group_size"])
+    if not_ranked:  # a region too small to compare: the values, highest first, and why no rank
+        heading = f"councils by value, {label}"
+        desc = f"{len(values)} councils on {m.metric_name} in {label}, highest first, {not_ranked}; "
+        caption = f"{m.metric_name}, {label}: {not_ranked}. The dashed line is the median council."
+    else:
+        heading = f"councils ranked, {label}"
+        desc = (
+            f"{len(values)} councils ranked on {m.metric_name} in {label} ({fmt.polarity_text(m.polarity).lower()}). "
+            f"Best: {_council_label(best)} at {m.show(best['normalised_value'])}; "
+            f"worst: {_council_label(worst)} at {m.show(worst['normalised_value'])}; "
+        )
+        caption = (
+            f"{m.metric_name}, {label}: every council that delivers the service, best first "
+            f"(rank 1 is best; {fmt.polarity_text(m.polarity).lower()}). The dashed line is the median council."
+        )
     svg = charts.ranked_bars(
         cid,
         bars,
         unit=m.normalised_unit,
         money=m.money,
-        title=f"{m.metric_name}: councils ranked, {label}{title_suffix}",
-        desc=desc,
+        title=f"{m.metric_name}: {heading}{title_suffix}",
+        desc=desc + f"region median {m.show(median)}.",
         median=median,
         data={"metric": m.metric_id, "period": period},
-    )
-    caption = (
-        f"{m.metric_name}, {label}: every council that delivers the service, best first "
-        f"(rank 1 is best; {fmt.polarity_text(m.polarity).lower()}). The dashed line is the median council."
     )
     return svg, caption
 
@@ -322,12 +328,15 @@ def _strip(d: AnnualData, m: MetricInfo) -> tuple[str, str] | None:
     median = float(values[0]["group_median"]) if values[0]["group_median"] is not None else None
     regional = float(values[0]["region_value"]) if values[0]["region_value"] is not None else None
     q_counts = Counter(r["quartile"] for r in values if r["quartile"])
+    not_ranked = fmt.not_ranked_text(values[0]["not_ranked_reason"], values[0]["group_size"])
     desc = (
         f"{len(values)} councils on {m.metric_name} in {label}: median {m.show(median)}"
         + (f", West Midlands figure {m.show(regional)}" if regional is not None else "")
         + (
             ". Quartiles (Q1 best): " + ", ".join(f"Q{q} {n} councils" for q, n in sorted(q_counts.items()))
             if q_counts
+            else f". Councils are {not_ranked}"
+            if not_ranked
             else ". A context metric: councils are not ranked."
         )
         + "."

@@ -342,7 +342,8 @@ def annual_data(conn, financial_year: str, *, as_at: DataAsAt | None = None) -> 
         conn,
         """
             select b.metric_id, b.period, b.council_code, c.council_name, c.short_name, b.normalised_value,
-                   b.value_status, b.rank, b.quartile, b.group_size, b.group_median, b.region_value, b.is_outlier,
+                   b.value_status, b.rank, b.quartile, b.not_ranked_reason, b.group_size, b.group_median,
+                   b.region_value, b.is_outlier,
                    b.trend_direction, b.direction_vs_last_year
             from marts.mart_benchmark b
             join marts.mart_region_performance p

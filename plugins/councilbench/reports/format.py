@@ -13,6 +13,8 @@ import math
 import re
 from decimal import Decimal
 
+from councilbench.core import settings
+
 # Month and financial-year labels are the calendar's; reports call them through here.
 from councilbench.core.calendar import (  # noqa: F401 (re-exported)
     MONTH_NAMES,
@@ -201,6 +203,25 @@ QUARTILE_LABELS = {1: "Top quartile", 2: "Second quartile", 3: "Third quartile",
 
 def quartile_text(q) -> str:
     return QUARTILE_LABELS.get(int(q), "–") if q is not None else "not ranked"
+
+
+#: mart_benchmark.not_ranked_reason: a group with fewer councils than the setting
+#: COUNCILBENCH_MIN_GROUP_SIZE (the dbt var min_group_size) publishes no rank or quartile.
+GROUP_TOO_SMALL = "group_too_small"
+
+
+def not_ranked_text(reason, group_size) -> str | None:
+    """Why a row of mart_benchmark has no rank, in words, from its not_ranked_reason and
+    group_size: 'not ranked: only 1 council in this group delivers it (at least 4
+    needed)'. None when the mart gives no reason (a ranked row, or a context metric,
+    which is never ranked whatever its group)."""
+    if not isinstance(reason, str) or reason != GROUP_TOO_SMALL:  # None, NaN or pd.NA: no reason
+        return None
+    n = int(group_size)
+    return (
+        f"not ranked: only {plural(n, 'council')} in this group {'delivers' if n == 1 else 'deliver'} it "
+        f"(at least {settings.min_group_size()} needed)"
+    )
 
 
 #: Direction words with a symbol each, so a direction never depends on colour alone.

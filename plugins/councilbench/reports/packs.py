@@ -7,7 +7,8 @@ ended; an annual one: the latest year), the council's normalised value, its rank
 its nearest neighbours and in the region (mart_benchmark), the regional figure, its
 direction of travel, and the caveats that belong beside a league position: small
 groups, estimates, context metrics (never ranked), year-to-date figures, restated
-figures, data not received. The council's own context (deprivation, density: see
+figures, data not received. A group too small to rank (mart_benchmark.not_ranked_reason)
+has no rank or quartile, and the pack says why in its place. The council's own context (deprivation, density: see
 context.py) opens the pack and sits beside every league table; a metric where it is in
 the bottom quartile or getting worse carries the case studies on it.
 """
@@ -18,6 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from councilbench.core import settings
 from councilbench.reports import charts
 from councilbench.reports import format as fmt
 from councilbench.reports.annual import Figure, figure
@@ -43,6 +45,9 @@ class PackMetric:
     neighbours_rank: Figure | None = None
     region_rank: Figure | None = None
     quartile: int | None = None
+    # why there is no rank where the metric is ranked (format.not_ranked_text): a group too small
+    neighbours_not_ranked: str | None = None
+    region_not_ranked: str | None = None
     region_value: Figure | None = None
     region_median: Figure | None = None
     vs_region: str | None = None
@@ -84,6 +89,7 @@ class Change:
     quartile_now: int | None
     quartile_before: int | None
     direction: str | None
+    not_ranked: str | None = None  # why there is no rank now (a group too small)
 
     @property
     def rank_move(self) -> int:
@@ -121,6 +127,8 @@ class Pack:
     sources: list[dict]
     context: CouncilContext | None = None
     toc: list[tuple[str, str]] = field(default_factory=list)
+    #: the smallest comparison group ranked (COUNCILBENCH_MIN_GROUP_SIZE, as dbt was given it)
+    min_group_size: int = field(default_factory=settings.min_group_size)
 
     @property
     def file_stem(self) -> str:
@@ -198,7 +206,8 @@ def _caveats(
         out.append("context: not ranked")
     if fact and fact.get("value_status") == "estimate":
         out.append("estimate")
-    if region and region["group_size"] < SMALL_GROUP and m.ranked:
+    # (a group too small to rank says so in place of the rank instead: format.not_ranked_text)
+    if region and region["group_size"] < SMALL_GROUP and m.ranked and not region.get("not_ranked_reason"):
         out.append(f"small group: {fmt.plural(region['group_size'], 'council')}")
     if neigh and m.ranked and neigh["group_size"] < 6:
         out.append(f"{neigh['group_size'] - 1} of 5 neighbours report")
@@ -286,11 +295,12 @@ def _strip(d: MonthData, council: CouncilInfo, m: MetricInfo, period: str, neigh
     regional = region.value if region else None
     label = d.period_labels.get(period, period)
     if own:
+        not_ranked = fmt.not_ranked_text(own["not_ranked_reason"], own["group_size"]) if m.ranked else None
         position = (
             f"{council.display_name} is {fmt.rank_text(own['rank'], own['group_size'])} "
             f"({fmt.quartile_text(own['quartile']).lower()})"
             if own["rank"] is not None
-            else f"{council.display_name} (not ranked: a context metric)"
+            else f"{council.display_name} ({not_ranked or 'not ranked: a context metric'})"
         )
         desc = (
             f"{m.metric_name}, {label}: {position} at {m.show(own['normalised_value'])}; region median "
@@ -455,6 +465,10 @@ def _metric(d: MonthData, council: CouncilInfo, m: MetricInfo, neighbour_codes: 
             group_id="region",
         )
         pm.quartile = region["quartile"]
+    elif m.ranked:
+        pm.region_not_ranked = fmt.not_ranked_text(region["not_ranked_reason"], region["group_size"])
+    if neigh and neigh["rank"] is None and m.ranked:
+        pm.neighbours_not_ranked = fmt.not_ranked_text(neigh["not_ranked_reason"], neigh["group_size"])
     if neigh and neigh["rank"] is not None:
         pm.neighbours_rank = figure(
             fmt.rank_text(neigh["rank"], neigh["group_size"]),
@@ -559,6 +573,7 @@ def _changes(d: MonthData, council: CouncilInfo, metrics: list[PackMetric]) -> l
                 now["quartile"],
                 before["quartile"] if before else None,
                 direction,
+                fmt.not_ranked_text(now["not_ranked_reason"], now["group_size"]) if m.ranked else None,
             )
         )
     out.sort(key=lambda c: (-(abs(c.rank_move)), c.metric.metric_name))

@@ -33,7 +33,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from councilbench.ingest.landing import limit_words, size_words
-from councilbench.ingest.records import is_web_page
+from councilbench.ingest.records import DAMAGED_WORKBOOK, is_web_page
 from councilbench.returns.contract import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -380,16 +380,7 @@ def _read_xlsx(
             warnings.simplefilter("ignore")  # openpyxl warns about data validation, styles ...
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
-        return (
-            None,
-            None,
-            None,
-            (
-                f"The file looks like an Excel workbook (.xlsx) but could not be opened "
-                f"({type(exc).__name__}: {exc}). Open it in Excel, save it again as "
-                f"'Excel Workbook (.xlsx)' or 'CSV UTF-8 (comma delimited)', and upload that."
-            ),
-        )
+        return None, None, None, _damaged_workbook(exc)
     try:
         candidates = []  # (sheet index, name, header row number, header cells)
         described = []
@@ -463,8 +454,18 @@ def _read_xlsx(
         notes.extend(cells_reader.notes())
         percent_cells.update(cells_reader.percent_cells)
         return records, header, name, None
+    except DAMAGED_WORKBOOK as exc:  # a read-only workbook is read lazily: damage shows while reading
+        return None, None, None, _damaged_workbook(exc)
     finally:
         wb.close()
+
+
+def _damaged_workbook(exc: Exception) -> str:
+    return (
+        f"The file looks like an Excel workbook (.xlsx) but could not be opened "
+        f"({type(exc).__name__}: {exc}). Open it in Excel, save it again as "
+        f"'Excel Workbook (.xlsx)' or 'CSV UTF-8 (comma delimited)', and upload that."
+    )
 
 
 # --- shared: records -> frame -----------------------------------------------------------

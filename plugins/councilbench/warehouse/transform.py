@@ -72,13 +72,15 @@ _COMMANDS_WITH_VARS = {
 
 def project_vars() -> dict:
     """The dbt vars that are settings (core.settings), so dbt follows the same setting as
-    the timetable, the emails and the template: the returns' due day; the savings range of
-    the pooled spend marts; when a pay statistic may be published, and the councils' role
-    names the pay schema's row-level security policy reads."""
+    the timetable, the emails, the template, the reports and the explorer: the returns' due
+    day; the smallest comparison group ranked; the savings range of the pooled spend marts;
+    when a pay statistic may be published, and the councils' role names the pay schema's
+    row-level security policy reads."""
     low, high = settings.spend_savings_rates()
     pay = settings.pay_thresholds()
     return {
         "returns_due_day": settings.returns_due_day(),
+        "min_group_size": settings.min_group_size(),
         "spend_savings_rate_low": low,
         "spend_savings_rate_high": high,
         "pay_min_councils": pay.min_councils,

@@ -2,8 +2,9 @@
     How each council compares, one row per council, metric, period and comparison group
     the council belongs to (region, tier, county family for two-tier councils, its nearest
     neighbours). Built on normalised values (fct_metric_value), for the councils whose tier
-    delivers the metric. The rules (polarity ranks, quartiles, outlier score, directions)
-    live in macros/rules/ and are documented in _marts__benchmarking.yml.
+    delivers the metric. The rules (polarity ranks, quartiles, the smallest group ranked,
+    outlier score, directions) live in macros/rules/ and are documented in
+    _marts__benchmarking.yml.
 
     Incremental (delete+insert by metric and period). Group statistics need every council
     of a metric and period, and comparisons look back, so a run recomputes whole
@@ -205,6 +206,8 @@ spread as (
         avg(d.abs_deviation) filter (
             where d.deviation_order in ((d.group_size + 1) / 2, (d.group_size + 2) / 2)) over grp as group_mad,
         avg(d.abs_deviation) over grp                                                    as group_mean_abs_dev,
+        -- a group too small to compare publishes no rank (macros/rules/group_size.sql)
+        case when {{ group_is_ranked('d.group_size') }} then d.rank_in_group end        as published_rank,
         case
             when d.is_regional_total then d.regional_numerator
             else d.norm_scale * d.regional_numerator / nullif(d.regional_denominator, 0)
@@ -227,8 +230,9 @@ select
     r.normalised_value,
     r.value_status,
     r.group_size,
-    r.rank_in_group                                                                 as rank,
-    {{ quartile_from_rank('r.rank_in_group', 'r.group_size') }}                     as quartile,
+    r.published_rank                                                                as rank,
+    {{ quartile_from_rank('r.published_rank', 'r.group_size') }}                    as quartile,
+    {{ not_ranked_reason('r.group_size') }}                                         as not_ranked_reason,
     r.position_high_to_low,
     round(r.group_median, 6)                                                        as group_median,
     round(r.group_mean, 6)                                                          as group_mean,
