@@ -8,8 +8,10 @@ resolved server, dropped at the end) are set here, before any test module import
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -106,6 +108,67 @@ def reference_template(server):
     refresh(server.with_database(name))
     yield server.with_database(name)
     _drop_database(server, name)
+
+
+#: The developer's state the bench must leave alone: dbt's target, docs and logs, the
+#: Airflow home (task logs, secrets, UI passwords) and the component and DAG logs.
+DEVELOPER_STATE = ("dbt", "airflow", "logs")
+
+
+def _state_files(state_dir: Path) -> dict[str, tuple[int, str]]:
+    """Every file under the developer's state folders: path -> (mtime, sha256)."""
+    import hashlib
+
+    return {
+        str(p.relative_to(state_dir)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+        for folder in DEVELOPER_STATE
+        for p in sorted((state_dir / folder).rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass
+class PipelineRun:
+    figures: object  # councilbench.dev.bench.figures.Figures
+    lines: list[str]  # what the bench printed
+    developer_state: dict  # {"before": ..., "after": ...}: _state_files around the run
+    warehouse: object  # the kept "big" warehouse (Warehouse)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(server, reference_template, state_dir):
+    """The real pipeline end to end at small scale, once a session: `make bench` with two
+    years of history (run_bench(years=2)): 33 councils' returns served over HTTP and
+    loaded by the real loaders, the public statistics through the public pipeline, the
+    last months through Airflow (`dags test`, the scheduler with the Local and Celery
+    executors), dbt build. Its "big" warehouse is kept for the oracle
+    (tests/oracle/) and dropped at the end of the session; the baseline is dropped by
+    the bench. tests/dev/test_bench.py asserts what the bench measured."""
+    from councilbench.core import settings
+    from councilbench.dev.bench.run import TEMPLATE_ENV, run_bench
+
+    lines: list[str] = []
+    before = _state_files(state_dir)
+    try:
+        with settings.environ({TEMPLATE_ENV: reference_template.database}):  # its warehouses: copies
+            figures = run_bench(
+                server,
+                years=2,
+                baseline_years=1,
+                keep={"big"},
+                parse_rounds=1,
+                spend_scale=None,  # test_bench_spend.py, test_bench_pay.py
+                pay_scale=None,
+                out=lines.append,
+            )
+        (big,) = [name for name in figures.conditions["databases"] if name.startswith("councilbench_bench_big_")]
+        yield PipelineRun(
+            figures, lines, {"before": before, "after": _state_files(state_dir)}, server.with_database(big)
+        )
+    finally:  # the bench names a database it keeps as soon as it exists: dropped even if the run failed
+        for kept in re.findall(r"keeping (councilbench_bench_\w+) afterwards", "\n".join(lines)):
+            _drop_database(server, kept)
+            _drop_database(server, f"{kept}_airflow")  # its Airflow's metadata
 
 
 @pytest.fixture

@@ -73,35 +73,11 @@ def test_copy_rows_refuses_a_non_finite_number_and_loads_nothing(warehouse):
         assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0
 
 
-#: The developer's state the bench must leave alone: dbt's target, docs and logs, the
-#: Airflow home (task logs, secrets, UI passwords) and the component and DAG logs.
-DEVELOPER_STATE = ("dbt", "airflow", "logs")
-
-
-def _state_files(state_dir) -> dict[str, tuple[int, str]]:
-    """Every file under the developer's state folders: path -> (mtime, sha256)."""
-    import hashlib
-
-    return {
-        str(p.relative_to(state_dir)): (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
-        for folder in DEVELOPER_STATE
-        for p in sorted((state_dir / folder).rglob("*"))
-        if p.is_file()
-    }
-
-
 @pytest.fixture(scope="module")
-def small_bench(server, reference_template, state_dir):
-    from councilbench.core import settings
-    from councilbench.dev.bench.run import TEMPLATE_ENV, run_bench
-
-    lines: list[str] = []
-    before = _state_files(state_dir)
-    with settings.environ({TEMPLATE_ENV: reference_template.database}):  # its warehouses: copies
-        figures = run_bench(
-            server, years=2, baseline_years=1, parse_rounds=1, spend_scale=None, pay_scale=None, out=lines.append
-        )  # test_bench_spend.py: spend
-    return figures, lines, {"before": before, "after": _state_files(state_dir)}
+def small_bench(pipeline_run):
+    """The bench at small scale (two years of history against one): tests/conftest.py's
+    session run, which the oracle (tests/oracle/) checks the kept warehouse of."""
+    return pipeline_run.figures, pipeline_run.lines, pipeline_run.developer_state
 
 
 def test_bench_measures_every_target_from_real_work(small_bench, state_dir):
@@ -156,10 +132,10 @@ def test_bench_measures_every_target_from_real_work(small_bench, state_dir):
     assert (release / "datapackage.json").is_file() and len(list(release.glob("*.csv"))) >= 5
 
 
-def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, tmp_path):
+def test_bench_writes_its_figures_and_drops_its_databases(small_bench, pipeline_run, server, tmp_path):
     from councilbench.warehouse.connection import connect
 
-    figures, _, _ = small_bench
+    figures, lines, _ = small_bench
     as_json, as_text = figures.write(tmp_path)
     written = json.loads(as_json.read_text())
     assert {f["key"] for f in written["figures"]} == {f.key for f in figures.figures}
@@ -170,10 +146,15 @@ def test_bench_writes_its_figures_and_drops_its_databases(small_bench, server, t
             assert ("met" if f.met else "MISSED") in text
     names = figures.conditions["databases"]
     assert len(names) == 2
-    names += [f"{n}_airflow" for n in names]  # the Airflow metadata of each goes too
+    # the session keeps the "big" warehouse for the oracle (and drops it at the end), and the
+    # bench said so as soon as it existed; every other database it made is gone
+    kept = pipeline_run.warehouse.database
+    assert kept in names and f"keeping {kept} afterwards (and {kept}_airflow)" in "\n".join(lines)
+    dropped = [n for n in names if n != kept]
+    dropped += [f"{n}_airflow" for n in dropped]  # the Airflow metadata of each goes too
     with connect(server.with_database("postgres")) as conn:
-        left = conn.execute("select datname from pg_database where datname = any(%s)", [names]).fetchall()
-    assert left == []
+        left = conn.execute("select datname from pg_database where datname = any(%s)", [[*dropped, kept]]).fetchall()
+    assert left == [(kept,)]
 
 
 def test_bench_leaves_the_developers_state_alone(small_bench, state_dir):

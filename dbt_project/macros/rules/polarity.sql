@@ -26,13 +26,20 @@
     end)
 {%- endmacro %}
 
-{#- Direction of a least-squares trend: its slope's sign read with the polarity; not
-    comparable with fewer than var('trend_min_periods') periods. -#}
+{#- A least-squares slope as published: 8 decimals. regr_slope works in floating point,
+    so a series that never moves can come out as -1.6e-17, not 0; its direction is read
+    from this figure, so a flat series is 'no change', as its published slope says. -#}
+{% macro published_slope(slope) -%}
+    round(({{ slope }})::numeric, 8)
+{%- endmacro %}
+
+{#- Direction of a least-squares trend: the sign of its published slope read with the
+    polarity; not comparable with fewer than var('trend_min_periods') periods. -#}
 {% macro trend_direction(slope, periods, polarity) -%}
     (case
         when {{ polarity }} = 'context' or {{ slope }} is null or {{ periods }} < {{ var('trend_min_periods') }} then 'not comparable'
-        when {{ slope }} = 0 then 'no change'
-        when ({{ slope }} > 0) = ({{ polarity }} = 'higher_is_better') then 'improving'
+        when {{ published_slope(slope) }} = 0 then 'no change'
+        when ({{ published_slope(slope) }} > 0) = ({{ polarity }} = 'higher_is_better') then 'improving'
         else 'worsening'
     end)
 {%- endmacro %}

@@ -264,7 +264,7 @@ select
     r.normalised_value - r.last_year_value                                          as change_vs_last_year,
     {{ direction_of_travel('r.normalised_value', 'r.last_year_value', 'r.polarity') }} as direction_vs_last_year,
     r.trend_periods,
-    case when not r.is_year_to_date then round(r.trend_slope::numeric, 8) end       as trend_slope,
+    case when not r.is_year_to_date then {{ published_slope('r.trend_slope') }} end   as trend_slope,
     case when r.is_year_to_date then 'not comparable'
          else {{ trend_direction('r.trend_slope', 'r.trend_periods', 'r.polarity') }}
     end                                                                             as trend_direction,

@@ -297,7 +297,7 @@ assembled as (
         b.worst_council_code,
         b.worst_council_name,
         b.worst_council_value,
-        case when not m.is_year_to_date then round(t.slope::numeric, 8) end     as region_trend_slope,
+        case when not m.is_year_to_date then {{ published_slope('t.slope') }} end as region_trend_slope,
         t.periods                                                               as region_trend_periods,
         case when m.is_year_to_date then 'not comparable'
              else {{ trend_direction('t.slope', 't.periods', 'm.polarity') }}

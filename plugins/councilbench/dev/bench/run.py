@@ -34,7 +34,7 @@ import os
 import platform
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -116,6 +116,18 @@ def _create_scratch(wh: Warehouse) -> None:
         reference_data.refresh(wh)
 
 
+def _keeps(keep: bool | Collection[str], label: str) -> bool:
+    """keep: every scratch database (True), none (False), or those of these labels
+    (the test suite keeps {"big"}, the warehouse its oracle checks, and drops it itself)."""
+    return keep if isinstance(keep, bool) else label in keep
+
+
+def _say_kept(out: Callable[[str], None], keep: bool | Collection[str], label: str, wh: Warehouse) -> None:
+    """Name a database that will be kept, as soon as it exists (a run that fails keeps it too)."""
+    if _keeps(keep, label):
+        out(f"  keeping {wh.database} afterwards (and {wh.database}_airflow)")
+
+
 @contextlib.contextmanager
 def scratch_warehouse(server: Warehouse, label: str, *, keep: bool = False) -> Iterator[Warehouse]:
     """A new database on the server with schemas, roles and reference data; dropped
@@ -188,7 +200,7 @@ def run_bench(
     *,
     years: int = 10,
     baseline_years: int = 1,
-    keep: bool = False,
+    keep: bool | Collection[str] = False,
     parse_rounds: int = 3,
     spend_scale: float | None = 1.0,
     pay_scale: float | None = 1.0,
@@ -196,7 +208,9 @@ def run_bench(
 ) -> Figures:
     """The whole benchmark (see the module doc), in a state folder of its own.
     spend_scale: a share of a year's spend lines (1.0: the whole million); None leaves
-    the spend figures out (run_spend_bench measures them alone)."""
+    the spend figures out (run_spend_bench measures them alone). keep: True keeps every
+    scratch database, or the labels of those to keep ("big", "baseline", "spend", "pay"),
+    each named on `out` as soon as it exists."""
     if not 1 <= baseline_years < years:
         raise ValueError("need 1 <= baseline_years < years")
     bench_dir = settings.state_path("bench")
@@ -205,11 +219,11 @@ def run_bench(
             server, bench_dir, years=years, baseline_years=baseline_years, keep=keep, parse_rounds=parse_rounds, out=out
         )
         if spend_scale is not None:
-            _spend_bench(server, bench_dir, figures, scale=spend_scale, keep=keep, clock=Clock(out))
+            _spend_bench(server, bench_dir, figures, scale=spend_scale, keep=_keeps(keep, "spend"), clock=Clock(out))
         if pay_scale is not None:
             from councilbench.dev.bench.pay import run_pay_bench  # it imports this module
 
-            pay = run_pay_bench(server, scale=pay_scale, keep=keep, out=out)
+            pay = run_pay_bench(server, scale=pay_scale, keep=_keeps(keep, "pay"), out=out)
             figures.conditions.setdefault("databases", []).extend(pay.conditions["databases"])
             figures.conditions["pay"] = {"scale": pay.conditions["scale"], **pay.conditions["pay"]}
             for figure in pay.figures:
@@ -308,7 +322,7 @@ def _run_bench(
     *,
     years: int,
     baseline_years: int,
-    keep: bool,
+    keep: bool | Collection[str],
     parse_rounds: int,
     out: Callable[[str], None],
 ) -> Figures:
@@ -344,8 +358,9 @@ def _run_bench(
         serve_demo_sources(bench_dir / "public-sources") as public_env,
         settings.environ({**public_env, "DBT_QUIET": "true"}),
     ):
-        with scratch_warehouse(server, "big", keep=keep) as big:
+        with scratch_warehouse(server, "big", keep=_keeps(keep, "big")) as big:
             figures.conditions.setdefault("databases", []).append(big.database)
+            _say_kept(out, keep, "big", big)
             _load_public(big)
             with clock.step(f"backfill of {len(history)} months (pull -> raw) and dbt build") as step:
                 step.update(_history(big, history, http.url))
@@ -374,8 +389,9 @@ def _run_bench(
             with clock.step("the open data release (every mart as CSV, datapackage.json validated)") as step:
                 step.update(explorer.export_release(big, bench_dir / "opendata"))
             release = step
-        with scratch_warehouse(server, "baseline", keep=keep) as small:
+        with scratch_warehouse(server, "baseline", keep=_keeps(keep, "baseline")) as small:
             figures.conditions["databases"].append(small.database)
+            _say_kept(out, keep, "baseline", small)
             _load_public(small)
             with clock.step(f"baseline: {len(baseline)} months and dbt build"):
                 _history(small, baseline, http.url)
@@ -393,7 +409,7 @@ def _run_bench(
             "scale": f"{years} years x 33 councils: {backfilled['returns']:,} returns, {backfilled['rows']:,} rows in raw "
             f"({len(files):,} files generated in {gen['seconds']:.1f} s); baseline {baseline_years} year(s)",
             "server": f"PostgreSQL via {server.origin} (scratch databases, "
-            f"{'kept' if keep else 'dropped afterwards'}: {', '.join(figures.conditions['databases'])})",
+            f"{_kept_text(keep, ('big', 'baseline'))}: {', '.join(figures.conditions['databases'])})",
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
             "history": f"{history[0]}..{history[-1]}",
             "added_month": add_month,
@@ -420,6 +436,13 @@ def _run_bench(
             )
         )
     return figures
+
+
+def _kept_text(keep: bool | Collection[str], labels: tuple[str, ...]) -> str:
+    kept = [label for label in labels if _keeps(keep, label)]
+    if not kept:
+        return "dropped afterwards"
+    return "kept" if len(kept) == len(labels) else f"{', '.join(kept)} kept, the others dropped afterwards"
 
 
 def _month_figures(figures: Figures, airflow: dict, months: dict, in_process: dict) -> None:
