@@ -31,9 +31,20 @@ groups as (
     from {{ ref('int_council__comparison_groups') }}
 )
 
+{#- The benchmarking rules as SQL (macros/rules/, rendered on placeholder arguments): a
+    changed rule (how a trend's direction is read, say) changes the fingerprint, so every
+    period is recomputed under it, not only the new ones. -#}
+{%- set rule_sql -%}
+    {{ group_is_ranked('g') }} {{ not_ranked_reason('g') }} {{ quartile_from_rank('r', 'g') }}
+    {{ compare_by_polarity('a', 'b', 'p') }} {{ direction_of_travel('c', 'v', 'p') }}
+    {{ trend_direction('s', 'n', 'p') }} {{ outlier_score('v', 'm', 'd', 'a') }}
+    {{ readable_value('v', 'u', 'n') }}
+{%- endset %}
+
 select
     md5(population.fp || rules.fp || registry.fp)                  as normalisation_fingerprint,
     -- the smallest group ranked changes every period's ranks (dbt var min_group_size)
     md5(population.fp || rules.fp || registry.fp || groups.fp
-        || '|min_group_size={{ var("min_group_size") | int }}')    as benchmark_fingerprint
+        || '|min_group_size={{ var("min_group_size") | int }}'
+        || md5('{{ rule_sql | replace("'", "''") }}'))              as benchmark_fingerprint
 from population, rules, registry, groups
