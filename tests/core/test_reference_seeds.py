@@ -10,6 +10,8 @@ import pytest
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "west_midlands_councils.csv"
+#: The repository's copy of the shared reference: what the registry is compared with.
+REFERENCE_COPY = Path(__file__).resolve().parents[1] / "fixtures" / "reference" / "west_midlands_councils.csv"
 TIERS = {"metropolitan_borough", "unitary", "county", "district"}
 SERVICE_AREAS = {
     "waste",
@@ -35,14 +37,11 @@ def catalogue():
 
 
 def test_registry_matches_the_shared_reference():
+    """The registry seed against the reference list of councils. The comparison always
+    runs: it reads the repository's copy of the reference (tests/fixtures/reference/), so a
+    clone without shared/ beside it still checks every council, never skips."""
     registry = {r["gss_code"]: r for r in rows("council_registry.csv")}
-    # shared/ sits beside the repo in development and CI: without it the registry would
-    # go unchecked against the reference, so its absence fails rather than skips.
-    assert SHARED_REFERENCE.is_file(), (
-        f"the shared reference list of councils is missing: {SHARED_REFERENCE} "
-        "(check out shared/ beside the repository; the registry seed is compared with it)"
-    )
-    with open(SHARED_REFERENCE, newline="", encoding="utf-8") as f:
+    with open(REFERENCE_COPY, newline="", encoding="utf-8") as f:
         reference = {r["gss_code"]: r for r in csv.DictReader(f)}
     assert set(registry) == set(reference)
     for code, ref in reference.items():
@@ -53,6 +52,18 @@ def test_registry_matches_the_shared_reference():
     for r in registry.values():
         assert "{period}" in r["return_source"], r["gss_code"]
     assert len({r["short_name"] for r in registry.values()}) == 33
+
+
+def test_the_reference_copy_is_the_shared_reference_where_shared_is_checked_out():
+    """In development shared/ sits beside the repository: the copy must be the same file,
+    so an edit to the shared reference reaches the comparison above. A clone on its own
+    (no shared/) has only the copy, and the comparison above still runs on it."""
+    assert REFERENCE_COPY.is_file(), f"the reference copy is missing: {REFERENCE_COPY}"
+    if SHARED_REFERENCE.parent.parent.is_dir():  # shared/ is checked out: its reference must be there
+        assert SHARED_REFERENCE.is_file(), f"shared/ has no reference list of councils: {SHARED_REFERENCE}"
+        assert REFERENCE_COPY.read_bytes() == SHARED_REFERENCE.read_bytes(), (
+            f"{REFERENCE_COPY} differs from {SHARED_REFERENCE}: copy the shared reference again"
+        )
 
 
 def test_every_council_has_contacts_on_a_reserved_domain():
