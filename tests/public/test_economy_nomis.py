@@ -19,7 +19,7 @@ from councilbench.ingest.fetch import RetryPolicy
 from councilbench.public import checks, nomis
 from councilbench.public import datasets as dsets
 from councilbench.public.load import refresh_dataset
-from councilbench.warehouse.connection import connect
+from public_rows import checks_of, raw_rows
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 FAST = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=2, read_timeout=5)
@@ -41,23 +41,6 @@ def sources(nomis_server, monkeypatch):
     return nomis_server
 
 
-def loaded_rows(warehouse, submission_id: int) -> list[tuple]:
-    with connect(warehouse, role="loader") as conn:
-        return conn.execute(
-            "select area_code, period, measure, value, obs_status from raw.public_observations"
-            " where submission_id = %s order by row_number",
-            [submission_id],
-        ).fetchall()
-
-
-def checks_of(warehouse, submission_id: int) -> dict[str, tuple]:
-    with connect(warehouse, role="loader") as conn:
-        rows = conn.execute(
-            "select check_name, outcome, message from ops.check_results where submission_id = %s", [submission_id]
-        ).fetchall()
-    return {name: (outcome, message) for name, outcome, message in rows}
-
-
 @pytest.mark.parametrize(
     ("dataset_id", "ranges", "rows", "validation"),
     [
@@ -70,7 +53,7 @@ def test_claimant_18_24_and_business_counts_load_every_area(warehouse, sources, 
     result = refresh_dataset(warehouse, dataset_id, ranges, policy=FAST)
     assert (result.outcome, result.status, result.validation) == ("loaded", "loaded", validation), result.message
     assert result.rows_loaded == rows
-    loaded = loaded_rows(warehouse, result.submission_id)
+    loaded = raw_rows(warehouse, result.submission_id)
     ds = dsets.get(dataset_id)
     assert {r[0] for r in loaded} == set(dsets.expected_areas(ds)) and dsets.UK_CODE in {r[0] for r in loaded}
     assert set(dsets.metric_ids(ds)) <= {r[2] for r in loaded}
@@ -101,7 +84,7 @@ def test_aps_is_paged_kept_apart_and_keeps_a_suppressed_value(warehouse, sources
         set(checks_found) - {"suppressed"}, "pass"
     )
 
-    loaded = loaded_rows(warehouse, result.submission_id)
+    loaded = raw_rows(warehouse, result.submission_id)
     assert ("E07000235", "2023-12", "econ_qual_rqf4_pct", None, "!") in loaded  # null, status kept
     assert ("E07000235", "2023-12", "econ_qual_rqf4_pct__denominator") in {r[:3] for r in loaded}
     # Two series, never spliced: NVQ4+ to 2021, RQF4+ from 2022; the other series' empty
@@ -144,7 +127,7 @@ def test_a_code_named_otherwise_is_rejected_naming_code_and_names(warehouse, tmp
     assert outcome == "fail"
     assert "age code 11 is named 'Aged 16-24'" in message and "expects 'Aged 18-24'" in message
     assert "nomis_claimant_count_18_24" in message and "A wrong code would load another series" in message
-    assert loaded_rows(warehouse, result.submission_id) == []
+    assert raw_rows(warehouse, result.submission_id) == []
 
 
 def test_the_suites_rules_across_measures_fail_naming_the_cell():

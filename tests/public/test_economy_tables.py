@@ -25,6 +25,7 @@ from councilbench.public import datasets as dsets
 from councilbench.public.load import refresh_dataset
 from councilbench.public.spreadsheet import LayoutError, read_observations
 from councilbench.warehouse.connection import connect
+from public_rows import checks_of
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 FAST = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=2, read_timeout=5)
@@ -55,14 +56,6 @@ def loaded_rows(warehouse, submission_id: int) -> dict[tuple, tuple]:
             [submission_id],
         ).fetchall()
     return {(a, p, m): (float(v) if v is not None else None, s) for a, p, m, v, s in rows}
-
-
-def checks_of(warehouse, submission_id: int) -> dict[str, tuple]:
-    with connect(warehouse, role="loader") as conn:
-        rows = conn.execute(
-            "select check_name, outcome, message from ops.check_results where submission_id = %s", [submission_id]
-        ).fetchall()
-    return {name: (outcome, message) for name, outcome, message in rows}
 
 
 def load(warehouse, dataset_id: str):

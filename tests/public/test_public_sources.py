@@ -17,6 +17,7 @@ from councilbench.ingest.fetch import RetryPolicy
 from councilbench.public import datasets as dsets
 from councilbench.public.load import refresh_dataset
 from councilbench.warehouse.connection import connect
+from public_rows import raw_rows
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 FAST = RetryPolicy(attempts=3, backoff_seconds=0.05, connect_timeout=2, read_timeout=0.5)
@@ -62,15 +63,6 @@ def checks_of(warehouse, submission_id: int) -> dict[str, tuple]:
             [submission_id],
         ).fetchall()
     return {r[0]: r[1:] for r in rows}
-
-
-def raw_rows(warehouse, submission_id: int) -> list[tuple]:
-    with connect(warehouse, role="loader") as conn:
-        return conn.execute(
-            "select area_code, period, measure, value, obs_status from raw.public_observations"
-            " where submission_id = %s order by row_number",
-            [submission_id],
-        ).fetchall()
 
 
 # --- the query --------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from councilbench.core.calendar import months_between
 from councilbench.dev import sample_returns as sample
 from councilbench.ingest.fetch import RetryPolicy
 from councilbench.returns import previous
+from councilbench.returns.kind import RETURN_ROWS
 from councilbench.returns.pipeline import ReturnOutcome, land_return, process_return, validate_landed
 from councilbench.warehouse import bootstrap
 from councilbench.warehouse.connection import connect
@@ -54,18 +55,7 @@ MONTHS = months_between("2020-01", "2021-12")
 EXAMPLES = int(os.environ.get("COUNCILBENCH_PROPERTY_PIPELINE_EXAMPLES", 8))
 #: Served under their own folder of the session's file server: no other module's files.
 FOLDER = "property-returns"
-ROW_COLUMNS = (
-    "row_number",
-    "council_code",
-    "return_period",
-    "metric_id",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "status",
-    "note",
-)
+ROW_COLUMNS = RETURN_ROWS.columns  # what the loader writes, in its order
 
 _mtimes = itertools.count(1_000_000_000 * 10**9, 10**7)  # distinct mtimes: the server's ETag follows them
 

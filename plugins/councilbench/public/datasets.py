@@ -48,6 +48,21 @@ NOMIS_PAGE_SIZE = 25_000
 
 # --- the configuration ----------------------------------------------------------------
 
+#: UK Business Counts (NM_142_1 enterprises, NM_141_1 local units): the same dimensions and
+#: names in both, verified before a release is read (a renamed code fails `readable`).
+UK_BUSINESS_COUNTS_NAMES = {
+    "industry": {"37748736": "Total", "150994947": "C : Manufacturing"},
+    "employment_sizeband": {
+        "0": "Total",
+        "10": "Micro (0 to 9)",
+        "20": "Small (10 to 49)",
+        "30": "Medium-sized (50 to 249)",
+        "40": "Large (250+)",
+    },
+    "legal_status": {"0": "Total"},
+    "measures": {"20100": "Value"},
+}
+
 DATASETS: dict[str, dict] = {
     "nomis_claimant_count": {
         "kind": "nomis",
@@ -146,18 +161,7 @@ DATASETS: dict[str, dict] = {
         "nomis_id": "NM_142_1",
         "frequency": "annual",  # DATE_CODE is YYYY (March)
         "fixed": {"legal_status": "0", "measures": "20100"},
-        "names": {
-            "industry": {"37748736": "Total", "150994947": "C : Manufacturing"},
-            "employment_sizeband": {
-                "0": "Total",
-                "10": "Micro (0 to 9)",
-                "20": "Small (10 to 49)",
-                "30": "Medium-sized (50 to 249)",
-                "40": "Large (250+)",
-            },
-            "legal_status": {"0": "Total"},
-            "measures": {"20100": "Value"},
-        },
+        "names": UK_BUSINESS_COUNTS_NAMES,
         "measure_dimension": "industry",
         "parts_dimension": "employment_sizeband",
         "measures": {
@@ -197,18 +201,7 @@ DATASETS: dict[str, dict] = {
         "nomis_id": "NM_141_1",
         "frequency": "annual",  # DATE_CODE is YYYY (March)
         "fixed": {"legal_status": "0", "measures": "20100"},
-        "names": {
-            "industry": {"37748736": "Total", "150994947": "C : Manufacturing"},
-            "employment_sizeband": {
-                "0": "Total",
-                "10": "Micro (0 to 9)",
-                "20": "Small (10 to 49)",
-                "30": "Medium-sized (50 to 249)",
-                "40": "Large (250+)",
-            },
-            "legal_status": {"0": "Total"},
-            "measures": {"20100": "Value"},
-        },
+        "names": UK_BUSINESS_COUNTS_NAMES,
         "measure_dimension": "industry",
         "parts_dimension": "employment_sizeband",
         "measures": {
