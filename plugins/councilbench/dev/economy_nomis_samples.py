@@ -287,7 +287,11 @@ def _base_bands(a: Area, year: int, spec: dict) -> list[float]:
     rnd = random.Random(f"ukbc:{a.code}:{year}")
     total = a.population * ENTERPRISE_DENSITY.get(a.code, 0.042 if a.kind == "country" else ENTERPRISE_DENSITY_DEFAULT)
     total *= spec["per_enterprise"] * (1.01 ** (year - 2024)) * (1 + rnd.uniform(-0.01, 0.01))
-    manufacturing = total * spec["manufacturing"] * (1 + rnd.uniform(-0.3, 0.3))
+    # An area's manufacturing share is its own (up to 30% either side of the usual) and
+    # drifts a little from year to year, as published shares do; a country's barely moves.
+    spread = 0.03 if a.kind == "country" else 0.3
+    own_share = 1 + random.Random(f"ukbc:{a.code}").uniform(-spread, spread)
+    manufacturing = total * spec["manufacturing"] * own_share * (1 + rnd.uniform(-0.02, 0.02))
     shares = [s * (1 + rnd.uniform(-0.08, 0.08)) for s in spec["bands"]]
     shares = [s / sum(shares) for s in shares]
     return [total * s for s in shares] + [manufacturing * s for s in spec["manufacturing_bands"]]
@@ -301,7 +305,10 @@ def business_table(nomis_id: str, years: list[str]) -> dict[tuple[str, str], dic
         for a in all_areas:
             if a.kind in ("met", "unitary", "district", "country"):
                 raw[(a.code, y)] = _base_bands(a, int(y), BUSINESS[nomis_id])
-        raw[(UK.code, y)] = [c * UK_OVER_ENGLAND["businesses"] for c in raw[("E92000001", y)]]
+        # the UK: England's counts scaled, with a little less manufacturing (as published)
+        raw[(UK.code, y)] = [
+            c * UK_OVER_ENGLAND["businesses"] * (0.97 if i >= 4 else 1.0) for i, c in enumerate(raw[("E92000001", y)])
+        ]
         for a in all_areas:
             if a.kind == "county":
                 members = [d for d in all_areas if d.county == a.code]
