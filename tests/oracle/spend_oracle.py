@@ -29,6 +29,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import yaml
@@ -52,7 +53,7 @@ class SpendInputs:
     lines: pd.DataFrame  # raw.council_spend_lines, every submission's
     supplier_matches: pd.DataFrame
     line_categories: pd.DataFrame
-    today: dt.date  # the warehouse's current_date (a missing file is late until today)
+    today: dt.date  # the UK date today (a missing file is late until today)
 
 
 def seed(name: str) -> pd.DataFrame:
@@ -71,7 +72,7 @@ def read_inputs(warehouse: Warehouse) -> SpendInputs:
     def raw(query: str) -> pd.DataFrame:
         return read_frame(warehouse, query, role="loader")
 
-    today = raw("select current_date as today").today[0]
+    today = dt.datetime.now(ZoneInfo("Europe/London")).date()  # lateness is judged on UK dates
     return SpendInputs(
         submissions=raw(
             """select submission_id, subject as council_code, period as spend_period, status, fetched_at
@@ -393,7 +394,7 @@ def quality(inputs: SpendInputs, lines: pd.DataFrame, due_months: int) -> pd.Dat
             accepted = None if got is None else got[got.status.isin(["loaded", "superseded"])].fetched_at
             first_accepted = accepted.min() if accepted is not None and len(accepted) else None
             deadline = due_date(period, due_months)
-            judged_on = first_accepted.date() if first_accepted is not None else inputs.today
+            judged_on = uk_date(first_accepted) if first_accepted is not None else inputs.today
             money = spent.loc[(council.gss_code, period)] if (council.gss_code, period) in spent.index else None
 
             def amount(column: str, money=money):
@@ -426,3 +427,10 @@ def quality(inputs: SpendInputs, lines: pd.DataFrame, due_months: int) -> pd.Dat
                 }
             )
     return pd.DataFrame(rows, dtype=object)
+
+
+def uk_date(moment) -> dt.date:
+    """The UK date of a moment (Europe/London): a file's lateness is judged on it."""
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert("Europe/London").date()

@@ -98,9 +98,15 @@ select
     coalesce(r.files_rejected, 0)                                           as files_rejected,
     p.due_date,
     r.first_accepted_at,
-    -- a file not yet accepted is late once its due date has passed
-    coalesce(r.first_accepted_at::date, current_date) > p.due_date          as is_late,
-    greatest(coalesce(r.first_accepted_at::date, current_date) - p.due_date, 0) as days_late,
+    -- a file not yet accepted is late once its due date has passed; dates are the UK's (a
+    -- file in at 00:30 BST on the day after the due date is late), as for the returns
+    coalesce((r.first_accepted_at at time zone 'Europe/London')::date, (now() at time zone 'Europe/London')::date)
+    > p.due_date                                                            as is_late,
+    greatest(
+        coalesce((r.first_accepted_at at time zone 'Europe/London')::date, (now() at time zone 'Europe/London')::date)
+        - p.due_date,
+        0
+    )                                                                       as days_late,
     coalesce(l.line_count, 0)                                               as line_count,
     l.net_amount,
     l.unclassified_amount,
