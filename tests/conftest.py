@@ -145,12 +145,12 @@ def pipeline_run(server, reference_template, state_dir):
     (tests/oracle/) and dropped at the end of the session; the baseline is dropped by
     the bench. tests/dev/test_bench.py asserts what the bench measured."""
     from councilbench.core import settings
-    from councilbench.dev.bench.run import TEMPLATE_ENV, run_bench
+    from councilbench.dev.bench.run import run_bench
 
     lines: list[str] = []
     before = _state_files(state_dir)
     try:
-        with settings.environ({TEMPLATE_ENV: reference_template.database}):  # its warehouses: copies
+        with settings.environ({"COUNCILBENCH_BENCH_TEMPLATE": reference_template.database}):  # its warehouses: copies
             figures = run_bench(
                 server,
                 years=2,

@@ -10,22 +10,14 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 
-from psycopg import sql
-
 from councilbench.warehouse import bootstrap
-from councilbench.warehouse.connection import Warehouse, connect
+from councilbench.warehouse.connection import Warehouse
 
 
 def copy_database(template: Warehouse, label: str) -> Warehouse:
     """A new database holding what the template holds, its grants applied."""
     warehouse = template.with_database(f"councilbench_test_{label}_{uuid.uuid4().hex[:8]}")
-    with connect(template.with_database("postgres"), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(warehouse.database), sql.Identifier(template.database)
-            )
-        )
-    bootstrap.up(warehouse)
+    bootstrap.copy_database(template, warehouse)
     return warehouse
 
 

@@ -17,10 +17,9 @@ SCALE = 0.02
 def pay_bench(server, reference_template):
     from councilbench.core import settings
     from councilbench.dev.bench.pay import run_pay_bench
-    from councilbench.dev.bench.run import TEMPLATE_ENV
 
     lines: list[str] = []
-    with settings.environ({TEMPLATE_ENV: reference_template.database}):  # its warehouse: a copy
+    with settings.environ({"COUNCILBENCH_BENCH_TEMPLATE": reference_template.database}):  # its warehouse: a copy
         return run_pay_bench(server, scale=SCALE, out=lines.append), lines
 
 

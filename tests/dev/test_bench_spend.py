@@ -30,10 +30,10 @@ def test_the_year_is_the_latest_financial_year_already_over():
 @pytest.fixture(scope="module")
 def spend_bench(server, reference_template):
     from councilbench.core import settings
-    from councilbench.dev.bench.run import TEMPLATE_ENV, run_spend_bench
+    from councilbench.dev.bench.run import run_spend_bench
 
     lines: list[str] = []
-    with settings.environ({TEMPLATE_ENV: reference_template.database}):  # its warehouse: a copy
+    with settings.environ({"COUNCILBENCH_BENCH_TEMPLATE": reference_template.database}):  # its warehouse: a copy
         return run_spend_bench(server, scale=SCALE, supplier_names=SUPPLIER_NAMES, out=lines.append), lines
 
 

@@ -124,6 +124,9 @@ SETTINGS = {
         Setting("COUNCILBENCH_DEMO_MONTH", None, "the month the demo and bench run (default: the latest due)"),
         Setting("COUNCILBENCH_DEMO_HISTORY_MONTHS", "12", "the months of history the demo loads"),
         Setting("COUNCILBENCH_DEBUG", None, "any value: the command line prints full tracebacks"),
+        Setting(
+            "COUNCILBENCH_BENCH_TEMPLATE", None, "the test suite's: a database the bench's scratch warehouses copy"
+        ),
     )
 }
 

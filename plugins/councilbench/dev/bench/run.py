@@ -95,24 +95,15 @@ def own_state(folder: Path):
     )
 
 
-#: Set by the test suite only: a database on the same server with `db up` and the reference
-#: data built (tests/conftest.py's reference_template). Each scratch warehouse is then a
-#: copy of it (CREATE DATABASE ... TEMPLATE, under a second) instead of built (~15 s of
-#: dbt); nothing the bench times changes.
-TEMPLATE_ENV = "COUNCILBENCH_BENCH_TEMPLATE"
-
-
 def _create_scratch(wh: Warehouse) -> None:
-    template = os.environ.get(TEMPLATE_ENV)
+    """Schemas, roles and reference data: built, or copied from COUNCILBENCH_BENCH_TEMPLATE
+    when the test suite names one (a database with the reference data built; nothing the
+    bench times changes)."""
+    template = settings.get("COUNCILBENCH_BENCH_TEMPLATE")
     if template:
-        from psycopg import sql
-
-        with connect(wh.with_database("postgres"), autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(wh.database), sql.Identifier(template))
-            )
-    bootstrap.up(wh)  # on a copy: the grants on the database itself, which a copy does not carry
-    if not template:
+        bootstrap.copy_database(wh.with_database(template), wh)
+    else:
+        bootstrap.up(wh)
         reference_data.refresh(wh)
 
 
