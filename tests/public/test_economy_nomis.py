@@ -20,22 +20,12 @@ from councilbench.public import checks, nomis
 from councilbench.public import datasets as dsets
 from councilbench.public.load import refresh_dataset
 from public_rows import checks_of, raw_rows
-from warehouse_copy import warehouse_copy
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 FAST = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=2, read_timeout=5)
 CELL_CAP = 400
 MONTHS = dsets.Ranges("2025-01", "2025-03", "2020", "2023")  # APS on both sides of the 2022 break
 BUSINESS_YEARS = dsets.Ranges("2025-01", "2025-03", "2019", "2021")
-
-
-@pytest.fixture(scope="module")
-def warehouse(reference_template):
-    """A warehouse of the module's own (tests/warehouse_copy.py): the releases loaded here
-    (deprivation, land area, business counts) would otherwise change the public figures,
-    and so the neighbour model, of the session warehouse other modules read."""
-    with warehouse_copy(reference_template, "economy_nomis") as wh:
-        yield wh
 
 
 @pytest.fixture(scope="module")

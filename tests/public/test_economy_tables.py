@@ -26,7 +26,6 @@ from councilbench.public.load import refresh_dataset
 from councilbench.public.spreadsheet import LayoutError, read_observations
 from councilbench.warehouse.connection import connect
 from public_rows import checks_of
-from warehouse_copy import warehouse_copy
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 FAST = RetryPolicy(attempts=2, backoff_seconds=0.05, connect_timeout=2, read_timeout=5)
@@ -35,15 +34,6 @@ GBP, INDEX = "econ_gva_per_hour_gbp", "econ_gva_per_hour_index"
 RANK, SHARE = "econ_imd_rank_avg_score", "econ_imd_share_most_deprived_10pct"
 LAND = "econ_land_area_hectares"
 COUNTIES = {"E10000028", "E10000031", "E10000034"}
-
-
-@pytest.fixture(scope="module")
-def warehouse(reference_template):
-    """A warehouse of the module's own (tests/warehouse_copy.py): the releases loaded here
-    (deprivation, land area, business counts) would otherwise change the public figures,
-    and so the neighbour model, of the session warehouse other modules read."""
-    with warehouse_copy(reference_template, "economy_tables") as wh:
-        yield wh
 
 
 @pytest.fixture(scope="module")
