@@ -80,12 +80,14 @@ def _drop_airflow_metadata():
 def warehouse(server):
     """A new database, bootstrapped with `db up`, dropped at the end of the session."""
     from councilbench.warehouse import bootstrap
+    from warehouse_data import snapshot_of
 
     name = f"councilbench_test_{uuid.uuid4().hex[:8]}"
     wh = server.with_database(name)
     bootstrap.up(wh)
     yield wh
     _drop_database(server, name)
+    _drop_database(server, snapshot_of(wh).database)  # the built scenario's copy, if one was taken
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +142,7 @@ def pipeline_run(server, reference_template, state_dir):
     """The real pipeline end to end at small scale, once a session: `make bench` with two
     years of history (run_bench(years=2)): 33 councils' returns served over HTTP and
     loaded by the real loaders, the public statistics through the public pipeline, the
-    last months through Airflow (`dags test`, the scheduler with the Local and Celery
-    executors), dbt build. Its "big" warehouse is kept for the oracle
+    last month through Airflow under its scheduler (LocalExecutor), dbt build. Its "big" warehouse is kept for the oracle
     (tests/oracle/) and dropped at the end of the session; the baseline is dropped by
     the bench. tests/dev/test_bench.py asserts what the bench measured."""
     from councilbench.core import settings
@@ -159,6 +160,7 @@ def pipeline_run(server, reference_template, state_dir):
                 parse_rounds=1,
                 spend_scale=None,  # test_bench_spend.py, test_bench_pay.py
                 pay_scale=None,
+                airflow_paths=("local",),  # dags test and Celery: tests/orchestration/, tests/returns/
                 out=lines.append,
             )
         (big,) = [name for name in figures.conditions["databases"] if name.startswith("councilbench_bench_big_")]

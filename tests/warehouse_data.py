@@ -429,6 +429,15 @@ class BuiltWarehouse:
     loaded: Loaded
     summary: dict  # warehouse_build.build() of the first build
     seconds: dict[str, float]  # how long each step took
+    #: A copy taken as soon as the build finished: modules load more months and corrections
+    #: into `warehouse` afterwards, so its marts no longer match its raw rows; the oracle
+    #: (tests/oracle/) recomputes the marts of this copy. Dropped with the session warehouse.
+    snapshot: Warehouse
+
+
+def snapshot_of(warehouse: Warehouse) -> Warehouse:
+    """The name of the built warehouse's snapshot (conftest.py drops it with the warehouse)."""
+    return warehouse.with_database(f"{warehouse.database}_built")
 
 
 _BUILT: dict[str, BuiltWarehouse] = {}
@@ -439,6 +448,7 @@ def built_warehouse(reference_warehouse: Warehouse, state_dir: Path) -> BuiltWar
     each test module's session fixture asks for it, the first one pays."""
     import time
 
+    from councilbench.warehouse import bootstrap
     from councilbench.warehouse import build as warehouse_build
 
     key = reference_warehouse.url
@@ -448,7 +458,13 @@ def built_warehouse(reference_warehouse: Warehouse, state_dir: Path) -> BuiltWar
         t1 = time.monotonic()
         summary = warehouse_build.build(reference_warehouse)
         t2 = time.monotonic()
+        snapshot = snapshot_of(reference_warehouse)
+        bootstrap.copy_database(reference_warehouse, snapshot)
         _BUILT[key] = BuiltWarehouse(
-            reference_warehouse, loaded, summary, {"load": round(t1 - t0, 2), "build_and_docs": round(t2 - t1, 2)}
+            reference_warehouse,
+            loaded,
+            summary,
+            {"load": round(t1 - t0, 2), "build_and_docs": round(t2 - t1, 2)},
+            snapshot,
         )
     return _BUILT[key]

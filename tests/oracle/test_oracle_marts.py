@@ -1,55 +1,82 @@
-"""Every published figure of the benchmarking and region marts recomputed independently
-(mart_oracle.py: the catalogue's rules in plain Python, exact arithmetic, from raw and ops
-rows and the seeds) and compared cell by cell (oracle_diff.py: the tolerances) with the
-marts of a warehouse the real pipeline loaded: tests/conftest.py's pipeline_run, two
-years of 33 councils' returns through the real loaders, the public statistics through the
-public pipeline, the last months through Airflow, dbt's incremental builds. All metrics,
-all periods, all group types; every mart column but the build metadata."""
+"""Every published figure of the benchmarking, region, context and good practice marts
+recomputed independently (benchmark.py and context.py: the docs' rules in plain
+Python, exact arithmetic, from raw and ops rows and the seeds) and compared cell by cell
+(diff.py: the tolerances) with the marts of a warehouse the real pipeline loaded:
+tests/conftest.py's pipeline_run, two years of 33 councils' returns through the real
+loaders, the public statistics through the public pipeline, the last month through
+Airflow, dbt's incremental builds. All metrics, all periods, all group types; every mart
+column but the build metadata. The same comparison runs on the hand-written scenario's
+snapshot (tests/warehouse_data.py), for the stories the real loader is not shown:
+corrections, restatements, rejected rows left in raw, months not received."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import mart_oracle as oracle
 import pytest
-from oracle_diff import KEYS, compare, read_mart
+
+from councilbench.dev.oracle import benchmark as oracle
+from councilbench.dev.oracle import context as context_oracle
+from councilbench.dev.oracle import verdict
+from councilbench.dev.oracle.diff import KEYS, compare
 
 MARTS = tuple(KEYS)
 
 
-def _recomputed_and_published(warehouse):
-    """The oracle's figures, the marts' and the nearest-neighbour lists of one warehouse."""
-    from councilbench.core import settings
+def _recomputed_and_compared(warehouse):
+    """The oracle's figures, each mart's comparison and the model's nearest-neighbour lists."""
     from councilbench.warehouse.connection import connect
-    from councilbench.warehouse.transform import project_vars
 
+    expected, compared = verdict.benchmarking(warehouse)
     with connect(warehouse) as conn:
-        # the vars dbt was given: dbt_project.yml's, and the settings over them (min_group_size)
-        expected = oracle.recompute(conn, settings.dbt_project_dir(), project_vars())
-        marts = {name: read_mart(conn, name) for name in MARTS}
         cur = conn.execute(
             "select council_code, neighbour_code from marts.mart_council_neighbours order by neighbour_rank"
         )
         neighbours: dict[str, list[str]] = {}
         for council, neighbour in cur.fetchall():
             neighbours.setdefault(council, []).append(neighbour)
-    return expected, marts, neighbours
+    return expected, compared, neighbours
 
 
 @pytest.fixture(scope="module")
 def checked(pipeline_run):
     """The warehouse the real pipeline loaded (tests/conftest.py's pipeline_run)."""
-    return _recomputed_and_published(pipeline_run.warehouse)
+    return _recomputed_and_compared(pipeline_run.warehouse)
+
+
+@pytest.fixture(scope="module")
+def scenario_checked(reference_warehouse, state_dir):
+    """The hand-written scenario's warehouse (tests/warehouse_data.py: a corrected return,
+    a rejected one with rows left in raw, a restated quarter, a month not received, late
+    returns), as it was when it was built: its snapshot, since other modules load more
+    into the warehouse itself afterwards."""
+    import warehouse_data as wd
+
+    return _recomputed_and_compared(wd.built_warehouse(reference_warehouse, state_dir).snapshot)
 
 
 @pytest.mark.parametrize("mart", MARTS)
-def test_every_figure_of_the_mart_matches_the_oracle(checked, mart):
-    expected, marts, _ = checked
-    columns, rows = marts[mart]
-    result = compare(mart, columns, rows, expected[mart])
+@pytest.mark.parametrize("loaded_by", ["pipeline", "scenario"])
+def test_every_figure_of_the_mart_matches_the_oracle(request, loaded_by, mart):
+    _, compared, _ = request.getfixturevalue("checked" if loaded_by == "pipeline" else "scenario_checked")
+    result = compared[mart]
     print(result.summary())
-    assert rows, f"{mart} is empty: nothing was checked"
+    assert result.rows, f"{mart} is empty: nothing was checked"
     assert result.clean, result.report()
+
+
+def test_the_verdict_covers_every_published_mart_of_the_warehouse(pipeline_run, checked):
+    """`make demo`'s last line, on the pipeline's warehouse: every mart the oracles know
+    that has rows, the domains with nothing loaded named (the bench loads no spend or pay)."""
+    _, compared, _ = checked
+    result = verdict.verdict(pipeline_run.warehouse, compared)
+    assert set(result.checked) == {*MARTS, "mart_submission_quality"}
+    assert result.differences == 0, "\n".join(result.reports)
+    assert result.figures > sum(c.figures for c in compared.values()) > 1_000_000
+    line = result.line()
+    print(line)
+    assert line.startswith(f"every published figure recomputed independently: {result.figures:,} figures in 9 marts")
+    assert "0 differences (no spend files loaded" in line and "no pay deposits loaded" in line
 
 
 def test_the_oracle_checked_every_metric_period_and_group_type(checked):
@@ -58,16 +85,15 @@ def test_the_oracle_checked_every_metric_period_and_group_type(checked):
     year-to-date metrics and public statistics among them."""
     from councilbench.core import settings
 
-    expected, marts, _ = checked
+    expected, compared, _ = checked
     bench = expected["mart_benchmark"]
-    _, mart_rows = marts["mart_benchmark"]
     assert {r["group_type"] for r in bench} == {"region", "tier", "county_family", "nearest_neighbours"}
     metrics = {r["metric_id"] for r in bench}
     catalogue, _, v = oracle.load_reference(settings.dbt_project_dir())
     assert {m for m in metrics if catalogue[m].regional_total}, "no regional-total metric compared"
     assert metrics & set(v["year_to_date_metrics"]), "no year-to-date metric compared"
     assert {"econ_claimant_rate", "waste_defra_household_recycling_rate"} <= metrics, "no public statistic compared"
-    assert {(r["metric_id"], r["period"]) for r in bench} == {(r["metric_id"], r["period"]) for r in mart_rows}
+    assert not compared["mart_benchmark"].missing_in_mart and not compared["mart_benchmark"].missing_in_oracle
     months = {r["period"] for r in bench if r["frequency"] == "monthly" and not r["metric_id"].startswith("econ_")}
     assert len(months) >= 24, sorted(months)  # two years of returns, and the months after
     assert len({r["council_code"] for r in bench}) == 33
@@ -80,6 +106,29 @@ def test_the_oracle_checked_every_metric_period_and_group_type(checked):
     assert expected["mart_best_practice"], "no best practice council was recomputed"
     total = sum(len(expected[m]) for m in MARTS)
     print(f"oracle: {total:,} rows over {len(MARTS)} marts, {len(metrics)} metrics")
+
+
+def test_the_oracle_checked_every_council_area_and_suggestion_kind(checked, repo):
+    """The context marts' reach: every member council's context, the West Midlands against
+    England and the UK, every case study, and good practice suggestions of both kinds
+    beside metrics flagged for the bottom quartile and for getting worse."""
+    from councilbench.core import catalogue
+
+    expected, compared, _ = checked
+    context = expected["mart_council_context"]
+    assert {r["council_code"] for r in context} == set(catalogue.councils()) and len(context) == 33
+    assert all(r["population_all_ages"] and r["imd_ranked_among"] for r in context)
+    assert {r["imd_ranked_among"] for r in context} == {"district", "upper tier"}  # the counties' own
+    economy = expected["mart_region_economy"]
+    assert {r["area_level"] for r in economy} == {"region", "country", "uk"}
+    assert {r["indicator_id"] for r in economy} == set(context_oracle.INDICATORS)
+    assert any(r["change"] is not None for r in economy), "no change on a year earlier compared"
+    studies = expected["mart_case_studies"]
+    assert {r["case_study_id"] for r in studies} == {p.stem for p in (repo / "case_studies").glob("*.yml")}
+    practice = expected["mart_good_practice"]
+    assert {r["suggestion_type"] for r in practice} == {"case_study", "best_practice_council"}
+    assert any(r["is_bottom_quartile"] for r in practice) and any(r["is_worsening"] for r in practice)
+    assert compared["mart_good_practice"].rows == len(practice)
 
 
 def test_nearest_neighbours_match_the_oracles_model(checked):

@@ -1,5 +1,5 @@
 """Every column of the pay marts, row by row, against the independent recomputation in
-pay_oracle.py, on a warehouse of this module's own loaded by the real loaders only:
+pay.py, on a warehouse of this module's own loaded by the real loaders only:
 
 - the public statistics the nearest-neighbour model reads (population, claimant count,
   deprivation, land area: demo files served on 127.0.0.1, the public loader), so that
@@ -20,14 +20,15 @@ import csv
 import io
 import shutil
 
-import pay_oracle as oracle
 import pytest
-from spend_pay_compare import compare, read_frame
 
 from councilbench.core import catalogue, settings
 from councilbench.core.calendar import months_between
 from councilbench.dev import economy_table_samples, sample_pay
 from councilbench.dev import public_samples as demo_data
+from councilbench.dev.oracle import pay as oracle
+from councilbench.dev.oracle import verdict
+from councilbench.dev.oracle.frames import read_frame
 from councilbench.dev.public_server import SourceServer
 from councilbench.ingest.fetch import RetryPolicy
 from councilbench.pay import pipeline
@@ -131,38 +132,27 @@ def test_the_deposits_went_through_the_pay_loader(pay_warehouse):
     }
 
 
-def test_mart_pay_benchmark(pay_warehouse):
-    groups = oracle.memberships(pay_warehouse)
-    expected = oracle.pay_benchmark(oracle.counting_posts(pay_warehouse), groups, oracle.PayRules.configured())
-    # every group type and every verdict is exercised, not only the easy ones
+def test_the_oracle_sees_every_group_type_verdict_and_match(pay_warehouse):
+    """The stories the comparisons below must see: every group type and every verdict,
+    not only the easy ones, and each kind of gender pay gap match."""
+    expected = oracle.pay_benchmark(
+        oracle.counting_posts(pay_warehouse), oracle.memberships(pay_warehouse), oracle.PayRules.configured()
+    )
     assert set(expected.group_type) == {"region", "tier", "county_family", "nearest_neighbours", "partnership"}
     reasons = expected.suppression_reason.dropna()
     assert (~expected.is_suppressed.astype(bool)).sum() > 100 and expected.p10_salary.notna().any()
     for words in ("is refused", "fewer than 5 councils", "fewer than 5 incumbents", "of the incumbents (more than"):
         assert reasons.str.contains(words, regex=False).any(), words
-    mart = read_frame(pay_warehouse, "select * from marts.mart_pay_benchmark")
-    print(compare("mart_pay_benchmark", mart, expected, ["group_id", "pay_year", "role_id"]))
+    gap = oracle.gender_gap(oracle.loaded_gender_pay_gap(pay_warehouse))
+    assert set(gap.reporting_year) == set(GPG_YEARS)
+    assert {"matched", "id_not_in_file", "name_differs"} <= set(gap.match_status)
 
 
-def test_mart_pay_gender_gap(pay_warehouse):
-    expected = oracle.gender_gap(oracle.loaded_gender_pay_gap(pay_warehouse))
-    assert set(expected.reporting_year) == set(GPG_YEARS)
-    assert {"matched", "id_not_in_file", "name_differs"} <= set(expected.match_status)
-    mart = read_frame(pay_warehouse, "select * from marts.mart_pay_gender_gap")
-    # match_note's words are not documented, only what it must say: checked by that rule
-    notes = mart.merge(expected, on=["council_code", "reporting_year"], suffixes=("", "_oracle"))
-    unexplained = [
-        (r.council_code, r.reporting_year, r.match_note)
-        for r in notes.itertuples()
-        if not oracle.note_says_why(r.match_note, r.match_status_oracle, r.employer_id_oracle, r.filed_name)
-    ]
-    assert not unexplained, f"match_note does not say why: {unexplained[:5]}"
-    print(
-        compare(
-            "mart_pay_gender_gap",
-            mart.drop(columns=["match_note"]),
-            expected.drop(columns=["filed_name"]),
-            ["council_code", "reporting_year"],
-        ),
-        f"(and match_note of {len(notes)} rows by its rule)",
-    )
+@pytest.mark.parametrize("mart", list(verdict.PAY_KEYS))
+def test_every_figure_of_the_pay_mart_matches_the_oracle(pay_warehouse, mart):
+    """Every column (match_note by its rule: its words are not documented, only that it
+    must say why)."""
+    result = verdict.pay_marts(pay_warehouse)[mart]
+    print(result)
+    assert result.rows, f"{mart} is empty: nothing was checked"
+    assert result.clean, result.report(verdict.PAY_KEYS[mart])

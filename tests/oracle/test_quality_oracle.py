@@ -1,5 +1,5 @@
 """Every column of marts.mart_submission_quality, row by row, against the independent
-recomputation in quality_oracle.py, on a warehouse of this module's own whose ledger
+recomputation in quality.py, on a warehouse of this module's own whose ledger
 only the returns loader wrote: two reporting months (the two before today's) of sample
 returns (dev/sample_returns) served on 127.0.0.1 and run through
 councilbench.returns.pipeline.run_month for six councils:
@@ -20,12 +20,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import quality_oracle as oracle
-from spend_pay_compare import compare, read_frame
 
 from councilbench.core import catalogue
 from councilbench.core.calendar import add_months
 from councilbench.dev import sample_returns as sample
+from councilbench.dev.oracle import quality as oracle
+from councilbench.dev.oracle import verdict
 from councilbench.returns.pipeline import run_month
 from councilbench.warehouse.transform import run_dbt
 from warehouse_copy import warehouse_copy
@@ -73,8 +73,9 @@ def test_mart_submission_quality(quality_warehouse):
     assert ours.resubmitted.any() and (ours.checks_warned > 0).any() and (ours.fetch_attempts_without_file > 0).any()
     assert ours.failed_check_messages.dropna().str.contains("\n").any()  # two checks failed, one line each
     assert set(expected.timeliness) & {"missing", "not_yet_due"} and set(ours.timeliness) & {"on_time", "late"}
-    mart = read_frame(quality_warehouse, "select * from marts.mart_submission_quality")
-    print(compare("mart_submission_quality", mart, expected, ["council_code", "return_month"]))
+    result = verdict.submission_quality(quality_warehouse)
+    print(result)
+    assert result.clean, result.report(verdict.QUALITY_KEY)
 
 
 def test_mart_submission_quality_of_the_pipeline_run(pipeline_run):
@@ -83,5 +84,6 @@ def test_mart_submission_quality_of_the_pipeline_run(pipeline_run):
     warehouse = pipeline_run.warehouse
     expected = oracle.submission_quality(oracle.read_ledger(warehouse))
     assert expected.council_code.nunique() == 33 and expected.return_month.nunique() >= 24
-    mart = read_frame(warehouse, "select * from marts.mart_submission_quality")
-    print(compare("mart_submission_quality", mart, expected, ["council_code", "return_month"]))
+    result = verdict.submission_quality(warehouse)
+    print(result)
+    assert result.clean, result.report(verdict.QUALITY_KEY)

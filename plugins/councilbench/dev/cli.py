@@ -15,9 +15,9 @@ def cmd_demo(args) -> int:
     summary = run_demo(resolve())
     path = settings.state_path("demo") / "summary.json"
     path.write_text(json.dumps(summary, indent=2, default=str))
-    print_summary(summary)
     print(f"  full summary: {path}")
-    return 0
+    print_summary(summary)  # ends with the oracle's verdict
+    return 1 if summary["oracle"]["differences"] else 0
 
 
 def add_commands(subparsers) -> None:

@@ -28,7 +28,10 @@ in PostgreSQL, LocalExecutor), driven through the REST API, the DAGs chained by 
 9. pay benchmarking (dev/demo_pay.py): every council's pay deposit for the pay year due,
    pulled by the scheduler's own council_pay run (a deposit with NI numbers rejected whole,
    one with hourly rates rejected), the suppressed statistics built, and one council's
-   report printed as read by that council's own database role.
+   report printed as read by that council's own database role;
+10. the oracle (dev/oracle/): every published mart recomputed independently from what the
+   loaders wrote, compared cell by cell; the demo ends with its one-line verdict and fails
+   (exit 1) if any figure differs.
 Every DAG run is printed with its run type, state and seconds; the services stop at the
 end. Rerunning the demo is safe: every step is idempotent.
 """
@@ -194,6 +197,7 @@ def run_demo(warehouse: Warehouse) -> dict:
     from councilbench.dev import sample_returns as sample
     from councilbench.dev.file_server import serve_folder
     from councilbench.dev.mailcatcher import CatcherHandle, relay_or_catcher
+    from councilbench.dev.oracle.verdict import verdict
     from councilbench.dev.public_sources import serve_demo_sources
     from councilbench.orchestration.services import AirflowServices, stop_on_signals
     from councilbench.returns.pipeline import backfill
@@ -310,6 +314,9 @@ def run_demo(warehouse: Warehouse) -> dict:
             else f"sent through SMTP {mail.host}:{mail.port} (COUNCILBENCH_SMTP_HOST): read them there"
         )
 
+    t = time.monotonic()
+    checked = verdict(warehouse)
+    seconds["oracle"] = round(time.monotonic() - t, 1)
     names = {c.code: c.name for c in catalogue.councils().values()}
     statuses = after_first["latest"]
     return {
@@ -359,6 +366,13 @@ def run_demo(warehouse: Warehouse) -> dict:
             "groups": demo_spend.pooled_spend(warehouse, financial_year),
         },
         "pay": demo_pay.pay_summary(warehouse, pay_year, report=True),
+        "oracle": {
+            "line": checked.line(),
+            "figures": checked.figures,
+            "differences": checked.differences,
+            "marts": checked.checked,
+            "reports": checked.reports,
+        },
         "seconds": seconds,
         "total_seconds": round(time.monotonic() - started, 1),
     }
@@ -450,3 +464,6 @@ def print_summary(summary: dict) -> None:
         + ", ".join(f"{k} {v}" for k, v in summary["seconds"].items())
         + f"; total {summary['total_seconds']}"
     )
+    for report in summary["oracle"]["reports"]:
+        print(report)
+    print(summary["oracle"]["line"])  # the last word: were the published figures right?

@@ -62,6 +62,12 @@ TARGETS = {
 #: Distinct raw supplier names the supplier resolution figure resolves.
 SUPPLIER_NAMES = 50_000
 
+#: The ways a month goes through Airflow, each timed on a month of its own: `airflow dags
+#: test` (the debugging path), the scheduler with the LocalExecutor, and with the
+#: CeleryExecutor. `make bench` runs all three; the test suite's small run only the
+#: LocalExecutor (tests/orchestration/ covers the others under their own tests).
+AIRFLOW_PATHS = ("dags_test", "local", "celery")
+
 
 class Clock:
     """Prints each step as it starts and how long it took."""
@@ -195,19 +201,30 @@ def run_bench(
     parse_rounds: int = 3,
     spend_scale: float | None = 1.0,
     pay_scale: float | None = 1.0,
+    airflow_paths: Collection[str] = AIRFLOW_PATHS,
     out: Callable[[str], None] = print,
 ) -> Figures:
     """The whole benchmark (see the module doc), in a state folder of its own.
     spend_scale: a share of a year's spend lines (1.0: the whole million); None leaves
-    the spend figures out (run_spend_bench measures them alone). keep: True keeps every
+    the spend figures out (run_spend_bench measures them alone). airflow_paths: which of
+    AIRFLOW_PATHS to time (the others' figures are left out). keep: True keeps every
     scratch database, or the labels of those to keep ("big", "baseline", "spend", "pay"),
     each named on `out` as soon as it exists."""
     if not 1 <= baseline_years < years:
         raise ValueError("need 1 <= baseline_years < years")
+    if unknown := set(airflow_paths) - set(AIRFLOW_PATHS):
+        raise ValueError(f"unknown Airflow paths {sorted(unknown)}: choose from {AIRFLOW_PATHS}")
     bench_dir = settings.state_path("bench")
     with own_state(bench_dir / "state"):
         figures = _run_bench(
-            server, bench_dir, years=years, baseline_years=baseline_years, keep=keep, parse_rounds=parse_rounds, out=out
+            server,
+            bench_dir,
+            years=years,
+            baseline_years=baseline_years,
+            keep=keep,
+            parse_rounds=parse_rounds,
+            airflow_paths=set(airflow_paths),
+            out=out,
         )
         if spend_scale is not None:
             _spend_bench(server, bench_dir, figures, scale=spend_scale, keep=_keeps(keep, "spend"), clock=Clock(out))
@@ -315,6 +332,7 @@ def _run_bench(
     baseline_years: int,
     keep: bool | Collection[str],
     parse_rounds: int,
+    airflow_paths: set[str],
     out: Callable[[str], None],
 ) -> Figures:
     from councilbench.core.calendar import add_months, months_between
@@ -331,11 +349,14 @@ def _run_bench(
     history = months_between(add_months(last, -(12 * years - 1)), last)
     baseline = history[-12 * baseline_years :]
     returns_dir = bench_dir / "returns"
-    airflow_months = {"dags_test": dags_test_month, "local": e2e_month, "celery": celery_month}
+    airflow_months = {
+        path: month
+        for path, month in (("dags_test", dags_test_month), ("local", e2e_month), ("celery", celery_month))
+        if path in airflow_paths
+    }
     out(
         f"councilbench bench: {years} years ({history[0]}..{history[-1]}) x 33 councils, then {add_month} "
-        f"in-process, {dags_test_month} by `airflow dags test`, {e2e_month} and {celery_month} through the "
-        f"scheduler (LocalExecutor, CeleryExecutor); baseline {baseline_years} year(s)"
+        f"in-process, then through Airflow: {_airflow_text(airflow_months)}; baseline {baseline_years} year(s)"
     )
 
     with clock.step(f"generating {len(history) + 4} months of sample returns") as gen:
@@ -361,16 +382,19 @@ def _run_bench(
                 step.update(_add_month(big, add_month, http.url))
             big_add = step
             airflow = {}
-            with clock.step(f"{dags_test_month} by `airflow dags test` (council_returns, warehouse_build)"):
-                airflow["dags_test"] = airflow_month.month_by_dags_test(big, dags_test_month, http.url, mail.port)
-            with clock.step(f"{e2e_month} through the scheduler, LocalExecutor (scheduled run)"):
-                airflow["local"] = airflow_month.month_by_scheduler(
-                    big, e2e_month, http.url, mail.port, executor="local", scheduled=True
-                )
-            with clock.step(f"{celery_month} through the scheduler, CeleryExecutor, 2 workers (REST API)"):
-                airflow["celery"] = airflow_month.month_by_scheduler(
-                    big, celery_month, http.url, mail.port, executor="celery", scheduled=False
-                )
+            if "dags_test" in airflow_paths:
+                with clock.step(f"{dags_test_month} by `airflow dags test` (council_returns, warehouse_build)"):
+                    airflow["dags_test"] = airflow_month.month_by_dags_test(big, dags_test_month, http.url, mail.port)
+            if "local" in airflow_paths:
+                with clock.step(f"{e2e_month} through the scheduler, LocalExecutor (scheduled run)"):
+                    airflow["local"] = airflow_month.month_by_scheduler(
+                        big, e2e_month, http.url, mail.port, executor="local", scheduled=True
+                    )
+            if "celery" in airflow_paths:
+                with clock.step(f"{celery_month} through the scheduler, CeleryExecutor, 2 workers (REST API)"):
+                    airflow["celery"] = airflow_month.month_by_scheduler(
+                        big, celery_month, http.url, mail.port, executor="celery", scheduled=False
+                    )
             with clock.step("the loader's COPY against a bare server-side COPY and pandas to_sql") as step:
                 step.update(loads.compare(big))
             load = step
@@ -429,6 +453,15 @@ def _run_bench(
     return figures
 
 
+def _airflow_text(months: dict[str, str]) -> str:
+    how = {
+        "dags_test": "by `airflow dags test`",
+        "local": "through the scheduler (LocalExecutor)",
+        "celery": "through the scheduler (CeleryExecutor)",
+    }
+    return ", ".join(f"{month} {how[path]}" for path, month in months.items()) or "no month"
+
+
 def _kept_text(keep: bool | Collection[str], labels: tuple[str, ...]) -> str:
     kept = [label for label in labels if _keeps(keep, label)]
     if not kept:
@@ -437,7 +470,10 @@ def _kept_text(keep: bool | Collection[str], labels: tuple[str, ...]) -> str:
 
 
 def _month_figures(figures: Figures, airflow: dict, months: dict, in_process: dict) -> None:
+    """The figures of the Airflow paths that ran (airflow: path -> what it measured)."""
     for executor, name in (("local", "LocalExecutor"), ("celery", "CeleryExecutor, 2 workers")):
+        if executor not in airflow:
+            continue
         m = airflow[executor]
         figures.add(
             Figure(
@@ -453,29 +489,31 @@ def _month_figures(figures: Figures, airflow: dict, months: dict, in_process: di
                 f"{months[executor]}); from the run's start to dbt_build's end as Airflow recorded them",
             )
         )
-    d = airflow["dags_test"]
-    figures.add(
-        Figure(
-            "month_dags_test_seconds",
-            f"one month ({months['dags_test']}) pull -> marts, `airflow dags test`",
-            d["seconds"],
-            "s",
-            detail=f"council_returns {d['council_returns_seconds']:.1f} s ({d['loaded']} returns loaded) + warehouse_build "
-            f"until dbt_build ended {d['until_marts_seconds']:.1f} s ({d['councils_in_marts']} councils in marts); "
-            "each DAG in one process, start-up included: the debugging path",
+    if "dags_test" in airflow:
+        d = airflow["dags_test"]
+        figures.add(
+            Figure(
+                "month_dags_test_seconds",
+                f"one month ({months['dags_test']}) pull -> marts, `airflow dags test`",
+                d["seconds"],
+                "s",
+                detail=f"council_returns {d['council_returns_seconds']:.1f} s ({d['loaded']} returns loaded) + "
+                f"warehouse_build until dbt_build ended {d['until_marts_seconds']:.1f} s ({d['councils_in_marts']} "
+                "councils in marts); each DAG in one process, start-up included: the debugging path",
+            )
         )
-    )
-    in_process = in_process["raw_seconds"] + in_process["dbt_seconds"]
-    figures.add(
-        Figure(
-            "airflow_vs_in_process_month_ratio",
-            "one month pull -> marts: scheduler (LocalExecutor) / in-process",
-            airflow["local"]["seconds"] / in_process,
-            "x",
-            detail=f"{airflow['local']['seconds']:.1f} s through the scheduler against {in_process:.1f} s in one process "
-            "(pull -> raw, then the same dbt build): what orchestration costs",
+    if "local" in airflow:
+        in_process = in_process["raw_seconds"] + in_process["dbt_seconds"]
+        figures.add(
+            Figure(
+                "airflow_vs_in_process_month_ratio",
+                "one month pull -> marts: scheduler (LocalExecutor) / in-process",
+                airflow["local"]["seconds"] / in_process,
+                "x",
+                detail=f"{airflow['local']['seconds']:.1f} s through the scheduler against {in_process:.1f} s in one "
+                "process (pull -> raw, then the same dbt build): what orchestration costs",
+            )
         )
-    )
 
 
 def _backfill_figures(figures: Figures, backfilled: dict, months: int) -> None:

@@ -20,10 +20,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from spend_oracle import add_months, seed
-from spend_pay_compare import read_frame
 
 from councilbench.core import settings
+from councilbench.dev.oracle.frames import read_frame
+from councilbench.dev.oracle.spend import add_months, seed
 from councilbench.warehouse.connection import Warehouse
 
 UK = ZoneInfo("Europe/London")

@@ -4,7 +4,7 @@ plain Python, from the rows the loaders wrote (raw.council_return_rows,
 raw.public_observations, ops.submissions) and the seed files (metric catalogue, member
 registry) and the dbt vars (dbt_project.yml's, and the settings dbt is given on its command
 line). No dbt model, macro or production rule is read: the only marts read are the ones
-compared (oracle_diff.py).
+compared (diff.py).
 
 Numbers are exact: the warehouse's numerics arrive as Decimal and every rule that decides
 (a rank, a tie, a direction, a threshold, the sign of a slope) is taken on exact values
@@ -349,11 +349,15 @@ def read_raw(conn) -> Raw:
                s.fetched_at, r.submission_id, r.row_number
         from raw.council_return_rows r join ops.submissions s using (submission_id)
         where s.source_kind = 'council_return' and s.status = 'loaded'""").fetchall()
-    public = conn.execute("""
+    return Raw(returns=returns, public=read_public(conn))
+
+
+def read_public(conn) -> list[tuple]:
+    """The public observations of loaded submissions, each with its ledger entry."""
+    return conn.execute("""
         select o.dataset, o.area_code, o.period, o.measure, o.value, o.obs_status, s.fetched_at, o.submission_id
         from raw.public_observations o join ops.submissions s using (submission_id)
         where s.source_kind = 'public_source' and s.status = 'loaded'""").fetchall()
-    return Raw(returns=returns, public=public)
 
 
 @dataclass

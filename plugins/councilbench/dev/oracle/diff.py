@@ -6,8 +6,11 @@ oracle's exact arithmetic still agrees, and nothing coarser:
 - 1e-4 for outlier_score (rounded to 4 decimals);
 - 1e-8 for trend_slope and region_trend_slope (8 decimals);
 - 1e-6 for every other number (values, group statistics, regional and annual values: 6
-  decimals or exact).
-Text, integers and booleans must be equal; null only matches null.
+  decimals or exact). The context marts' 2-decimal figures (densities, the manufacturing
+  share) need no more: they are ratios of published counts and short decimals, never
+  within PostgreSQL's division precision of a half unless exactly on it, so both round
+  alike; the public figures they show are as published.
+Text, integers, booleans and dates must be equal; null only matches null.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ KEYS = {
     "mart_region_performance": ("financial_year", "metric_id"),
     "mart_region_problems": ("metric_id", "period", "problem_type"),
     "mart_best_practice": ("council_code", "metric_id"),
+    "mart_council_context": ("council_code",),
+    "mart_region_economy": ("indicator_id", "area_code"),
+    "mart_case_studies": ("case_study_id", "metric_id"),
+    "mart_good_practice": ("council_code", "metric_id", "suggestion_order"),
 }
 
 

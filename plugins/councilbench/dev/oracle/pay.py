@@ -38,10 +38,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from spend_oracle import dbt_var, seed
-from spend_pay_compare import read_frame
 
 from councilbench.core import settings
+from councilbench.dev.oracle.frames import read_frame
+from councilbench.dev.oracle.spend import dbt_var, seed
 from councilbench.public.gender_pay_gap_match import GENERIC_WORDS
 from councilbench.warehouse.connection import Warehouse
 

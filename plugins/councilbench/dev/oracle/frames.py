@@ -1,5 +1,5 @@
 """A mart against its oracle, cell by cell (used by the spend, pay and submission-quality
-oracles): the same columns, the same rows by key, and every value equal: text, counts,
+oracles; diff.py does the same for the benchmarking and context marts' rows of dicts): the same columns, the same rows by key, and every value equal: text, counts,
 flags, dates and times exactly, the numeric columns named in `tolerances` within their
 absolute tolerance. A difference fails with a diff a person can read: the mart, the
 column, how many rows differ, and a few of them with their key and both values."""
@@ -22,18 +22,27 @@ EXAMPLES = 5
 
 @dataclass(frozen=True)
 class Compared:
-    """What a comparison covered: rows x columns of one mart."""
+    """What a comparison covered (rows x columns of one mart) and what it found."""
 
     mart: str
     rows: int
     columns: int
+    differences: int = 0  # differing cells, and rows only on one side
+    problems: tuple[str, ...] = ()  # each said as a person reads it
 
     @property
     def cells(self) -> int:
         return self.rows * self.columns
 
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
     def __str__(self) -> str:
-        return f"{self.mart}: {self.rows} rows x {self.columns} columns = {self.cells} values, 0 differences"
+        return f"{self.mart}: {self.rows} rows x {self.columns} columns = {self.cells} values, {self.differences} differences"
+
+    def report(self, key: list[str]) -> str:
+        return f"{self.mart} differs from its oracle ({key} as the key):\n" + "\n".join(self.problems)
 
 
 def read_frame(warehouse: Warehouse, query: str, params=(), *, role: str = "analyst") -> pd.DataFrame:
@@ -93,11 +102,27 @@ def compare(
     key: list[str],
     tolerances: dict[str, float] | None = None,
 ) -> Compared:
-    """Every row and column of `actual` (the mart) against `expected` (the oracle).
+    """Every row and column of `actual` (the mart) against `expected` (the oracle); an
+    AssertionError with the readable diff when anything differs.
 
     The oracle must produce every column the mart publishes: a column the mart gains
     fails here until the oracle computes it too."""
+    result = check(mart, actual, expected, key, tolerances)
+    if not result.clean:
+        raise AssertionError(result.report(key))
+    return result
+
+
+def check(
+    mart: str,
+    actual: pd.DataFrame,
+    expected: pd.DataFrame,
+    key: list[str],
+    tolerances: dict[str, float] | None = None,
+) -> Compared:
+    """compare(), returning what differs instead of raising (the demo's verdict)."""
     tolerances = tolerances or {}
+    differences = 0
     problems: list[str] = []
     if set(actual.columns) != set(expected.columns):
         problems.append(
@@ -111,6 +136,7 @@ def compare(
     oracle_rows = _keyed(expected, key, "oracle", problems)
     only_mart = sorted(set(mart_rows) - set(oracle_rows), key=repr)
     only_oracle = sorted(set(oracle_rows) - set(mart_rows), key=repr)
+    differences += len(only_mart) + len(only_oracle)
     if only_mart:
         problems.append(f"{len(only_mart)} rows only in the mart, e.g. {only_mart[:EXAMPLES]}")
     if only_oracle:
@@ -120,6 +146,7 @@ def compare(
     for column in columns:
         tolerance = tolerances.get(column)
         differing = [k for k in both if not _equal(mart_rows[k][column], oracle_rows[k][column], tolerance)]
+        differences += len(differing)
         if differing:
             within = f" (tolerance {tolerance:g})" if tolerance is not None else ""
             lines = [f"{column}{within}: {len(differing)} of {len(both)} rows differ"]
@@ -128,6 +155,6 @@ def compare(
                 for k in differing[:EXAMPLES]
             ]
             problems.append("\n".join(lines))
-    if problems:
-        raise AssertionError(f"{mart} differs from its oracle ({key} as the key):\n" + "\n".join(problems))
-    return Compared(mart, len(both), len(actual.columns))
+    if problems and not differences:
+        differences = 1  # a shape problem (columns, repeated keys) counts once
+    return Compared(mart, len(both), len(actual.columns), differences, tuple(problems))

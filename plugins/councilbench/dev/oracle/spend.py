@@ -33,9 +33,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import yaml
-from spend_pay_compare import read_frame
 
 from councilbench.core import settings
+from councilbench.dev.oracle.frames import read_frame
 from councilbench.warehouse.connection import Warehouse
 
 NON_INFLUENCEABLE = "990000"  # the ProClass level-1 heading no procurement can influence
