@@ -9,7 +9,7 @@ driven only through the REST API. Started once for the module.
   rejection, receipt and pack email goes exactly once; a rerun changes, sends and
   rebuilds nothing;
 - the scheduler killed (SIGKILL, with its executor and running tasks) mid-month and
-  restarted: the run completes and nothing is duplicated;
+  restarted: the run completes, nothing is duplicated and the marts are rebuilt;
 - return reminders and chasers through the scheduler, each email once, each to its own
   council;
 - council spend files through council_spend under the scheduler: loaded or rejected,
@@ -172,6 +172,9 @@ def test_a_month_triggered_through_the_api_runs_the_asset_chain_and_emails_once(
 
 def test_the_scheduler_killed_mid_month_and_restarted_completes_it_once(world):
     api, services, started = world.api, world.services, utcnow()
+    # The packs the rebuilt marts would render were sent once each by the test above; the
+    # kill is about the month's loads, emails and the one rebuild they announce.
+    api.set_paused("reports", True)
     run = api.trigger_month("council_returns", KILLED)
     running = wait_until(
         lambda: [
@@ -208,9 +211,6 @@ def test_the_scheduler_killed_mid_month_and_restarted_completes_it_once(world):
     for kind, councils in (("rejection", set(FAULTY)), ("receipt", set(catalogue.councils()) - set(FAULTY))):
         assert Counter(m["X-Councilbench-Council"] for m in return_mails(world, KILLED, kind)) == Counter(councils)
     assert len({m["Message-ID"] for m in world.mail.messages}) == len(world.mail.messages)
-    assert Counter(m["X-Councilbench-Council"] for m in pack_mails(world, KILLED)) == Counter(
-        list(catalogue.councils())
-    )
     builds = [r for r in runs_after(api, "warehouse_build", started) if r["state"] == "success"]
     assert builds, "the month's new files rebuilt the marts"
 
@@ -253,8 +253,7 @@ def test_spend_files_through_the_scheduler_load_email_and_rebuild_the_spend_mart
     faults = {code: f for code, f in SPEND_COUNCILS.items() if f}
     sample_spend.write(world.returns.folder / "spend", [SCHEDULED], list(SPEND_COUNCILS), scale=0.01, faults=faults)
     before = len(world.mail.messages)
-    # The reports the marts asset would render are the other tests' business: paused here.
-    api.set_paused("reports", True)
+    # The reports the marts asset would render are the first test's business: paused (since the kill test).
     # The run the scheduler would make for the month due (so unpausing makes no second one).
     run = api.trigger_due_run("council_spend", {"councils": list(SPEND_COUNCILS)})
     api.set_paused("council_spend", False)
