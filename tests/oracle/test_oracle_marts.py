@@ -1,6 +1,7 @@
 """Every published figure of the benchmarking, region, context and good practice marts
 recomputed independently (benchmark.py and context.py: the docs' rules in plain
-Python, exact arithmetic, from raw and ops rows and the seeds) and compared cell by cell
+Python, exact arithmetic, from raw and ops rows and the seeds; facts.py and groups.py for
+the facts, the neighbour model and the comparison groups) and compared cell by cell
 (diff.py: the tolerances) with the marts of a warehouse the real pipeline loaded:
 tests/conftest.py's pipeline_run, two years of 33 councils' returns through the real
 loaders, the public statistics through the public pipeline, the last month through
@@ -75,7 +76,7 @@ def test_the_verdict_covers_every_published_mart_of_the_warehouse(pipeline_run, 
     assert result.figures > sum(c.figures for c in compared.values()) > 1_000_000
     line = result.line()
     print(line)
-    assert line.startswith(f"every published figure recomputed independently: {result.figures:,} figures in 9 marts")
+    assert line.startswith(f"every published figure recomputed independently: {result.figures:,} figures in 13 marts")
     assert "0 differences (no spend files loaded" in line and "no pay deposits loaded" in line
 
 
@@ -129,6 +130,34 @@ def test_the_oracle_checked_every_council_area_and_suggestion_kind(checked, repo
     assert {r["suggestion_type"] for r in practice} == {"case_study", "best_practice_council"}
     assert any(r["is_bottom_quartile"] for r in practice) and any(r["is_worsening"] for r in practice)
     assert compared["mart_good_practice"].rows == len(practice)
+
+
+def test_the_oracle_checked_every_fact_neighbour_and_group(checked):
+    """The facts, both kinds (per-capita counts divided by a population among them), every
+    council's five neighbours, the model's six features and every council's groups of all
+    four types, each member listed."""
+    expected, compared, _ = checked
+    facts = expected["fct_metric_value"]
+    assert {r["source_kind"] for r in facts} == {"council_return", "public_source"}
+    assert any(r["population"] for r in facts), "no per-capita fact compared"
+    keys = {(r["council_code"], r["metric_id"], r["period"]) for r in facts}
+    assert {(r["council_code"], r["metric_id"], r["period"]) for r in expected["mart_benchmark"]} <= keys
+    assert compared["fct_metric_value"].rows == len(facts)
+    assert compared["mart_council_neighbours"].rows == 33 * 5
+    assert compared["mart_neighbour_model_features"].rows == 6
+    groups = expected["mart_comparison_groups"]
+    assert {r["group_type"] for r in groups} == {"region", "tier", "county_family", "nearest_neighbours"}
+    assert sum(1 for r in groups if r["group_type"] == "region") == 33 * 33
+    assert sum(1 for r in groups if r["group_type"] == "nearest_neighbours") == 33 * 6
+    assert compared["mart_comparison_groups"].rows == len(groups)
+
+
+def test_the_scenario_checked_restated_figures(scenario_checked):
+    """The scenario's restated quarter and corrected return: facts carried by more than one
+    loaded submission, the newest counting."""
+    expected, compared, _ = scenario_checked
+    assert any(r["loaded_versions"] > 1 for r in expected["fct_metric_value"])
+    assert compared["fct_metric_value"].clean
 
 
 def test_nearest_neighbours_match_the_oracles_model(checked):

@@ -10,11 +10,14 @@ Numbers are exact: the warehouse's numerics arrive as Decimal and every rule tha
 (a rank, a tie, a direction, a threshold, the sign of a slope) is taken on exact values
 (Decimal at 50 digits, Fraction for least-squares slopes); only the published figures are
 rounded, to the decimals the docs give (6 for values and group statistics, 4 for the
-outlier score, 8 for slopes). Floats only in the nearest-neighbour model's z-scores.
+outlier score, 8 for slopes). Floats only in the nearest-neighbour model's z-scores
+(math.log), rounded to the 6 decimals published before any distance is taken.
 
 Recomputed: mart_benchmark (every group type: region, tier, county family and the
 nearest neighbours, recomputed from the public features), mart_region_performance,
-mart_region_problems and mart_best_practice.
+mart_region_problems and mart_best_practice; and the facts (build_world) and the
+nearest-neighbour model (neighbour_model) that facts.py and groups.py publish as
+fct_metric_value and the neighbour and comparison group marts.
 """
 
 from __future__ import annotations
@@ -370,6 +373,14 @@ class Fact:
     normalised: Decimal | None
     norm_numerator: Decimal | None
     norm_denominator: Decimal | None
+    # where it came from and what it was divided by (fct_metric_value's own columns)
+    source_kind: str = "council_return"
+    submission_id: int | None = None
+    row_number: int | None = None  # the return's row (council returns)
+    numerator: Decimal | None = None  # as reported
+    denominator: Decimal | None = None  # as reported; the claimant rate's: residents aged 16-64
+    population_year: int | None = None
+    population: Decimal | None = None  # the population divided by (per-capita metrics)
 
 
 @dataclass
@@ -384,12 +395,18 @@ class World:
 
 def newest_public(raw: Raw) -> dict[tuple[str, str, str, str], tuple]:
     """Per dataset, area, period and measure: the newest loaded submission's figure."""
+    return {k: v for k, (_, v) in newest_public_sources(raw).items()}
+
+
+def newest_public_sources(raw: Raw) -> dict[tuple[str, str, str, str], tuple]:
+    """newest_public with the submission each figure comes from: key -> ((fetched_at,
+    submission), (value, status))."""
     best: dict = {}
     for dataset, area, period, measure, value, status, at, sub in raw.public:
         key = (dataset, area, period, measure)
         if key not in best or (at, sub) > best[key][0]:
             best[key] = ((at, sub), (value, status))
-    return {k: v for k, (_, v) in best.items()}
+    return best
 
 
 def populations(public: dict, councils: dict[str, Council]) -> dict[str, dict[int, tuple]]:
@@ -408,14 +425,21 @@ def populations(public: dict, councils: dict[str, Council]) -> dict[str, dict[in
 
 def population_for(pops: dict[int, tuple], year: int) -> tuple | None:
     """The estimate for the year; else the latest before it; else the earliest after."""
+    chosen = population_year_for(pops, year)
+    return None if chosen is None else pops[chosen]
+
+
+def population_year_for(pops: dict[int, tuple], year: int) -> int | None:
+    """The year of the estimate population_for takes."""
     if not pops:
         return None
     before = [y for y in pops if y <= year]
-    return pops[max(before)] if before else pops[min(pops)]
+    return max(before) if before else min(pops)
 
 
 def build_world(raw: Raw, metrics: dict[str, Metric], councils: dict[str, Council], v: dict) -> World:
-    public = newest_public(raw)
+    sources = newest_public_sources(raw)
+    public = {k: figure for k, (_, figure) in sources.items()}
     pops = populations(public, councils)
     rows: dict = {}
     # council returns: the newest loaded submission's row wins (then the first row of it)
@@ -425,31 +449,35 @@ def build_world(raw: Raw, metrics: dict[str, Metric], councils: dict[str, Counci
         rank = (at, sub, -row)
         if key not in newest or rank > newest[key][0]:
             newest[key] = (rank, (value, num, den, status))
-    for (council, metric, period), (_, (value, num, den, status)) in newest.items():
-        rows[(council, metric, period)] = (value, num, den, status)
+    for (council, metric, period), ((_, sub, row), (value, num, den, status)) in newest.items():
+        rows[(council, metric, period)] = (value, num, den, status, "council_return", sub, -row)
     # public statistics that are metrics of a council (never context), for delivering tiers
     claimant_counts = {
         (area, period): value
         for (_, area, period, measure), (value, _) in public.items()
         if measure == "econ_claimant_count"
     }
-    for (_, area, period, measure), (value, _) in public.items():
+    for (dataset, area, period, measure), (value, _) in public.items():
         m = metrics.get(measure)
         if m is None or m.source == "council_return" or m.polarity == "context":
             continue
         if area not in councils or councils[area].tier not in m.delivering_tiers:
             continue
         num = claimant_counts.get((area, period)) if measure == "econ_claimant_rate" else None
-        rows[(area, measure, period)] = (value, num, None, "published" if value is not None else "suppressed")
+        status = "published" if value is not None else "suppressed"
+        sub = sources[(dataset, area, period, measure)][0][1]
+        rows[(area, measure, period)] = (value, num, None, status, "public_source", sub, None)
     facts = {}
-    for (council, metric_id, text), (value, num, den, status) in rows.items():
+    for (council, metric_id, text), (value, num, den, status, kind, sub, row) in rows.items():
         m = metrics.get(metric_id)
         period = parse_period(text, m.frequency) if m else None
         if period is None:
             continue
-        pop = population_for(pops.get(council, {}), period.calendar_year)
+        pop_year = population_year_for(pops.get(council, {}), period.calendar_year)
+        pop = None if pop_year is None else pops[council][pop_year]
+        reported_den = den
         if metric_id == "econ_claimant_rate":  # NOMIS's rate is over residents aged 16-64
-            den = pop[1] if pop else None
+            den = reported_den = pop[1] if pop else None
         basis = None
         if m.per_capita:
             basis = (pop[0] if m.per_capita_basis == "population_all_ages" else pop[1]) if pop else None
@@ -469,6 +497,13 @@ def build_world(raw: Raw, metrics: dict[str, Metric], councils: dict[str, Counci
             normalised=normalised,
             norm_numerator=value if counts else num,
             norm_denominator=basis if m.per_capita else (None if counts else den),
+            source_kind=kind,
+            submission_id=sub,
+            row_number=row,
+            numerator=num,
+            denominator=reported_den,
+            population_year=pop_year if m.per_capita or metric_id == "econ_claimant_rate" else None,
+            population=basis,
         )
     world = World(metrics=metrics, councils=councils, vars=v, facts=facts, public=public)
     world.neighbours = nearest_neighbours(world)
@@ -478,9 +513,12 @@ def build_world(raw: Raw, metrics: dict[str, Metric], councils: dict[str, Counci
 # --------------------------------------------------------------------------- neighbours
 
 
-def neighbour_features(world: World) -> dict[str, dict[str, float]]:
-    """Each council's five features (mart_council_neighbours' doc), NaN where missing; a
-    council without a population estimate or a claimant rate is not in the model."""
+def neighbour_inputs(world: World) -> dict[str, dict]:
+    """Each council's figures behind the five features (mart_council_neighbours' doc) and
+    their periods: the latest population estimate with residents aged 16-64, the latest 12
+    published claimant rates, the newest IMD average score (the council's own geography
+    first) and the newest land area. A council without a population estimate or a claimant
+    rate is not in the model."""
     pub, councils = world.public, world.councils
     out = {}
     for code, council in councils.items():
@@ -515,44 +553,87 @@ def neighbour_features(world: World) -> dict[str, dict[str, float]]:
         ]
         land.sort(key=lambda t: t[1])  # then the newest release first
         land.sort(key=lambda t: t[0], reverse=True)
-        last12 = [float(v) for _, v in rates[-12:]]
+        last12 = rates[-12:]
         out[code] = {
-            "population": math.log(float(everyone)),
-            "share_16_64": float(aged) / float(everyone),
-            "claimant_rate": sum(last12) / len(last12),
-            "deprivation": float(imd[0][3]) if imd else math.nan,
-            "density": math.log(float(everyone) / float(land[0][2])) if land else math.nan,
+            "population": Decimal(everyone),
+            "population_16_64": Decimal(aged),
+            "population_year": max(years),
+            "claimant_rate": sum(Decimal(v) for _, v in last12) / len(last12),
+            "claimant_months": f"{last12[0][0]} to {last12[-1][0]}",
+            "imd_avg_score": Decimal(imd[0][3]) if imd else None,
+            "imd_period": imd[0][0] if imd else None,
+            "land_area_hectares": Decimal(land[0][2]) if land else None,
+            "land_area_period": land[0][0] if land else None,
         }
     return out
 
 
-def nearest_neighbours(world: World) -> dict[str, list[str]]:
-    """council -> its neighbour_count nearest, by the weighted Euclidean distance over
-    z-scores (population sd over the councils with a figure; a missing figure scores 0)
-    plus the tier one-hot x neighbour_tier_weight; ties broken by GSS code."""
+def neighbour_features(world: World) -> dict[str, dict[str, float]]:
+    """Each council's five features (mart_council_neighbours' doc), NaN where missing."""
+    out = {}
+    for code, x in neighbour_inputs(world).items():
+        everyone = float(x["population"])
+        out[code] = {
+            "population": math.log(everyone),
+            "share_16_64": float(x["population_16_64"]) / everyone,
+            "claimant_rate": float(x["claimant_rate"]),
+            "deprivation": math.nan if x["imd_avg_score"] is None else float(x["imd_avg_score"]),
+            "density": math.nan
+            if x["land_area_hectares"] is None
+            else math.log(everyone / float(x["land_area_hectares"])),
+        }
+    return out
+
+
+@dataclass
+class NeighbourModel:
+    """The model in full: each council's features and z-scores (published at 6 decimals,
+    the figures its distances are taken over), each feature's mean, population sd and
+    councils with a figure, and every pair's weighted squared differences."""
+
+    inputs: dict[str, dict]
+    features: dict[str, dict[str, float]]
+    z: dict[str, dict[str, Decimal]]
+    stats: dict[str, tuple[float | None, float | None, int]]  # feature -> (mean, sd, councils with one)
+    distances: dict[str, list[tuple[Decimal, str, dict[str, Decimal]]]]  # nearest first, with each term
+
+
+def neighbour_model(world: World) -> NeighbourModel:
+    """Weighted Euclidean distance over the z-scores (population sd over the councils with a
+    figure; a missing figure scores 0) plus the tier one-hot x neighbour_tier_weight (a
+    different tier adds 2 x weight^2); ties broken by GSS code. The distances are exact
+    over the published z-scores."""
+    inputs = neighbour_inputs(world)
     feats = neighbour_features(world)
-    weights = {k: float(x) for k, x in world.vars["neighbour_weights"].items()}
-    tier_w = float(world.vars["neighbour_tier_weight"])
-    count = int(world.vars["neighbour_count"])
-    z: dict[str, dict[str, float]] = {c: {} for c in feats}
+    weights = {k: Decimal(str(x)) for k, x in world.vars["neighbour_weights"].items()}
+    tier_w = Decimal(str(world.vars["neighbour_tier_weight"]))
+    z: dict[str, dict[str, Decimal]] = {c: {} for c in feats}
+    stats = {}
     for f in NEIGHBOUR_FEATURES:
         have = [feats[c][f] for c in feats if not math.isnan(feats[c][f])]
-        mean = sum(have) / len(have) if have else 0.0
-        sd = math.sqrt(sum((x - mean) ** 2 for x in have) / len(have)) if have else 0.0
+        mean = sum(have) / len(have) if have else None
+        sd = math.sqrt(sum((x - mean) ** 2 for x in have) / len(have)) if have else None
+        stats[f] = (mean, sd, len(have))
         for c in feats:
             x = feats[c][f]
-            z[c][f] = 0.0 if math.isnan(x) or sd == 0 else (x - mean) / sd
-    out = {}
+            z[c][f] = Decimal(0) if math.isnan(x) or not sd else round_to(Decimal(repr((x - mean) / sd)), 6)
+    distances = {}
     for a in feats:
-        dist = []
+        pairs = []
         for b in feats:
             if a == b:
                 continue
-            d2 = sum(weights[f] * (z[a][f] - z[b][f]) ** 2 for f in NEIGHBOUR_FEATURES)
-            d2 += 0.0 if world.councils[a].tier == world.councils[b].tier else 2 * tier_w**2
-            dist.append((d2, b))
-        out[a] = [b for _, b in sorted(dist)[:count]]
-    return out
+            terms = {f: weights[f] * (z[a][f] - z[b][f]) ** 2 for f in NEIGHBOUR_FEATURES}
+            terms["tier"] = Decimal(0) if world.councils[a].tier == world.councils[b].tier else 2 * tier_w**2
+            pairs.append((sum(terms.values()), b, terms))
+        distances[a] = sorted(pairs, key=lambda t: (t[0], t[1]))
+    return NeighbourModel(inputs, feats, z, stats, distances)
+
+
+def nearest_neighbours(world: World) -> dict[str, list[str]]:
+    """council -> its neighbour_count nearest (neighbour_model)."""
+    count = int(world.vars["neighbour_count"])
+    return {a: [b for _, b, _ in pairs[:count]] for a, pairs in neighbour_model(world).distances.items()}
 
 
 # --------------------------------------------------------------------------- groups
@@ -1124,11 +1205,17 @@ def best_practice(world: World, bench: list[dict]) -> list[dict]:
     return out
 
 
-def recompute(conn, dbt_project: Path, given: dict | None = None) -> dict[str, list[dict]]:
-    """Every mart the oracle covers, recomputed from the warehouse's raw and ops rows; `given`:
-    the dbt vars dbt is given over dbt_project.yml's (the settings, transform.project_vars)."""
+def load_world(conn, dbt_project: Path, given: dict | None = None) -> World:
+    """The facts and the neighbour model from the warehouse's raw and ops rows; `given`: the
+    dbt vars dbt is given over dbt_project.yml's (the settings, transform.project_vars)."""
     metrics, councils, v = load_reference(dbt_project, given)
-    world = build_world(read_raw(conn), metrics, councils, v)
+    return build_world(read_raw(conn), metrics, councils, v)
+
+
+def recompute(conn, dbt_project: Path, given: dict | None = None, world: World | None = None) -> dict[str, list[dict]]:
+    """Every mart this module covers, recomputed from the warehouse's raw and ops rows (or
+    from the `world` load_world built already)."""
+    world = world or load_world(conn, dbt_project, given)
     bench = benchmark(world)
     performance = region_performance(world, bench)
     return {

@@ -5,6 +5,13 @@ publishes, so a figure rounded at a half by PostgreSQL's numeric division and by
 oracle's exact arithmetic still agrees, and nothing coarser:
 - 1e-4 for outlier_score (rounded to 4 decimals);
 - 1e-8 for trend_slope and region_trend_slope (8 decimals);
+- in mart_council_neighbours, 1e-4 for part_* and the 16-64 share (4 decimals), 1e-3
+  for the claimant rate and IMD score (3), 1e-2 for residents per hectare (2): figures
+  the oracle computes exactly, as the mart does, so they differ only at a half;
+- the neighbour model's z-scores and its features' mean and sd are the only floats
+  (math.log): rounded to the mart's 6 decimals they agree within the 1e-6 below (a
+  float ~1e-15 off a half rounds the other way one time in ~1e9); the distances are
+  then exact over the z-scores as published (groups.py);
 - 1e-6 for every other number (values, group statistics, regional and annual values: 6
   decimals or exact). The context marts' 2-decimal figures (densities, the manufacturing
   share) need no more: they are ratios of published counts and short decimals, never
@@ -18,9 +25,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-#: Build metadata, not figures: which build wrote the row and with which fingerprint.
-NOT_FIGURES = ("benchmark_fingerprint", "dbt_updated_at")
-TOLERANCE = {"outlier_score": 1e-4, "trend_slope": 1e-8, "region_trend_slope": 1e-8}
+#: Build metadata, not figures: which build wrote the row and with which fingerprint (any
+#: *_fingerprint column).
+NOT_FIGURES = ("benchmark_fingerprint", "normalisation_fingerprint", "dbt_updated_at")
+TOLERANCE = {
+    "outlier_score": 1e-4,
+    "trend_slope": 1e-8,
+    "region_trend_slope": 1e-8,
+    # the neighbour model's shares of each distance (4 decimals) and its councils' figures
+    **{f"part_{f}": 1e-4 for f in ("population", "share_16_64", "claimant_rate", "deprivation", "density", "tier")},
+    **{f"{who}_share_16_64": 1e-4 for who in ("council", "neighbour")},
+    **{f"{who}_{f}": 1e-3 for who in ("council", "neighbour") for f in ("claimant_rate", "imd_avg_score")},
+    **{f"{who}_residents_per_hectare": 1e-2 for who in ("council", "neighbour")},
+}
 DEFAULT_TOLERANCE = 1e-6
 RELATIVE = 1e-12
 
@@ -33,6 +50,10 @@ KEYS = {
     "mart_region_economy": ("indicator_id", "area_code"),
     "mart_case_studies": ("case_study_id", "metric_id"),
     "mart_good_practice": ("council_code", "metric_id", "suggestion_order"),
+    "fct_metric_value": ("council_code", "metric_id", "period"),
+    "mart_council_neighbours": ("council_code", "neighbour_rank"),
+    "mart_neighbour_model_features": ("feature",),
+    "mart_comparison_groups": ("council_code", "group_id", "member_council_code"),
 }
 
 

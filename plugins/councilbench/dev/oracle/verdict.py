@@ -1,6 +1,7 @@
 """Every published mart of a warehouse recomputed by the oracles and compared cell by cell:
-the benchmarking, region, context and good practice marts (benchmark.py, context.py,
-compared by diff.py), submission quality (quality.py), the spend marts (spend.py) and the
+the facts, the benchmarking, region, context and good practice marts, the neighbour model
+and the comparison groups (benchmark.py, context.py, facts.py, groups.py, compared by
+diff.py), submission quality (quality.py), the spend marts (spend.py) and the
 pay marts (pay.py), the last three compared by frames.py. A domain with nothing loaded
 (no spend files, no pay deposits) is said to have been left out, not counted as checked.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from councilbench.core import settings
-from councilbench.dev.oracle import benchmark, context, pay, quality, spend
+from councilbench.dev.oracle import benchmark, context, facts, groups, pay, quality, spend
 from councilbench.dev.oracle import diff as rows_diff
 from councilbench.dev.oracle.frames import Compared, check, read_frame
 from councilbench.warehouse.connection import Warehouse, connect
@@ -77,13 +78,16 @@ def published(warehouse: Warehouse, mart: str):
 
 
 def benchmarking(warehouse: Warehouse) -> tuple[dict[str, list[dict]], dict[str, rows_diff.Comparison]]:
-    """The benchmarking, region, context and good practice marts: what the oracle
-    recomputed (with its nearest-neighbour lists under "_neighbours") and each comparison."""
+    """The benchmarking, region, context and good practice marts, the facts, the comparison
+    groups and the neighbour model: what the oracle recomputed (with its nearest-neighbour lists under "_neighbours") and each comparison."""
     from councilbench.warehouse.transform import project_vars  # the settings dbt was given
 
     with connect(warehouse) as conn:
         given = project_vars()
-        expected = benchmark.recompute(conn, settings.dbt_project_dir(), given)
+        world = benchmark.load_world(conn, settings.dbt_project_dir(), given)
+        expected = benchmark.recompute(conn, settings.dbt_project_dir(), given, world)
+        expected["fct_metric_value"] = facts.fct_metric_value(conn, world)
+        expected |= groups.recompute(world)
         expected |= context.recompute_context(
             conn, settings.dbt_project_dir(), given, expected["mart_benchmark"], expected["mart_best_practice"]
         )
