@@ -142,7 +142,8 @@ def pipeline_run(server, reference_template, state_dir):
     """The real pipeline end to end at small scale, once a session: `make bench` with two
     years of history (run_bench(years=2)): 33 councils' returns served over HTTP and
     loaded by the real loaders, the public statistics through the public pipeline, the
-    last month through Airflow under its scheduler (LocalExecutor), dbt build. Its "big" warehouse is kept for the oracle
+    last month in-process, dbt's full and incremental builds (the months through Airflow
+    that `make bench` times are the scheduler and Celery tests' business here). Its "big" warehouse is kept for the oracle
     (tests/oracle/) and dropped at the end of the session; the baseline is dropped by
     the bench. tests/dev/test_bench.py asserts what the bench measured."""
     from councilbench.core import settings
@@ -160,7 +161,8 @@ def pipeline_run(server, reference_template, state_dir):
                 parse_rounds=1,
                 spend_scale=None,  # test_bench_spend.py, test_bench_pay.py
                 pay_scale=None,
-                airflow_paths=("local",),  # dags test and Celery: tests/orchestration/, tests/returns/
+                # a month through Airflow: tests/orchestration/ (the scheduler, Celery), tests/returns/
+                airflow_paths=(),
                 out=lines.append,
             )
         (big,) = [name for name in figures.conditions["databases"] if name.startswith("councilbench_bench_big_")]

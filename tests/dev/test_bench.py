@@ -85,24 +85,14 @@ def test_bench_measures_every_target_from_real_work(small_bench, state_dir):
 
     figures, lines, _ = small_bench
     by_key = {f.key: f for f in figures.figures}
-    for key in (
-        "month_through_scheduler_seconds:local",
-        "backfill_rows_per_second",
-        "backfill_seconds",
-        "loader_vs_bare_copy_ratio",
-        "dbt_add_month_ratio",
-    ):
+    for key in ("backfill_rows_per_second", "backfill_seconds", "loader_vs_bare_copy_ratio", "dbt_add_month_ratio"):
         assert by_key[key].value > 0 and by_key[key].target is not None, key
         assert by_key[key].met in (True, False)
-    # The month went through Airflow under the scheduler, the run the scheduler's own: every
-    # council's return loaded and in the marts. The suite's small run times the LocalExecutor
-    # only (the conftest's airflow_paths); the other paths' figures are left out, not faked.
-    local = by_key["month_through_scheduler_seconds:local"]
-    assert "(33 returns loaded)" in local.detail and "33 councils in marts" in local.detail
-    assert local.detail.startswith("scheduled council_returns run")
-    assert "month_through_scheduler_seconds:celery" not in by_key and "month_dags_test_seconds" not in by_key
-    assert set(figures.conditions["airflow_months"]) == {"local"}
-    assert by_key["airflow_vs_in_process_month_ratio"].value > 1
+    # The suite's small run takes no month through Airflow (the conftest's airflow_paths: the
+    # scheduler and Celery tests run months of their own): those figures are left out, not faked.
+    assert not [k for k in by_key if k.startswith(("month_through_scheduler", "month_dags_test", "airflow_vs"))]
+    assert figures.conditions["airflow_months"] == {}
+    assert any("then through Airflow: no month" in line for line in lines)
     # Two years of history for 33 councils were loaded through the pipeline.
     assert "792 returns" in figures.conditions["scale"]
     # Every DAG file was parsed by Airflow's DagBag, one figure each.
@@ -160,6 +150,4 @@ def test_bench_leaves_the_developers_state_alone(small_bench, state_dir):
     assert developer_state["after"] == developer_state["before"]
     own = state_dir / "bench" / "state"
     assert (own / "dbt" / "target" / "manifest.json").is_file()  # the bench's dbt builds
-    assert (own / "dbt" / "docs" / "index.html").is_file()  # warehouse_build under its scheduler
-    assert (own / "airflow" / "secrets.json").is_file()  # its Airflow home
-    assert list((own / "airflow" / "logs").rglob("*.log"))  # task logs of its runs
+    assert (own / "airflow" / "secrets.json").is_file()  # its Airflow home (the DAG files parsed there)
