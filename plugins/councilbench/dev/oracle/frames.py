@@ -1,8 +1,9 @@
-"""A mart against its oracle, cell by cell (used by the spend, pay and submission-quality
-oracles; diff.py does the same for the benchmarking and context marts' rows of dicts): the same columns, the same rows by key, and every value equal: text, counts,
-flags, dates and times exactly, the numeric columns named in `tolerances` within their
-absolute tolerance. A difference fails with a diff a person can read: the mart, the
-column, how many rows differ, and a few of them with their key and both values."""
+"""A mart against its oracle, cell by cell (the spend, pay and submission-quality oracles;
+diff.py does the same for the benchmarking and context marts' rows of dicts): the same
+columns, the same rows by key, and every value equal: text, counts, flags, dates and
+times exactly, the numeric columns named in `tolerances` within their absolute
+tolerance. What differs is said as a person reads it: the mart, the column, how many
+rows differ, and a few of them with their key and both values."""
 
 from __future__ import annotations
 
@@ -95,24 +96,6 @@ def _keyed(frame: pd.DataFrame, key: list[str], side: str, problems: list[str]) 
     return rows
 
 
-def compare(
-    mart: str,
-    actual: pd.DataFrame,
-    expected: pd.DataFrame,
-    key: list[str],
-    tolerances: dict[str, float] | None = None,
-) -> Compared:
-    """Every row and column of `actual` (the mart) against `expected` (the oracle); an
-    AssertionError with the readable diff when anything differs.
-
-    The oracle must produce every column the mart publishes: a column the mart gains
-    fails here until the oracle computes it too."""
-    result = check(mart, actual, expected, key, tolerances)
-    if not result.clean:
-        raise AssertionError(result.report(key))
-    return result
-
-
 def check(
     mart: str,
     actual: pd.DataFrame,
@@ -120,7 +103,11 @@ def check(
     key: list[str],
     tolerances: dict[str, float] | None = None,
 ) -> Compared:
-    """compare(), returning what differs instead of raising (the demo's verdict)."""
+    """Every row and column of `actual` (the mart) against `expected` (the oracle): what
+    differs, in readable problems (`.clean` when none; `.report(key)` says them).
+
+    The oracle must produce every column the mart publishes: a column the mart gains
+    differs here until the oracle computes it too."""
     tolerances = tolerances or {}
     differences = 0
     problems: list[str] = []
